@@ -1,0 +1,115 @@
+"""The ``commissioning-atlas`` command line.
+
+Every failure the user can fix is an :class:`AtlasError`: printed as one line on
+stderr with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import settings
+from ._errors import AtlasError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(2)
+
+
+def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
+    p.add_argument("--mirror", metavar="DIR",
+                   help=f"local mirror of the upstream files (default ${settings.MIRROR_ENV})")
+    p.add_argument("--engine", choices=["pyogrio", "fiona"], default="pyogrio", help="vector I/O engine")
+    p.add_argument("--rebuild", action="store_true", help="ignore the cache and rebuild every layer")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    if scenario:
+        p.add_argument("--scenario", metavar="FILE",
+                       help="your own proposal set (CSV or YAML in the schema of geo/css_2012.csv)")
+
+
+def _load(args):
+    from . import load
+
+    return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
+                scenario=getattr(args, "scenario", None), progress=not args.quiet)
+
+
+def cmd_fetch(args) -> int:
+    from .catalogue import load_catalogue
+    from .fetch import fetch
+
+    groups = load_catalogue()
+    paths = fetch(groups.values(), mirror=args.mirror, progress=not args.quiet)
+    n = sum(len(v) for v in paths.values())
+    size = sum(p.stat().st_size for v in paths.values() for p in v)
+    print(f"{n} files in {len(paths)} groups verified (sha256) in {settings.cache_dir()} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_layers(args) -> int:
+    atlas = _load(args)
+    rows = []
+    for lid in atlas.layer_ids():
+        layer = atlas.layer(lid)
+        info = atlas.info(lid)
+        rows.append((lid, info["vintage"], f"{len(layer):,}", f"{int(layer['population'].sum()):,}", info["source"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    print(f"{'layer':<{widths[0]}}  {'vintage':<{widths[1]}}  {'features':>{widths[2]}}  "
+          f"{'population':>{widths[3]}}  source")
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .export import export_layer
+
+    atlas = _load(args)
+    layer = atlas.layer(args.layer)
+    out = export_layer(layer, args.output, layer_name=args.layer)
+    print(f"wrote {len(layer)} features of {args.layer} to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation)."""
+    p = _Parser(prog="commissioning-atlas",
+                description="Map the NHS commissioning reorganisation of 2011-13 and check proposals against boundaries.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    f = sub.add_parser("fetch", help="fetch and verify every pinned source file")
+    f.add_argument("--mirror", metavar="DIR", help=f"local mirror (default ${settings.MIRROR_ENV})")
+    f.add_argument("--quiet", action="store_true", help="no progress bars")
+    f.set_defaults(func=cmd_fetch)
+    la = sub.add_parser("layers", help="list every layer: id, vintage, features, population, source")
+    _common(la)
+    la.set_defaults(func=cmd_layers)
+    ex = sub.add_parser("export", help="write a layer to .gpkg, .geojson (EPSG:4326) or .csv")
+    ex.add_argument("layer", help="layer id, e.g. pct_cluster_2011 or css_2012")
+    ex.add_argument("-o", "--output", required=True, metavar="FILE")
+    _common(ex)
+    ex.set_defaults(func=cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except AtlasError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
