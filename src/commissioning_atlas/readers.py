@@ -91,6 +91,10 @@ def read_vector(path: str | Path, engine: str = "pyogrio", layer: str | None = N
             raise DataError("zip archive holds no .shp file", path=path)
         target = f"/vsizip/{path}/{shps[0]}"
     kwargs = {"layer": layer} if layer else {}
+    if engine == "fiona" and suffix == ".kml":
+        import fiona
+
+        fiona.drvsupport.supported_drivers.setdefault("KML", "r")  # fiona ships KML read support disabled
     try:
         gdf = gpd.read_file(target, engine=engine, **kwargs)
     except Exception as exc:  # GDAL/fiona raise many types; report one line
