@@ -54,16 +54,7 @@ def cmd_fetch(args) -> int:
 
 def cmd_layers(args) -> int:
     atlas = _load(args)
-    rows = []
-    for lid in atlas.layer_ids():
-        layer = atlas.layer(lid)
-        info = atlas.info(lid)
-        rows.append((lid, info["vintage"], f"{len(layer):,}", f"{int(layer['population'].sum()):,}", info["source"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    print(f"{'layer':<{widths[0]}}  {'vintage':<{widths[1]}}  {'features':>{widths[2]}}  "
-          f"{'population':>{widths[3]}}  source")
-    for r in rows:
-        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}")
+    sys.stdout.write(layer_table(atlas))
     return 0
 
 
@@ -75,6 +66,21 @@ def cmd_export(args) -> int:
     out = export_layer(layer, args.output, layer_name=args.layer)
     print(f"wrote {len(layer)} features of {args.layer} to {out}")
     return 0
+
+
+def layer_table(atlas) -> str:
+    """The ``layers`` listing as text: id, vintage, features, total population, source."""
+    rows = []
+    for lid in atlas.layer_ids():
+        layer = atlas.layer(lid)
+        info = atlas.info(lid)
+        rows.append((lid, info["vintage"], f"{len(layer):,}", f"{int(layer['population'].sum()):,}", info["source"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"{'layer':<{widths[0]}}  {'vintage':<{widths[1]}}  {'features':>{widths[2]}}  "
+             f"{'population':>{widths[3]}}  source"]
+    for r in rows:
+        lines.append(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}")
+    return "\n".join(lines) + "\n"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -132,9 +132,11 @@ def read_lsoas(paths: list[Path], engine: str = "pyogrio") -> gpd.GeoDataFrame:
         g["lad_2011"] = Path(p).stem
         frames.append(g)
     raw = pd.concat(frames, ignore_index=True)
+    invalid_raw = int((~shapely.is_valid(raw.geometry.values)).sum())
     out = normalise(gpd.GeoDataFrame(raw, geometry="geometry", crs=frames[0].crs), paths[0].parent,
                     code="LSOA11CD", name="LSOA11NM")
     out["lad_2011"] = raw["lad_2011"].to_numpy()
+    out.attrs["invalid_raw"] = invalid_raw
     return out.drop(columns=["ods_code", "population"])
 
 
@@ -182,7 +184,7 @@ def build_layers(paths: dict[str, list[Path]], engine: str = "pyogrio") -> Built
     if not slivers.valid_coverage:
         raise DataError("LSOA polygons could not be repaired into a clean coverage")
     lsoa = lsoa.set_geometry(geoms)
-    report["slivers"] = slivers.__dict__
+    report["slivers"] = {**slivers.__dict__, "invalid_input": lsoa.attrs.get("invalid_raw", slivers.invalid_input)}
     census_path = _one(paths, "census_2011_lc2101ew")
     census = read_census_lc2101(census_path)
     pop = census.set_index("code")["population"]

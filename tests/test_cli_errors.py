@@ -1,0 +1,125 @@
+"""Bad input through the CLI: one line naming file, row and problem; exit 2; no partial cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LSOA_REL = "upstream/martinjc/UK-GeoJSON/json/statistical/eng/lsoa_by_lad/E06000001.json"
+
+
+def _project(tmp_path: Path, mirror: Path) -> dict:
+    """A throw-away project: copies of geo/ and the catalogue, its own cache, a symlinked mirror."""
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "geo", home / "geo")
+    (home / "boundaries").mkdir(parents=True)
+    shutil.copy(ROOT / "boundaries" / "sources.toml", home / "boundaries" / "sources.toml")
+    mir = tmp_path / "mirror"
+    for src in (mirror / "upstream").rglob("*"):
+        if src.is_file():
+            dest = mir / src.relative_to(mirror)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.symlink_to(src)
+    env = {"COMMISSIONING_ATLAS_HOME": str(home), "COMMISSIONING_ATLAS_CACHE": str(tmp_path / "cache"),
+           "COMMISSIONING_ATLAS_MIRROR": str(mir), "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    return {"home": home, "mirror": mir, "cache": tmp_path / "cache", "env": env}
+
+
+def _run(p: dict, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "commissioning_atlas.cli", *args, "--quiet"],
+                          capture_output=True, text=True, env=p["env"], timeout=600)
+
+
+def _replace_source(p: dict, rel: str, data: bytes, pin: bool) -> None:
+    """Put new bytes in the mirror; with pin=True also re-pin the catalogue to them (a user-edited catalogue)."""
+    target = p["mirror"] / rel
+    old = target.resolve().read_bytes()
+    target.unlink()
+    target.write_bytes(data)
+    if pin:
+        cat = p["home"] / "boundaries" / "sources.toml"
+        text = cat.read_text()
+        text = text.replace(hashlib.sha256(old).hexdigest(), hashlib.sha256(data).hexdigest())
+        text = re.sub(rf'(path = "{re.escape(rel.split("/", 3)[3])}"\nurl = "[^"]*"\nsha256 = "[0-9a-f]+"\nbytes = )\d+',
+                   lambda m: m.group(1) + str(len(data)), text)
+        cat.write_text(text)
+
+
+def _assert_clean_failure(res: subprocess.CompletedProcess, p: dict, *needles: str) -> None:
+    assert res.returncode == 2, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+    assert not (p["cache"] / "atlas.gpkg").exists() and not (p["cache"] / "atlas.json").exists()
+    assert not list(p["cache"].rglob(".part-*")) if p["cache"].exists() else True
+
+
+pytestmark = pytest.mark.integration
+
+
+def test_missing_file(tmp_path, mirror):
+    p = _project(tmp_path, mirror)
+    (p["mirror"] / LSOA_REL).unlink()
+    cat = p["home"] / "boundaries" / "sources.toml"
+    # no network in CI: point the pinned URL of the missing file at a closed local port
+    cat.write_text(re.sub(r'url = "https://[^"]*E06000001\.json"', 'url = "http://127.0.0.1:9/E06000001.json"',
+                          cat.read_text()))
+    res = _run(p, "layers")
+    _assert_clean_failure(res, p, "E06000001.json", "cannot download")
+
+
+def test_checksum_mismatch(tmp_path, mirror):
+    p = _project(tmp_path, mirror)
+    data = (mirror / LSOA_REL).read_bytes()
+    _replace_source(p, LSOA_REL, data.replace(b"Hartlepool", b"Hartlepoox", 1), pin=False)
+    res = _run(p, "layers")
+    _assert_clean_failure(res, p, "E06000001.json", "checksum mismatch")
+
+
+def test_truncated_geojson(tmp_path, mirror):
+    p = _project(tmp_path, mirror)
+    data = (mirror / LSOA_REL).read_bytes()
+    _replace_source(p, LSOA_REL, data[: len(data) // 2], pin=True)
+    res = _run(p, "layers")
+    _assert_clean_failure(res, p, "E06000001.json", "truncated")
+
+
+def test_layer_without_code_column(tmp_path, mirror):
+    p = _project(tmp_path, mirror)
+    data = (mirror / LSOA_REL).read_bytes()
+    _replace_source(p, LSOA_REL, data.replace(b'"LSOA11CD"', b'"LSOA_CODE"'), pin=True)
+    res = _run(p, "layers")
+    _assert_clean_failure(res, p, "E06000001.json", "LSOA11CD")
+
+
+def test_composition_row_with_unknown_district(tmp_path, mirror):
+    p = _project(tmp_path, mirror)
+    comp = p["home"] / "geo" / "pct_composition.csv"
+    lines = comp.read_text(encoding="utf-8").splitlines(keepends=True)
+    # row 5 of the data (line 6 of the file) names a district that does not exist
+    m = re.search(r"E0[6789]\d{6}", lines[5])
+    lines[5] = lines[5].replace(m.group(0), "E07999999", 1)
+    comp.write_text("".join(lines), encoding="utf-8")
+    res = _run(p, "layers")
+    _assert_clean_failure(res, p, "pct_composition.csv", "row 6", "E07999999", "lad_code")
+
+
+def test_unknown_layer_and_bad_suffix(atlas, tmp_path):
+    env = {**os.environ}
+    res = subprocess.run([sys.executable, "-m", "commissioning_atlas.cli", "export", "pct_clusters", "-o",
+                          str(tmp_path / "x.gpkg"), "--quiet"], capture_output=True, text=True, env=env)
+    assert res.returncode == 2 and "did you mean pct_cluster_2011" in res.stderr
+    res = subprocess.run([sys.executable, "-m", "commissioning_atlas.cli", "export", "pct_2011", "-o",
+                          str(tmp_path / "x.shp"), "--quiet"], capture_output=True, text=True, env=env)
+    assert res.returncode == 2 and "unknown output type '.shp'" in res.stderr
+    assert not list(tmp_path.iterdir())
