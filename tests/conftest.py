@@ -14,7 +14,7 @@ SHARED = ROOT.parent / "shared" / "data"
 def _mirror() -> Path | None:
     env = os.environ.get("COMMISSIONING_ATLAS_MIRROR")
     if env:
-        return Path(env)
+        return Path(env).resolve()
     return SHARED if SHARED.is_dir() else None
 
 

@@ -17,11 +17,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from . import settings
 from ._errors import AtlasError, DataError, ScenarioError, SourceError
 from .layers import EXPECTED_FEATURES, LAYER_INFO, LSOA_LAYERS, build_or_load
 
 __all__ = ["Atlas", "load", "AtlasError", "DataError", "ScenarioError", "SourceError"]
 __version__ = "0.1.0"
+
+#: Footprint sets shipped in ``geo/``: layer id -> table.
+FOOTPRINT_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv"}
+FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "Commissioning support units"}
+FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013"}
 
 
 @dataclass
@@ -44,11 +50,14 @@ class Atlas:
     scenario: Path | None = None
     _footprints: dict[str, tuple[gpd.GeoDataFrame, pd.DataFrame]] = field(default_factory=dict, repr=False)
 
+    def footprint_set_ids(self) -> list[str]:
+        """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""
+        ids = [k for k, f in FOOTPRINT_SETS.items() if (settings.geo_dir() / f).exists()]
+        return ids + (["scenario"] if self.scenario is not None else [])
+
     def layer_ids(self) -> list[str]:
         """All layer ids: boundary layers, then footprint sets."""
-        from .footprints import footprint_set_ids
-
-        return list(EXPECTED_FEATURES) + footprint_set_ids(self.scenario)
+        return list(EXPECTED_FEATURES) + self.footprint_set_ids()
 
     def _check_id(self, layer_id: str) -> None:
         ids = self.layer_ids()
@@ -92,9 +101,11 @@ class Atlas:
 
     def info(self, layer_id: str) -> dict[str, str]:
         """Title, vintage and source of a layer."""
-        from .footprints import footprint_set_info
-
-        return LAYER_INFO.get(layer_id) or footprint_set_info(layer_id, self.scenario)
+        if layer_id in LAYER_INFO:
+            return LAYER_INFO[layer_id]
+        path = self.scenario if layer_id == "scenario" else settings.geo_dir() / FOOTPRINT_SETS[layer_id]
+        return {"title": FOOTPRINT_TITLES.get(layer_id, "Scenario"), "vintage": FOOTPRINT_VINTAGE.get(layer_id, "user"),
+                "source": f"{Path(path).name}, dissolved from LSOAs"}
 
 
 def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: bool = False,

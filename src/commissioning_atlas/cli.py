@@ -83,6 +83,25 @@ def layer_table(atlas) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_build(args) -> int:
+    """The main job: every layer listed and exported, plus check reports and maps where available."""
+    from .export import atomic_write, export_layer
+
+    atlas = _load(args)
+    out = Path(args.output)
+    (out / "layers").mkdir(parents=True, exist_ok=True)
+    table = layer_table(atlas)
+    atomic_write(out / "layers.txt", lambda p: p.write_text(table, encoding="utf-8"))
+    for lid in atlas.layer_ids():
+        if lid == "lsoa_2011":
+            continue  # 32,844 rows: export it on request (commissioning-atlas export lsoa_2011 -o ...)
+        export_layer(atlas.layer(lid), out / "layers" / f"{lid}.csv")
+        export_layer(atlas.layer(lid), out / "layers" / f"{lid}.gpkg", layer_name=lid)
+    sys.stdout.write(table)
+    print(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     p = _Parser(prog="commissioning-atlas",
@@ -100,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, metavar="FILE")
     _common(ex)
     ex.set_defaults(func=cmd_export)
+    b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
+    b.add_argument("-o", "--output", default="out", metavar="DIR")
+    _common(b)
+    b.set_defaults(func=cmd_build)
     return p
 
 
