@@ -31,7 +31,7 @@ from .readers import (normalise, read_census_lc2101, read_pct_2011_list, read_ta
                       read_vector)
 
 #: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 #: Layer ids in display order, with the feature count checked on every build.
 EXPECTED_FEATURES: dict[str, int] = {
@@ -77,6 +77,11 @@ LAYER_INFO: dict[str, dict[str, str]] = {
 }
 
 COLUMNS = ["code", "name", "ods_code", "population", "area_km2"]
+
+#: Layers dissolved from an already-built layer they nest in exactly, rather than from 32,844 LSOAs.
+DISSOLVE_FROM = {"utla_2011": "lad_2011", "pct_cluster_2011": "pct_2011", "sha_2011": "pct_2011",
+                 "sha_cluster_2011": "sha_2011", "nhs_area_team_2013": "ccg_2013",
+                 "nhs_region_2013": "nhs_area_team_2013"}
 
 
 @dataclass
@@ -270,7 +275,14 @@ def build_layers(paths: dict[str, list[Path]], engine: str = "pyogrio") -> Built
     }
     sums = lsoa[["population", "area_m2"]]
     for lid in LSOA_LAYERS:
-        keys, polys = dissolve_geoms(g, lsoa[lid].to_numpy())
+        parent = DISSOLVE_FROM.get(lid)
+        if parent is None:
+            keys, polys = dissolve_geoms(g, lsoa[lid].to_numpy())
+        else:
+            # nested layers: union the (far fewer) polygons of the layer they are made of
+            up = lsoa.drop_duplicates(parent).set_index(parent)[lid]
+            src = layers[parent]
+            keys, polys = dissolve_geoms(src.geometry.values, up.reindex(src["code"]).to_numpy())
         agg = sums.groupby(lsoa[lid].to_numpy()).sum().loc[keys]
         n = names[lid].reindex(keys)
         if n.isna().any():
