@@ -52,6 +52,10 @@ class Atlas:
 
     def footprint_set_ids(self) -> list[str]:
         """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""
+        try:  # footprint sets need their builder; until footprints.py provides it there are none
+            from .footprints import load_footprint_set  # noqa: F401
+        except ImportError:
+            return []
         ids = [k for k, f in FOOTPRINT_SETS.items() if (settings.geo_dir() / f).exists()]
         return ids + (["scenario"] if self.scenario is not None else [])
 
