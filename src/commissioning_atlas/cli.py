@@ -83,6 +83,53 @@ def layer_table(atlas) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _tolerance(args):
+    from .checks import Tolerance
+
+    if not 0 <= args.tolerance < 0.5:
+        raise AtlasError(f"--tolerance must be a share between 0 and 0.5, got {args.tolerance}")
+    return Tolerance(share=args.tolerance)
+
+
+def cmd_check(args) -> int:
+    """Run a preset or a subject/against check; exit 0 without findings, 1 with findings."""
+    from . import checks
+
+    if args.list_presets:
+        for name, p in checks.PRESETS.items():
+            print(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): {p['question']}")
+        return 0
+    if args.format == "gpkg" and not args.output:
+        raise AtlasError("--format gpkg needs an output file (-o FILE.gpkg)")
+    if args.preset and (args.subject or args.against):
+        raise AtlasError("give either --preset or --subject/--against, not both")
+    if not args.preset and not args.subject:
+        raise AtlasError("nothing to check: give --preset NAME (see --list-presets) or --subject LAYER --against LAYER")
+    tol = _tolerance(args)
+    rules = args.rule or None
+    if rules:
+        checks._check_rules(rules)  # fail before the (slower) load
+    if args.preset:
+        checks.resolve_preset(args.preset)
+    atlas = _load(args)
+    geometry = args.format == "gpkg"
+    if args.preset:
+        findings, meta = checks.run_preset(atlas, args.preset, tol, geometry=geometry, rules=rules)
+    else:
+        use = tuple(rules) if rules else (("size",) if args.against is None else ("crosses", "coterminosity"))
+        findings = checks.run_check(atlas, args.subject, args.against, use, tol, geometry=geometry)
+        meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
+                "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
+                "tolerance": tol.describe()}
+    text = checks.write_findings(findings, meta, args.format, args.output)
+    if text is not None:
+        sys.stdout.write(text)
+    elif args.format != "json":
+        c = checks.counts(findings)
+        print(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
+    return 1 if checks.has_problems(findings) else 0
+
+
 def cmd_build(args) -> int:
     """The main job: every layer listed and exported, plus check reports and maps where available."""
     from .export import atomic_write, export_layer
@@ -119,6 +166,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, metavar="FILE")
     _common(ex)
     ex.set_defaults(func=cmd_export)
+    from .checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
+
+    c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no findings, 1: findings, 2: error)")
+    c.add_argument("--preset", metavar="NAME", help="a named check (see --list-presets)")
+    c.add_argument("--subject", metavar="LAYER", help="layer whose features are checked, e.g. css_2012")
+    c.add_argument("--against", metavar="LAYER", help="reference layer, e.g. sha_2011")
+    c.add_argument("--rule", action="append", metavar="RULE", help=f"rule to run, repeatable: {', '.join(RULES)}")
+    c.add_argument("--format", default="table", choices=FORMATS, help="output format (default table)")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    c.add_argument("--tolerance", type=float, default=DEFAULT_SHARE_TOLERANCE, metavar="SHARE",
+                   help=f"ignore parts under this share of area and residents (default {DEFAULT_SHARE_TOLERANCE})")
+    c.add_argument("--list-presets", action="store_true", help="list the presets and exit")
+    _common(c)
+    c.set_defaults(func=cmd_check)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)

@@ -1,0 +1,776 @@
+"""Overlap checks: which footprints cross which lines, by how much, affecting how many people.
+
+Every layer is a set of LSOAs (see ``docs/design.md``), so "how much of subject *s* lies in
+reference unit *r*" is a sum over the LSOAs the two share, by area (``area_m2``) and by
+residents (Census 2011 ``population``). No polygon overlay is needed for the figures; the
+geometry of a finding (a crossing part, a gap) is a coverage union of its LSOAs.
+
+Rules
+-----
+``crosses``
+    A subject feature lies in more than one reference feature. Every part is reported with its
+    shares; parts below the tolerance are reported as ``below tolerance`` and never make a
+    subject cross.
+``coterminosity``
+    Each subject feature is classed ``equal`` (one reference feature, exactly), ``union`` (several
+    whole reference features), ``within`` (part of one reference feature) or ``straddling``
+    (anything else). ``class_strict`` uses every LSOA; ``class`` ignores parts holding less than
+    the tolerance share of both area and residents (default 2%).
+``coverage``
+    Within a footprint set: the gaps (reference area in no subject feature) and overlaps (area in
+    two or more), grouped by reference feature.
+``size``
+    Population below or above thresholds from ``geo/size_thresholds.csv``, each with its source.
+
+Severity: ``warning`` for a crossing part, a straddling feature, a gap, an overlap or a size
+breach; ``info`` for classifications that are not problems (equal, union, within, a main part,
+a part below tolerance). The CLI exits 1 when any warning or error is present.
+
+Examples
+--------
+>>> import commissioning_atlas as ca
+>>> from commissioning_atlas.checks import run_preset
+>>> atlas = ca.load()                                          # doctest: +SKIP
+>>> findings, meta = run_preset(atlas, "cluster-vs-sha")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from . import settings
+from ._errors import AtlasError, DataError
+from .coverage import dissolve_geoms
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Atlas
+
+RULES = ("crosses", "coterminosity", "coverage", "size")
+SEVERITIES = ("error", "warning", "info")
+#: Columns of a findings table, in order (QGIS topology-checker style, plus the tolerance used).
+FINDING_COLUMNS = [
+    "rule", "subject_layer", "subject_code", "subject_name", "against_layer", "against_code",
+    "against_name", "class", "class_strict", "area_km2", "share_area", "population",
+    "share_population", "severity", "tolerance", "note",
+]
+#: Default tolerance: a part holding less than this share of a feature's area AND of its
+#: residents is ignored by the tolerant results. 2% is about one LSOA in a 100,000-person
+#: area: it absorbs best-fit (point-on-surface) assignment differences, not real straddles.
+DEFAULT_SHARE_TOLERANCE = 0.02
+_EPS = 1e-9
+
+#: Named presets: the questions of the seed articles and of the 2012 SHA assessment.
+PRESETS: dict[str, dict] = {
+    "cluster-vs-sha": {
+        "title": "PCT clusters against SHAs", "subject": "pct_cluster_2011", "against": "sha_2011",
+        "rules": ("crosses", "coterminosity"),
+        "question": "Which 2011-12 PCT clusters took in a PCT from another SHA?"},
+    "proposal-vs-cluster": {
+        "title": "2012 support proposals against PCT clusters", "subject": "css_2012",
+        "against": "pct_cluster_2011", "rules": ("crosses", "coterminosity", "coverage"),
+        "question": "Which proposed support services reach beyond their cluster, and do they cover England once?"},
+    "proposal-vs-sha": {
+        "title": "2012 support proposals against SHAs", "subject": "css_2012", "against": "sha_2011",
+        "rules": ("crosses", "coterminosity"),
+        "question": "Which proposed support services cross an SHA boundary?"},
+    "proposal-vs-sha-cluster": {
+        "title": "2012 support proposals against SHA clusters", "subject": "css_2012",
+        "against": "sha_cluster_2011", "rules": ("crosses",),
+        "question": "Does any proposed support service cross one of the four SHA clusters?"},
+    "csu-vs-region": {
+        "title": "2013 CSUs against NHS England regions", "subject": "csu_2013", "against": "nhs_region_2013",
+        "rules": ("crosses", "coverage"),
+        "question": "Which April 2013 CSUs served CCGs in more than one region, and is every CCG served once?"},
+    "ccg-vs-utla": {
+        "title": "CCGs against upper-tier local authorities", "subject": "ccg_2013", "against": "utla_2011",
+        "rules": ("coterminosity", "crosses"),
+        "question": "Which CCGs respect upper-tier council boundaries?"},
+    "ccg-vs-pct": {
+        "title": "CCGs against PCTs", "subject": "ccg_2013", "against": "pct_2011",
+        "rules": ("coterminosity", "crosses"),
+        "question": "Which CCGs straddle the PCTs they replaced?"},
+    "ccg-size": {
+        "title": "CCG sizes against the thresholds", "subject": "ccg_2013", "against": None,
+        "rules": ("size",),
+        "question": "Which CCGs fall below the BMA's size figures?"},
+}
+#: Presets whose subject is the default proposal set; ``--scenario`` replaces it.
+_PROPOSAL_SUBJECT = "css_2012"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The tolerances of a check run, printed with every finding.
+
+    Parameters
+    ----------
+    share : float
+        Parts holding less than this share of a feature's area and of its residents are ignored
+        by the tolerant results (``class``, ``crosses``).
+    area_m2 : float
+        Geometric floor: a gap or overlap smaller than this is never a finding (generalised
+        boundaries leave slivers of about 1 m²).
+    """
+
+    share: float = DEFAULT_SHARE_TOLERANCE
+    area_m2: float = settings.COVERAGE_TOLERANCE_M2
+
+    def describe(self) -> str:
+        """One-line description used in the ``tolerance`` column."""
+        return (f"parts under {self.share:.0%} of both area and residents ignored; "
+                f"areas under {self.area_m2:g} m2 ignored")
+
+
+# --------------------------------------------------------------------------------------------
+# sums over LSOAs
+
+def _positions(atlas: Atlas, membership: pd.DataFrame) -> np.ndarray:
+    pos = pd.Series(np.arange(len(atlas.lsoa)), index=atlas.lsoa["code"].to_numpy())
+    return pos.reindex(membership["lsoa_code"].to_numpy()).to_numpy()
+
+
+def _membership(atlas: Atlas, layer_id: str) -> pd.DataFrame:
+    m = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
+    i = _positions(atlas, m)
+    return pd.DataFrame({"i": i.astype(np.int64), "code": m["code"].astype(str).to_numpy()})
+
+
+def _totals(atlas: Atlas, m: pd.DataFrame) -> pd.DataFrame:
+    area = atlas.lsoa["area_m2"].to_numpy()[m["i"].to_numpy()]
+    pop = atlas.lsoa["population"].to_numpy()[m["i"].to_numpy()]
+    return (pd.DataFrame({"code": m["code"].to_numpy(), "area_m2": area, "population": pop})
+            .groupby("code", sort=True).sum())
+
+
+def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
+    """Area and residents of every part (subject unit x reference unit), summed over LSOAs.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    subject, against : str
+        Layer ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per part: ``subject_code``, ``against_code`` (``""`` where the subject lies in
+        no reference unit), ``area_m2``, ``population``, ``share_area`` and
+        ``share_population`` (of the subject), ``cover_area`` and ``cover_population`` (the
+        share of the reference unit the part covers), sorted by subject then reference code.
+    """
+    ms, ma = _membership(atlas, subject), _membership(atlas, against)
+    j = ms.merge(ma, on="i", how="left", suffixes=("_s", "_a"))
+    j["code_a"] = j["code_a"].fillna("")
+    j["area_m2"] = atlas.lsoa["area_m2"].to_numpy()[j["i"].to_numpy()]
+    j["population"] = atlas.lsoa["population"].to_numpy()[j["i"].to_numpy()]
+    parts = (j.groupby(["code_s", "code_a"], sort=True)[["area_m2", "population"]].sum()
+             .reset_index().rename(columns={"code_s": "subject_code", "code_a": "against_code"}))
+    ts, ta = _totals(atlas, ms), _totals(atlas, ma)
+    s_area = ts["area_m2"].reindex(parts["subject_code"]).to_numpy()
+    s_pop = ts["population"].reindex(parts["subject_code"]).to_numpy().astype(float)
+    a_area = ta["area_m2"].reindex(parts["against_code"]).to_numpy()
+    a_pop = ta["population"].reindex(parts["against_code"]).to_numpy().astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parts["share_area"] = parts["area_m2"] / s_area
+        parts["share_population"] = np.where(s_pop > 0, parts["population"] / s_pop, 0.0)
+        parts["cover_area"] = np.nan_to_num(parts["area_m2"] / a_area)
+        parts["cover_population"] = np.where(a_pop > 0, parts["population"] / a_pop, 0.0)
+    parts["population"] = parts["population"].astype(np.int64)
+    return parts
+
+
+def _significant(parts: pd.DataFrame, share: float) -> np.ndarray:
+    """A part counts unless it holds less than ``share`` of the subject's area AND residents."""
+    if share <= 0:
+        return (parts["area_m2"] > 0).to_numpy() | (parts["population"] > 0).to_numpy()
+    return ((parts["share_area"] >= share) | (parts["share_population"] >= share)).to_numpy()
+
+
+def _whole(parts: pd.DataFrame, share: float) -> np.ndarray:
+    """The part covers its whole reference unit (what is left out is below tolerance)."""
+    slack = max(share, _EPS)
+    return (((1 - parts["cover_area"]) < slack) & ((1 - parts["cover_population"]) < slack)).to_numpy()
+
+
+def classify(parts: pd.DataFrame, share: float) -> pd.Series:
+    """Coterminosity class per subject code: ``equal``, ``union``, ``within`` or ``straddling``.
+
+    Parameters
+    ----------
+    parts : pandas.DataFrame
+        From :func:`crosstab`.
+    share : float
+        Tolerance (0 for the strict result).
+    """
+    p = parts[parts["against_code"] != ""]
+    sig = _significant(p, share)
+    whole = _whole(p, share)
+    df = pd.DataFrame({"s": p["subject_code"].to_numpy(), "sig": sig, "sig_whole": sig & whole})
+    g = df.groupby("s", sort=True).sum()
+    outside = parts.loc[parts["against_code"] == ""].set_index("subject_code")
+    out = pd.Series("straddling", index=g.index, dtype=object)
+    one, all_whole = g["sig"] == 1, g["sig"] == g["sig_whole"]
+    out[one & all_whole] = "equal"
+    out[one & ~all_whole] = "within"
+    out[(g["sig"] > 1) & all_whole] = "union"
+    if len(outside):  # a subject reaching outside every reference unit is never coterminous
+        reach = _significant(outside.reset_index(), share)
+        out[outside.index[reach].intersection(out.index)] = "straddling"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rules
+
+def _names(atlas: Atlas, layer_id: str) -> pd.Series:
+    layer = atlas.layer(layer_id)
+    return pd.Series(layer["name"].astype(str).to_numpy(), index=layer["code"].astype(str).to_numpy())
+
+
+def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFrame) -> np.ndarray:
+    """Coverage union of the LSOAs of each (subject, against) pair in ``keys``."""
+    if keys.empty:
+        return np.empty(0, dtype=object)
+    ms, ma = _membership(atlas, subject), _membership(atlas, against)
+    j = ms.merge(ma, on="i", how="left", suffixes=("_s", "_a"))
+    j["code_a"] = j["code_a"].fillna("")
+    want = pd.MultiIndex.from_frame(keys[["subject_code", "against_code"]])
+    j = j[pd.MultiIndex.from_frame(j[["code_s", "code_a"]]).isin(want)]
+    key = (j["code_s"] + "\x1f" + j["code_a"]).to_numpy()
+    uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j["i"].to_numpy()], key)
+    lookup = dict(zip(uniq, geoms))
+    return np.array([lookup.get(f"{s}\x1f{a}") for s, a in zip(keys["subject_code"], keys["against_code"])],
+                    dtype=object)
+
+
+def _frame(rows: list[dict], geoms: list, crs) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(list(geoms), crs=crs), crs=crs)
+
+
+def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]:
+    """Reference units a footprint calls home, from its own ``members`` (partners excluded).
+
+    When the members are units of ``against`` (a proposal of clusters checked against clusters),
+    home is those units: only parts beyond them cross. Otherwise home is the one ``against`` unit
+    holding most of the members' residents (Luton and Bedfordshire's home SHA is East of England,
+    whatever its partners add). Layers without ``members`` have no home; their largest part is
+    the main part.
+    """
+    layer = atlas.layer(subject)
+    if "members" not in layer.columns:
+        return {}
+    from .layers import LSOA_LAYERS
+
+    ref = atlas.layer(against)
+    known = dict(zip(ref["code"].astype(str), ref["code"].astype(str)))
+    if "ods_code" in ref.columns:
+        known.update({str(o): str(c) for o, c in zip(ref["ods_code"], ref["code"]) if isinstance(o, str) and o})
+    # any other LSOA layer's unit (code or ODS code) -> (layer, code), to find members' LSOAs
+    units: dict[str, tuple[str, str]] = {}
+    for lid in LSOA_LAYERS:
+        if lid == "lsoa_2011" or lid not in atlas.layers:
+            continue
+        lay = atlas.layers[lid]
+        for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
+            units.setdefault(c, (lid, c))
+            if o:
+                units.setdefault(o, (lid, c))
+    lsoa_against = atlas.lsoa[against].astype(str).to_numpy() if against in atlas.lsoa.columns else None
+    pop = atlas.lsoa["population"].to_numpy()
+    out = {}
+    for code, members in zip(layer["code"].astype(str), layer["members"].fillna("").astype(str)):
+        tokens = members.replace(",", " ").replace(";", " ").split()
+        direct = {known[t] for t in tokens if t in known}
+        if direct:
+            out[code] = direct
+            continue
+        if lsoa_against is None:
+            continue
+        mask = np.zeros(len(pop), dtype=bool)
+        for t in tokens:
+            if t in units:
+                lid, c = units[t]
+                mask |= atlas.lsoa[lid].astype(str).to_numpy() == c
+        if mask.any():
+            s = pd.Series(pop[mask]).groupby(lsoa_against[mask]).sum()
+            out[code] = {str(s.idxmax())}
+    return out
+
+
+def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
+                  geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``crosses``: every part of each subject feature that lies in more than one reference feature.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    subject, against : str
+        Layer ids.
+    tol : Tolerance
+    geometry : bool
+        Attach each part's geometry (a coverage union of its LSOAs).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Findings (see :data:`FINDING_COLUMNS`). The largest part by residents is ``main part``
+        (info); other parts are ``crossing part`` (warning) or ``below tolerance`` (info).
+        Subjects that cross only strictly carry ``crosses_strict_only`` in ``note``.
+    """
+    parts = crosstab(atlas, subject, against)
+    parts["sig"] = _significant(parts, tol.share)
+    parts["any"] = _significant(parts, 0.0)
+    n_sig = parts.groupby("subject_code")["sig"].transform("sum")
+    n_any = parts.groupby("subject_code")["any"].transform("sum")
+    parts = parts[(n_any > 1).to_numpy()].copy()
+    parts["n_sig"] = n_sig[parts.index]
+    parts = parts.sort_values(["subject_code", "population", "area_m2", "against_code"],
+                              ascending=[True, False, False, True], kind="stable")
+    parts["rank"] = parts.groupby("subject_code").cumcount()
+    home = _home_units(atlas, subject, against)
+    has_home = parts["subject_code"].map(lambda c: bool(home.get(c)))
+    parts["home"] = [a in home.get(s, ()) for s, a in zip(parts["subject_code"], parts["against_code"])]
+    parts["main"] = np.where(has_home, parts["home"], parts["rank"] == 0)
+    # a subject crosses when a significant part lies outside its home (own members, else largest part)
+    parts["beyond"] = parts["sig"] & ~parts["main"]
+    n_beyond = parts.groupby("subject_code")["beyond"].transform("sum")
+    sn, an = _names(atlas, subject), _names(atlas, against)
+    rows = []
+    for r, nb in zip(parts.itertuples(index=False), n_beyond.to_numpy()):
+        if r.main:
+            cls, sev = ("home part" if r.home else "main part"), "info"
+        elif r.sig:
+            cls, sev = "crossing part", "warning"
+        else:
+            cls, sev = "below tolerance", "info"
+        notes = []
+        if r.home:
+            notes.append("one of the organisation's own member units")
+        if nb == 0:
+            notes.append("no part beyond tolerance outside its home: does not cross (tolerant result)")
+        if r.against_code == "":
+            notes.append(f"outside every {against} feature")
+        else:
+            notes.append(f"covers {r.cover_population:.1%} of {r.against_code}'s residents")
+        note = "; ".join(notes)
+        rows.append({
+            "rule": "crosses", "subject_layer": subject, "subject_code": r.subject_code,
+            "subject_name": sn.get(r.subject_code, ""), "against_layer": against,
+            "against_code": r.against_code, "against_name": an.get(r.against_code, ""),
+            "class": cls, "class_strict": cls if r.main else "crossing part",
+            "area_km2": r.area_m2 / 1e6, "share_area": r.share_area, "population": int(r.population),
+            "share_population": r.share_population, "severity": sev, "tolerance": tol.describe(), "note": note,
+        })
+    geoms = _part_geometries(atlas, subject, against, parts) if geometry else [None] * len(rows)
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+def check_coterminosity(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
+                        geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``coterminosity``: one row per subject feature with its tolerant and strict class.
+
+    ``against_code`` lists the significant reference features, largest first (``;``-separated);
+    ``share_area`` and ``share_population`` are the largest one's shares. Straddling features carry
+    their geometry.
+    """
+    parts = crosstab(atlas, subject, against)
+    tolerant, strict = classify(parts, tol.share), classify(parts, 0.0)
+    parts["sig"] = _significant(parts, tol.share)
+    sig = parts[parts["sig"] & (parts["against_code"] != "")].sort_values(
+        ["subject_code", "population", "area_m2", "against_code"], ascending=[True, False, False, True],
+        kind="stable")
+    sn, an = _names(atlas, subject), _names(atlas, against)
+    layer = atlas.layer(subject)
+    geom_by_code = dict(zip(layer["code"].astype(str), layer.geometry.values))
+    rows, geoms = [], []
+    for code, grp in sig.groupby("subject_code", sort=True):
+        first = grp.iloc[0]
+        cls = tolerant.get(code, "straddling")
+        codes = grp["against_code"].tolist()
+        note = ""
+        if len(codes) > 1:
+            note = "parts by residents: " + "; ".join(
+                f"{c} {p:.1%}" for c, p in zip(codes, grp["share_population"]))
+        rows.append({
+            "rule": "coterminosity", "subject_layer": subject, "subject_code": code,
+            "subject_name": sn.get(code, ""), "against_layer": against, "against_code": ";".join(codes),
+            "against_name": "; ".join(an.get(c, "") for c in codes), "class": cls,
+            "class_strict": strict.get(code, "straddling"), "area_km2": first["area_m2"] / 1e6,
+            "share_area": first["share_area"], "population": int(first["population"]),
+            "share_population": first["share_population"],
+            "severity": "warning" if cls == "straddling" else "info", "tolerance": tol.describe(), "note": note,
+        })
+        geoms.append(geom_by_code.get(code) if geometry and cls == "straddling" else None)
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+def check_coverage(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
+                   geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``coverage``: gaps and overlaps of a footprint set, grouped by reference feature.
+
+    A gap is reference area that no subject feature covers; an overlap is area covered by two or
+    more (``subject_code`` then lists them, ``+``-separated). Shares are of the reference feature.
+    """
+    ms, ma = _membership(atlas, subject), _membership(atlas, against)
+    n = np.bincount(ms["i"].to_numpy(), minlength=len(atlas.lsoa))
+    who = ms.sort_values(["i", "code"]).groupby("i")["code"].agg("+".join)
+    ta = _totals(atlas, ma)
+    sn, an = _names(atlas, subject), _names(atlas, against)
+    area = atlas.lsoa["area_m2"].to_numpy()
+    pop = atlas.lsoa["population"].to_numpy()
+    sel = ma[n[ma["i"].to_numpy()] != 1].copy()
+    sel["kind"] = np.where(n[sel["i"].to_numpy()] == 0, "gap", "overlap")
+    sel["who"] = who.reindex(sel["i"]).fillna("").to_numpy()
+    sel["area_m2"], sel["population"] = area[sel["i"].to_numpy()], pop[sel["i"].to_numpy()]
+    grp = sel.groupby(["kind", "who", "code"], sort=True)
+    sums = grp[["area_m2", "population"]].sum().reset_index()
+    sums = sums[sums["area_m2"] >= tol.area_m2]
+    rows, keys = [], []
+    for r in sums.itertuples(index=False):
+        names = " + ".join(sn.get(c, "") for c in r.who.split("+")) if r.who else ""
+        rows.append({
+            "rule": "coverage", "subject_layer": subject, "subject_code": r.who, "subject_name": names,
+            "against_layer": against, "against_code": r.code, "against_name": an.get(r.code, ""),
+            "class": r.kind, "class_strict": r.kind, "area_km2": r.area_m2 / 1e6,
+            "share_area": r.area_m2 / ta.loc[r.code, "area_m2"], "population": int(r.population),
+            "share_population": (r.population / ta.loc[r.code, "population"]) if ta.loc[r.code, "population"] else 0.0,
+            "severity": "warning", "tolerance": tol.describe(),
+            "note": "covered by no organisation" if r.kind == "gap" else "covered by more than one organisation",
+        })
+        keys.append(f"{r.kind}\x1f{r.who}\x1f{r.code}")
+    geoms = [None] * len(rows)
+    if geometry and rows:
+        k = (sel["kind"] + "\x1f" + sel["who"] + "\x1f" + sel["code"]).to_numpy()
+        uniq, g = dissolve_geoms(atlas.lsoa.geometry.values[sel["i"].to_numpy()], k)
+        lookup = dict(zip(uniq, g))
+        geoms = [lookup[k] for k in keys]
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+def read_thresholds(path: str | Path | None = None) -> pd.DataFrame:
+    """Read the size thresholds table (``geo/size_thresholds.csv``), validating every row.
+
+    Columns: ``id``, ``applies_to`` (layer ids, ``;``-separated, or ``*``), ``min_population``,
+    ``max_population`` (either may be empty), ``basis`` (``registered`` or ``resident``),
+    ``source``, ``confidence``, ``note``.
+    """
+    path = Path(path) if path else settings.geo_dir() / "size_thresholds.csv"
+    if not path.exists():
+        raise DataError("size thresholds table not found", path=path)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    need = ["id", "applies_to", "min_population", "max_population", "basis", "source"]
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", path=path, row=1)
+    for i, r in df.iterrows():
+        for col in ("min_population", "max_population"):
+            v = r[col].replace(",", "").strip()
+            if v and not v.isdigit():
+                raise DataError(f"not a whole number: {r[col]!r}", path=path, row=i + 2, column=col)
+        if r["basis"] not in ("registered", "resident"):
+            raise DataError("basis must be 'registered' or 'resident'", path=path, row=i + 2, column="basis")
+        if not r["source"].strip():
+            raise DataError("every threshold needs a source", path=path, row=i + 2, column="source")
+    return df
+
+
+def check_size(atlas: Atlas, subject: str, tol: Tolerance = Tolerance(), thresholds: pd.DataFrame | None = None,
+               geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``size``: features whose population is below a minimum or above a maximum.
+
+    A ``registered`` threshold uses the subject's ``registered_population`` (GP lists) where the
+    layer has it, else residents, and says which in ``note``. ``share_population`` is the
+    population over the threshold.
+    """
+    th = read_thresholds() if thresholds is None else thresholds
+    applies = th["applies_to"].map(lambda s: s.strip() == "*" or subject in [x.strip() for x in s.split(";")])
+    th = th[applies.to_numpy()]
+    layer = atlas.layer(subject).sort_values("code", kind="stable")
+    rows, geoms = [], []
+    for t in th.itertuples(index=False):
+        if t.basis == "registered" and "registered_population" in layer.columns:
+            pop = pd.to_numeric(layer["registered_population"], errors="coerce")
+            basis = np.where(pop.notna(), "registered patients (GP lists)", "residents (no GP list figure)")
+            pop = pop.fillna(layer["population"])
+        else:
+            pop = layer["population"].astype(float)
+            basis = np.full(len(layer), "residents (Census 2011)" + (
+                "; the threshold counts patients" if t.basis == "registered" else ""), dtype=object)
+        lo = float(t.min_population.replace(",", "")) if t.min_population.strip() else -math.inf
+        hi = float(t.max_population.replace(",", "")) if t.max_population.strip() else math.inf
+        for (_, f), p, b in zip(layer.iterrows(), pop.to_numpy(), basis):
+            if lo <= p <= hi:
+                continue
+            below = p < lo
+            limit = lo if below else hi
+            rows.append({
+                "rule": "size", "subject_layer": subject, "subject_code": str(f["code"]),
+                "subject_name": str(f["name"]), "against_layer": "threshold", "against_code": t.id,
+                "against_name": f"{'minimum' if below else 'maximum'} {limit:,.0f} ({t.source})",
+                "class": "below minimum" if below else "above maximum", "class_strict": "",
+                "area_km2": float(f["area_km2"]), "share_area": math.nan, "population": int(p),
+                "share_population": p / limit, "severity": "warning", "tolerance": "none (exact threshold)",
+                "note": f"population basis: {b}",
+            })
+            geoms.append(f.geometry if geometry else None)
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+# --------------------------------------------------------------------------------------------
+# running checks
+
+def _check_rules(rules) -> tuple[str, ...]:
+    out = []
+    for r in rules:
+        if r not in RULES:
+            near = get_close_matches(r, RULES, n=1)
+            raise AtlasError(f"unknown rule {r!r}" + (f"; did you mean {near[0]}?" if near else
+                                                       f"; rules are {', '.join(RULES)}"))
+        out.append(r)
+    return tuple(out)
+
+
+def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol: Tolerance = Tolerance(),
+              geometry: bool = True) -> gpd.GeoDataFrame:
+    """Run rules of ``subject`` against ``against`` and return one findings table.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    subject : str
+        Layer id of the features checked.
+    against : str or None
+        Reference layer id (not needed for ``size`` alone).
+    rules : iterable of str
+        Any of :data:`RULES`.
+    tol : Tolerance
+    geometry : bool
+        Attach geometries (parts, gaps, straddling features).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns :data:`FINDING_COLUMNS` + geometry, EPSG:27700, in rule order then code order.
+    """
+    rules = _check_rules(rules)
+    atlas.layer(subject)  # unknown layer ids fail here, with suggestions
+    if against is not None:
+        atlas.layer(against)
+    needs_against = [r for r in rules if r != "size"]
+    if needs_against and against is None:
+        raise AtlasError(f"rule {needs_against[0]!r} needs a reference layer (--against LAYER)")
+    if against == subject and needs_against:
+        raise AtlasError(f"--subject and --against are the same layer ({subject})")
+    parts = []
+    for rule in rules:
+        if rule == "crosses":
+            parts.append(check_crosses(atlas, subject, against, tol, geometry))
+        elif rule == "coterminosity":
+            parts.append(check_coterminosity(atlas, subject, against, tol, geometry))
+        elif rule == "coverage":
+            parts.append(check_coverage(atlas, subject, against, tol, geometry))
+        else:
+            parts.append(check_size(atlas, subject, tol, geometry=geometry))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _frame([], [], atlas.lsoa.crs)
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=atlas.lsoa.crs)
+
+
+def preset_names() -> list[str]:
+    """Names of the presets."""
+    return list(PRESETS)
+
+
+def resolve_preset(name: str, atlas: Atlas | None = None) -> dict:
+    """The preset's definition; with a scenario loaded, proposal presets check the scenario."""
+    if name not in PRESETS:
+        near = get_close_matches(name, PRESETS, n=1, cutoff=0.4)
+        raise AtlasError(f"unknown preset {name!r}" + (f"; did you mean {near[0]}?" if near else
+                                                         f"; presets are {', '.join(PRESETS)}"))
+    p = dict(PRESETS[name])
+    if atlas is not None and atlas.scenario is not None and p["subject"] == _PROPOSAL_SUBJECT:
+        p["subject"] = "scenario"
+        p["title"] = p["title"].replace("2012 support proposals", f"Scenario {atlas.scenario.name}")
+    return p
+
+
+def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: bool = True,
+               rules=None) -> tuple[gpd.GeoDataFrame, dict]:
+    """Run a named preset; return ``(findings, meta)`` where meta has title, subject, against, rules."""
+    p = resolve_preset(name, atlas)
+    use = tuple(rules) if rules else p["rules"]
+    findings = run_check(atlas, p["subject"], p["against"], use, tol, geometry)
+    meta = {"preset": name, "title": p["title"], "question": p["question"], "subject": p["subject"],
+            "against": p["against"], "rules": list(use), "tolerance": tol.describe()}
+    return findings, meta
+
+
+def counts(findings: pd.DataFrame) -> dict[str, int]:
+    """Number of rows by severity (every severity present as a key)."""
+    c = findings["severity"].value_counts() if len(findings) else pd.Series(dtype=int)
+    return {s: int(c.get(s, 0)) for s in SEVERITIES}
+
+
+def has_problems(findings: pd.DataFrame) -> bool:
+    """True when a finding is a warning or an error (the CLI then exits 1)."""
+    return bool(len(findings)) and bool(findings["severity"].isin(["error", "warning"]).any())
+
+
+# --------------------------------------------------------------------------------------------
+# output formats
+
+FORMATS = ("table", "csv", "json", "md", "gpkg")
+
+
+def _records(findings: pd.DataFrame) -> list[dict]:
+    out = []
+    for r in findings[FINDING_COLUMNS].itertuples(index=False):
+        d = {}
+        for k, v in zip(FINDING_COLUMNS, r):
+            if isinstance(v, (float, np.floating)):
+                v = None if math.isnan(v) else round(float(v), 6)
+            elif isinstance(v, (np.integer,)):
+                v = int(v)
+            d[k] = v
+        out.append(d)
+    return out
+
+
+def to_json(findings: pd.DataFrame, meta: dict) -> str:
+    """One JSON object: the run's metadata, counts by severity and ``findings`` (no geometry)."""
+    doc = {**meta, "counts": counts(findings), "findings": _records(findings)}
+    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+
+def _csv_cell(v) -> str:
+    s = "" if v is None else str(v)
+    # a cell starting with = + - @ would run as a formula in a spreadsheet
+    return "'" + s if s[:1] in ("=", "+", "-", "@") and not _is_number(s) else s
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def to_csv(findings: pd.DataFrame) -> str:
+    """CSV without geometry; text cells that a spreadsheet would run as formulas are quoted."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(FINDING_COLUMNS)
+    for rec in _records(findings):
+        w.writerow([_csv_cell(rec[c]) for c in FINDING_COLUMNS])
+    return buf.getvalue()
+
+
+def _pct(v) -> str:
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+
+
+def _clean(s: str, width: int | None = None) -> str:
+    s = " ".join(str(s).split())  # no control characters or newlines in a table cell
+    return s if width is None or len(s) <= width else s[: width - 1] + "…"
+
+
+_TABLE_COLS = [("rule", 13), ("subject_code", 11), ("subject_name", 34), ("against_code", 22),
+               ("against_name", 30), ("class", 15), ("share_area", 7), ("population", 10),
+               ("share_population", 7), ("severity", 8)]
+_HEAD = {"share_area": "area%", "share_population": "pop%", "population": "people"}
+
+
+def to_table(findings: pd.DataFrame, meta: dict) -> str:
+    """Aligned plain-text table with a header and a summary line."""
+    lines = [f"# {meta.get('title', '')}: {meta.get('subject')} against {meta.get('against') or 'thresholds'}"
+             f" ({', '.join(meta.get('rules', []))})", f"# tolerance: {meta.get('tolerance', '')}"]
+    lines.append("  ".join(f"{_HEAD.get(c, c):<{w}}" for c, w in _TABLE_COLS))
+    for rec in _records(findings):
+        cells = []
+        for c, w in _TABLE_COLS:
+            v = rec[c]
+            if c.startswith("share_"):
+                v = _pct(v)
+            elif c == "population":
+                v = f"{v:,}"
+            cells.append(f"{_clean(v, w):<{w}}" if c not in ("population",) + tuple(k for k in _HEAD if k.startswith("share"))
+                         else f"{_clean(v, w):>{w}}")
+        lines.append("  ".join(cells).rstrip())
+    c = counts(findings)
+    lines.append(f"{len(findings)} rows: {c['error']} error, {c['warning']} warning, {c['info']} info")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(v) -> str:
+    s = _clean("" if v is None else v)
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("`", "\\`").replace("[", "\\[").replace("]", "\\]"))
+
+
+def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
+    """A Markdown report; table text is escaped so it renders as text, never as HTML."""
+    c = counts(findings)
+    out = [f"# {_md_cell(meta.get('title', 'Check'))}", "",
+           f"{_md_cell(meta.get('question', ''))}", "",
+           f"- subject: `{meta.get('subject')}`; against: `{meta.get('against') or 'thresholds'}`; "
+           f"rules: {', '.join(meta.get('rules', []))}",
+           f"- tolerance: {_md_cell(meta.get('tolerance', ''))}",
+           f"- {len(findings)} rows: {c['error']} error, {c['warning']} warning, {c['info']} info", ""]
+    cols = ["rule", "subject_code", "subject_name", "against_code", "against_name", "class", "class_strict",
+            "area_km2", "share_area", "population", "share_population", "severity"]
+    out.append("| " + " | ".join(cols) + " |")
+    out.append("|" + "---|" * len(cols))
+    for rec in _records(findings):
+        vals = []
+        for k in cols:
+            v = rec[k]
+            if k.startswith("share_"):
+                v = _pct(v)
+            elif k == "area_km2":
+                v = "" if v is None else f"{v:,.2f}"
+            elif k == "population":
+                v = f"{v:,}"
+            vals.append(_md_cell(v))
+        out.append("| " + " | ".join(vals) + " |")
+    return "\n".join(out) + "\n"
+
+
+def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str | Path | None) -> str | None:
+    """Render findings in ``fmt``; write atomically to ``path`` or return the text for stdout."""
+    from .export import atomic_write
+
+    if fmt not in FORMATS:
+        raise AtlasError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
+    if fmt == "gpkg":
+        if path is None:
+            raise AtlasError("--format gpkg needs an output file (-o FILE.gpkg)")
+        import pyogrio
+
+        from .export import _FIXED_DATE
+
+        layer = findings.reset_index(drop=True)
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})  # same findings, same bytes
+        atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer="findings", driver="GPKG",
+                                                             promote_to_multi=True))
+        return None
+    text = {"table": lambda: to_table(findings, meta), "csv": lambda: to_csv(findings),
+            "json": lambda: to_json(findings, meta), "md": lambda: to_markdown(findings, meta)}[fmt]()
+    if path is None:
+        return text
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return None
