@@ -1,0 +1,1155 @@
+"""Self-contained Leaflet HTML maps: every asset inlined, geometry simplified without gaps, text escaped.
+
+A map is one HTML file that opens from ``file://`` with no network: Leaflet's JavaScript and CSS come from
+the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles unless asked for
+(``tiles=True``); a grey outline drawn from our own layers stands in for them.
+
+Geometry goes through three steps:
+
+1. ``shapely.coverage_simplify`` in EPSG:27700, applied to a whole layer at once, so every shared edge is
+   simplified once and neighbours stay glued (per-polygon ``simplify`` opens slivers). Layers that are not
+   a clean coverage (footprint sets whose organisations overlap) are simplified through their "atoms":
+   the groups of LSOAs with the same set of owners, which do form a coverage.
+2. Reprojection to EPSG:4326.
+3. Coordinates rounded to ``10**-COORD_DECIMALS`` degrees (5 decimals: about 1 m) and stored as integer
+   deltas per ring (first vertex absolute), which the page decodes. Shared vertices round identically, so
+   rounding opens no gap either; :func:`simplification_report` measures it.
+
+All table text travels as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
+escaped as ``\\u003c``, ``\\u003e``, ``\\u0026``; the page builds tooltips and popups with ``textContent``
+(never ``innerHTML`` of table text), so a name like ``</script><script>alert(1)</script>`` is shown as text.
+
+Examples
+--------
+>>> import commissioning_atlas as ca
+>>> from commissioning_atlas import maps
+>>> atlas = ca.load()                                   # doctest: +SKIP
+>>> maps.atlas_map(atlas, "out/atlas.html")             # doctest: +SKIP
+>>> maps.ccg_map(atlas, "out/ccg.html")                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.strtree import STRtree
+
+from . import settings
+from ._errors import AtlasError
+from .export import atomic_write
+
+__all__ = [
+    "ATLAS_LAYERS",
+    "ATTRIBUTION",
+    "atlas_map",
+    "ccg_map",
+    "encode_geometry",
+    "findings_map",
+    "greedy_colouring",
+    "layer_map",
+    "simplification_report",
+    "simplified_layer",
+    "write_index",
+    "write_maps",
+]
+
+#: Simplification tolerance (metres, EPSG:27700) for layers; about a pixel at county zoom.
+DEFAULT_TOLERANCE_M = 150.0
+#: Tolerance (metres) for the atlas map, whose nine layers share a 3 MB budget.
+ATLAS_TOLERANCE_M = 200.0
+#: Decimal places kept in EPSG:4326 coordinates (5: about 1 m).
+COORD_DECIMALS = 5
+#: Fill palette for neighbours (ColorBrewer Set2 plus two darker tones); 8 colours.
+PALETTE = ["#66c2a5", "#fc8d62", "#8da0cb", "#e78ac3", "#a6d854", "#ffd92f", "#e5c494", "#7fb3d5"]
+#: Severity colours for findings.
+SEVERITY_COLOURS = {"error": "#d7191c", "warning": "#f28e2b", "info": "#2c7bb6"}
+#: Colour of a crossing part (hatched on top).
+CROSSING_COLOUR = "#ff0000"
+#: Layer whose outline is drawn in grey under every map in place of base tiles.
+BASE_LAYER = "sha_2011"
+#: The open-data statement every map carries.
+ATTRIBUTION = ("Contains National Statistics data \u00a9 Crown copyright and database right 2011-2015; "
+               "Contains OS data \u00a9 Crown copyright and database right. Open Government Licence v3.0")
+#: Layers of the atlas map, bottom to top: (layer id, shown by default, outline colour, line weight).
+ATLAS_LAYERS: list[tuple[str, bool, str, float]] = [
+    ("sha_cluster_2011", False, "#333333", 3.0),
+    ("sha_2011", True, "#1b3a6b", 2.5),
+    ("pct_cluster_2011", False, "#6a3d9a", 2.0),
+    ("pct_2011", False, "#555555", 1.0),
+    ("utla_2011", False, "#8c510a", 1.0),
+    ("ccg_2013", True, "#2f4f4f", 0.8),
+    ("css_2012", False, "#b2182b", 1.5),
+    ("csu_2013", False, "#01665e", 1.5),
+    ("nhs_area_team_2013", False, "#4d4d4d", 2.0),
+]
+#: Columns carried into popups when a layer has them (in this order).
+POPUP_COLUMNS = ["code", "ods_code", "population", "registered_population", "area_km2", "status", "members",
+                 "partners", "confidence", "note", "source"]
+#: Findings columns carried into popups.
+FINDING_COLUMNS = ["rule", "class", "severity", "subject_layer", "subject_code", "subject_name", "against_layer",
+                   "against_code", "against_name", "area_km2", "share_area", "population", "share_population"]
+#: css_2012 / csu_2013 status -> (legend label, SVG dash pattern); matched on the lower-cased status.
+STATUS_STYLES: list[tuple[str, str, str]] = [
+    ("in-house", "in-house", "2 4"),
+    ("merg", "merger", "8 4"),
+    ("proposed;", "proposed, qualified", "10 3 2 3"),
+    ("proposed", "proposed", ""),
+    ("csu", "CSU (April 2013)", ""),
+]
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+# --------------------------------------------------------------------------------------------- geometry
+def _cache(atlas: Any) -> dict:
+    """A per-Atlas cache of simplified layers (a hidden attribute; a copied Atlas starts empty)."""
+    cache = getattr(atlas, "_maps_cache", None)
+    if cache is None:
+        cache = {}
+        try:
+            object.__setattr__(atlas, "_maps_cache", cache)
+        except (AttributeError, TypeError):  # slotted or frozen object: no caching
+            pass
+    return cache
+
+
+def _simplify_atoms(atlas: Any, layer_id: str, layer: gpd.GeoDataFrame, tolerance: float) -> np.ndarray:
+    """Simplify a layer that is not a coverage through its LSOA atoms (groups with the same owners)."""
+    members = atlas.membership(layer_id)
+    owners = members.groupby("lsoa_code", sort=True)["code"].agg(lambda c: "|".join(sorted(map(str, c))))
+    lsoa = atlas.lsoa[["code", "geometry"]].set_index("code")
+    lsoa = lsoa.loc[lsoa.index.intersection(owners.index)]
+    key = owners.reindex(lsoa.index).to_numpy()
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    bounds = list(starts[1:]) + [len(order)]
+    geoms = lsoa.geometry.to_numpy()[order]
+    atoms = np.array([shapely.coverage_union_all(geoms[s:e]) for s, e in zip(starts, bounds)], dtype=object)
+    simple_atoms = shapely.coverage_simplify(atoms, tolerance)
+    by_code: dict[str, list] = {}
+    for k, g in zip(keys, simple_atoms):
+        for code in k.split("|"):
+            by_code.setdefault(code, []).append(g)
+    out = [shapely.coverage_union_all(by_code[c]) if c in by_code else shapely.Polygon()
+           for c in layer["code"].astype(str)]
+    return np.array(out, dtype=object)
+
+
+def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLERANCE_M,
+                     layer: gpd.GeoDataFrame | None = None) -> gpd.GeoSeries:
+    """Return a layer's geometry simplified without opening gaps or overlaps (EPSG:27700).
+
+    Parameters
+    ----------
+    atlas : Atlas
+        Gives the layer and, for layers that are not a coverage, its LSOA membership.
+    layer_id : str
+        Layer id, e.g. ``"ccg_2013"``.
+    tolerance : float
+        Largest distance (m) a simplified edge may move.
+    layer : geopandas.GeoDataFrame, optional
+        The layer itself (default ``atlas.layer(layer_id)``).
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Same index and order as the layer.
+
+    Examples
+    --------
+    >>> s = simplified_layer(atlas, "ccg_2013", 150)          # doctest: +SKIP
+    >>> simplification_report(atlas.layer("ccg_2013"), s)     # doctest: +SKIP
+    """
+    layer = atlas.layer(layer_id) if layer is None else layer
+    cache = _cache(atlas)
+    key = (layer_id, float(tolerance))
+    hit = cache.get(key)
+    if hit is not None and hit[0] is layer:
+        return hit[1]
+    geoms = layer.geometry.to_numpy()
+    if len(geoms) == 0:
+        out = geoms
+    elif bool(shapely.coverage_is_valid(geoms)):
+        out = shapely.coverage_simplify(geoms, tolerance)
+    else:
+        out = _simplify_atoms(atlas, layer_id, layer, tolerance)
+    series = gpd.GeoSeries(out, index=layer.index, crs=layer.crs or settings.CRS)
+    cache[key] = (layer, series)
+    return series
+
+
+def _holes_area(geom: shapely.Geometry) -> float:
+    polys = shapely.get_parts(geom)
+    total = 0.0
+    for p in polys:
+        if isinstance(p, shapely.Polygon):
+            total += sum(shapely.Polygon(r).area for r in p.interiors)
+    return total
+
+
+def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
+                          simplified: gpd.GeoSeries | gpd.GeoDataFrame | Sequence) -> dict[str, float]:
+    """Measure the gaps and overlaps that simplification opened between neighbours (m²).
+
+    Both inputs must be in a metric CRS (EPSG:27700). Overlap is the sum of areas minus the area of the
+    union; gaps are holes in the union of the layer. Each is reported as the amount *added* by
+    simplification (simplified minus original), so footprint sets that overlap by design start at zero.
+
+    Parameters
+    ----------
+    original, simplified : GeoSeries, GeoDataFrame or sequence of geometries
+        The same features, before and after.
+
+    Returns
+    -------
+    dict
+        ``gap_m2``, ``overlap_m2`` (added by simplification, >= 0), ``area_change_m2`` (change of the
+        union's area: the coastline moves), ``original_overlap_m2``, ``simplified_overlap_m2``,
+        ``original_gap_m2``, ``simplified_gap_m2``, ``vertices_before``, ``vertices_after``.
+
+    Examples
+    --------
+    >>> r = simplification_report(layer.geometry, simplified_layer(atlas, "ccg_2013"))  # doctest: +SKIP
+    >>> r["gap_m2"] < 1 and r["overlap_m2"] < 1                                          # doctest: +SKIP
+    True
+    """
+    def arr(x):
+        if isinstance(x, gpd.GeoDataFrame):
+            x = x.geometry
+        a = np.asarray(list(x), dtype=object)
+        a = shapely.make_valid(a[~shapely.is_empty(a)])
+        return a
+
+    a, b = arr(original), arr(simplified)
+    ua, ub = shapely.union_all(a), shapely.union_all(b)
+    over_a = float(shapely.area(a).sum() - ua.area)
+    over_b = float(shapely.area(b).sum() - ub.area)
+    gap_a, gap_b = _holes_area(ua), _holes_area(ub)
+    return {
+        "gap_m2": max(0.0, gap_b - gap_a),
+        "overlap_m2": max(0.0, over_b - over_a),
+        "area_change_m2": float(ub.area - ua.area),
+        "original_overlap_m2": over_a,
+        "simplified_overlap_m2": over_b,
+        "original_gap_m2": gap_a,
+        "simplified_gap_m2": gap_b,
+        "vertices_before": int(shapely.get_num_coordinates(a).sum()),
+        "vertices_after": int(shapely.get_num_coordinates(b).sum()),
+    }
+
+
+def _ring_ints(ring: shapely.LinearRing, scale: float) -> list[int] | None:
+    xy = np.rint(shapely.get_coordinates(ring) * scale).astype(np.int64)
+    if len(xy) > 1 and (xy[0] == xy[-1]).all():
+        xy = xy[:-1]  # Leaflet closes rings itself
+    if len(xy) > 1:  # drop vertices that rounding made equal to the previous one
+        keep = np.ones(len(xy), dtype=bool)
+        keep[1:] = (xy[1:] != xy[:-1]).any(axis=1)
+        xy = xy[keep]
+    if len(xy) < 3:
+        return None
+    d = xy.copy()
+    d[1:] -= xy[:-1]
+    return d.ravel().tolist()
+
+
+def encode_geometry(geom: shapely.Geometry, decimals: int = COORD_DECIMALS) -> list[list[list[int]]]:
+    """Encode a (multi)polygon in EPSG:4326 as compact integer deltas.
+
+    Parameters
+    ----------
+    geom : shapely Polygon or MultiPolygon
+        Longitude/latitude.
+    decimals : int
+        Decimal places kept.
+
+    Returns
+    -------
+    list
+        Polygons -> rings -> flat ``[x0, y0, dx1, dy1, ...]`` in units of ``10**-decimals`` degrees; the
+        closing vertex is omitted. Rings that rounding collapses are dropped.
+    """
+    scale = 10.0 ** decimals
+    out = []
+    for poly in shapely.get_parts(geom):
+        if not isinstance(poly, shapely.Polygon) or poly.is_empty:
+            continue
+        shell = _ring_ints(poly.exterior, scale)
+        if shell is None:
+            continue
+        rings = [shell] + [r for r in (_ring_ints(h, scale) for h in poly.interiors) if r is not None]
+        out.append(rings)
+    return out
+
+
+def decode_geometry(parts: list[list[list[int]]], decimals: int = COORD_DECIMALS) -> shapely.Geometry:
+    """Invert :func:`encode_geometry` (EPSG:4326 MultiPolygon); used to measure what the page draws."""
+    scale = 10.0 ** decimals
+    polys = []
+    for rings in parts:
+        coords = [np.cumsum(np.asarray(r, dtype=np.int64).reshape(-1, 2), axis=0) / scale for r in rings]
+        polys.append(shapely.Polygon(coords[0], coords[1:]))
+    return shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon()
+
+
+def greedy_colouring(geoms: Sequence | np.ndarray, n_colours: int = len(PALETTE)) -> np.ndarray:
+    """Colour polygons so that neighbours differ (greedy, largest degree first).
+
+    Parameters
+    ----------
+    geoms : sequence of geometries
+        Any CRS; neighbours are polygons whose geometries intersect (share an edge or a point).
+    n_colours : int
+        Palette size; if the greedy order needs more, colours are reused (the least used neighbour colour).
+
+    Returns
+    -------
+    numpy.ndarray
+        One colour index per polygon, deterministic for the same input order.
+    """
+    geoms = np.asarray(list(geoms), dtype=object)
+    n = len(geoms)
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    tree = STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    mask = i != j
+    neigh: list[set[int]] = [set() for _ in range(n)]
+    for a, b in zip(i[mask].tolist(), j[mask].tolist()):
+        neigh[a].add(b)
+        neigh[b].add(a)
+    order = sorted(range(n), key=lambda k: (-len(neigh[k]), k))
+    colour = np.full(n, -1, dtype=int)
+    for k in order:
+        used = [colour[m] for m in neigh[k] if colour[m] >= 0]
+        free = [c for c in range(n_colours) if c not in used]
+        colour[k] = free[0] if free else min(range(n_colours), key=lambda c: (used.count(c), c))
+    return colour
+
+
+# --------------------------------------------------------------------------------------------- payload
+def _plain(value: Any) -> Any:
+    """A JSON-safe, deterministic value (None for missing)."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return int(v) if v.is_integer() and abs(v) < 2**53 else round(v, 4)
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _props(row: pd.Series, columns: Iterable[str]) -> dict[str, Any]:
+    out = {}
+    for c in columns:
+        if c in row.index:
+            v = _plain(row[c])
+            if v is not None:
+                if c == "area_km2" and isinstance(v, float):
+                    v = round(v, 2)
+                out[c] = v
+    return out
+
+
+def _status_class(status: Any) -> str | None:
+    s = _plain(status)
+    if s is None:
+        return None
+    low = str(s).lower()
+    for needle, label, _ in STATUS_STYLES:
+        if needle in low:
+            return label
+    return "other"
+
+
+_STATUS_DASH = {label: dash for _, label, dash in STATUS_STYLES} | {"other": "1 3"}
+
+
+def _to_web(geoms: gpd.GeoSeries) -> list:
+    return [encode_geometry(g) for g in geoms.to_crs(settings.WEB_CRS).to_numpy()]
+
+
+@dataclass
+class _Builder:
+    """Collects encoded geometry (each layer once) and drawn layers for one page."""
+
+    atlas: Any
+    tolerance: float
+    geometry: dict[str, list] = None  # type: ignore[assignment]
+    layers: list[dict] = None  # type: ignore[assignment]
+    sources: list[str] = None  # type: ignore[assignment]
+
+    def __post_init__(self):
+        self.geometry, self.layers, self.sources = {}, [], []
+
+    def _source(self, layer_id: str) -> None:
+        try:
+            info = self.atlas.info(layer_id)
+        except Exception:  # noqa: BLE001 - a layer without metadata still maps
+            return
+        text = f"{info.get('title', layer_id)} ({info.get('vintage', '')}): {info.get('source', '')}"
+        if text not in self.sources:
+            self.sources.append(text)
+
+    def _frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        layer = self.atlas.layer(layer_id)
+        return layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
+
+    def encode(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Encode a layer's simplified geometry once; return the layer sorted by code."""
+        frame = self._frame(layer_id)
+        if layer_id not in self.geometry:
+            simple = simplified_layer(self.atlas, layer_id, self.tolerance)
+            simple = simple.iloc[frame["_row"].to_numpy()]
+            self.geometry[layer_id] = _to_web(simple)
+            frame = frame.assign(_colour=greedy_colouring(simple.to_numpy()))
+            self._colours = getattr(self, "_colours", {})
+            self._colours[layer_id] = frame["_colour"].to_numpy()
+        frame = frame.assign(_colour=self._colours[layer_id])
+        self._source(layer_id)
+        return frame
+
+    def base(self, layer_id: str = BASE_LAYER) -> None:
+        self.encode(layer_id)
+        self.layers.append({"id": "base", "geometry": layer_id, "title": "Outline", "kind": "base",
+                            "show": True, "control": False,
+                            "style": {"color": "#9e9e9e", "weight": 1.2, "fill": True, "fillColor": "#eeeeee",
+                                      "fillOpacity": 0.6}})
+
+    def polygons(self, layer_id: str, show: bool, colour: str, weight: float, fill: bool = True,
+                 title: str | None = None) -> None:
+        frame = self.encode(layer_id)
+        info = self.atlas.info(layer_id) if hasattr(self.atlas, "info") else {}
+        cols = [c for c in POPUP_COLUMNS if c in frame.columns]
+        features = []
+        has_status = "status" in frame.columns
+        for _, row in frame.iterrows():
+            f = {"name": _plain(row.get("name")) or str(row["code"]), "p": _props(row, cols),
+                 "k": int(row["_colour"])}
+            if has_status:
+                sc = _status_class(row["status"])
+                if sc:
+                    f["s"] = sc
+            features.append(f)
+        statuses = sorted({f["s"] for f in features if "s" in f})
+        self.layers.append({
+            "id": layer_id, "geometry": layer_id, "kind": "fill" if fill else "line", "show": bool(show),
+            "control": True,
+            "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
+            "style": {"color": colour, "weight": weight, "fill": fill, "fillOpacity": 0.35 if fill else 0.0},
+            "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
+            "features": features,
+        })
+
+    def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings") -> dict[str, int]:
+        counts = {k: 0 for k in SEVERITY_COLOURS}
+        if findings is None or len(findings) == 0:
+            self.layers.append({"id": "findings", "geometry": "findings", "kind": "findings", "show": True,
+                                "control": True, "title": title, "style": {}, "features": []})
+            self.geometry["findings"] = []
+            return counts
+        f = findings[~(findings.geometry.isna() | findings.geometry.is_empty)].copy()
+        if f.crs is None:
+            f = f.set_crs(settings.CRS)
+        elif f.crs != settings.CRS:
+            f = f.to_crs(settings.CRS)
+        sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
+        f["_sev"] = sev.map(_SEVERITY_ORDER).fillna(3)
+        # draw info first, errors last (on top); crossings on top of everything
+        f["_cross"] = (f["rule"].astype(str) == "crosses") if "rule" in f.columns else False
+        sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
+        f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
+        geoms = shapely.make_valid(shapely.simplify(f.geometry.to_numpy(), min(self.tolerance, 50.0) / 2,
+                                                    preserve_topology=True))
+        enc = _to_web(gpd.GeoSeries(geoms, crs=settings.CRS))
+        feats, g_out = [], []
+        for (_, row), g in zip(f.iterrows(), enc):
+            if not g:
+                continue
+            s = str(row.get("severity", "info")).lower()
+            counts[s] = counts.get(s, 0) + 1
+            name = " / ".join(str(x) for x in (_plain(row.get("subject_name")), _plain(row.get("against_name")))
+                              if x) or str(_plain(row.get("rule")) or "finding")
+            feats.append({"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
+                          "sev": s, "x": bool(row["_cross"])})
+            g_out.append(g)
+        self.geometry["findings"] = g_out
+        self.layers.append({"id": "findings", "geometry": "findings", "kind": "findings", "show": True,
+                            "control": True, "title": title, "style": {}, "features": feats})
+        return counts
+
+    def bounds(self) -> list[list[float]]:
+        xs, ys = [], []
+        scale = 10.0 ** COORD_DECIMALS
+        for g in self.geometry.values():
+            for feat in g:
+                for rings in feat:
+                    r = np.asarray(rings[0], dtype=np.int64).reshape(-1, 2).cumsum(axis=0)
+                    xs += [r[:, 0].min(), r[:, 0].max()]
+                    ys += [r[:, 1].min(), r[:, 1].max()]
+        if not xs:
+            return [[49.9, -6.4], [55.9, 1.8]]
+        return [[min(ys) / scale, min(xs) / scale], [max(ys) / scale, max(xs) / scale]]
+
+
+# --------------------------------------------------------------------------------------------- HTML
+def _leaflet_assets() -> tuple[str, str]:
+    """Return (leaflet.js, leaflet.css) from xstatic-leaflet, images inlined, source-map comment removed."""
+    try:
+        import xstatic.pkg.leaflet as xl
+    except ImportError as e:  # pragma: no cover - a declared dependency
+        raise AtlasError("maps need the PyPI package xstatic-leaflet (pip install xstatic-leaflet)") from e
+    base = Path(xl.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"\n?//# sourceMappingURL=\S+\s*$", "\n", js)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(m: re.Match) -> str:
+        name = m.group(1)
+        p = base / "images" / name
+        if name.startswith("layers") and p.exists():
+            return "url(data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") + ")"
+        return "none"
+
+    css = re.sub(r"url\(images/([^)]+)\)", inline, css)
+    return js, css
+
+
+def _json_for_script(data: Any) -> str:
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+_CSS = """
+html,body{height:100%;margin:0;padding:0}
+#map{position:absolute;inset:0;background:#f4f7fa;font:13px/1.4 system-ui,-apple-system,"Segoe UI",Arial,sans-serif}
+body.ca-max #map{position:fixed;z-index:10000}
+.ca-box{background:#fff;padding:6px 8px;border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);max-width:320px}
+.ca-title{font-weight:600;font-size:15px}
+.ca-legend{max-height:45vh;overflow:auto}
+.ca-legend h4{margin:6px 0 2px;font-size:12px}
+.ca-legend div{display:flex;align-items:center;gap:6px;margin:1px 0}
+.ca-sw{display:inline-block;width:18px;height:12px;border:2px solid #333;box-sizing:border-box;flex:none}
+.ca-hatch{background:repeating-linear-gradient(45deg,#ff0000 0 2px,#ffd6d6 2px 6px)}
+.ca-search input{width:200px;font:inherit;padding:3px}
+.ca-search ul{list-style:none;margin:4px 0 0;padding:0;max-height:200px;overflow:auto}
+.ca-search li button{all:unset;cursor:pointer;display:block;padding:2px 4px;width:100%;box-sizing:border-box}
+.ca-search li button:hover,.ca-search li button:focus{background:#e8eef7}
+.ca-search small{color:#666}
+.ca-full{width:30px;height:30px;padding:7px;cursor:pointer;background:#fff;border:none;display:block;box-sizing:border-box}
+.ca-full svg{display:block}
+.ca-src{display:inline}
+.ca-src summary{display:inline;cursor:pointer;text-decoration:underline}
+.ca-src[open]{display:block;max-width:60vw}
+.ca-popup table{border-collapse:collapse}
+.ca-popup th{text-align:left;vertical-align:top;padding:1px 8px 1px 0;color:#555;font-weight:500;white-space:nowrap}
+.ca-popup td{padding:1px 0;word-break:break-word}
+.ca-popup h3{margin:0 0 4px;font-size:14px}
+.ca-tt b{display:block}
+"""
+
+_JS = r"""
+(function () {
+"use strict";
+var DATA = JSON.parse(document.getElementById("ca-data").textContent);
+var SCALE = Math.pow(10, DATA.decimals);
+var PALETTE = DATA.palette, SEV = DATA.severity, CROSS = DATA.crossing;
+var LABELS = {code: "Code", ods_code: "ODS code", population: "Population (2011)",
+  registered_population: "Registered population", area_km2: "Area (km\u00b2)", status: "Status",
+  members: "Members", partners: "Partners", confidence: "Confidence", note: "Note", source: "Source",
+  rule: "Rule", "class": "Class", severity: "Severity", subject_layer: "Subject layer",
+  subject_code: "Subject code", subject_name: "Subject", against_layer: "Against layer",
+  against_code: "Against code", against_name: "Against", share_area: "Share of area",
+  share_population: "Share of population"};
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+  });
+}
+function fmtInt(n) {
+  if (n === null || n === undefined || n === "" || isNaN(Number(n))) { return String(n); }
+  var s = String(Math.round(Math.abs(Number(n))));
+  return (Number(n) < 0 ? "-" : "") + s.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+function fmtNum(n, d) {
+  var x = Number(n); if (isNaN(x)) { return String(n); }
+  var parts = x.toFixed(d).split("."); return fmtInt(parts[0]) + (parts[1] ? "." + parts[1] : "");
+}
+function fmtPct(x) { var v = Number(x); if (isNaN(v)) { return String(x); } return (v * 100).toFixed(1) + "%"; }
+function el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) { e.className = cls; }
+  if (text !== undefined && text !== null) { e.textContent = String(text); }
+  return e;
+}
+function decodeRing(a) {
+  var out = [], x = 0, y = 0;
+  for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([y / SCALE, x / SCALE]); }
+  return out;
+}
+function decode(parts) { return parts.map(function (rings) { return rings.map(decodeRing); }); }
+function formatValue(key, v) {
+  if (key === "population" || key === "registered_population") { return fmtInt(v); }
+  if (key === "area_km2") { return fmtNum(v, 1); }
+  if (key === "share_area" || key === "share_population") { return fmtPct(v); }
+  return String(v);
+}
+function linkify(td, text) {
+  var re = /https?:\/\/[^\s()<>"']+/g, last = 0, m;
+  text = String(text);
+  while ((m = re.exec(text)) !== null) {
+    td.appendChild(document.createTextNode(text.slice(last, m.index)));
+    var a = el("a", null, m[0]);
+    a.setAttribute("href", m[0]); a.setAttribute("target", "_blank"); a.setAttribute("rel", "noopener noreferrer");
+    td.appendChild(a); last = m.index + m[0].length;
+  }
+  td.appendChild(document.createTextNode(text.slice(last)));
+}
+function tooltipEl(layer, f) {
+  var d = el("div", "ca-tt");
+  d.appendChild(el("b", null, f.name));
+  var p = f.p || {};
+  if (layer.kind === "findings") {
+    d.appendChild(el("span", null, (p.rule || "") + " \u2013 " + (f.sev || "")));
+    if (p.share_population !== undefined) {
+      d.appendChild(el("div", null, fmtPct(p.share_population) + " of population, " +
+        (p.share_area !== undefined ? fmtPct(p.share_area) : "?") + " of area"));
+    }
+  } else {
+    if (p.code !== undefined) { d.appendChild(el("div", null, p.code)); }
+    if (p.population !== undefined) { d.appendChild(el("div", null, "Population " + fmtInt(p.population))); }
+  }
+  return d;
+}
+function popupEl(layer, f) {
+  var d = el("div", "ca-popup");
+  d.appendChild(el("h3", null, f.name));
+  d.appendChild(el("div", null, layer.title));
+  var t = el("table"), p = f.p || {};
+  Object.keys(LABELS).forEach(function (k) {
+    if (p[k] === undefined || p[k] === null) { return; }
+    var tr = el("tr"); tr.appendChild(el("th", null, LABELS[k]));
+    var td = el("td");
+    if (k === "source") { linkify(td, p[k]); } else { td.textContent = formatValue(k, p[k]); }
+    tr.appendChild(td); t.appendChild(tr);
+  });
+  d.appendChild(t);
+  return d;
+}
+
+var map = L.map("map", {zoomSnap: 0.25, preferCanvas: false});
+map.attributionControl.setPrefix("Leaflet");
+map.fitBounds(DATA.bounds);
+var renderer = L.svg({padding: 0.5}).addTo(map);
+(function addHatch() {
+  var ns = "http://www.w3.org/2000/svg", svg = renderer._container;
+  var defs = document.createElementNS(ns, "defs"), pat = document.createElementNS(ns, "pattern");
+  pat.setAttribute("id", "ca-hatch"); pat.setAttribute("patternUnits", "userSpaceOnUse");
+  pat.setAttribute("width", "8"); pat.setAttribute("height", "8");
+  pat.setAttribute("patternTransform", "rotate(45)");
+  var bg = document.createElementNS(ns, "rect");
+  bg.setAttribute("width", "8"); bg.setAttribute("height", "8"); bg.setAttribute("fill", "#ffd6d6");
+  var ln = document.createElementNS(ns, "rect");
+  ln.setAttribute("width", "3"); ln.setAttribute("height", "8"); ln.setAttribute("fill", CROSS);
+  pat.appendChild(bg); pat.appendChild(ln); defs.appendChild(pat); svg.insertBefore(defs, svg.firstChild);
+})();
+if (DATA.tiles) {
+  L.tileLayer(DATA.tiles.url, {attribution: escapeHtml(DATA.tiles.attribution), maxZoom: 18}).addTo(map);
+}
+function styleFor(layer, f) {
+  var s = {renderer: renderer, color: layer.style.color, weight: layer.style.weight,
+    fill: layer.style.fill !== false, fillOpacity: layer.style.fillOpacity, interactive: layer.kind !== "base"};
+  if (layer.kind === "base") { s.fillColor = layer.style.fillColor; s.opacity = 0.9; return s; }
+  if (layer.kind === "findings") {
+    if (f.x) {
+      s.color = CROSS; s.weight = 2.5; s.fillColor = "url(#ca-hatch) " + CROSS; s.fillOpacity = 0.85;
+    } else {
+      s.color = SEV[f.sev] || "#666"; s.weight = 2; s.fillColor = SEV[f.sev] || "#666"; s.fillOpacity = 0.45;
+    }
+    return s;
+  }
+  s.fillColor = PALETTE[f.k % PALETTE.length];
+  if (f.s && layer.dash && layer.dash[f.s]) { s.dashArray = layer.dash[f.s]; }
+  return s;
+}
+var groups = {}, overlays = {}, index = [], counts = {};
+DATA.layers.forEach(function (layer) {
+  var geoms = DATA.geometry[layer.geometry] || [];
+  var group = L.featureGroup();
+  layer.dash = {};
+  (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
+  var feats = layer.features || geoms.map(function () { return {}; });
+  feats.forEach(function (f, i) {
+    var st = styleFor(layer, f);
+    var poly = L.polygon(decode(geoms[i]), st);
+    if (layer.kind !== "base") {
+      poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
+      poly.bindPopup(function () { return popupEl(layer, f); }, {maxWidth: 380});
+      poly.on("mouseover", function () { poly.setStyle({weight: st.weight + 2}); });
+      poly.on("mouseout", function () { poly.setStyle({weight: st.weight}); });
+      index.push({name: String(f.name), lower: String(f.name).toLowerCase(), layer: layer, group: group, poly: poly});
+    }
+    group.addLayer(poly);
+  });
+  groups[layer.id] = group; counts[layer.id] = feats.length;
+  if (layer.show) { group.addTo(map); }
+  if (layer.control) { overlays[escapeHtml(layer.title) + " <small>(" + feats.length + ")</small>"] = group; }
+});
+
+L.control.layers(null, overlays, {collapsed: false, position: "topright"}).addTo(map);
+L.control.scale({position: "bottomleft"}).addTo(map);
+map.attributionControl.addAttribution(escapeHtml(DATA.attribution) +
+  " <details class=\"ca-src\"><summary>Layer sources</summary>" +
+  DATA.sources.map(escapeHtml).join("<br>") + "</details>");
+
+// title
+var Title = L.Control.extend({options: {position: "topright"}, onAdd: function () {
+  var d = el("div", "ca-box ca-title", DATA.title); L.DomEvent.disableClickPropagation(d); return d; }});
+new Title().addTo(map);
+
+// legend
+function fillLegend(d) {
+  d.textContent = "";
+  d.appendChild(el("h4", null, "Legend"));
+  DATA.layers.forEach(function (layer) {
+    if (layer.kind === "base" || layer.kind === "findings") { return; }
+    if (!map.hasLayer(groups[layer.id])) { return; }
+    var row = el("div"), sw = el("span", "ca-sw");
+    sw.style.borderColor = layer.style.color;
+    sw.style.background = layer.style.fill === false ? "transparent" :
+      "linear-gradient(90deg," + PALETTE[0] + " 33%," + PALETTE[1] + " 33% 66%," + PALETTE[2] + " 66%)";
+    row.appendChild(sw); row.appendChild(el("span", null, layer.title)); d.appendChild(row);
+    (layer.status || []).forEach(function (st) {
+      var r = el("div"), s2 = el("span", "ca-sw");
+      s2.style.borderStyle = st.dash ? "dashed" : "solid"; s2.style.borderColor = layer.style.color;
+      if (st.dash === "2 4" || st.dash === "1 3") { s2.style.borderStyle = "dotted"; }
+      r.appendChild(s2); r.appendChild(el("span", null, "status: " + st.label)); d.appendChild(r);
+    });
+  });
+  if (DATA.layers.some(function (l) { return l.kind === "findings"; })) {
+    d.appendChild(el("h4", null, "Findings"));
+    var rx = el("div"), sx = el("span", "ca-sw ca-hatch"); sx.style.borderColor = CROSS;
+    rx.appendChild(sx); rx.appendChild(el("span", null, "crossing part (outside its boundary)")); d.appendChild(rx);
+    Object.keys(SEV).forEach(function (k) {
+      var r = el("div"), s3 = el("span", "ca-sw");
+      s3.style.borderColor = SEV[k]; s3.style.background = SEV[k];
+      r.appendChild(s3); r.appendChild(el("span", null, k + (DATA.counts && DATA.counts[k] !== undefined ?
+        " (" + DATA.counts[k] + ")" : ""))); d.appendChild(r);
+    });
+  }
+  var rb = el("div"), sb = el("span", "ca-sw"); sb.style.borderColor = "#9e9e9e"; sb.style.background = "#eeeeee";
+  rb.appendChild(sb); rb.appendChild(el("span", null, "Outline: " + DATA.base_title)); d.appendChild(rb);
+}
+var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: function () {
+  var d = el("div", "ca-box ca-legend");
+  L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+  fillLegend(d);
+  map.on("overlayadd overlayremove", function () { fillLegend(d); });
+  return d; }});
+new Legend().addTo(map);
+
+// fullscreen
+var Full = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var wrap = el("div", "leaflet-bar"), b = el("button", "ca-full");
+  var ns = "http://www.w3.org/2000/svg", icon = document.createElementNS(ns, "svg"), ip = document.createElementNS(ns, "path");
+  icon.setAttribute("viewBox", "0 0 16 16"); icon.setAttribute("width", "16"); icon.setAttribute("height", "16");
+  ip.setAttribute("d", "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5"); ip.setAttribute("fill", "none");
+  ip.setAttribute("stroke", "#333"); ip.setAttribute("stroke-width", "2");
+  icon.appendChild(ip); b.appendChild(icon);
+  b.type = "button"; b.title = "Full screen"; b.setAttribute("aria-label", "Full screen");
+  L.DomEvent.disableClickPropagation(wrap);
+  b.addEventListener("click", function () {
+    var de = document.documentElement;
+    if (document.fullscreenElement) { document.exitFullscreen(); return; }
+    if (document.body.classList.contains("ca-max")) {
+      document.body.classList.remove("ca-max"); map.invalidateSize(); return; }
+    var fallback = function () { document.body.classList.add("ca-max"); map.invalidateSize(); };
+    if (de.requestFullscreen) {
+      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (e) { fallback(); }
+    } else { fallback(); }
+  });
+  wrap.appendChild(b); return wrap; }});
+new Full().addTo(map);
+
+// search
+function visibleMatches(q) {
+  q = q.trim().toLowerCase();
+  if (!q) { return []; }
+  var vis = index.filter(function (e) { return map.hasLayer(e.group); });
+  var exact = vis.filter(function (e) { return e.lower === q; });
+  var starts = vis.filter(function (e) { return e.lower !== q && e.lower.indexOf(q) === 0; });
+  var inner = vis.filter(function (e) { return e.lower.indexOf(q) > 0; });
+  return exact.concat(starts, inner);
+}
+function go(entry) {
+  map.fitBounds(entry.poly.getBounds(), {maxZoom: 11, animate: false});
+  entry.poly.openPopup();
+  return entry.name;
+}
+var Search = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var d = el("div", "ca-box ca-search");
+  L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+  var input = el("input"); input.type = "search"; input.placeholder = "Find an area by name";
+  input.setAttribute("aria-label", "Find an area by name"); input.setAttribute("list", "ca-names");
+  var dl = el("datalist"); dl.id = "ca-names";
+  var seen = {};
+  index.slice().sort(function (a, b) { return a.lower < b.lower ? -1 : a.lower > b.lower ? 1 : 0; })
+    .forEach(function (e) { if (!seen[e.name]) { seen[e.name] = 1; var o = el("option"); o.value = e.name; dl.appendChild(o); } });
+  var list = el("ul"), note = el("small");
+  function show() {
+    list.textContent = "";
+    var m = visibleMatches(input.value);
+    note.textContent = input.value.trim() && !m.length ? "No match in the visible layers" : "";
+    m.slice(0, 8).forEach(function (e) {
+      var li = el("li"), b = el("button", null, e.name + " \u2013 " + e.layer.title);
+      b.type = "button"; b.addEventListener("click", function () { go(e); });
+      li.appendChild(b); list.appendChild(li);
+    });
+    return m;
+  }
+  input.addEventListener("input", show);
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var m = show(); if (m.length) { go(m[0]); } ev.preventDefault(); }
+  });
+  d.appendChild(input); d.appendChild(dl); d.appendChild(list); d.appendChild(note);
+  return d; }});
+new Search().addTo(map);
+
+window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtml: escapeHtml,
+  search: function (q) { var m = visibleMatches(q); return m.length ? go(m[0]) : null; },
+  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
+document.documentElement.setAttribute("data-ca-ready", "1");
+})();
+"""
+
+_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>{leaflet_css}</style>
+<style>{css}</style>
+<script>{leaflet_js}</script>
+</head>
+<body>
+<div id="map" role="application" aria-label="{title}"></div>
+<script type="application/json" id="ca-data">{data}</script>
+<script>{js}</script>
+</body>
+</html>
+"""
+
+
+def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None) -> str:
+    js, css = _leaflet_assets()
+    data = {
+        "title": title,
+        "decimals": COORD_DECIMALS,
+        "palette": PALETTE,
+        "severity": SEVERITY_COLOURS,
+        "crossing": CROSSING_COLOUR,
+        "geometry": builder.geometry,
+        "layers": builder.layers,
+        "bounds": builder.bounds(),
+        "attribution": ATTRIBUTION,
+        "sources": builder.sources,
+        "base_title": builder.atlas.info(BASE_LAYER)["title"] if hasattr(builder.atlas, "info") else BASE_LAYER,
+        "tiles": ({"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                   "attribution": "\u00a9 OpenStreetMap contributors"} if tiles else None),
+    }
+    if counts is not None:
+        data["counts"] = counts
+    return _TEMPLATE.format(title=html.escape(title), leaflet_css=css, css=_CSS.strip(), leaflet_js=js,
+                            data=_json_for_script(data), js=_JS.strip())
+
+
+def _write_text(path: str | Path, text: str) -> Path:
+    data = text.encode("utf-8")
+    return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
+
+
+def _style_of(layer_id: str) -> tuple[str, float]:
+    for lid, _, colour, weight in ATLAS_LAYERS:
+        if lid == layer_id:
+            return colour, weight
+    return "#333333", 1.2
+
+
+# --------------------------------------------------------------------------------------------- public maps
+def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
+              show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
+              tiles: bool = False) -> Path:
+    """Write a map of one or more layers (each toggleable) over a grey outline.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        From :func:`commissioning_atlas.load`.
+    layer_ids : sequence of str
+        Layers, bottom to top.
+    path : str or Path
+        The HTML file to write (atomically).
+    title : str, optional
+        Page and map title (default: the layers' titles).
+    show : sequence of str, optional
+        Layers shown when the page opens (default: all of ``layer_ids``).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles (needs the internet; off by default).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> layer_map(atlas, ["ccg_2013"], "out/ccg.html")   # doctest: +SKIP
+    """
+    layer_ids = list(layer_ids)
+    shown = set(layer_ids if show is None else show)
+    b = _Builder(atlas, tolerance)
+    b.base()
+    for lid in layer_ids:
+        colour, weight = _style_of(lid)
+        b.polygons(lid, lid in shown, colour, weight)
+    title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
+    return _write_text(path, _render(b, title, tiles))
+
+
+def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
+            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
+    """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+
+    Returns
+    -------
+    Path
+    """
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles)
+
+
+def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
+              *, tolerance: float = ATLAS_TOLERANCE_M, tiles: bool = False) -> Path:
+    """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
+
+    Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
+    commissioning-support proposals, the 2013 CSUs and NHS England area teams.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The HTML file to write (atomically); at most about 3 MB.
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
+    """
+    available = set(atlas.layer_ids())
+    b = _Builder(atlas, tolerance)
+    b.base()
+    for lid, show, colour, weight in ATLAS_LAYERS:
+        if lid in available:
+            b.polygons(lid, show, colour, weight)
+    return _write_text(path, _render(b, title, tiles))
+
+
+def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
+                 against_layer: str, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
+    """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
+
+    Findings are coloured by severity (error red, warning orange, info blue); crossing parts
+    (``rule == "crosses"``) are hatched bright red and their popup gives the share of area and of
+    population outside, with the population and area. Rows with empty geometry are not drawn.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    findings : geopandas.GeoDataFrame
+        EPSG:27700, columns ``rule, subject_layer, subject_code, subject_name, against_layer, against_code,
+        against_name, class, area_km2, share_area, population, share_population, severity, geometry``.
+    path : str or Path
+    title : str
+    subject_layer : str
+        Layer checked (drawn filled).
+    against_layer : str
+        Reference layer (drawn as lines).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+
+    Returns
+    -------
+    Path
+    """
+    b = _Builder(atlas, tolerance)
+    b.base()
+    colour, weight = _style_of(subject_layer)
+    b.polygons(subject_layer, True, colour, max(weight, 1.0))
+    if against_layer and against_layer != subject_layer:
+        b.polygons(against_layer, True, "#111111", 2.0, fill=False,
+                   title=f"{atlas.info(against_layer)['title']} (lines)")
+    counts = b.findings(findings, title="Findings")
+    return _write_text(path, _render(b, title, tiles, counts=counts))
+
+
+def severity_counts(findings: gpd.GeoDataFrame | pd.DataFrame | None) -> dict[str, int]:
+    """Count findings by severity (``error``, ``warning``, ``info``), zeros included."""
+    counts = {k: 0 for k in SEVERITY_COLOURS}
+    if findings is not None and len(findings) and "severity" in findings.columns:
+        for k, v in findings["severity"].astype(str).str.lower().value_counts().items():
+            counts[k] = int(v)
+    return counts
+
+
+_INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body{{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Arial,sans-serif;margin:2em auto;max-width:52em;padding:0 1em}}
+li{{margin:.8em 0}} .n{{display:inline-block;padding:0 .5em;border-radius:3px;color:#fff;font-size:13px;margin-right:.3em}}
+.error{{background:#d7191c}} .warning{{background:#c46a14}} .info{{background:#2c7bb6}}
+footer{{color:#666;font-size:12px;margin-top:3em}}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+<ul>
+{items}
+</ul>
+<footer>{attribution}</footer>
+</body>
+</html>
+"""
+
+
+def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commissioning Atlas maps") -> Path:
+    """Write ``index.html`` linking every map with its summary and counts by severity.
+
+    Parameters
+    ----------
+    entries : sequence of dict
+        Each with ``title``, ``href`` (relative link), optional ``summary`` text and optional ``counts``
+        (``{"error": n, "warning": n, "info": n}``).
+    path : str or Path
+        Where to write (atomically).
+    title : str
+        Page heading.
+
+    Returns
+    -------
+    Path
+    """
+    items = []
+    for e in entries:
+        href = str(e.get("href", ""))
+        if re.match(r"^\s*(javascript|data|vbscript):", href, re.I):
+            href = "#"
+        line = f'<li><a href="{html.escape(href, quote=True)}">{html.escape(str(e.get("title", href)))}</a>'
+        counts = e.get("counts") or {}
+        badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
+                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0])))
+        if badges:
+            line += f"<br>{badges}"
+        if e.get("summary"):
+            line += f"<br>{html.escape(str(e['summary']))}"
+        items.append(line + "</li>")
+    text = _INDEX_TEMPLATE.format(title=html.escape(title), items="\n".join(items),
+                                  attribution=html.escape(ATTRIBUTION))
+    return _write_text(path, text)
+
+
+def _safe_name(preset: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(preset)).strip(".-")
+    if not name:
+        raise AtlasError(f"preset name {preset!r} gives an empty file name")
+    return name
+
+
+def write_maps(atlas: Any, out_dir: str | Path,
+               findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
+               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> list[Path]:
+    """Write ``atlas.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    out_dir : str or Path
+        Existing or new folder.
+    findings_by_preset : dict
+        ``preset -> (findings, meta)`` where ``meta`` has ``title``, ``subject`` (layer id) and ``against``
+        (layer id), optionally ``summary``.
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+
+    Returns
+    -------
+    list of Path
+        Every file written, index last.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [atlas_map(atlas, out / "atlas.html", tolerance=max(tolerance, ATLAS_TOLERANCE_M), tiles=tiles)]
+    entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
+                "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
+                           "commissioning-support proposals, 2013 CSUs and NHS England area teams."}]
+    for preset, (findings, meta) in (findings_by_preset or {}).items():
+        name = f"check-{_safe_name(preset)}.html"
+        title = str(meta.get("title") or preset)
+        written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta["against"],
+                                    tolerance=tolerance, tiles=tiles))
+        counts = severity_counts(findings)
+        summary = meta.get("summary") or (f"{meta['subject']} checked against {meta['against']}: "
+                                          f"{sum(counts.values())} findings.")
+        entries.append({"title": title, "href": name, "summary": summary, "counts": counts})
+    written.append(write_index(entries, out / "index.html"))
+    return written

@@ -1,0 +1,384 @@
+"""Maps: size budgets, reproducible bytes, gap-free simplification, escaping, and the pages in Chromium.
+
+Browser tests drive Debian's headless Chromium through Playwright (never ``playwright install``); every
+map is written once per module into a temp folder and screenshots go to ``tests/artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from commissioning_atlas import maps
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>"]
+
+pytestmark = pytest.mark.integration
+
+
+# ------------------------------------------------------------------------------------------------ fixtures
+def demo_findings(atlas) -> gpd.GeoDataFrame:
+    """A findings table like checks.py's: three CSUs cut by SHAs (crossing parts), plus an empty row."""
+    csu = atlas.layer("csu_2013").sort_values("code").head(3)
+    sha = atlas.layer("sha_2011")
+    subj = csu[["code", "name", "population", "geometry"]].rename(
+        columns={"code": "subject_code", "name": "subject_name", "population": "subject_population"})
+    subj = subj.assign(subject_area=subj.geometry.area)
+    ref = sha[["code", "name", "geometry"]].rename(columns={"code": "against_code", "name": "against_name"})
+    parts = gpd.overlay(subj, ref, how="intersection", keep_geom_type=True)
+    parts = parts[parts.geometry.area > 1e4].copy()
+    parts["share_area"] = parts.geometry.area / parts["subject_area"]
+    parts["population"] = (parts["share_area"] * parts["subject_population"]).round().astype(int)
+    parts["share_population"] = parts["population"] / parts["subject_population"]
+    main = parts.groupby("subject_code")["share_area"].transform("max") == parts["share_area"]
+    parts["rule"] = np.where(main, "inside", "crosses")
+    parts["class"] = np.where(main, "main part", "crossing part")
+    parts["severity"] = np.where(main, "info", np.where(parts["share_population"] > 0.05, "error", "warning"))
+    parts["subject_layer"], parts["against_layer"] = "csu_2013", "sha_2011"
+    parts["area_km2"] = parts.geometry.area / 1e6
+    cols = ["rule", "subject_layer", "subject_code", "subject_name", "against_layer", "against_code",
+            "against_name", "class", "area_km2", "share_area", "population", "share_population", "severity",
+            "geometry"]
+    empty = gpd.GeoDataFrame([{"rule": "size", "subject_layer": "csu_2013", "subject_code": "CSU01",
+                               "subject_name": "x", "against_layer": "", "against_code": "", "against_name": "",
+                               "class": "small", "area_km2": 0.0, "share_area": 0.0, "population": 0,
+                               "share_population": 0.0, "severity": "info", "geometry": shapely.Polygon()}],
+                             geometry="geometry", crs=parts.crs)
+    return pd.concat([parts[cols], empty], ignore_index=True)
+
+
+def hostile_atlas(atlas):
+    """A copy of the atlas whose first two CCGs (by code) carry hostile names."""
+    ccg = atlas.layer("ccg_2013").copy()
+    first = ccg.sort_values("code").index[:2]
+    ccg.loc[first[0], "name"] = HOSTILE[0]
+    ccg.loc[first[1], "name"] = HOSTILE[1]
+    return dataclasses.replace(atlas, layers={**atlas.layers, "ccg_2013": ccg})
+
+
+@pytest.fixture(scope="module")
+def findings(atlas):
+    return demo_findings(atlas)
+
+
+@pytest.fixture(scope="module")
+def written(atlas, findings, tmp_path_factory):
+    out = tmp_path_factory.mktemp("maps")
+    meta = {"title": "CSUs against SHAs <demo>", "subject": "csu_2013", "against": "sha_2011"}
+    paths = maps.write_maps(atlas, out, {"csu-vs-sha": (findings, meta)})
+    ccg = maps.ccg_map(atlas, out / "ccg.html")
+    bad = hostile_atlas(atlas)
+    hostile_findings = findings.copy()
+    hostile_findings.loc[hostile_findings.index[0], "subject_name"] = HOSTILE[1]
+    maps.layer_map(bad, ["ccg_2013"], out / "hostile.html", title=HOSTILE[0])
+    maps.findings_map(bad, hostile_findings, out / "hostile-check.html", HOSTILE[1], "ccg_2013", "sha_2011")
+    return {"dir": out, "written": paths, "atlas": out / "atlas.html", "ccg": ccg,
+            "check": out / "check-csu-vs-sha.html", "index": out / "index.html",
+            "hostile": out / "hostile.html", "hostile_check": out / "hostile-check.html"}
+
+
+# ------------------------------------------------------------------------------------------------ no browser
+def test_write_maps_files(written):
+    names = [p.name for p in written["written"]]
+    assert names == ["atlas.html", "check-csu-vs-sha.html", "index.html"]
+    index = written["index"].read_text(encoding="utf-8")
+    assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
+    assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
+    assert re.search(r"error: \d+", index) and "Open Government Licence" in index
+    assert not list(written["dir"].glob(".*"))  # no temp files left behind
+
+
+def test_size_budgets(written):
+    assert written["ccg"].stat().st_size <= 1_000_000
+    assert written["atlas"].stat().st_size <= 3_000_000
+
+
+@pytest.mark.parametrize("key", ["ccg", "atlas", "check", "index"])
+def test_self_contained(written, key):
+    text = written[key].read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", text, re.I)
+    for host in ("cdn.jsdelivr", "cdnjs", "unpkg.com", "code.jquery", "bootstrapcdn", "tile.openstreetmap"):
+        assert host not in text
+    assert "sourceMappingURL" not in text
+    if key != "index":
+        assert "Open Government Licence v3.0" in text
+        assert 'id="ca-data"' in text and "leaflet" in text.lower()
+
+
+def test_bytes_reproducible(atlas, tmp_path):
+    fresh = dataclasses.replace(atlas)  # no cached simplification: the whole pipeline runs again
+    a = maps.ccg_map(atlas, tmp_path / "a.html").read_bytes()
+    b = maps.ccg_map(fresh, tmp_path / "b.html").read_bytes()
+    assert a == b
+
+
+@pytest.mark.parametrize("layer_id", ["ccg_2013", "pct_2011", "sha_cluster_2011", "css_2012"])
+def test_simplification_opens_no_gap_or_overlap(atlas, layer_id):
+    original = atlas.layer(layer_id).geometry
+    simple = maps.simplified_layer(atlas, layer_id, maps.ATLAS_TOLERANCE_M)
+    report = maps.simplification_report(original, simple)
+    assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0, report
+    assert report["vertices_after"] < report["vertices_before"] / 2
+    if layer_id == "css_2012":  # proposals overlap by design; simplification keeps that overlap (to 1%)
+        assert report["original_overlap_m2"] > 1e9
+        assert report["simplified_overlap_m2"] == pytest.approx(report["original_overlap_m2"], rel=0.01)
+
+
+def test_rounded_coordinates_open_no_gap(atlas):
+    """What the page draws (rounded to 1e-5 degrees) is still a gap-free coverage."""
+    layer = atlas.layer("ccg_2013")
+    simple = maps.simplified_layer(atlas, "ccg_2013", maps.DEFAULT_TOLERANCE_M)
+    web = simple.to_crs(4326)
+    drawn = gpd.GeoSeries([maps.decode_geometry(maps.encode_geometry(g)) for g in web], crs=4326).to_crs(27700)
+    report = maps.simplification_report(layer.geometry, drawn)
+    # reprojecting the rounded degrees back to metres moves shared vertices identically: no sliver opens
+    assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0, report
+
+
+def test_report_sees_per_polygon_slivers(atlas):
+    """The report is not blind: per-polygon simplify opens gaps and overlaps between neighbours."""
+    layer = atlas.layer("ccg_2013")
+    naive = shapely.simplify(layer.geometry.to_numpy(), 500)
+    report = maps.simplification_report(layer.geometry, naive)
+    assert report["gap_m2"] + report["overlap_m2"] > 1e5
+
+
+def test_colouring_separates_neighbours():
+    squares = [shapely.box(x, y, x + 1, y + 1) for x in range(4) for y in range(4)]
+    colours = maps.greedy_colouring(squares)
+    for i, a in enumerate(squares):
+        for j, b in enumerate(squares):
+            if i < j and a.intersects(b):
+                assert colours[i] != colours[j]
+    assert colours.max() < len(maps.PALETTE)
+
+
+def test_encode_roundtrip():
+    poly = shapely.Polygon([(-1.5, 52.0), (-1.4, 52.0), (-1.4, 52.1), (-1.5, 52.1)],
+                           [[(-1.46, 52.04), (-1.44, 52.04), (-1.44, 52.06)]])
+    enc = maps.encode_geometry(poly)
+    assert enc[0][0][:2] == [-150000, 5200000]
+    assert maps.decode_geometry(enc).equals(shapely.MultiPolygon([poly]))
+
+
+def _data(path: Path) -> dict:
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="ca-data">(.*?)</script>', text, re.S)
+    return json.loads(m.group(1))
+
+
+def test_hostile_names_escaped_in_html(written):
+    for key in ["hostile", "hostile_check"]:
+        text = written[key].read_text(encoding="utf-8")
+        for bad in HOSTILE:
+            assert bad not in text
+        assert "<img" not in text and "<script>alert" not in text
+        assert text.count("</script>") == 3  # leaflet.js, the data block, our script: nothing injected
+        data = _data(written[key])  # the data survive intact for the page to show as text
+        names = {f["name"] for layer in data["layers"] for f in layer.get("features") or []}
+        assert set(HOSTILE) & names
+    assert "<title>&lt;img src=x onerror=alert(1)&gt;</title>" in written["hostile"].read_text(encoding="utf-8")
+
+
+def test_findings_map_data(written, findings):
+    data = _data(written["check"])
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    drawn = len(layer["features"])
+    assert drawn == int((~findings.geometry.is_empty).sum())  # the empty row is skipped
+    crossing = [f for f in layer["features"] if f["x"]]
+    assert crossing and all(f["p"]["rule"] == "crosses" for f in crossing)
+    assert {"share_area", "share_population", "population", "area_km2"} <= set(crossing[0]["p"])
+    assert data["counts"]["error"] + data["counts"]["warning"] == len(crossing)
+
+
+# ------------------------------------------------------------------------------------------------ browser
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page opened on a map, recording console errors, page errors, dialogs and outside requests."""
+
+    def __init__(self, browser, path: Path):
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.requests: list[str] = []
+        self.page = browser.new_page(viewport={"width": 1200, "height": 900})
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:"))
+                     else self.requests.append(r.url))
+        self.page.goto(path.as_uri())
+        self.page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+
+    def paths(self) -> int:
+        return self.page.locator("path.leaflet-interactive").count()
+
+    def clean(self) -> None:
+        assert self.errors == [], self.errors
+        assert self.dialogs == [], self.dialogs
+        assert self.requests == [], self.requests
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        out = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(out))
+        return out
+
+    def hover_feature(self, layer_id: str, point) -> bool:
+        """Move the mouse over a lon/lat point; True if a polygon of the layer is under it."""
+        xy = self.page.evaluate("([lat, lng]) => { const m = window.commissioningAtlas.map;"
+                                " const p = m.latLngToContainerPoint([lat, lng]); return [p.x, p.y]; }",
+                                [point.y, point.x])
+        tag = self.page.evaluate("([x, y]) => { const e = document.elementFromPoint(x, y);"
+                                 " return e ? e.tagName + ' ' + (e.getAttribute('class') || '') : ''; }", xy)
+        if not tag.startswith("path") or "leaflet-interactive" not in tag:
+            return False
+        self.page.mouse.move(xy[0] - 3, xy[1] - 3)
+        self.page.mouse.move(xy[0], xy[1])
+        return True
+
+
+def _hover_points(atlas, layer_id: str, n: int = 6):
+    layer = atlas.layer(layer_id).copy()
+    layer = layer.assign(_a=layer.geometry.area).sort_values("_a", ascending=False).head(n)
+    pts = gpd.GeoSeries(layer.geometry.representative_point(), crs=layer.crs).to_crs(4326)
+    return list(zip(layer["name"], pts))
+
+
+@pytest.mark.browser
+def test_ccg_map_in_browser(browser, atlas, written):
+    page = Page(browser, written["ccg"])
+    assert page.paths() == len(atlas.layer("ccg_2013")) == 211
+    assert page.page.evaluate("window.commissioningAtlas.counts['ccg_2013']") == 211
+    for name, point in _hover_points(atlas, "ccg_2013"):
+        if page.hover_feature("ccg_2013", point):
+            tip = page.page.locator(".leaflet-tooltip")
+            tip.wait_for(timeout=3000)
+            assert name in tip.inner_text()
+            assert re.search(r"Population \d{1,3}(,\d{3})+", tip.inner_text())
+            break
+    else:
+        pytest.fail("no large CCG could be hovered")
+    page.screenshot("ccg")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_atlas_map_toggle_search_in_browser(browser, atlas, written):
+    page = Page(browser, written["atlas"])
+    n_ccg, n_sha, n_pct = (len(atlas.layer(l)) for l in ("ccg_2013", "sha_2011", "pct_2011"))
+    assert page.paths() == n_ccg + n_sha  # SHAs and CCGs shown by default
+    page.screenshot("atlas")
+    overlays = page.page.locator(".leaflet-control-layers-overlays label")
+    overlays.filter(has_text="Clinical commissioning groups").locator("input").click()
+    assert page.paths() == n_sha
+    overlays.filter(has_text="Primary care trusts").locator("input").click()
+    assert page.paths() == n_sha + n_pct
+    overlays.filter(has_text="Clinical commissioning groups").locator("input").click()
+    assert page.paths() == n_sha + n_pct + n_ccg
+    # search: type, press Enter -> zoomed in, popup open
+    box = page.page.locator(".ca-search input")
+    box.fill("luton")
+    assert page.page.locator(".ca-search li").count() >= 1
+    box.press("Enter")
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=3000)
+    assert "Luton" in popup.locator("h3").inner_text()
+    assert re.search(r"Population \(2011\)\s*\d{1,3}(,\d{3})+", popup.inner_text())
+    assert page.page.evaluate("window.commissioningAtlas.map.getZoom()") >= 8
+    page.screenshot("atlas-search-luton")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_atlas_popup_links_source(browser, written):
+    page = Page(browser, written["atlas"])
+    page.page.locator(".leaflet-control-layers-overlays label").filter(
+        has_text="Commissioning support units").locator("input").click()
+    assert page.page.evaluate("window.commissioningAtlas.search('North of England CSU')")
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=3000)
+    links = popup.locator("a")
+    assert links.count() >= 1 and links.first.get_attribute("href").startswith("https://")
+    assert "Members" in popup.inner_text()
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_findings_map_in_browser(browser, atlas, written, findings):
+    page = Page(browser, written["check"])
+    drawn = int((~findings.geometry.is_empty).sum())
+    n_subject, n_against = len(atlas.layer("csu_2013")), len(atlas.layer("sha_2011"))
+    assert page.paths() == drawn + n_subject + n_against
+    fills = page.page.evaluate("Array.from(document.querySelectorAll('path.leaflet-interactive'))"
+                               ".map(p => p.getAttribute('fill'))")
+    assert any(f and f.startswith("url(#ca-hatch)") for f in fills)
+    ok = page.page.evaluate("""() => { const g = window.commissioningAtlas.groups.findings; let done = false;
+        g.eachLayer(l => { if (!done && l.options.fillColor.startsWith('url(')) { l.openPopup(); done = true; } });
+        return done; }""")
+    assert ok
+    popup = page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=3000)
+    text = popup.inner_text()
+    assert "crosses" in text and re.search(r"Share of population\s*\d+\.\d%", text)
+    assert re.search(r"Share of area\s*\d+\.\d%", text)
+    page.screenshot("check-csu-vs-sha")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_hostile_names_render_as_text(browser, atlas, written):
+    page = Page(browser, written["hostile"])
+    assert page.paths() == 211
+    for bad in HOSTILE:
+        assert page.page.evaluate("(q) => window.commissioningAtlas.search(q)", bad) == bad
+        popup = page.page.locator(".leaflet-popup-content h3", has_text=bad)  # an older popup may be fading out
+        popup.wait_for(timeout=3000)
+        assert popup.inner_text() == bad
+    assert page.page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    assert page.page.title() == HOSTILE[0]
+    page.clean()  # no dialog fired, no error
+    page.page.close()
+    check = Page(browser, written["hostile_check"])
+    assert check.page.locator(".ca-title").inner_text() == HOSTILE[1]
+    check.clean()
+    check.page.close()
+
+
+@pytest.mark.browser
+def test_index_in_browser(browser, written):
+    p = browser.new_page()  # the index has no map: open it plainly
+    requests = []
+    p.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else requests.append(r.url))
+    p.goto(written["index"].as_uri())
+    assert p.locator("a").count() == 2
+    p.locator("a", has_text="CSUs against SHAs").click()
+    p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+    assert p.url.endswith("check-csu-vs-sha.html") and requests == []
+    p.close()
