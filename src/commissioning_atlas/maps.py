@@ -189,13 +189,9 @@ def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLER
     return series
 
 
-def _holes_area(geom: shapely.Geometry) -> float:
-    polys = shapely.get_parts(geom)
-    total = 0.0
-    for p in polys:
-        if isinstance(p, shapely.Polygon):
-            total += sum(shapely.Polygon(r).area for r in p.interiors)
-    return total
+def _holes(geom: shapely.Geometry) -> list[shapely.Polygon]:
+    return [shapely.Polygon(r) for p in shapely.get_parts(geom) if isinstance(p, shapely.Polygon)
+            for r in p.interiors]
 
 
 def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
@@ -203,8 +199,11 @@ def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
     """Measure the gaps and overlaps that simplification opened between neighbours (m²).
 
     Both inputs must be in a metric CRS (EPSG:27700). Overlap is the sum of areas minus the area of the
-    union; gaps are holes in the union of the layer. Each is reported as the amount *added* by
-    simplification (simplified minus original), so footprint sets that overlap by design start at zero.
+    union, reported as the amount *added* by simplification (footprint sets that overlap by design start
+    at zero). A gap is a hole in the union of the simplified layer over ground the original layer covered
+    (the part of each hole that lies inside the original union, for holes that are at least half inside
+    it). Holes mostly outside the original union are water the simplified coastline closed off (a tidal
+    river whose mouth narrowed to nothing): reported as ``pinched_m2``, not as a gap between neighbours.
 
     Parameters
     ----------
@@ -214,9 +213,10 @@ def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
     Returns
     -------
     dict
-        ``gap_m2``, ``overlap_m2`` (added by simplification, >= 0), ``area_change_m2`` (change of the
-        union's area: the coastline moves), ``original_overlap_m2``, ``simplified_overlap_m2``,
-        ``original_gap_m2``, ``simplified_gap_m2``, ``vertices_before``, ``vertices_after``.
+        ``gap_m2``, ``overlap_m2`` (opened by simplification, >= 0), ``pinched_m2``, ``area_change_m2``
+        (change of the union's area: the coastline moves), ``original_overlap_m2``,
+        ``simplified_overlap_m2``, ``original_gap_m2`` (holes in the original union), ``vertices_before``,
+        ``vertices_after``.
 
     Examples
     --------
@@ -228,22 +228,27 @@ def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
         if isinstance(x, gpd.GeoDataFrame):
             x = x.geometry
         a = np.asarray(list(x), dtype=object)
-        a = shapely.make_valid(a[~shapely.is_empty(a)])
-        return a
+        return shapely.make_valid(a[~shapely.is_empty(a)])
 
     a, b = arr(original), arr(simplified)
     ua, ub = shapely.union_all(a), shapely.union_all(b)
     over_a = float(shapely.area(a).sum() - ua.area)
     over_b = float(shapely.area(b).sum() - ub.area)
-    gap_a, gap_b = _holes_area(ua), _holes_area(ub)
+    gap = pinched = 0.0
+    for h in _holes(ub):
+        inside = shapely.intersection(h, ua).area
+        if inside >= 0.5 * h.area:
+            gap += inside
+        else:
+            pinched += h.area
     return {
-        "gap_m2": max(0.0, gap_b - gap_a),
+        "gap_m2": float(gap),
         "overlap_m2": max(0.0, over_b - over_a),
+        "pinched_m2": float(pinched),
         "area_change_m2": float(ub.area - ua.area),
         "original_overlap_m2": over_a,
         "simplified_overlap_m2": over_b,
-        "original_gap_m2": gap_a,
-        "simplified_gap_m2": gap_b,
+        "original_gap_m2": float(sum(h.area for h in _holes(ua))),
         "vertices_before": int(shapely.get_num_coordinates(a).sum()),
         "vertices_after": int(shapely.get_num_coordinates(b).sum()),
     }

@@ -1,0 +1,146 @@
+"""Benchmark: our all-England CCG map against ``GeoDataFrame.explore()``, in the same run.
+
+For the 211 CCGs of April 2013:
+- HTML bytes of ``maps.ccg_map`` vs ``gdf.to_crs(4326).explore().save()`` (target: ours >= 50x smaller);
+- seconds to write each file;
+- seconds until headless Chromium has drawn the polygons: open the ``file://`` page and wait until the
+  number of ``path`` elements reaches 211, timed from ``goto``. Every request that leaves ``file://`` is
+  aborted (offline, as a user without internet, and reproducible): explore() links Leaflet from a CDN, so
+  it never draws; it is then measured a second time with Leaflet inlined from xstatic-leaflet in place of
+  its CDN scripts (its other CDN assets dropped), to compare drawing speed fairly.
+
+Usage: COMMISSIONING_ATLAS_MIRROR=../shared/data python benchmarks/bench_maps.py [--out DIR]
+Uses Debian's ``/usr/bin/chromium`` through Playwright (never ``playwright install``). About 1-2 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import commissioning_atlas as ca
+from commissioning_atlas import maps
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+EXPECTED = 211
+DRAW_TIMEOUT_S = 45.0
+
+
+def inline_explore(src: Path, dst: Path) -> None:
+    """Copy an explore() page with its CDN Leaflet replaced by the inlined xstatic-leaflet, other CDN tags cut."""
+    js, css = maps._leaflet_assets()
+    text = src.read_text(encoding="utf-8")
+    text = re.sub(r'<script src="[^"]*leaflet[^"]*\.js"></script>', lambda m: f"<script>{js}</script>", text,
+                  count=1)
+    text = re.sub(r'<link rel="stylesheet" href="[^"]*leaflet(\.min)?\.css"\s*/?>', lambda m: f"<style>{css}</style>",
+                  text, count=1)
+    text = re.sub(r'<script src="https?://[^"]+"></script>', "", text)
+    text = re.sub(r'<link rel="stylesheet" href="https?://[^"]+"\s*/?>', "", text)
+    dst.write_text(text, encoding="utf-8")
+
+
+def time_draw(browser, path: Path, expected: int = EXPECTED) -> tuple[float | None, int, int]:
+    """Seconds from goto until ``expected`` paths exist (None if never), paths seen, requests blocked."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    blocked = []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "about:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    t0 = time.perf_counter()
+    try:
+        page.goto(path.as_uri(), wait_until="commit", timeout=DRAW_TIMEOUT_S * 1000)
+        page.wait_for_function(f"document.querySelectorAll('path').length >= {expected}",
+                               timeout=DRAW_TIMEOUT_S * 1000, polling=20)
+        seconds = time.perf_counter() - t0
+    except Exception:  # noqa: BLE001 - a page that never draws is a result, not a failure
+        seconds = None
+    try:
+        n = page.evaluate("document.querySelectorAll('path').length")
+    except Exception:  # noqa: BLE001
+        n = -1
+    page.close()
+    return seconds, n, len(blocked)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=None, help="folder for the HTML files (default: a temp folder)")
+    args = ap.parse_args()
+    out = args.out or Path(tempfile.mkdtemp(prefix="bench-maps-"))
+    out.mkdir(parents=True, exist_ok=True)
+
+    atlas = ca.load(progress=False)
+    ccg = atlas.layer("ccg_2013")
+
+    t0 = time.perf_counter()
+    ours = maps.ccg_map(atlas, out / "ours.html")
+    t_ours = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours_again = maps.ccg_map(atlas, out / "ours-cached.html")  # simplification cached in the Atlas
+    t_ours_cached = time.perf_counter() - t0
+    assert ours.read_bytes() == ours_again.read_bytes()
+
+    t0 = time.perf_counter()
+    label = "explore().save()"
+    try:
+        m = ccg.to_crs(4326).explore()
+    except ImportError:  # explore() needs matplotlib and mapclassify (not dependencies of this project)
+        import folium
+
+        label = "folium.GeoJson (explore eq.)"
+        web = ccg.to_crs(4326)
+        m = folium.Map(tiles="OpenStreetMap")
+        folium.GeoJson(web.to_json(), tooltip=folium.GeoJsonTooltip(["code", "name", "population"])).add_to(m)
+        m.fit_bounds([[web.total_bounds[1], web.total_bounds[0]], [web.total_bounds[3], web.total_bounds[2]]])
+    m.save(str(out / "explore.html"))
+    t_explore = time.perf_counter() - t0
+    explore = out / "explore.html"
+    inline_explore(explore, out / "explore-inlined.html")
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        d_ours, n_ours, b_ours = time_draw(browser, ours)
+        d_ours2, _, _ = time_draw(browser, ours)
+        d_exp, n_exp, b_exp = time_draw(browser, explore)
+        d_inl, n_inl, b_inl = time_draw(browser, out / "explore-inlined.html")
+        browser.close()
+
+    s_ours, s_exp = ours.stat().st_size, explore.stat().st_size
+
+    def fmt(x):
+        return "never" if x is None else f"{x:8.2f}"
+
+    print(f"CCG map, {len(ccg)} polygons; files in {out}")
+    print(f"{'':28s}{'bytes':>14s}{'write s':>10s}{'draw s':>10s}{'paths':>7s}{'blocked':>9s}")
+    print(f"{'ours (maps.ccg_map)':28s}{s_ours:14,d}{t_ours:10.2f}{fmt(d_ours):>10s}{n_ours:7d}{b_ours:9d}")
+    print(f"{'ours, simplification cached':28s}{'':14s}{t_ours_cached:10.2f}{fmt(d_ours2):>10s}")
+    print(f"{label:28s}{s_exp:14,d}{t_explore:10.2f}{fmt(d_exp):>10s}{n_exp:7d}{b_exp:9d}")
+    s_inl = (out / "explore-inlined.html").stat().st_size
+    print(f"{'explore, Leaflet inlined':28s}{s_inl:14,d}{'':10s}{fmt(d_inl):>10s}{n_inl:7d}{b_inl:9d}")
+    print()
+    print(f"size ratio explore/ours:  {s_exp / s_ours:7.1f}x  (target >= 50x)")
+    print(f"write ratio explore/ours: {t_explore / t_ours:7.1f}x")
+    if d_exp is None:
+        print("explore: never drew offline (CDN blocked)")
+    elif d_ours:
+        print(f"draw ratio explore/ours:  {d_exp / d_ours:7.1f}x")
+    if d_inl is not None and d_ours:
+        print(f"draw ratio explore(inlined)/ours: {d_inl / d_ours:7.1f}x")
+    elif d_inl is None:
+        print(f"explore with Leaflet inlined: did not draw {EXPECTED} paths within {DRAW_TIMEOUT_S:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
