@@ -135,22 +135,58 @@ class Tolerance:
 # --------------------------------------------------------------------------------------------
 # sums over LSOAs
 
-def _positions(atlas: Atlas, membership: pd.DataFrame) -> np.ndarray:
-    pos = pd.Series(np.arange(len(atlas.lsoa)), index=atlas.lsoa["code"].to_numpy())
-    return pos.reindex(membership["lsoa_code"].to_numpy()).to_numpy()
-
-
 def _membership(atlas: Atlas, layer_id: str) -> pd.DataFrame:
-    m = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
-    i = _positions(atlas, m)
-    return pd.DataFrame({"i": i.astype(np.int64), "code": m["code"].astype(str).to_numpy()})
+    """``i`` (LSOA position), ``code`` and ``k`` (index into the sorted unit codes) of every
+    (LSOA, unit) pair of a layer; memoised on the atlas. :func:`_codes` gives the codes."""
+    key = ("membership", layer_id)
+    if key not in atlas._memo:
+        from .layers import LSOA_LAYERS
+
+        if layer_id in LSOA_LAYERS and layer_id in atlas.lsoa.columns:
+            i = np.arange(len(atlas.lsoa), dtype=np.int64)
+            code = atlas.lsoa[layer_id].astype(str).to_numpy()
+        else:
+            mm = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
+            pos = pd.Series(np.arange(len(atlas.lsoa)), index=atlas.lsoa["code"].to_numpy())
+            i = pos.reindex(mm["lsoa_code"].to_numpy()).to_numpy().astype(np.int64)
+            code = mm["code"].astype(str).to_numpy()
+        k, codes = pd.factorize(code, sort=True)
+        atlas._memo[key] = pd.DataFrame({"i": i, "code": code, "k": k.astype(np.int64)})
+        atlas._memo[("codes", layer_id)] = np.asarray(codes, dtype=object)
+    return atlas._memo[key]
 
 
-def _totals(atlas: Atlas, m: pd.DataFrame) -> pd.DataFrame:
-    area = atlas.lsoa["area_m2"].to_numpy()[m["i"].to_numpy()]
-    pop = atlas.lsoa["population"].to_numpy()[m["i"].to_numpy()]
-    return (pd.DataFrame({"code": m["code"].to_numpy(), "area_m2": area, "population": pop})
-            .groupby("code", sort=True).sum())
+def _codes(atlas: Atlas, layer_id: str) -> np.ndarray:
+    """Sorted unit codes of a layer's membership (``k`` indexes them)."""
+    _membership(atlas, layer_id)
+    return atlas._memo[("codes", layer_id)]
+
+
+def _join(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
+    """Every (LSOA, subject unit, reference unit) triple as integer columns ``i``, ``ks``, ``ka``
+    (``ka`` = -1 where the LSOA is in no reference unit) and ``pair``. Memoised."""
+    memo = ("join", subject, against)
+    if memo not in atlas._memo:
+        ms, ma = _membership(atlas, subject), _membership(atlas, against)
+        n = len(atlas.lsoa)
+        if len(ma) == n and np.array_equal(ma["i"].to_numpy(), np.arange(n)):
+            # one reference unit per LSOA (every boundary layer): a lookup, no merge
+            i = ms["i"].to_numpy()
+            j = pd.DataFrame({"i": i, "ks": ms["k"].to_numpy(), "ka": ma["k"].to_numpy()[i]})
+        else:
+            j = ms[["i", "k"]].merge(ma[["i", "k"]], on="i", how="left", suffixes=("s", "a"))
+            j = pd.DataFrame({"i": j["i"].to_numpy(), "ks": j["ks"].to_numpy(),
+                              "ka": j["ka"].fillna(-1).to_numpy().astype(np.int64)})
+        j["pair"] = j["ks"].to_numpy() * (len(_codes(atlas, against)) + 1) + j["ka"].to_numpy() + 1
+        atlas._memo[memo] = j
+    return atlas._memo[memo]
+
+
+def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area, residents and LSOA count per group index ``k`` (bincount over LSOAs)."""
+    area = np.bincount(k, weights=atlas.lsoa["area_m2"].to_numpy()[i], minlength=size)
+    pop = np.bincount(k, weights=atlas.lsoa["population"].to_numpy()[i].astype(float), minlength=size)
+    return area, pop, np.bincount(k, minlength=size)
 
 
 def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
@@ -170,25 +206,40 @@ def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
         ``share_population`` (of the subject), ``cover_area`` and ``cover_population`` (the
         share of the reference unit the part covers), sorted by subject then reference code.
     """
+    memo = ("crosstab", subject, against)
+    if memo not in atlas._memo:
+        atlas._memo[memo] = _crosstab(atlas, subject, against)
+    return atlas._memo[memo].copy()
+
+
+def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
     ms, ma = _membership(atlas, subject), _membership(atlas, against)
-    j = ms.merge(ma, on="i", how="left", suffixes=("_s", "_a"))
-    j["code_a"] = j["code_a"].fillna("")
-    j["area_m2"] = atlas.lsoa["area_m2"].to_numpy()[j["i"].to_numpy()]
-    j["population"] = atlas.lsoa["population"].to_numpy()[j["i"].to_numpy()]
-    parts = (j.groupby(["code_s", "code_a"], sort=True)[["area_m2", "population"]].sum()
-             .reset_index().rename(columns={"code_s": "subject_code", "code_a": "against_code"}))
-    ts, ta = _totals(atlas, ms), _totals(atlas, ma)
-    s_area = ts["area_m2"].reindex(parts["subject_code"]).to_numpy()
-    s_pop = ts["population"].reindex(parts["subject_code"]).to_numpy().astype(float)
-    a_area = ta["area_m2"].reindex(parts["against_code"]).to_numpy()
-    a_pop = ta["population"].reindex(parts["against_code"]).to_numpy().astype(float)
+    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
+    j = _join(atlas, subject, against)
+    width = len(a_codes) + 1
+    area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width)
+    pair = np.flatnonzero(count)  # sorted: by subject, then "" (outside), then reference code
+    ks, ka = pair // width, pair % width - 1
+    s_area, s_pop, _ = _sums(atlas, ms["i"].to_numpy(), ms["k"].to_numpy(), len(s_codes))
+    a_area, a_pop, _ = _sums(atlas, ma["i"].to_numpy(), ma["k"].to_numpy(), len(a_codes))
+    a_area, a_pop = np.append(a_area, np.nan), np.append(a_pop, 0.0)  # index -1: outside
+    parts = pd.DataFrame({
+        "subject_code": s_codes[ks], "against_code": np.where(ka >= 0, a_codes[ka], ""),
+        "area_m2": area[pair], "population": pop[pair].round().astype(np.int64)})
     with np.errstate(invalid="ignore", divide="ignore"):
-        parts["share_area"] = parts["area_m2"] / s_area
-        parts["share_population"] = np.where(s_pop > 0, parts["population"] / s_pop, 0.0)
-        parts["cover_area"] = np.nan_to_num(parts["area_m2"] / a_area)
-        parts["cover_population"] = np.where(a_pop > 0, parts["population"] / a_pop, 0.0)
-    parts["population"] = parts["population"].astype(np.int64)
+        parts["share_area"] = area[pair] / s_area[ks]
+        parts["share_population"] = np.where(s_pop[ks] > 0, pop[pair] / s_pop[ks], 0.0)
+        parts["cover_area"] = np.nan_to_num(area[pair] / a_area[ka])
+        parts["cover_population"] = np.where(a_pop[ka] > 0, pop[pair] / a_pop[ka], 0.0)
     return parts
+
+
+def _totals(atlas: Atlas, layer_id: str) -> pd.DataFrame:
+    """Area and residents per unit of a layer's membership, indexed by code."""
+    m, codes = _membership(atlas, layer_id), _codes(atlas, layer_id)
+    area, pop, _ = _sums(atlas, m["i"].to_numpy(), m["k"].to_numpy(), len(codes))
+    return pd.DataFrame({"area_m2": area, "population": pop.round().astype(np.int64)},
+                        index=pd.Index(codes, name="code"))
 
 
 def _significant(parts: pd.DataFrame, share: float) -> np.ndarray:
@@ -234,25 +285,59 @@ def classify(parts: pd.DataFrame, share: float) -> pd.Series:
 # --------------------------------------------------------------------------------------------
 # rules
 
-def _names(atlas: Atlas, layer_id: str) -> pd.Series:
-    layer = atlas.layer(layer_id)
-    return pd.Series(layer["name"].astype(str).to_numpy(), index=layer["code"].astype(str).to_numpy())
+def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
+    memo = ("names", layer_id)
+    if memo not in atlas._memo:
+        layer = atlas.layer(layer_id)
+        atlas._memo[memo] = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    return atlas._memo[memo]
+
+
+def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
+    """Any LSOA layer's unit, by code or ODS code -> (layer id, code). Memoised."""
+    if "units" not in atlas._memo:
+        from .layers import LSOA_LAYERS
+
+        units: dict[str, tuple[str, str]] = {}
+        for lid in LSOA_LAYERS:
+            if lid == "lsoa_2011" or lid not in atlas.layers:
+                continue
+            lay = atlas.layers[lid]
+            for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
+                units.setdefault(c, (lid, c))
+                if o:
+                    units.setdefault(o, (lid, c))
+        atlas._memo["units"] = units
+    return atlas._memo["units"]
 
 
 def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFrame) -> np.ndarray:
     """Coverage union of the LSOAs of each (subject, against) pair in ``keys``."""
     if keys.empty:
         return np.empty(0, dtype=object)
+    j = _join(atlas, subject, against)
     ms, ma = _membership(atlas, subject), _membership(atlas, against)
-    j = ms.merge(ma, on="i", how="left", suffixes=("_s", "_a"))
-    j["code_a"] = j["code_a"].fillna("")
-    want = pd.MultiIndex.from_frame(keys[["subject_code", "against_code"]])
-    j = j[pd.MultiIndex.from_frame(j[["code_s", "code_a"]]).isin(want)]
-    key = (j["code_s"] + "\x1f" + j["code_a"]).to_numpy()
-    uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j["i"].to_numpy()], key)
-    lookup = dict(zip(uniq, geoms))
-    return np.array([lookup.get(f"{s}\x1f{a}") for s, a in zip(keys["subject_code"], keys["against_code"])],
-                    dtype=object)
+    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
+    s_idx = pd.Series(np.arange(len(s_codes)), index=s_codes)
+    a_idx = pd.Series(np.arange(len(a_codes)), index=a_codes)
+    ka = a_idx.reindex(keys["against_code"].to_numpy()).fillna(-1).to_numpy().astype(np.int64)
+    want = s_idx.reindex(keys["subject_code"].to_numpy()).to_numpy() * (len(a_idx) + 1) + ka + 1
+    out = np.empty(len(want), dtype=object)
+    # a part that is a whole subject or a whole reference unit already has its geometry
+    s_geom = dict(zip(atlas.layer(subject)["code"].astype(str), atlas.layer(subject).geometry.values))
+    a_geom = dict(zip(atlas.layer(against)["code"].astype(str), atlas.layer(against).geometry.values))
+    whole_s = (keys["share_area"] >= 1 - _EPS).to_numpy()
+    whole_a = (keys["cover_area"] >= 1 - _EPS).to_numpy() & (keys["against_code"] != "").to_numpy()
+    for n, (s_, a_) in enumerate(zip(keys["subject_code"], keys["against_code"])):
+        out[n] = s_geom.get(s_) if whole_s[n] else (a_geom.get(a_) if whole_a[n] else None)
+    todo = np.flatnonzero(~(whole_s | whole_a))
+    if len(todo):
+        sel = j[np.isin(j["pair"].to_numpy(), want[todo])]
+        uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[sel["i"].to_numpy()], sel["pair"].to_numpy())
+        lookup = dict(zip(uniq, geoms))
+        for n in todo:
+            out[n] = lookup.get(want[n])
+    return out
 
 
 def _frame(rows: list[dict], geoms: list, crs) -> gpd.GeoDataFrame:
@@ -272,41 +357,31 @@ def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]
     layer = atlas.layer(subject)
     if "members" not in layer.columns:
         return {}
-    from .layers import LSOA_LAYERS
-
     ref = atlas.layer(against)
     known = dict(zip(ref["code"].astype(str), ref["code"].astype(str)))
     if "ods_code" in ref.columns:
         known.update({str(o): str(c) for o, c in zip(ref["ods_code"], ref["code"]) if isinstance(o, str) and o})
-    # any other LSOA layer's unit (code or ODS code) -> (layer, code), to find members' LSOAs
-    units: dict[str, tuple[str, str]] = {}
-    for lid in LSOA_LAYERS:
-        if lid == "lsoa_2011" or lid not in atlas.layers:
-            continue
-        lay = atlas.layers[lid]
-        for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
-            units.setdefault(c, (lid, c))
-            if o:
-                units.setdefault(o, (lid, c))
-    lsoa_against = atlas.lsoa[against].astype(str).to_numpy() if against in atlas.lsoa.columns else None
-    pop = atlas.lsoa["population"].to_numpy()
-    out = {}
+    units = _unit_index(atlas)
+    out: dict[str, set[str]] = {}
+    via = []  # (subject, layer, unit) for members that are not units of `against`
     for code, members in zip(layer["code"].astype(str), layer["members"].fillna("").astype(str)):
         tokens = members.replace(",", " ").replace(";", " ").split()
         direct = {known[t] for t in tokens if t in known}
         if direct:
             out[code] = direct
-            continue
-        if lsoa_against is None:
-            continue
-        mask = np.zeros(len(pop), dtype=bool)
-        for t in tokens:
-            if t in units:
-                lid, c = units[t]
-                mask |= atlas.lsoa[lid].astype(str).to_numpy() == c
-        if mask.any():
-            s = pd.Series(pop[mask]).groupby(lsoa_against[mask]).sum()
-            out[code] = {str(s.idxmax())}
+        else:
+            via.extend((code, *units[t]) for t in tokens if t in units)
+    if via and against in atlas.lsoa.columns:
+        v = pd.DataFrame(via, columns=["subject", "lid", "unit"])
+        pieces = [v[v["lid"] == lid].merge(_membership(atlas, lid), left_on="unit", right_on="code")
+                  for lid in v["lid"].unique()]
+        m = pd.concat(pieces, ignore_index=True)[["subject", "i"]]
+        m["a"] = atlas.lsoa[against].to_numpy()[m["i"].to_numpy()]
+        m["population"] = atlas.lsoa["population"].to_numpy()[m["i"].to_numpy()]
+        best = (m.groupby(["subject", "a"], sort=True)["population"].sum().reset_index()
+                .sort_values(["subject", "population"], ascending=[True, False], kind="stable")
+                .drop_duplicates("subject"))
+        out.update({s_: {str(a_)} for s_, a_ in zip(best["subject"], best["a"])})
     return out
 
 
@@ -396,21 +471,24 @@ def check_coterminosity(atlas: Atlas, subject: str, against: str, tol: Tolerance
     layer = atlas.layer(subject)
     geom_by_code = dict(zip(layer["code"].astype(str), layer.geometry.values))
     rows, geoms = [], []
-    for code, grp in sig.groupby("subject_code", sort=True):
-        first = grp.iloc[0]
+    codes_s = sig["subject_code"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes_s[1:] != codes_s[:-1]]) if len(codes_s) else np.empty(0, int)
+    ends = np.r_[starts[1:], len(codes_s)]
+    a_codes, pops = sig["against_code"].to_numpy(), sig["share_population"].to_numpy()
+    areas, people, sa = sig["area_m2"].to_numpy(), sig["population"].to_numpy(), sig["share_area"].to_numpy()
+    for b, e in zip(starts, ends):
+        code = codes_s[b]
         cls = tolerant.get(code, "straddling")
-        codes = grp["against_code"].tolist()
+        codes = list(a_codes[b:e])
         note = ""
         if len(codes) > 1:
-            note = "parts by residents: " + "; ".join(
-                f"{c} {p:.1%}" for c, p in zip(codes, grp["share_population"]))
+            note = "parts by residents: " + "; ".join(f"{c} {p:.1%}" for c, p in zip(codes, pops[b:e]))
         rows.append({
             "rule": "coterminosity", "subject_layer": subject, "subject_code": code,
             "subject_name": sn.get(code, ""), "against_layer": against, "against_code": ";".join(codes),
             "against_name": "; ".join(an.get(c, "") for c in codes), "class": cls,
-            "class_strict": strict.get(code, "straddling"), "area_km2": first["area_m2"] / 1e6,
-            "share_area": first["share_area"], "population": int(first["population"]),
-            "share_population": first["share_population"],
+            "class_strict": strict.get(code, "straddling"), "area_km2": areas[b] / 1e6,
+            "share_area": sa[b], "population": int(people[b]), "share_population": pops[b],
             "severity": "warning" if cls == "straddling" else "info", "tolerance": tol.describe(), "note": note,
         })
         geoms.append(geom_by_code.get(code) if geometry and cls == "straddling" else None)
@@ -426,8 +504,9 @@ def check_coverage(atlas: Atlas, subject: str, against: str, tol: Tolerance = To
     """
     ms, ma = _membership(atlas, subject), _membership(atlas, against)
     n = np.bincount(ms["i"].to_numpy(), minlength=len(atlas.lsoa))
-    who = ms.sort_values(["i", "code"]).groupby("i")["code"].agg("+".join)
-    ta = _totals(atlas, ma)
+    multi = ms[n[ms["i"].to_numpy()] > 1]
+    who = multi.sort_values(["i", "code"]).groupby("i")["code"].agg("+".join)
+    ta = _totals(atlas, against)
     sn, an = _names(atlas, subject), _names(atlas, against)
     area = atlas.lsoa["area_m2"].to_numpy()
     pop = atlas.lsoa["population"].to_numpy()
