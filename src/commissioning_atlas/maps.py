@@ -35,7 +35,7 @@ import html
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -396,16 +396,14 @@ def _to_web(geoms: gpd.GeoSeries) -> list:
 
 @dataclass
 class _Builder:
-    """Collects encoded geometry (each layer once) and drawn layers for one page."""
+    """Collects encoded geometry (each layer once, shared by every drawn layer using it) for one page."""
 
     atlas: Any
     tolerance: float
-    geometry: dict[str, list] = None  # type: ignore[assignment]
-    layers: list[dict] = None  # type: ignore[assignment]
-    sources: list[str] = None  # type: ignore[assignment]
-
-    def __post_init__(self):
-        self.geometry, self.layers, self.sources = {}, [], []
+    geometry: dict[str, list] = field(default_factory=dict)
+    layers: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    colours: dict[str, np.ndarray] = field(default_factory=dict)
 
     def _source(self, layer_id: str) -> None:
         try:
@@ -427,10 +425,8 @@ class _Builder:
             simple = simplified_layer(self.atlas, layer_id, self.tolerance)
             simple = simple.iloc[frame["_row"].to_numpy()]
             self.geometry[layer_id] = _to_web(simple)
-            frame = frame.assign(_colour=greedy_colouring(simple.to_numpy()))
-            self._colours = getattr(self, "_colours", {})
-            self._colours[layer_id] = frame["_colour"].to_numpy()
-        frame = frame.assign(_colour=self._colours[layer_id])
+            self.colours[layer_id] = greedy_colouring(simple.to_numpy())
+        frame = frame.assign(_colour=self.colours[layer_id])
         self._source(layer_id)
         return frame
 
@@ -564,6 +560,7 @@ body.ca-max #map{position:fixed;z-index:10000}
 .ca-search small{color:#666}
 .ca-full{width:30px;height:30px;padding:7px;cursor:pointer;background:#fff;border:none;display:block;box-sizing:border-box}
 .ca-full svg{display:block}
+.leaflet-control-attribution{max-width:55vw;font-size:11px}
 .ca-src{display:inline}
 .ca-src summary{display:inline;cursor:pointer;text-decoration:underline}
 .ca-src[open]{display:block;max-width:60vw}
