@@ -400,3 +400,19 @@ def test_index_in_browser(browser, written):
     p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
     assert p.url.endswith("check-csu-vs-sha.html") and requests == []
     p.close()
+
+
+def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
+    """Size/coterminosity findings cover their whole subject: the page points at the encoded subject."""
+    csu = atlas.layer("csu_2013").sort_values("code").head(2)
+    rows = gpd.GeoDataFrame({"rule": "size", "subject_layer": "csu_2013", "subject_code": csu["code"].to_numpy(),
+                             "subject_name": csu["name"].to_numpy(), "against_layer": None, "against_code": None,
+                             "against_name": None, "class": "small", "area_km2": csu["area_km2"].to_numpy(),
+                             "share_area": 1.0, "population": csu["population"].to_numpy(),
+                             "share_population": 1.0, "severity": "warning"},
+                            geometry=csu.geometry.to_numpy(), crs=csu.crs)
+    out = maps.findings_map(atlas, rows, tmp_path / "size.html", "sizes", "csu_2013", None)
+    data = _data(out)
+    feats = next(l for l in data["layers"] if l["id"] == "findings")["features"]
+    assert [f["r"] for f in feats] == [["csu_2013", 0], ["csu_2013", 1]]
+    assert data["geometry"]["findings"] == []

@@ -97,8 +97,9 @@ ATLAS_LAYERS: list[tuple[str, bool, str, float]] = [
 POPUP_COLUMNS = ["code", "ods_code", "population", "registered_population", "area_km2", "status", "members",
                  "partners", "confidence", "note", "source"]
 #: Findings columns carried into popups.
-FINDING_COLUMNS = ["rule", "class", "severity", "subject_layer", "subject_code", "subject_name", "against_layer",
-                   "against_code", "against_name", "area_km2", "share_area", "population", "share_population"]
+FINDING_COLUMNS = ["rule", "class", "class_strict", "severity", "subject_layer", "subject_code", "subject_name",
+                   "against_layer", "against_code", "against_name", "area_km2", "share_area", "population",
+                   "share_population", "tolerance", "note"]
 #: css_2012 / csu_2013 status -> (legend label, SVG dash pattern); matched on the lower-cased status.
 STATUS_STYLES: list[tuple[str, str, str]] = [
     ("in-house", "in-house", "2 4"),
@@ -462,12 +463,15 @@ class _Builder:
             "features": features,
         })
 
-    def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings") -> dict[str, int]:
+    def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
+                 subject_layer: str | None = None) -> dict[str, int]:
+        """Add the findings layer; a finding whose geometry is its whole subject feature reuses its encoding."""
         counts = {k: 0 for k in SEVERITY_COLOURS}
+        self.geometry["findings"] = []
+        layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
+                 "title": title, "style": {}, "features": []}
+        self.layers.append(layer)
         if findings is None or len(findings) == 0:
-            self.layers.append({"id": "findings", "geometry": "findings", "kind": "findings", "show": True,
-                                "control": True, "title": title, "style": {}, "features": []})
-            self.geometry["findings"] = []
             return counts
         f = findings[~(findings.geometry.isna() | findings.geometry.is_empty)].copy()
         if f.crs is None:
@@ -480,23 +484,39 @@ class _Builder:
         f["_cross"] = (f["rule"].astype(str) == "crosses") if "rule" in f.columns else False
         sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
         f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
-        geoms = shapely.make_valid(shapely.simplify(f.geometry.to_numpy(), min(self.tolerance, 50.0) / 2,
-                                                    preserve_topology=True))
-        enc = _to_web(gpd.GeoSeries(geoms, crs=settings.CRS))
-        feats, g_out = [], []
-        for (_, row), g in zip(f.iterrows(), enc):
-            if not g:
-                continue
+        geoms = f.geometry.to_numpy()
+        # whole-feature findings (coterminosity, size) point at the subject layer's geometry
+        refs: list[list | None] = [None] * len(f)
+        if subject_layer in self.geometry and "subject_code" in f.columns:
+            subject = self._frame(subject_layer)
+            pos = {str(c): i for i, c in enumerate(subject["code"])}
+            sgeo = subject.geometry.to_numpy()
+            area, bounds = shapely.area(geoms), shapely.bounds(geoms)
+            sarea, sbounds = shapely.area(sgeo), shapely.bounds(sgeo)
+            for n, code in enumerate(f["subject_code"].astype(str)):
+                i = pos.get(code)
+                if i is not None and abs(area[n] - sarea[i]) <= 1.0 and np.allclose(bounds[n], sbounds[i], atol=1.0):
+                    refs[n] = [subject_layer, i]
+        own = np.array([r is None for r in refs])
+        enc_own = iter(_to_web(gpd.GeoSeries(shapely.make_valid(shapely.simplify(
+            geoms[own], min(self.tolerance, 50.0) / 2, preserve_topology=True)), crs=settings.CRS)))
+        for n, (_, row) in enumerate(f.iterrows()):
+            feat: dict[str, Any] = {}
+            if refs[n] is None:
+                g = next(enc_own)
+                if not g:
+                    continue
+                feat["gi"] = len(self.geometry["findings"])
+                self.geometry["findings"].append(g)
+            else:
+                feat["r"] = refs[n]
             s = str(row.get("severity", "info")).lower()
             counts[s] = counts.get(s, 0) + 1
             name = " / ".join(str(x) for x in (_plain(row.get("subject_name")), _plain(row.get("against_name")))
                               if x) or str(_plain(row.get("rule")) or "finding")
-            feats.append({"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
-                          "sev": s, "x": bool(row["_cross"])})
-            g_out.append(g)
-        self.geometry["findings"] = g_out
-        self.layers.append({"id": "findings", "geometry": "findings", "kind": "findings", "show": True,
-                            "control": True, "title": title, "style": {}, "features": feats})
+            feat.update({"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
+                         "sev": s, "x": bool(row["_cross"])})
+            layer["features"].append(feat)
         return counts
 
     def bounds(self) -> list[list[float]]:
@@ -583,7 +603,7 @@ var LABELS = {code: "Code", ods_code: "ODS code", population: "Population (2011)
   rule: "Rule", "class": "Class", severity: "Severity", subject_layer: "Subject layer",
   subject_code: "Subject code", subject_name: "Subject", against_layer: "Against layer",
   against_code: "Against code", against_name: "Against", share_area: "Share of area",
-  share_population: "Share of population"};
+  share_population: "Share of population", class_strict: "Class (strict)", tolerance: "Tolerance"};
 
 function escapeHtml(s) {
   return String(s).replace(/[&<>"']/g, function (c) {
@@ -705,7 +725,8 @@ DATA.layers.forEach(function (layer) {
   var feats = layer.features || geoms.map(function () { return {}; });
   feats.forEach(function (f, i) {
     var st = styleFor(layer, f);
-    var poly = L.polygon(decode(geoms[i]), st);
+    var g = f.r ? DATA.geometry[f.r[0]][f.r[1]] : geoms[f.gi !== undefined ? f.gi : i];
+    var poly = L.polygon(decode(g), st);
     if (layer.kind !== "base") {
       poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
       poly.bindPopup(function () { return popupEl(layer, f); }, {maxWidth: 380});
@@ -1000,7 +1021,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
-                 against_layer: str, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
+                 against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -1017,8 +1038,8 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     title : str
     subject_layer : str
         Layer checked (drawn filled).
-    against_layer : str
-        Reference layer (drawn as lines).
+    against_layer : str or None
+        Reference layer (drawn as lines); None for rules without one (size).
     tolerance : float
         Simplification tolerance in metres.
     tiles : bool
@@ -1035,7 +1056,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     if against_layer and against_layer != subject_layer:
         b.polygons(against_layer, True, "#111111", 2.0, fill=False,
                    title=f"{atlas.info(against_layer)['title']} (lines)")
-    counts = b.findings(findings, title="Findings")
+    counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
     return _write_text(path, _render(b, title, tiles, counts=counts))
 
 
@@ -1147,11 +1168,13 @@ def write_maps(atlas: Any, out_dir: str | Path,
     for preset, (findings, meta) in (findings_by_preset or {}).items():
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
-        written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta["against"],
+        written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
                                     tolerance=tolerance, tiles=tiles))
         counts = severity_counts(findings)
-        summary = meta.get("summary") or (f"{meta['subject']} checked against {meta['against']}: "
-                                          f"{sum(counts.values())} findings.")
+        against = meta.get("against")
+        summary = meta.get("summary") or meta.get("question") or (
+            f"{meta['subject']} checked" + (f" against {against}" if against else ""))
+        summary = f"{summary} {sum(counts.values())} findings."
         entries.append({"title": title, "href": name, "summary": summary, "counts": counts})
     written.append(write_index(entries, out / "index.html"))
     return written
