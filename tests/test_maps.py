@@ -416,3 +416,10 @@ def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
     feats = next(l for l in data["layers"] if l["id"] == "findings")["features"]
     assert [f["r"] for f in feats] == [["csu_2013", 0], ["csu_2013", 1]]
     assert data["geometry"]["findings"] == []
+
+
+def test_tiles_only_on_request(atlas, tmp_path):
+    plain = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "plain.html")
+    tiled = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "tiled.html", tiles=True)
+    assert _data(plain)["tiles"] is None and "tile.openstreetmap" not in plain.read_text(encoding="utf-8")
+    assert _data(tiled)["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
