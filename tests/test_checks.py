@@ -290,3 +290,20 @@ def test_cli_bad_format_is_a_usage_error(capsys):
         cli.main(["check", "--preset", "ccg-size", "--format", "xml"])
     assert e.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_worked_scenario_runs_through_check_and_export(mirror, tmp_path, capsys):
+    from pathlib import Path
+
+    scen = Path(__file__).resolve().parents[1] / "geo" / "scenarios" / "birmingham_black_country_2012.yaml"
+    args = ["--mirror", str(mirror), "--quiet", "--scenario", str(scen)]
+    assert cli.main(["check", "--preset", "proposal-vs-cluster", "--format", "json"] + args) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["subject"] == "scenario"
+    merged = [f for f in doc["findings"] if f["subject_code"] == "WHATIF1" and f["rule"] == "coterminosity"]
+    assert merged and merged[0]["class"] == "union"  # two whole clusters, CL20 + CL21
+    assert cli.main(["export", "scenario", "-o", str(tmp_path / "s.gpkg")] + args) == 0
+    g = gpd.read_file(tmp_path / "s.gpkg")
+    assert len(g) == 41 and "WHATIF1" in set(g["code"])
+    capsys.readouterr()

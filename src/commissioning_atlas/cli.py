@@ -130,9 +130,44 @@ def cmd_check(args) -> int:
     return 1 if checks.has_problems(findings) else 0
 
 
+def _all_presets(atlas, geometry: bool = True) -> dict:
+    """Every check preset run once: preset -> (findings, meta)."""
+    from . import checks
+
+    return {name: checks.run_preset(atlas, name, geometry=geometry) for name in checks.PRESETS}
+
+
+def cmd_map(args) -> int:
+    """Write the atlas map, one map per check preset and index.html into a folder."""
+    from .maps import write_maps
+
+    atlas = _load(args)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = write_maps(atlas, out, _all_presets(atlas), tiles=args.tiles)
+    for p in paths:
+        print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
+    return 0
+
+
+def write_reports(atlas, out: Path, results: dict) -> list[str]:
+    """Write each preset's findings as Markdown, CSV and JSON into ``out``; return summary lines."""
+    from . import checks
+
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for name, (findings, meta) in results.items():
+        for fmt, suffix in (("md", ".md"), ("csv", ".csv"), ("json", ".json")):
+            checks.write_findings(findings, meta, fmt, out / f"{name}{suffix}")
+        c = checks.counts(findings)
+        lines.append(f"{name:<24} {c['warning']:>4} warning {c['info']:>4} info   {meta['title']}")
+    return lines
+
+
 def cmd_build(args) -> int:
-    """The main job: every layer listed and exported, plus check reports and maps where available."""
+    """The main job: every layer listed and exported, the check reports and the maps."""
     from .export import atomic_write, export_layer
+    from .maps import write_maps
 
     atlas = _load(args)
     out = Path(args.output)
@@ -146,6 +181,13 @@ def cmd_build(args) -> int:
         export_layer(atlas.layer(lid), out / "layers" / f"{lid}.gpkg", layer_name=lid)
     sys.stdout.write(table)
     print(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
+    results = _all_presets(atlas)
+    summary = write_reports(atlas, out / "checks", results)
+    print("\n".join(summary))
+    print(f"wrote {len(results)} check reports to {out / 'checks'} (.md, .csv, .json)")
+    (out / "maps").mkdir(exist_ok=True)
+    paths = write_maps(atlas, out / "maps", results, tiles=False)
+    print(f"wrote {len(paths)} maps to {out / 'maps'}: open {out / 'maps' / 'index.html'}")
     return 0
 
 
@@ -180,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--list-presets", action="store_true", help="list the presets and exit")
     _common(c)
     c.set_defaults(func=cmd_check)
+    m = sub.add_parser("map", help="write the atlas map, one map per check preset and index.html")
+    m.add_argument("-o", "--output", default="maps", metavar="DIR")
+    m.add_argument("--tiles", action="store_true", help="add OpenStreetMap tiles (needs internet; off by default)")
+    _common(m)
+    m.set_defaults(func=cmd_map)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)

@@ -31,7 +31,7 @@ from .readers import (normalise, read_census_lc2101, read_pct_2011_list, read_ta
                       read_vector)
 
 #: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = "2"
+BUILD_VERSION = "4"
 
 #: Layer ids in display order, with the feature count checked on every build.
 EXPECTED_FEATURES: dict[str, int] = {
@@ -434,6 +434,15 @@ def _add_layer_attributes(layers, lsoa, memb, clusters, shac, paths) -> None:
     first = look.drop_duplicates("ccg").set_index("ccg")
     ccg["nhs_area_team_code"] = first["at"].reindex(ccg["code"]).to_numpy()
     ccg["nhs_region_code"] = first["r"].reindex(ccg["code"]).to_numpy()
+    # predecessor PCTs from the geometry: the PCTs whose LSOAs make the CCG, by share of its residents
+    parts = (pd.DataFrame({"ccg": lsoa["ccg_2013"], "pct": lsoa["pct_2011"], "pop": lsoa["population"]})
+             .groupby(["ccg", "pct"], sort=True)["pop"].sum().reset_index())
+    parts["share"] = parts["pop"] / parts.groupby("ccg")["pop"].transform("sum")
+    parts = parts.sort_values(["ccg", "share", "pct"], ascending=[True, False, True], kind="stable")
+    ods = pct.set_index("code")["ods_code"]
+    parts["label"] = [f"{ods.get(c) or c} {sh:.1%}" for c, sh in zip(parts["pct"], parts["share"])]
+    ccg["predecessor_pcts"] = parts.groupby("ccg", sort=False)["label"].agg("; ".join).reindex(ccg["code"]).to_numpy()
+    ccg["predecessor_pct_count"] = parts.groupby("ccg")["pct"].size().reindex(ccg["code"]).to_numpy()
 
 
 def registered_population(path: Path, ods_codes: pd.Series) -> pd.Series:
