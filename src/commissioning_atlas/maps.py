@@ -481,7 +481,9 @@ class _Builder:
         sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
         f["_sev"] = sev.map(_SEVERITY_ORDER).fillna(3)
         # draw info first, errors last (on top); crossings on top of everything
-        f["_cross"] = (f["rule"].astype(str) == "crosses") if "rule" in f.columns else False
+        # only a part beyond the feature's home is a crossing; home, main and below-tolerance parts are context
+        f["_cross"] = ((f["rule"].astype(str) == "crosses") & (f["class"].astype(str) == "crossing part")
+                       if {"rule", "class"} <= set(f.columns) else False)
         sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
         f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
         geoms = f.geometry.to_numpy()
@@ -1025,7 +1027,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
-    (``rule == "crosses"``) are hatched bright red and their popup gives the share of area and of
+    (``rule == "crosses"`` and ``class == "crossing part"``) are hatched bright red and their popup gives the share of area and of
     population outside, with the population and area. Rows with empty geometry are not drawn.
 
     Parameters
