@@ -92,6 +92,8 @@ def _invalid_within(g: np.ndarray, idx: np.ndarray) -> np.ndarray:
     """Indices of polygons among ``idx`` and their neighbours whose shared edges do not match."""
     if len(idx) == 0:
         return np.empty(0, dtype=np.int64)
+    if len(idx) > len(g) // 4:  # most of the coverage: checking it all is cheaper than finding neighbours
+        return np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
     _, nb = shapely.STRtree(g).query(g[idx], predicate="intersects")
     local = np.unique(np.concatenate([idx, nb]))
     return local[~shapely.is_empty(shapely.coverage_invalid_edges(g[local]))]
