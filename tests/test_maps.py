@@ -423,3 +423,25 @@ def test_tiles_only_on_request(atlas, tmp_path):
     tiled = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "tiled.html", tiles=True)
     assert _data(plain)["tiles"] is None and "tile.openstreetmap" not in plain.read_text(encoding="utf-8")
     assert _data(tiled)["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
+
+
+def test_real_check_map_hatches_only_crossing_parts(atlas, tmp_path):
+    """On the real proposals, only Luton and Bedfordshire's part in CL19 is a crossing (not home parts)."""
+    from commissioning_atlas import checks
+
+    findings, meta = checks.run_preset(atlas, "proposal-vs-cluster")
+    path = maps.findings_map(atlas, findings, tmp_path / "pvc.html", meta["title"], meta["subject"], meta["against"])
+    layer = next(l for l in _data(path)["layers"] if l["id"] == "findings")
+    crossing = [f["p"] for f in layer["features"] if f["x"]]
+    assert [(p["subject_code"], p["against_code"]) for p in crossing] == [("CSS28", "CL19")]
+    assert any(f["p"].get("class") == "home part" and not f["x"] for f in layer["features"])
+
+
+def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
+    import commissioning_atlas as ca
+
+    scen = ROOT / "geo" / "scenarios" / "birmingham_black_country_2012.yaml"
+    path = maps.atlas_map(ca.load(mirror=mirror, scenario=scen, progress=False), tmp_path / "atlas.html")
+    ids = [l["id"] for l in _data(path)["layers"]]
+    assert "scenario" in ids and ids.index("scenario") == ids.index("css_2012") + 1
+    assert path.stat().st_size <= 3_000_000

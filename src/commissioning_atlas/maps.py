@@ -992,7 +992,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
-    commissioning-support proposals, the 2013 CSUs and NHS England area teams.
+    commissioning-support proposals, a scenario when one is loaded, the 2013 CSUs and NHS England
+    area teams.
 
     Parameters
     ----------
@@ -1016,7 +1017,10 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     available = set(atlas.layer_ids())
     b = _Builder(atlas, tolerance)
     b.base()
-    for lid, show, colour, weight in ATLAS_LAYERS:
+    layers = list(ATLAS_LAYERS)
+    if "scenario" in available:  # the user's own proposals, beside the 2012 set
+        layers.insert(7, ("scenario", False, "#e66101", 1.5))
+    for lid, show, colour, weight in layers:
         if lid in available:
             b.polygons(lid, show, colour, weight)
     return _write_text(path, _render(b, title, tiles))
