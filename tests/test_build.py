@@ -1,0 +1,30 @@
+"""The main job (`commissioning-atlas build`) on the real data: layers, every check report and the maps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from commissioning_atlas import checks, cli
+
+pytestmark = pytest.mark.integration
+
+
+def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["build", "-o", str(out), "--mirror", str(mirror), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "wrote 8 check reports" in printed and "maps/index.html" in printed
+    assert len(list((out / "layers").glob("*.gpkg"))) == 11  # every layer but the LSOAs, plus two footprint sets
+    for name in checks.PRESETS:
+        for suffix in (".md", ".csv", ".json"):
+            assert (out / "checks" / f"{name}{suffix}").stat().st_size > 0
+        assert (out / "maps" / f"check-{name}.html").exists()
+    index = (out / "maps" / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="check-') == len(checks.PRESETS) and 'href="atlas.html"' in index
+    # the report in the folder is what `check --format json` prints
+    assert cli.main(["check", "--preset", "cluster-vs-sha", "--format", "json", "--mirror", str(mirror),
+                     "--quiet"]) == 1
+    assert json.loads(capsys.readouterr().out) == json.loads((out / "checks" / "cluster-vs-sha.json").read_text())
+    assert not list(out.rglob(".*"))  # no temp files left behind
