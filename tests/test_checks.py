@@ -307,3 +307,17 @@ def test_worked_scenario_runs_through_check_and_export(mirror, tmp_path, capsys)
     g = gpd.read_file(tmp_path / "s.gpkg")
     assert len(g) == 41 and "WHATIF1" in set(g["code"])
     capsys.readouterr()
+
+
+def test_overlap_under_one_square_metre_is_not_a_finding():
+    a = _atlas()
+    a.lsoa.loc[a.lsoa["code"] == "L6", "area_m2"] = 0.5  # a generalisation sliver, not a real overlap
+    fp = gpd.GeoDataFrame({"code": ["P", "Q"], "name": ["Org P", "Org Q"], "ods_code": "", "population": 0,
+                           "area_km2": 0.0}, geometry=[shapely.box(0, 0, 1, 1)] * 2, crs="EPSG:27700")
+    memb = pd.DataFrame({"lsoa_code": ["L1", "L2", "L3", "L4", "L5", "L6", "L6"],
+                         "code": ["P", "P", "P", "Q", "Q", "Q", "P"]})
+    a._footprints["css_2012"] = (fp, memb)
+    f = run_check(a, "css_2012", "sha_2011", ["coverage"], geometry=False)
+    assert len(f) == 0
+    f = run_check(a, "css_2012", "sha_2011", ["coverage"], tol=Tolerance(area_m2=0.1), geometry=False)
+    assert list(f["class"]) == ["overlap"] and f["tolerance"].iloc[0].endswith("areas under 0.1 m2 ignored")
