@@ -49,8 +49,9 @@ class Atlas:
     report: dict = field(default_factory=dict)
     scenario: Path | None = None
     _footprints: dict[str, tuple[gpd.GeoDataFrame, pd.DataFrame]] = field(default_factory=dict, repr=False)
-    #: derived tables reused between checks (memberships by LSOA position, joins); never user-visible
-    _memo: dict = field(default_factory=dict, repr=False)
+    #: derived tables reused between checks and maps (memberships by LSOA position, joins, simplified
+    #: layers); never user-visible, and not copied by ``dataclasses.replace`` (a changed copy starts empty)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def footprint_set_ids(self) -> list[str]:
         """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""

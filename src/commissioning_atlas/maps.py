@@ -48,6 +48,7 @@ from shapely.strtree import STRtree
 from . import settings
 from ._errors import AtlasError
 from .export import atomic_write
+from .checks import counts as checks_counts
 
 __all__ = [
     "ATLAS_LAYERS",
@@ -114,15 +115,10 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 # --------------------------------------------------------------------------------------------- geometry
 def _cache(atlas: Any) -> dict:
-    """A per-Atlas cache of simplified layers (a hidden attribute; a copied Atlas starts empty)."""
-    cache = getattr(atlas, "_maps_cache", None)
-    if cache is None:
-        cache = {}
-        try:
-            object.__setattr__(atlas, "_maps_cache", cache)
-        except (AttributeError, TypeError):  # slotted or frozen object: no caching
-            pass
-    return cache
+    """The Atlas's memo of simplified layers (shared with the checks' memo; a copied Atlas starts
+    empty); an object without one gets a throw-away dict, so nothing is cached."""
+    memo = getattr(atlas, "_memo", None)
+    return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
 
 
 def _simplify_atoms(atlas: Any, layer_id: str, layer: gpd.GeoDataFrame, tolerance: float) -> np.ndarray:
@@ -1018,8 +1014,9 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     b = _Builder(atlas, tolerance)
     b.base()
     layers = list(ATLAS_LAYERS)
-    if "scenario" in available:  # the user's own proposals, beside the 2012 set
-        layers.insert(7, ("scenario", False, "#e66101", 1.5))
+    if "scenario" in available:  # the user's own proposals, just above the 2012 set
+        after = next(n for n, row in enumerate(layers) if row[0] == "css_2012")
+        layers.insert(after + 1, ("scenario", False, "#e66101", 1.5))
     for lid, show, colour, weight in layers:
         if lid in available:
             b.polygons(lid, show, colour, weight)
@@ -1031,8 +1028,9 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
-    (``rule == "crosses"`` and ``class == "crossing part"``) are hatched bright red and their popup gives the share of area and of
-    population outside, with the population and area. Rows with empty geometry are not drawn.
+    (``rule == "crosses"`` and ``class == "crossing part"``) are hatched bright red and their popup
+    gives the share of area and of population outside, with the population and area. Rows with
+    empty geometry are not drawn.
 
     Parameters
     ----------
@@ -1064,15 +1062,6 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
                    title=f"{atlas.info(against_layer)['title']} (lines)")
     counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
     return _write_text(path, _render(b, title, tiles, counts=counts))
-
-
-def severity_counts(findings: gpd.GeoDataFrame | pd.DataFrame | None) -> dict[str, int]:
-    """Count findings by severity (``error``, ``warning``, ``info``), zeros included."""
-    counts = {k: 0 for k in SEVERITY_COLOURS}
-    if findings is not None and len(findings) and "severity" in findings.columns:
-        for k, v in findings["severity"].astype(str).str.lower().value_counts().items():
-            counts[k] = int(v)
-    return counts
 
 
 _INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -1176,7 +1165,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         title = str(meta.get("title") or preset)
         written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
                                     tolerance=tolerance, tiles=tiles))
-        counts = severity_counts(findings)
+        counts = checks_counts(findings)
         against = meta.get("against")
         summary = meta.get("summary") or meta.get("question") or (
             f"{meta['subject']} checked" + (f" against {against}" if against else ""))
