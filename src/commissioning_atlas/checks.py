@@ -177,9 +177,14 @@ def _join(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
             j = ms[["i", "k"]].merge(ma[["i", "k"]], on="i", how="left", suffixes=("s", "a"))
             j = pd.DataFrame({"i": j["i"].to_numpy(), "ks": j["ks"].to_numpy(),
                               "ka": j["ka"].fillna(-1).to_numpy().astype(np.int64)})
-        j["pair"] = j["ks"].to_numpy() * (len(_codes(atlas, against)) + 1) + j["ka"].to_numpy() + 1
+        j["pair"] = _pair(j["ks"].to_numpy(), j["ka"].to_numpy(), len(_codes(atlas, against)))
         atlas._memo[memo] = j
     return atlas._memo[memo]
+
+
+def _pair(ks: np.ndarray, ka: np.ndarray, n_against: int) -> np.ndarray:
+    """One integer per (subject index, reference index); ``ka`` = -1 (outside) sorts first."""
+    return ks * (n_against + 1) + ka + 1
 
 
 def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -213,16 +218,16 @@ def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
 
 
 def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
-    ms, ma = _membership(atlas, subject), _membership(atlas, against)
     s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
     j = _join(atlas, subject, against)
     width = len(a_codes) + 1
     area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width)
     pair = np.flatnonzero(count)  # sorted: by subject, then "" (outside), then reference code
     ks, ka = pair // width, pair % width - 1
-    s_area, s_pop, _ = _sums(atlas, ms["i"].to_numpy(), ms["k"].to_numpy(), len(s_codes))
-    a_area, a_pop, _ = _sums(atlas, ma["i"].to_numpy(), ma["k"].to_numpy(), len(a_codes))
-    a_area, a_pop = np.append(a_area, np.nan), np.append(a_pop, 0.0)  # index -1: outside
+    ts, ta = _totals(atlas, subject), _totals(atlas, against)
+    s_area, s_pop = ts["area_m2"].to_numpy(), ts["population"].to_numpy().astype(float)
+    a_area = np.append(ta["area_m2"].to_numpy(), np.nan)  # index -1: outside
+    a_pop = np.append(ta["population"].to_numpy().astype(float), 0.0)
     parts = pd.DataFrame({
         "subject_code": s_codes[ks], "against_code": np.where(ka >= 0, a_codes[ka], ""),
         "area_m2": area[pair], "population": pop[pair].round().astype(np.int64)})
@@ -316,12 +321,11 @@ def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFram
     if keys.empty:
         return np.empty(0, dtype=object)
     j = _join(atlas, subject, against)
-    ms, ma = _membership(atlas, subject), _membership(atlas, against)
     s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
-    s_idx = pd.Series(np.arange(len(s_codes)), index=s_codes)
-    a_idx = pd.Series(np.arange(len(a_codes)), index=a_codes)
-    ka = a_idx.reindex(keys["against_code"].to_numpy()).fillna(-1).to_numpy().astype(np.int64)
-    want = s_idx.reindex(keys["subject_code"].to_numpy()).to_numpy() * (len(a_idx) + 1) + ka + 1
+    ks = pd.Series(np.arange(len(s_codes)), index=s_codes).reindex(keys["subject_code"].to_numpy()).to_numpy()
+    ka = (pd.Series(np.arange(len(a_codes)), index=a_codes).reindex(keys["against_code"].to_numpy())
+          .fillna(-1).to_numpy().astype(np.int64))
+    want = _pair(ks, ka, len(a_codes))
     out = np.empty(len(want), dtype=object)
     # a part that is a whole subject or a whole reference unit already has its geometry
     s_geom = dict(zip(atlas.layer(subject)["code"].astype(str), atlas.layer(subject).geometry.values))
@@ -401,17 +405,17 @@ def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     Returns
     -------
     geopandas.GeoDataFrame
-        Findings (see :data:`FINDING_COLUMNS`). The largest part by residents is ``main part``
-        (info); other parts are ``crossing part`` (warning) or ``below tolerance`` (info).
-        Subjects that cross only strictly carry ``crosses_strict_only`` in ``note``.
+        Findings (see :data:`FINDING_COLUMNS`), for every subject with more than one part. The
+        subject's home (its own member units, see :func:`_home_units`) is ``home part``; without a
+        home, the largest part by residents is ``main part`` (both info). Other parts are
+        ``crossing part`` (warning) or ``below tolerance`` (info); a subject that crosses only
+        within the tolerance says so in ``note``.
     """
     parts = crosstab(atlas, subject, against)
     parts["sig"] = _significant(parts, tol.share)
     parts["any"] = _significant(parts, 0.0)
-    n_sig = parts.groupby("subject_code")["sig"].transform("sum")
     n_any = parts.groupby("subject_code")["any"].transform("sum")
     parts = parts[(n_any > 1).to_numpy()].copy()
-    parts["n_sig"] = n_sig[parts.index]
     parts = parts.sort_values(["subject_code", "population", "area_m2", "against_code"],
                               ascending=[True, False, False, True], kind="stable")
     parts["rank"] = parts.groupby("subject_code").cumcount()
@@ -669,11 +673,6 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=atlas.lsoa.crs)
 
 
-def preset_names() -> list[str]:
-    """Names of the presets."""
-    return list(PRESETS)
-
-
 def resolve_preset(name: str, atlas: Atlas | None = None) -> dict:
     """The preset's definition; with a scenario loaded, proposal presets check the scenario."""
     if name not in PRESETS:
@@ -698,10 +697,13 @@ def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: 
     return findings, meta
 
 
-def counts(findings: pd.DataFrame) -> dict[str, int]:
-    """Number of rows by severity (every severity present as a key)."""
-    c = findings["severity"].value_counts() if len(findings) else pd.Series(dtype=int)
-    return {s: int(c.get(s, 0)) for s in SEVERITIES}
+def counts(findings: pd.DataFrame | None) -> dict[str, int]:
+    """Number of rows by severity: every one of :data:`SEVERITIES` (zeros included), then any other."""
+    out = {s: 0 for s in SEVERITIES}
+    if findings is not None and len(findings) and "severity" in findings.columns:
+        for k, v in findings["severity"].astype(str).str.lower().value_counts().items():
+            out[k] = int(v)
+    return out
 
 
 def has_problems(findings: pd.DataFrame) -> bool:

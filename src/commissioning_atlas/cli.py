@@ -124,7 +124,7 @@ def cmd_check(args) -> int:
     text = checks.write_findings(findings, meta, args.format, args.output)
     if text is not None:
         sys.stdout.write(text)
-    elif args.format != "json":
+    else:
         c = checks.counts(findings)
         print(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
     return 1 if checks.has_problems(findings) else 0
@@ -142,15 +142,13 @@ def cmd_map(args) -> int:
     from .maps import write_maps
 
     atlas = _load(args)
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = write_maps(atlas, out, _all_presets(atlas), tiles=args.tiles)
+    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tiles=args.tiles)
     for p in paths:
         print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 
-def write_reports(atlas, out: Path, results: dict) -> list[str]:
+def write_reports(out: Path, results: dict) -> list[str]:
     """Write each preset's findings as Markdown, CSV and JSON into ``out``; return summary lines."""
     from . import checks
 
@@ -182,10 +180,9 @@ def cmd_build(args) -> int:
     sys.stdout.write(table)
     print(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
     results = _all_presets(atlas)
-    summary = write_reports(atlas, out / "checks", results)
+    summary = write_reports(out / "checks", results)
     print("\n".join(summary))
     print(f"wrote {len(results)} check reports to {out / 'checks'} (.md, .csv, .json)")
-    (out / "maps").mkdir(exist_ok=True)
     paths = write_maps(atlas, out / "maps", results, tiles=False)
     print(f"wrote {len(paths)} maps to {out / 'maps'}: open {out / 'maps' / 'index.html'}")
     return 0

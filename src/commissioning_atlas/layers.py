@@ -401,13 +401,12 @@ def _compare_ccg15(paths, lsoa) -> dict:
     ccg15 = lk.set_index("LSOA11CD")["CCG15CD"].reindex(lsoa["code"]).to_numpy()
     ours = lsoa["ccg_2013"].to_numpy()
     differ = ours != ccg15
-    codes_2015, codes_2013 = set(lk["CCG15CD"]), set(ours)
     # a difference is explained when our 2013 CCG no longer exists in 2015 or the 2015 CCG is new
-    in_changed = ~pd.Series(ours).isin(codes_2015).to_numpy() | ~pd.Series(ccg15).isin(codes_2013).to_numpy()
+    in_changed = (~pd.Series(ours).isin(lk["CCG15CD"]) | ~pd.Series(ccg15).isin(ours)).to_numpy()
     return {"lsoas_differing_from_ons_2015": int(differ.sum()),
             "of_which_in_ccgs_whose_code_changed_by_2015": int((differ & in_changed).sum()),
             "population_differing": int(lsoa["population"].to_numpy()[differ].sum()),
-            "ccg15_codes": len(codes_2015)}
+            "ccg15_codes": len(set(lk["CCG15CD"]))}
 
 
 def _add_layer_attributes(layers, lsoa, memb, clusters, shac, paths) -> None:
