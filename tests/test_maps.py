@@ -7,7 +7,6 @@ map is written once per module into a temp folder and screenshots go to ``tests/
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from pathlib import Path
 
@@ -137,12 +136,13 @@ def test_simplification_opens_no_gap_or_overlap(atlas, layer_id):
         assert report["simplified_overlap_m2"] == pytest.approx(report["original_overlap_m2"], rel=0.01)
 
 
-def test_rounded_coordinates_open_no_gap(atlas):
-    """What the page draws (rounded to 1e-5 degrees) is still a gap-free coverage."""
-    layer = atlas.layer("ccg_2013")
-    simple = maps.simplified_layer(atlas, "ccg_2013", maps.DEFAULT_TOLERANCE_M)
-    web = simple.to_crs(4326)
-    drawn = gpd.GeoSeries([maps.decode_geometry(maps.encode_geometry(g)) for g in web], crs=4326).to_crs(27700)
+def test_drawn_ccgs_open_no_gap(atlas, written):
+    """What the CCG page draws (arcs rounded to 1e-5 degrees, joined into rings) is a gap-free coverage."""
+    layer = atlas.layer("ccg_2013").sort_values("code")  # the page's order
+    drawn = gpd.GeoSeries(maps.decode_page_geometry(maps.read_page_data(written["ccg"]), "ccg_2013"),
+                          crs=4326).to_crs(27700)
+    assert len(drawn) == 211
+    assert np.allclose(drawn.area.to_numpy(), layer.geometry.area.to_numpy(), rtol=0.02)
     report = maps.simplification_report(layer.geometry, drawn)
     # Shared vertices round identically, so no sliver opens between neighbours. What rounding does change:
     # the tidal Trent (water between Bassetlaw and Lincolnshire West, outside every CCG) narrows below 1 m
@@ -171,18 +171,59 @@ def test_colouring_separates_neighbours():
     assert colours.max() < len(maps.PALETTE)
 
 
-def test_encode_roundtrip():
-    poly = shapely.Polygon([(-1.5, 52.0), (-1.4, 52.0), (-1.4, 52.1), (-1.5, 52.1)],
-                           [[(-1.46, 52.04), (-1.44, 52.04), (-1.44, 52.06)]])
-    enc = maps.encode_geometry(poly)
-    assert enc[0][0][:2] == [-150000, 5200000]
-    assert maps.decode_geometry(enc).equals(shapely.MultiPolygon([poly]))
+def _ring_set(rings):
+    """Rings as sets of directed edges (start vertex and direction do not matter)."""
+    return sorted(sorted(map(tuple, np.hstack([r, np.roll(r, -1, axis=0)]).tolist())) for r in rings)
 
 
-def _data(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    m = re.search(r'<script type="application/json" id="ca-data">(.*?)</script>', text, re.S)
-    return json.loads(m.group(1))
+def test_shared_arcs_store_each_boundary_once():
+    # two squares side by side, and a third polygon with a hole that an island fills exactly
+    left = shapely.box(0, 0, 1, 1)
+    right = shapely.box(1, 0, 2, 1)
+    island = shapely.box(5.4, 0.4, 5.6, 0.6)
+    holed = shapely.Polygon(shapely.box(5, 0, 6, 1).exterior.coords, [island.exterior.coords[::-1]])
+    rings = [r for g in (left, right, holed, island) for poly in maps.quantised_rings(g, decimals=1) for r in poly]
+    assert [len(r) for r in rings] == [4, 4, 4, 4, 4]
+    arcs, refs = maps.shared_arcs(rings)
+    # the shared edge x=1 is one arc used by both squares, once in each direction
+    shared = [i for i, a in enumerate(arcs) if (a[:, 0] == 10).all()]
+    assert len(shared) == 1
+    i = shared[0]
+    assert (i in refs[0]) != (i in refs[1]) and (~i in refs[0]) != (~i in refs[1])
+    # the island and the hole it fills are one closed arc, in opposite directions
+    assert len(refs[3]) == len(refs[4]) == 1 and refs[3][0] == ~refs[4][0]
+    # 20 vertices stored (2 + 4 + 4 for the squares, 5 for the shell, 5 for the island and hole), not 25
+    assert sum(len(a) for a in arcs) == 20 and len(arcs) == 5
+    # and the rings come back, whatever vertex they start at
+    assert _ring_set(maps.arc_rings(arcs, refs)) == _ring_set(rings)
+
+
+def test_atlas_layers_share_their_boundaries(written):
+    """An SHA edge is a PCT edge: in the atlas page every arc the SHAs use is one the PCTs use."""
+    data = maps.read_page_data(written["atlas"])
+
+    def used(key):
+        return {r if r >= 0 else ~r for feature in data["geometry"][key] for poly in feature for ring in poly
+                for r in ring}
+
+    sha, pct, cluster = used("sha_2011"), used("pct_2011"), used("pct_cluster_2011")
+    assert sha and sha <= pct and cluster <= pct
+    # ... but not every SHA edge is a cluster edge: CL12 (Bassetlaw) and CL19 (Milton Keynes) straddle SHAs
+    straddled = sha - cluster
+    layer = next(l for l in data["layers"] if l["id"] == "pct_cluster_2011")
+    polys = dict(zip((f["p"]["code"] for f in layer["features"]),
+                     maps.decode_page_geometry(data, "pct_cluster_2011")))
+    scale = 10.0 ** data["decimals"]
+    inside = set()
+    for i in straddled:
+        xy = np.cumsum(np.asarray(data["arcs"][i]).reshape(-1, 2), axis=0) / scale
+        mid = shapely.Point(xy[len(xy) // 2])
+        inside |= {code for code, g in polys.items() if g.buffer(1e-6).contains(mid)}
+    assert straddled and inside == {"CL12", "CL19"}
+    assert len(pct) < sum(len(ring) for f in data["geometry"]["pct_2011"] for poly in f for ring in poly)
+
+
+_data = maps.read_page_data
 
 
 def test_hostile_names_escaped_in_html(written):

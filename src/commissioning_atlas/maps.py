@@ -4,16 +4,18 @@ A map is one HTML file that opens from ``file://`` with no network: Leaflet's Ja
 the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles unless asked for
 (``tiles=True``); a grey outline drawn from our own layers stands in for them.
 
-Geometry goes through three steps:
+Geometry goes through four steps:
 
-1. ``shapely.coverage_simplify`` in EPSG:27700, applied to a whole layer at once, so every shared edge is
-   simplified once and neighbours stay glued (per-polygon ``simplify`` opens slivers). Layers that are not
-   a clean coverage (footprint sets whose organisations overlap) are simplified through their "atoms":
-   the groups of LSOAs with the same set of owners, which do form a coverage.
-2. Reprojection to EPSG:4326.
-3. Coordinates rounded to ``10**-COORD_DECIMALS`` degrees (5 decimals: about 1 m) and stored as integer
-   deltas per ring (first vertex absolute), which the page decodes. Shared vertices round identically, so
-   rounding opens no gap either; :func:`simplification_report` measures it.
+1. Atoms: the groups of LSOAs with the same owner in every layer the page draws. They form a coverage
+   even where a layer's own features overlap (footprint sets), and every feature is a union of atoms.
+2. ``shapely.coverage_simplify`` of the atoms in EPSG:27700, all at once, so every shared edge is
+   simplified once and neighbours stay glued (per-polygon ``simplify`` opens slivers); each feature is
+   the union of its simplified atoms, so a boundary two layers share has the same vertices in both.
+3. Reprojection to EPSG:4326 and rounding to ``10**-COORD_DECIMALS`` degrees (5 decimals: about 1 m).
+   Shared vertices round identically, so rounding opens no gap either; :func:`simplification_report`
+   measures it.
+4. Shared arcs (the TopoJSON idea): rings are cut where boundaries meet and each piece of boundary is
+   stored once, as integer deltas, whichever features and layers use it (:func:`shared_arcs`).
 
 All table text travels as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
 escaped as ``\\u003c``, ``\\u003e``, ``\\u0026``; the page builds tooltips and popups with ``textContent``
@@ -55,12 +57,17 @@ __all__ = [
     "ATTRIBUTION",
     "atlas_map",
     "ccg_map",
-    "encode_geometry",
+    "arc_rings",
+    "decode_page_geometry",
     "findings_map",
     "greedy_colouring",
     "layer_map",
+    "quantised_rings",
+    "read_page_data",
     "simplification_report",
+    "shared_arcs",
     "simplified_layer",
+    "simplified_layers",
     "write_index",
     "write_maps",
 ]
@@ -121,42 +128,93 @@ def _cache(atlas: Any) -> dict:
     return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
 
 
-def _simplify_atoms(atlas: Any, layer_id: str, layer: gpd.GeoDataFrame, tolerance: float) -> np.ndarray:
-    """Simplify a layer that is not a coverage through its LSOA atoms (groups with the same owners)."""
-    members = atlas.membership(layer_id)
-    owners = members.groupby("lsoa_code", sort=True)["code"].agg(lambda c: "|".join(sorted(map(str, c))))
+def _atoms(atlas: Any, layer_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The page's atoms: groups of LSOAs with the same owners in every layer (a coverage).
+
+    Returns the atoms' owner keys (one ``"code|code"`` string per layer, joined by a tab) and their
+    geometries (EPSG:27700), sorted by key.
+    """
     lsoa = atlas.lsoa[["code", "geometry"]].set_index("code")
-    lsoa = lsoa.loc[lsoa.index.intersection(owners.index)]
-    key = owners.reindex(lsoa.index).to_numpy()
+    key = pd.Series("", index=lsoa.index, dtype=object)
+    for n, lid in enumerate(layer_ids):
+        members = atlas.membership(lid)
+        owners = members.groupby("lsoa_code", sort=True)["code"].agg(lambda c: "|".join(sorted(map(str, c))))
+        key = key + ("\t" if n else "") + owners.reindex(lsoa.index).fillna("").astype(str)
+    covered = key.str.replace("\t", "", regex=False) != ""  # LSOAs no drawn layer owns are not drawn
+    key, geoms = key[covered].to_numpy(), lsoa.geometry[covered].to_numpy()
     order = np.argsort(key, kind="stable")
     keys, starts = np.unique(key[order], return_index=True)
     bounds = list(starts[1:]) + [len(order)]
-    geoms = lsoa.geometry.to_numpy()[order]
+    geoms = geoms[order]
     atoms = np.array([shapely.coverage_union_all(geoms[s:e]) for s, e in zip(starts, bounds)], dtype=object)
-    simple_atoms = shapely.coverage_simplify(atoms, tolerance)
-    by_code: dict[str, list] = {}
-    for k, g in zip(keys, simple_atoms):
-        for code in k.split("|"):
-            by_code.setdefault(code, []).append(g)
-    out = [shapely.coverage_union_all(by_code[c]) if c in by_code else shapely.Polygon()
-           for c in layer["code"].astype(str)]
-    return np.array(out, dtype=object)
+    return keys, atoms
 
 
-def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLERANCE_M,
-                     layer: gpd.GeoDataFrame | None = None) -> gpd.GeoSeries:
-    """Return a layer's geometry simplified without opening gaps or overlaps (EPSG:27700).
+def simplified_layers(atlas: Any, layer_ids: Sequence[str],
+                      tolerance: float = DEFAULT_TOLERANCE_M) -> dict[str, gpd.GeoSeries]:
+    """Simplify several layers together, so that every boundary they share is simplified once.
+
+    The layers are cut into atoms (groups of LSOAs with the same owner in every layer: a coverage,
+    even when a layer's own features overlap, as footprint sets do); ``shapely.coverage_simplify``
+    simplifies the atoms at once and each feature is the union of its simplified atoms. So neighbours
+    stay glued (per-polygon ``simplify`` opens slivers) and a boundary two layers share, such as an SHA
+    edge that is also a PCT edge, has the same vertices in both: the page stores it once.
 
     Parameters
     ----------
     atlas : Atlas
-        Gives the layer and, for layers that are not a coverage, its LSOA membership.
+        Gives the layers and their LSOA membership.
+    layer_ids : sequence of str
+        Layer ids, e.g. ``["sha_2011", "ccg_2013"]``.
+    tolerance : float
+        Largest distance (m) a simplified edge may move.
+
+    Returns
+    -------
+    dict
+        Layer id -> GeoSeries (EPSG:27700) with the layer's index and order.
+
+    Examples
+    --------
+    >>> s = simplified_layers(atlas, ["sha_2011", "ccg_2013"], 150)   # doctest: +SKIP
+    >>> simplification_report(atlas.layer("ccg_2013"), s["ccg_2013"])  # doctest: +SKIP
+    """
+    layer_ids = list(dict.fromkeys(layer_ids))
+    cache = _cache(atlas)
+    key = (tuple(sorted(layer_ids)), float(tolerance))
+    layers = {lid: atlas.layer(lid) for lid in layer_ids}
+    hit = cache.get(key)
+    if hit is not None and all(hit[0][lid] is layers[lid] for lid in layer_ids):
+        return hit[1]
+    order = sorted(layer_ids)  # the atoms do not depend on the order the page draws its layers in
+    keys, atoms = _atoms(atlas, order)
+    simple = shapely.coverage_simplify(atoms, tolerance) if len(atoms) else atoms
+    out = {}
+    for n, lid in enumerate(order):
+        by_code: dict[str, list] = {}
+        for k, g in zip(keys, simple):
+            for code in k.split("\t")[n].split("|"):
+                if code:
+                    by_code.setdefault(code, []).append(g)
+        layer = layers[lid]
+        geoms = [shapely.coverage_union_all(by_code[c]) if c in by_code else shapely.Polygon()
+                 for c in layer["code"].astype(str)]
+        out[lid] = gpd.GeoSeries(np.array(geoms, dtype=object), index=layer.index, crs=layer.crs or settings.CRS)
+    cache[key] = (layers, out)
+    return out
+
+
+def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLERANCE_M) -> gpd.GeoSeries:
+    """Return one layer's geometry simplified without opening gaps or overlaps (EPSG:27700).
+
+    Parameters
+    ----------
+    atlas : Atlas
+        Gives the layer and its LSOA membership.
     layer_id : str
         Layer id, e.g. ``"ccg_2013"``.
     tolerance : float
         Largest distance (m) a simplified edge may move.
-    layer : geopandas.GeoDataFrame, optional
-        The layer itself (default ``atlas.layer(layer_id)``).
 
     Returns
     -------
@@ -168,22 +226,7 @@ def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLER
     >>> s = simplified_layer(atlas, "ccg_2013", 150)          # doctest: +SKIP
     >>> simplification_report(atlas.layer("ccg_2013"), s)     # doctest: +SKIP
     """
-    layer = atlas.layer(layer_id) if layer is None else layer
-    cache = _cache(atlas)
-    key = (layer_id, float(tolerance))
-    hit = cache.get(key)
-    if hit is not None and hit[0] is layer:
-        return hit[1]
-    geoms = layer.geometry.to_numpy()
-    if len(geoms) == 0:
-        out = geoms
-    elif bool(shapely.coverage_is_valid(geoms)):
-        out = shapely.coverage_simplify(geoms, tolerance)
-    else:
-        out = _simplify_atoms(atlas, layer_id, layer, tolerance)
-    series = gpd.GeoSeries(out, index=layer.index, crs=layer.crs or settings.CRS)
-    cache[key] = (layer, series)
-    return series
+    return simplified_layers(atlas, [layer_id], tolerance)[layer_id]
 
 
 def _holes(geom: shapely.Geometry) -> list[shapely.Polygon]:
@@ -251,58 +294,153 @@ def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
     }
 
 
-def _ring_ints(ring: shapely.LinearRing, scale: float) -> list[int] | None:
-    xy = np.rint(shapely.get_coordinates(ring) * scale).astype(np.int64)
-    if len(xy) > 1 and (xy[0] == xy[-1]).all():
-        xy = xy[:-1]  # Leaflet closes rings itself
-    if len(xy) > 1:  # drop vertices that rounding made equal to the previous one
-        keep = np.ones(len(xy), dtype=bool)
-        keep[1:] = (xy[1:] != xy[:-1]).any(axis=1)
-        xy = xy[keep]
-    if len(xy) < 3:
-        return None
-    d = xy.copy()
-    d[1:] -= xy[:-1]
-    return d.ravel().tolist()
-
-
-def encode_geometry(geom: shapely.Geometry, decimals: int = COORD_DECIMALS) -> list[list[list[int]]]:
-    """Encode a (multi)polygon in EPSG:4326 as compact integer deltas.
+def quantised_rings(geom: shapely.Geometry, decimals: int = COORD_DECIMALS) -> list[list[np.ndarray]]:
+    """Round a (multi)polygon in EPSG:4326 to integer units of ``10**-decimals`` degrees.
 
     Parameters
     ----------
     geom : shapely Polygon or MultiPolygon
         Longitude/latitude.
     decimals : int
-        Decimal places kept.
+        Decimal places kept (5: about 1 m).
 
     Returns
     -------
     list
-        Polygons -> rings -> flat ``[x0, y0, dx1, dy1, ...]`` in units of ``10**-decimals`` degrees; the
-        closing vertex is omitted. Rings that rounding collapses are dropped.
+        Polygons -> rings (shell first) -> ``(n, 2)`` int64 arrays of x, y without the closing vertex.
+        Vertices that rounding made equal to the previous one are dropped, and so are rings left with
+        fewer than 3 vertices (a polygon whose shell collapses is dropped whole).
     """
     scale = 10.0 ** decimals
     out = []
     for poly in shapely.get_parts(geom):
         if not isinstance(poly, shapely.Polygon) or poly.is_empty:
             continue
-        shell = _ring_ints(poly.exterior, scale)
-        if shell is None:
-            continue
-        rings = [shell] + [r for r in (_ring_ints(h, scale) for h in poly.interiors) if r is not None]
-        out.append(rings)
+        rings = []
+        for n, ring in enumerate([poly.exterior, *poly.interiors]):
+            xy = np.rint(shapely.get_coordinates(ring) * scale).astype(np.int64)
+            keep = np.ones(len(xy), dtype=bool)
+            keep[1:] = (xy[1:] != xy[:-1]).any(axis=1)
+            xy = xy[keep]
+            if len(xy) > 1 and (xy[0] == xy[-1]).all():
+                xy = xy[:-1]  # the page closes rings itself
+            if len(xy) >= 3:
+                rings.append(xy)
+            elif n == 0:  # the shell collapsed: so does the polygon
+                break
+        if rings:
+            out.append(rings)
     return out
 
 
-def decode_geometry(parts: list[list[list[int]]], decimals: int = COORD_DECIMALS) -> shapely.Geometry:
-    """Invert :func:`encode_geometry` (EPSG:4326 MultiPolygon); used to measure what the page draws."""
-    scale = 10.0 ** decimals
-    polys = []
-    for rings in parts:
-        coords = [np.cumsum(np.asarray(r, dtype=np.int64).reshape(-1, 2), axis=0) / scale for r in rings]
-        polys.append(shapely.Polygon(coords[0], coords[1:]))
-    return shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon()
+def shared_arcs(rings: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[list[int]]]:
+    """Cut rings into arcs at their junctions and store each arc once (the TopoJSON idea).
+
+    A junction is a vertex with more than two distinct neighbours over all rings: where a boundary that
+    two features share ends. Every ring is cut at its junctions; an arc that another ring already holds,
+    in either direction, is reused. A ring without junctions (an island, or an enclave and the hole it
+    fills) is one closed arc, started at its smallest vertex so that both of its users find it.
+
+    Parameters
+    ----------
+    rings : sequence of (n, 2) int arrays
+        Quantised rings without the closing vertex (:func:`quantised_rings`).
+
+    Returns
+    -------
+    arcs : list of (m, 2) int64 arrays
+        Each arc's vertices, first and last included (a closed arc repeats its first vertex).
+    refs : list of list of int
+        Per ring, its arcs in order; ``~i`` (that is ``-i - 1``) means arc ``i`` reversed.
+    """
+    if not len(rings):
+        return [], []
+    lengths = np.array([len(r) for r in rings], dtype=np.int64)
+    xy = np.concatenate([np.asarray(r, dtype=np.int64) for r in rings])
+    # one int64 per vertex: 1e-5 degree units fit in 32 bits
+    key = (xy[:, 0] << 32) + (xy[:, 1] + (1 << 31))
+    starts = np.cumsum(lengths) - lengths
+    ring = np.repeat(np.arange(len(lengths)), lengths)
+    idx = np.arange(len(xy))
+    pos = idx - starts[ring]
+    prev = np.where(pos == 0, idx + lengths[ring] - 1, idx - 1)
+    nxt = np.where(pos == lengths[ring] - 1, starts[ring], idx + 1)
+    pairs = np.unique(np.concatenate([np.stack([key, key[prev]], axis=1), np.stack([key, key[nxt]], axis=1)]),
+                      axis=0)
+    points, degree = np.unique(pairs[:, 0], return_counts=True)
+    junction = np.isin(key, points[degree > 2])
+
+    arcs: list[np.ndarray] = []
+    index: dict[bytes, int] = {}
+
+    def arc_id(a: np.ndarray) -> int:
+        a = np.ascontiguousarray(a)
+        k = a.tobytes()
+        if k in index:
+            return index[k]
+        r = np.ascontiguousarray(a[::-1]).tobytes()
+        if r in index:
+            return ~index[r]
+        index[k] = len(arcs)
+        arcs.append(a)
+        return index[k]
+
+    refs = []
+    for s, n in zip(starts.tolist(), lengths.tolist()):
+        pts = xy[s:s + n]
+        cuts = np.flatnonzero(junction[s:s + n])
+        if len(cuts) == 0:
+            first = int(np.lexsort((pts[:, 1], pts[:, 0]))[0])
+            pts = np.roll(pts, -first, axis=0)
+            refs.append([arc_id(np.vstack([pts, pts[:1]]))])
+            continue
+        pts = np.roll(pts, -int(cuts[0]), axis=0)
+        closed = np.vstack([pts, pts[:1]])
+        bounds = (cuts - cuts[0]).tolist() + [n]
+        refs.append([arc_id(closed[a:b + 1]) for a, b in zip(bounds[:-1], bounds[1:])])
+    return arcs, refs
+
+
+def arc_rings(arcs: Sequence[np.ndarray], refs: Sequence[Sequence[int]]) -> list[np.ndarray]:
+    """Join arcs back into rings (inverse of :func:`shared_arcs`; what the page does).
+
+    Returns
+    -------
+    list of (n, 2) arrays
+        One per ring, without the closing vertex.
+    """
+    out = []
+    for ring in refs:
+        pieces = [arcs[r] if r >= 0 else arcs[~r][::-1] for r in ring]
+        pts = np.vstack([pieces[0]] + [p[1:] for p in pieces[1:]])
+        out.append(pts[:-1])
+    return out
+
+
+def decode_page_geometry(data: dict, geometry: str) -> list[shapely.Geometry]:
+    """Rebuild the (multi)polygons a page draws for one geometry set, in EPSG:4326.
+
+    Parameters
+    ----------
+    data : dict
+        A page's data (:func:`read_page_data`).
+    geometry : str
+        Key of ``data["geometry"]``, e.g. ``"ccg_2013"`` or ``"findings"``.
+
+    Returns
+    -------
+    list of shapely MultiPolygon
+    """
+    scale = 10.0 ** data["decimals"]
+    arcs = [np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0) for a in data["arcs"]]
+    out = []
+    for feature in data["geometry"][geometry]:
+        polys = []
+        for polygon in feature:
+            rings = [r / scale for r in arc_rings(arcs, polygon)]
+            polys.append(shapely.Polygon(rings[0], rings[1:]))
+        out.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
+    return out
 
 
 def greedy_colouring(geoms: Sequence | np.ndarray, n_colours: int = len(PALETTE)) -> np.ndarray:
@@ -387,17 +525,19 @@ def _status_class(status: Any) -> str | None:
 _STATUS_DASH = {label: dash for _, label, dash in STATUS_STYLES} | {"other": "1 3"}
 
 
-def _to_web(geoms: gpd.GeoSeries) -> list:
-    return [encode_geometry(g) for g in geoms.to_crs(settings.WEB_CRS).to_numpy()]
-
-
 @dataclass
 class _Builder:
-    """Collects encoded geometry (each layer once, shared by every drawn layer using it) for one page."""
+    """Collects one page's layers and geometry; every ring goes into one pool, stored as shared arcs.
+
+    ``page_layers`` are all the layers the page draws: they are simplified together (their atoms), so a
+    boundary two of them share is one arc in the page.
+    """
 
     atlas: Any
     tolerance: float
-    geometry: dict[str, list] = field(default_factory=dict)
+    page_layers: list[str]
+    geometry: dict[str, list] = field(default_factory=dict)  # key -> features -> polygons -> ring ids
+    rings: list[np.ndarray] = field(default_factory=list)
     layers: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     colours: dict[str, np.ndarray] = field(default_factory=dict)
@@ -419,13 +559,36 @@ class _Builder:
         """Encode a layer's simplified geometry once; return the layer sorted by code."""
         frame = self._frame(layer_id)
         if layer_id not in self.geometry:
-            simple = simplified_layer(self.atlas, layer_id, self.tolerance)
+            simple = simplified_layers(self.atlas, self.page_layers, self.tolerance)[layer_id]
             simple = simple.iloc[frame["_row"].to_numpy()]
-            self.geometry[layer_id] = _to_web(simple)
+            self.geometry[layer_id] = self._add(simple)
             self.colours[layer_id] = greedy_colouring(simple.to_numpy())
         frame = frame.assign(_colour=self.colours[layer_id])
         self._source(layer_id)
         return frame
+
+    def _add(self, geoms: gpd.GeoSeries) -> list[list[list[int]]]:
+        """Quantise features (EPSG:27700) into the ring pool; return features -> polygons -> ring ids."""
+        out = []
+        for g in geoms.to_crs(settings.WEB_CRS).to_numpy():
+            feature = []
+            for rings in quantised_rings(g):
+                feature.append(list(range(len(self.rings), len(self.rings) + len(rings))))
+                self.rings.extend(rings)
+            out.append(feature)
+        return out
+
+    def topology(self) -> tuple[list[list[int]], dict[str, list]]:
+        """The page's arcs (flat integer deltas, first vertex absolute) and its geometry as arc refs."""
+        arcs, refs = shared_arcs(self.rings)
+        flat = []
+        for a in arcs:
+            d = a.copy()
+            d[1:] -= a[:-1]
+            flat.append(d.ravel().tolist())
+        geometry = {k: [[[refs[r] for r in polygon] for polygon in feature] for feature in features]
+                    for k, features in self.geometry.items()}
+        return flat, geometry
 
     def base(self, layer_id: str = BASE_LAYER) -> None:
         self.encode(layer_id)
@@ -496,7 +659,7 @@ class _Builder:
                 if i is not None and abs(area[n] - sarea[i]) <= 1.0 and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
         own = np.array([r is None for r in refs])
-        enc_own = iter(_to_web(gpd.GeoSeries(shapely.make_valid(shapely.simplify(
+        enc_own = iter(self._add(gpd.GeoSeries(shapely.make_valid(shapely.simplify(
             geoms[own], min(self.tolerance, 50.0) / 2, preserve_topology=True)), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             feat: dict[str, Any] = {}
@@ -518,17 +681,11 @@ class _Builder:
         return counts
 
     def bounds(self) -> list[list[float]]:
-        xs, ys = [], []
-        scale = 10.0 ** COORD_DECIMALS
-        for g in self.geometry.values():
-            for feat in g:
-                for rings in feat:
-                    r = np.asarray(rings[0], dtype=np.int64).reshape(-1, 2).cumsum(axis=0)
-                    xs += [r[:, 0].min(), r[:, 0].max()]
-                    ys += [r[:, 1].min(), r[:, 1].max()]
-        if not xs:
+        if not self.rings:
             return [[49.9, -6.4], [55.9, 1.8]]
-        return [[min(ys) / scale, min(xs) / scale], [max(ys) / scale, max(xs) / scale]]
+        xy = np.concatenate(self.rings) / 10.0 ** COORD_DECIMALS
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        return [[float(y0), float(x0)], [float(y1), float(x1)]]
 
 
 # --------------------------------------------------------------------------------------------- HTML
@@ -552,6 +709,26 @@ def _leaflet_assets() -> tuple[str, str]:
 
     css = re.sub(r"url\(images/([^)]+)\)", inline, css)
     return js, css
+
+
+def read_page_data(path: str | Path) -> dict:
+    """Read back the data a map page carries (layers, features, arcs, geometry).
+
+    Parameters
+    ----------
+    path : str or Path
+        A page written by this module.
+
+    Returns
+    -------
+    dict
+        The page's data; :func:`decode_page_geometry` turns its geometry back into polygons.
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    m = re.search(r'<script type="application/json" id="ca-data">(.*?)</script>', text, re.S)
+    if m is None:
+        raise AtlasError(f"{path}: not a Commissioning Atlas map (no ca-data block)")
+    return json.loads(m.group(1))
 
 
 def _json_for_script(data: Any) -> str:
@@ -624,10 +801,20 @@ function el(tag, cls, text) {
   if (text !== undefined && text !== null) { e.textContent = String(text); }
   return e;
 }
-function decodeRing(a) {
+// arcs: flat integer deltas (first vertex absolute); a ring lists its arcs, ~i meaning arc i reversed
+var ARCS = DATA.arcs.map(function (a) {
   var out = [], x = 0, y = 0;
   for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([y / SCALE, x / SCALE]); }
   return out;
+});
+function decodeRing(refs) {
+  var pts = [];
+  refs.forEach(function (r) {
+    var a = r < 0 ? ARCS[~r].slice().reverse() : ARCS[r];
+    for (var i = pts.length ? 1 : 0; i < a.length; i++) { pts.push(a[i]); }
+  });
+  pts.pop();  // the last arc ends where the ring began
+  return pts;
 }
 function decode(parts) { return parts.map(function (rings) { return rings.map(decodeRing); }); }
 function formatValue(key, v) {
@@ -886,13 +1073,15 @@ _TEMPLATE = """<!DOCTYPE html>
 
 def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None) -> str:
     js, css = _leaflet_assets()
+    arcs, geometry = builder.topology()
     data = {
         "title": title,
         "decimals": COORD_DECIMALS,
         "palette": PALETTE,
         "severity": SEVERITY_COLOURS,
         "crossing": CROSSING_COLOUR,
-        "geometry": builder.geometry,
+        "arcs": arcs,
+        "geometry": geometry,
         "layers": builder.layers,
         "bounds": builder.bounds(),
         "attribution": ATTRIBUTION,
@@ -953,7 +1142,7 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
     """
     layer_ids = list(layer_ids)
     shown = set(layer_ids if show is None else show)
-    b = _Builder(atlas, tolerance)
+    b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
     b.base()
     for lid in layer_ids:
         colour, weight = _style_of(lid)
@@ -1011,12 +1200,12 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
     """
     available = set(atlas.layer_ids())
-    b = _Builder(atlas, tolerance)
-    b.base()
     layers = list(ATLAS_LAYERS)
     if "scenario" in available:  # the user's own proposals, just above the 2012 set
         after = next(n for n, row in enumerate(layers) if row[0] == "css_2012")
         layers.insert(after + 1, ("scenario", False, "#e66101", 1.5))
+    b = _Builder(atlas, tolerance, [BASE_LAYER] + [row[0] for row in layers if row[0] in available])
+    b.base()
     for lid, show, colour, weight in layers:
         if lid in available:
             b.polygons(lid, show, colour, weight)
@@ -1053,7 +1242,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     -------
     Path
     """
-    b = _Builder(atlas, tolerance)
+    b = _Builder(atlas, tolerance, [BASE_LAYER, subject_layer] + ([against_layer] if against_layer else []))
     b.base()
     colour, weight = _style_of(subject_layer)
     b.polygons(subject_layer, True, colour, max(weight, 1.0))
