@@ -83,10 +83,18 @@ def written(atlas, findings, tmp_path_factory):
     hostile_findings = findings.copy()
     hostile_findings.loc[hostile_findings.index[0], "subject_name"] = HOSTILE[1]
     maps.layer_map(bad, ["ccg_2013"], out / "hostile.html", title=HOSTILE[0])
+    maps.layer_map(bad, ["ccg_2013"], out / "hostile-plain.html", title=HOSTILE[0], pack=False)
     maps.findings_map(bad, hostile_findings, out / "hostile-check.html", HOSTILE[1], "ccg_2013", "sha_2011")
     return {"dir": out, "written": paths, "atlas": out / "atlas.html", "ccg": ccg,
             "check": out / "check-csu-vs-sha.html", "index": out / "index.html",
-            "hostile": out / "hostile.html", "hostile_check": out / "hostile-check.html"}
+            "hostile": out / "hostile.html", "hostile_check": out / "hostile-check.html",
+            "hostile_plain": out / "hostile-plain.html"}
+
+
+def page_text(path: Path) -> str:
+    """A page's HTML followed by what its pack unpacks to (Leaflet, our script, the data)."""
+    text = path.read_text(encoding="utf-8")
+    return text + "\n".join(maps._page_parts(text) or [])
 
 
 # ------------------------------------------------------------------------------------------------ no browser
@@ -107,14 +115,15 @@ def test_size_budgets(written):
 
 @pytest.mark.parametrize("key", ["ccg", "atlas", "check", "index"])
 def test_self_contained(written, key):
-    text = written[key].read_text(encoding="utf-8")
-    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", text, re.I)
+    assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", written[key].read_text(encoding="utf-8"),
+                         re.I)
+    text = page_text(written[key])
     for host in ("cdn.jsdelivr", "cdnjs", "unpkg.com", "code.jquery", "bootstrapcdn", "tile.openstreetmap"):
         assert host not in text
     assert "sourceMappingURL" not in text
     if key != "index":
         assert "Open Government Licence v3.0" in text
-        assert 'id="ca-data"' in text and "leaflet" in text.lower()
+        assert ('id="ca-data"' in text or 'id="ca-pack"' in text) and "leaflet" in text.lower()
 
 
 def test_bytes_reproducible(atlas, tmp_path):
@@ -227,16 +236,34 @@ _data = maps.read_page_data
 
 
 def test_hostile_names_escaped_in_html(written):
-    for key in ["hostile", "hostile_check"]:
-        text = written[key].read_text(encoding="utf-8")
+    for key in ["hostile", "hostile_check", "hostile_plain"]:
+        raw = written[key].read_text(encoding="utf-8")
+        text = page_text(written[key])  # packed: the unpacked data are escaped the same way
         for bad in HOSTILE:
             assert bad not in text
         assert "<img" not in text and "<script>alert" not in text
-        assert text.count("</script>") == 3  # leaflet.js, the data block, our script: nothing injected
+        # packed: the pack and the boot script; plain: leaflet.js, the data block, our script
+        assert raw.count("</script>") == (3 if key == "hostile_plain" else 2)
         data = _data(written[key])  # the data survive intact for the page to show as text
         names = {f["name"] for layer in data["layers"] for f in layer.get("features") or []}
         assert set(HOSTILE) & names
-    assert "<title>&lt;img src=x onerror=alert(1)&gt;</title>" in written["hostile"].read_text(encoding="utf-8")
+        assert "<title>&lt;" in raw and "<title><" not in raw
+
+
+def test_packed_and_plain_pages_carry_the_same_data(written):
+    packed, plain = written["hostile"], written["hostile_plain"]
+    assert _data(packed) == _data(plain)
+    assert packed.stat().st_size < plain.stat().st_size / 1.8
+
+
+def test_damaged_pack_is_one_clear_error(written, tmp_path):
+    from commissioning_atlas._errors import AtlasError
+
+    bad = tmp_path / "bad.html"
+    bad.write_text(written["ccg"].read_text(encoding="utf-8").replace('id="ca-pack">H4sI', 'id="ca-pack">XXXX'),
+                   encoding="utf-8")
+    with pytest.raises(AtlasError, match="packed data are damaged"):
+        maps.read_page_data(bad)
 
 
 def test_index_escapes_links(tmp_path):
@@ -412,8 +439,9 @@ def test_findings_map_in_browser(browser, atlas, written, findings):
 
 
 @pytest.mark.browser
-def test_hostile_names_render_as_text(browser, atlas, written):
-    page = Page(browser, written["hostile"])
+@pytest.mark.parametrize("key", ["hostile", "hostile_plain"])
+def test_hostile_names_render_as_text(browser, atlas, written, key):
+    page = Page(browser, written[key])
     assert page.paths() == 211
     for bad in HOSTILE:
         assert page.page.evaluate("(q) => window.commissioningAtlas.search(q)", bad) == bad
@@ -462,7 +490,7 @@ def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
 def test_tiles_only_on_request(atlas, tmp_path):
     plain = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "plain.html")
     tiled = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "tiled.html", tiles=True)
-    assert _data(plain)["tiles"] is None and "tile.openstreetmap" not in plain.read_text(encoding="utf-8")
+    assert _data(plain)["tiles"] is None and "tile.openstreetmap" not in page_text(plain)
     assert _data(tiled)["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
 
 
@@ -486,3 +514,16 @@ def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
     ids = [l["id"] for l in _data(path)["layers"]]
     assert "scenario" in ids and ids.index("scenario") == ids.index("css_2012") + 1
     assert path.stat().st_size <= 3_000_000
+
+
+@pytest.mark.browser
+def test_packed_page_explains_itself_in_an_old_browser(browser, written):
+    """Without DecompressionStream (browsers before 2023) the page says what it needs, without an error."""
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script("delete window.DecompressionStream;")
+    page.goto(written["ccg"].as_uri())
+    assert "needs a browser from 2023 or later" in page.locator("#map").inner_text()
+    assert "--no-pack" in page.locator("#map").inner_text() and errors == []
+    page.close()

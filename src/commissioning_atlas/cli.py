@@ -142,7 +142,7 @@ def cmd_map(args) -> int:
     from .maps import write_maps
 
     atlas = _load(args)
-    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tiles=args.tiles)
+    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tiles=args.tiles, pack=not args.no_pack)
     for p in paths:
         print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
     return 0
@@ -222,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("map", help="write the atlas map, one map per check preset and index.html")
     m.add_argument("-o", "--output", default="maps", metavar="DIR")
     m.add_argument("--tiles", action="store_true", help="add OpenStreetMap tiles (needs internet; off by default)")
+    m.add_argument("--no-pack", action="store_true",
+                   help="write scripts and data as plain text (twice the bytes; opens in browsers older than 2023)")
     _common(m)
     m.set_defaults(func=cmd_map)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")

@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 import re
@@ -725,9 +726,15 @@ def read_page_data(path: str | Path) -> dict:
         The page's data; :func:`decode_page_geometry` turns its geometry back into polygons.
     """
     text = Path(path).read_text(encoding="utf-8")
+    try:
+        parts = _page_parts(text)
+    except (ValueError, OSError, EOFError) as e:  # bad base64 or gzip
+        raise AtlasError(f"{path}: the map's packed data are damaged ({e})") from None
+    if parts is not None:
+        return json.loads(parts[3])
     m = re.search(r'<script type="application/json" id="ca-data">(.*?)</script>', text, re.S)
     if m is None:
-        raise AtlasError(f"{path}: not a Commissioning Atlas map (no ca-data block)")
+        raise AtlasError(f"{path}: not a Commissioning Atlas map (no ca-data or ca-pack block)")
     return json.loads(m.group(1))
 
 
@@ -1070,8 +1077,56 @@ _TEMPLATE = """<!DOCTYPE html>
 </html>
 """
 
+#: A packed page: Leaflet, our script and the data travel as one gzip stream (base64), which the boot
+#: script unpacks with the browser's own DecompressionStream and then runs as the plain page would.
+_PACKED_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>html,body{{height:100%;margin:0}}
+.ca-fail{{font:16px/1.5 system-ui,Arial,sans-serif;padding:2em;max-width:40em}}</style>
+</head>
+<body>
+<div id="map" role="application" aria-label="{title}"></div>
+<noscript><p class="ca-fail">This map needs JavaScript.</p></noscript>
+<script type="application/octet-stream" id="ca-pack">{pack}</script>
+<script>{boot}</script>
+</body>
+</html>
+"""
 
-def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None) -> str:
+_BOOT = r"""
+(function () {
+"use strict";
+var box = document.getElementById("map");
+function fail(msg) { box.removeAttribute("role"); box.className = "ca-fail"; box.textContent = msg; }
+if (typeof DecompressionStream === "undefined" || typeof Blob === "undefined" || !Blob.prototype.stream) {
+  fail("This map needs a browser from 2023 or later (Chrome or Edge 80, Firefox 113, Safari 16.4): its data " +
+    "are compressed. A copy written with 'commissioning-atlas map --no-pack' opens in older browsers.");
+  return;
+}
+var bin = atob(document.getElementById("ca-pack").textContent), bytes = new Uint8Array(bin.length);
+for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (text) {
+  var parts = text.split("\u0000");  // Leaflet CSS, our CSS, Leaflet, the data (JSON), our script
+  var style = document.createElement("style");
+  style.textContent = parts[0] + "\n" + parts[1];
+  document.head.appendChild(style);
+  var data = document.createElement("script");
+  data.type = "application/json"; data.id = "ca-data"; data.textContent = parts[3];
+  document.body.appendChild(data);
+  [parts[2], parts[4]].forEach(function (code) {
+    var s = document.createElement("script"); s.textContent = code; document.body.appendChild(s);
+  });
+}).catch(function (e) { fail("This map could not be unpacked: " + e); });
+})();
+"""
+
+
+def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None,
+            pack: bool = True) -> str:
     js, css = _leaflet_assets()
     arcs, geometry = builder.topology()
     data = {
@@ -1092,8 +1147,24 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     }
     if counts is not None:
         data["counts"] = counts
-    return _TEMPLATE.format(title=html.escape(title), leaflet_css=css, css=_CSS.strip(), leaflet_js=js,
-                            data=_json_for_script(data), js=_JS.strip())
+    parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]
+    if not pack:
+        return _TEMPLATE.format(title=html.escape(title), leaflet_css=css, css=parts[1], leaflet_js=js,
+                                data=parts[3], js=parts[4])
+    if any("\x00" in part for part in parts):  # the separator; json.dumps escapes it in the data
+        raise AtlasError("Leaflet's files contain a NUL character: write the map with pack=False")
+    # mtime=0: the same page gives the same bytes
+    packed = gzip.compress("\x00".join(parts).encode("utf-8"), compresslevel=9, mtime=0)
+    return _PACKED_TEMPLATE.format(title=html.escape(title), pack=base64.b64encode(packed).decode("ascii"),
+                                   boot=_BOOT.strip())
+
+
+def _page_parts(text: str) -> list[str] | None:
+    """The five parts of a packed page (Leaflet CSS, our CSS, Leaflet, data, our script); None if plain."""
+    m = re.search(r'<script type="application/octet-stream" id="ca-pack">(.*?)</script>', text, re.S)
+    if m is None:
+        return None
+    return gzip.decompress(base64.b64decode(m.group(1))).decode("utf-8").split("\x00")
 
 
 def _write_text(path: str | Path, text: str) -> Path:
@@ -1111,7 +1182,7 @@ def _style_of(layer_id: str) -> tuple[str, float]:
 # --------------------------------------------------------------------------------------------- public maps
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
               show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
-              tiles: bool = False) -> Path:
+              tiles: bool = False, pack: bool = True) -> Path:
     """Write a map of one or more layers (each toggleable) over a grey outline.
 
     Parameters
@@ -1130,6 +1201,9 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
         Simplification tolerance in metres.
     tiles : bool
         Add OpenStreetMap tiles (needs the internet; off by default).
+    pack : bool
+        Carry Leaflet, the script and the data as one gzip stream that the browser unpacks (about half
+        the bytes; needs a browser from 2023 or later). False writes them as plain text.
 
     Returns
     -------
@@ -1148,11 +1222,11 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
         colour, weight = _style_of(lid)
         b.polygons(lid, lid in shown, colour, weight)
     title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
-    return _write_text(path, _render(b, title, tiles))
+    return _write_text(path, _render(b, title, tiles, pack=pack))
 
 
 def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
-            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
+            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
     """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
 
     Parameters
@@ -1164,16 +1238,18 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
         Simplification tolerance in metres.
     tiles : bool
         Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
 
     Returns
     -------
     Path
     """
-    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles)
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack)
 
 
 def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
-              *, tolerance: float = ATLAS_TOLERANCE_M, tiles: bool = False) -> Path:
+              *, tolerance: float = ATLAS_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
     """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
@@ -1190,6 +1266,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
         Simplification tolerance in metres.
     tiles : bool
         Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
 
     Returns
     -------
@@ -1209,11 +1287,12 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     for lid, show, colour, weight in layers:
         if lid in available:
             b.polygons(lid, show, colour, weight)
-    return _write_text(path, _render(b, title, tiles))
+    return _write_text(path, _render(b, title, tiles, pack=pack))
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
-                 against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> Path:
+                 against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
+                 pack: bool = True) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -1237,6 +1316,8 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
         Simplification tolerance in metres.
     tiles : bool
         Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
 
     Returns
     -------
@@ -1250,7 +1331,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
         b.polygons(against_layer, True, "#111111", 2.0, fill=False,
                    title=f"{atlas.info(against_layer)['title']} (lines)")
     counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
-    return _write_text(path, _render(b, title, tiles, counts=counts))
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack))
 
 
 _INDEX_TEMPLATE = """<!DOCTYPE html>
@@ -1322,7 +1403,7 @@ def _safe_name(preset: str) -> str:
 
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
-               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False) -> list[Path]:
+               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> list[Path]:
     """Write ``atlas.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
 
     Parameters
@@ -1337,6 +1418,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
         Simplification tolerance in metres.
     tiles : bool
         Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
 
     Returns
     -------
@@ -1345,7 +1428,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [atlas_map(atlas, out / "atlas.html", tolerance=max(tolerance, ATLAS_TOLERANCE_M), tiles=tiles)]
+    written = [atlas_map(atlas, out / "atlas.html", tolerance=max(tolerance, ATLAS_TOLERANCE_M), tiles=tiles,
+                         pack=pack)]
     entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
                            "commissioning-support proposals, 2013 CSUs and NHS England area teams."}]
@@ -1353,7 +1437,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
         written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
-                                    tolerance=tolerance, tiles=tiles))
+                                    tolerance=tolerance, tiles=tiles, pack=pack))
         counts = checks_counts(findings)
         against = meta.get("against")
         summary = meta.get("summary") or meta.get("question") or (
