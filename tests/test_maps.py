@@ -136,7 +136,7 @@ def test_bytes_reproducible(atlas, tmp_path):
 @pytest.mark.parametrize("layer_id", ["ccg_2013", "pct_2011", "sha_cluster_2011", "css_2012"])
 def test_simplification_opens_no_gap_or_overlap(atlas, layer_id):
     original = atlas.layer(layer_id).geometry
-    simple = maps.simplified_layer(atlas, layer_id, maps.ATLAS_TOLERANCE_M)
+    simple = maps.simplified_layer(atlas, layer_id, maps.DEFAULT_TOLERANCE_M)
     report = maps.simplification_report(original, simple)
     assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0, report
     assert report["vertices_after"] < report["vertices_before"] / 2
@@ -504,6 +504,28 @@ def test_real_check_map_hatches_only_crossing_parts(atlas, tmp_path):
     crossing = [f["p"] for f in layer["features"] if f["x"]]
     assert [(p["subject_code"], p["against_code"]) for p in crossing] == [("CSS28", "CL19")]
     assert any(f["p"].get("class") == "home part" and not f["x"] for f in layer["features"])
+    # every part is a union of the page's atoms: its edges are arcs of the drawn proposals and clusters
+    data = _data(path)
+
+    def arcs_of(features):
+        return {r if r >= 0 else ~r for feature in features for poly in feature for ring in poly for r in ring}
+
+    drawn = arcs_of(data["geometry"]["css_2012"]) | arcs_of(data["geometry"]["pct_cluster_2011"])
+    parts = arcs_of(data["geometry"]["findings"])
+    assert parts and parts <= drawn
+
+
+def test_finding_that_is_not_made_of_lsoas_is_still_drawn(atlas, tmp_path):
+    """A hand-drawn geometry (a 5 km disc around Luton) is not a union of atoms: drawn on its own."""
+    luton = atlas.layer("pct_2011").set_index("code").loc["E16000029"]
+    disc = luton.geometry.representative_point().buffer(5000)
+    rows = gpd.GeoDataFrame({"rule": ["coverage"], "subject_layer": ["pct_2011"], "subject_code": ["E16000029"],
+                             "subject_name": ["Luton"], "class": ["gap"], "severity": ["warning"]},
+                            geometry=[disc], crs=27700)
+    path = maps.findings_map(atlas, rows, tmp_path / "disc.html", "disc", "pct_2011", None)
+    data = _data(path)
+    drawn = gpd.GeoSeries(maps.decode_page_geometry(data, "findings"), crs=4326).to_crs(27700)
+    assert len(drawn) == 1 and drawn.area.iloc[0] == pytest.approx(disc.area, rel=0.01)
 
 
 def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):

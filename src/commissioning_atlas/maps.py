@@ -75,8 +75,6 @@ __all__ = [
 
 #: Simplification tolerance (metres, EPSG:27700) for layers; about a pixel at county zoom.
 DEFAULT_TOLERANCE_M = 150.0
-#: Tolerance (metres) for the atlas map, whose nine layers share a 3 MB budget.
-ATLAS_TOLERANCE_M = 200.0
 #: Decimal places kept in EPSG:4326 coordinates (5: about 1 m).
 COORD_DECIMALS = 5
 #: Fill palette for neighbours (ColorBrewer Set2 plus two darker tones); 8 colours.
@@ -129,26 +127,51 @@ def _cache(atlas: Any) -> dict:
     return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
 
 
-def _atoms(atlas: Any, layer_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The page's atoms: groups of LSOAs with the same owners in every layer (a coverage).
+def _owners(atlas: Any, layer_id: str, lsoa_codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Each LSOA's owners in a layer as a row of code ids (sorted, padded with -1), and the codes."""
+    members = atlas.membership(layer_id)
+    li = lsoa_codes.get_indexer(members["lsoa_code"])
+    codes, ci = np.unique(members["code"].astype(str).to_numpy(), return_inverse=True)
+    pairs = np.unique(np.stack([li, ci], axis=1)[li >= 0], axis=0)  # sorted by LSOA, then code
+    li, ci = pairs[:, 0], pairs[:, 1]
+    first = np.r_[True, li[1:] != li[:-1]] if len(li) else np.zeros(0, dtype=bool)
+    rank = np.arange(len(li)) - np.maximum.accumulate(np.where(first, np.arange(len(li)), 0))
+    owners = np.full((len(lsoa_codes), int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
+    owners[li, rank] = ci
+    return owners, codes
 
-    Returns the atoms' owner keys (one ``"code|code"`` string per layer, joined by a tab) and their
-    geometries (EPSG:27700), sorted by key.
+
+def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
+    """The page's atoms: groups of LSOAs with the same owners in every layer (a coverage), simplified.
+
+    Returns a dict with ``layers`` (sorted ids), ``owners`` (layer id -> (atom x k code ids, codes)),
+    ``atoms`` (EPSG:27700 geometries) and ``simple`` (the atoms after ``coverage_simplify``). Cached in
+    the Atlas's memo.
     """
-    lsoa = atlas.lsoa[["code", "geometry"]].set_index("code")
-    key = pd.Series("", index=lsoa.index, dtype=object)
-    for n, lid in enumerate(layer_ids):
-        members = atlas.membership(lid)
-        owners = members.groupby("lsoa_code", sort=True)["code"].agg(lambda c: "|".join(sorted(map(str, c))))
-        key = key + ("\t" if n else "") + owners.reindex(lsoa.index).fillna("").astype(str)
-    covered = key.str.replace("\t", "", regex=False) != ""  # LSOAs no drawn layer owns are not drawn
-    key, geoms = key[covered].to_numpy(), lsoa.geometry[covered].to_numpy()
-    order = np.argsort(key, kind="stable")
-    keys, starts = np.unique(key[order], return_index=True)
+    layer_ids = sorted(dict.fromkeys(layer_ids))  # atoms do not depend on the order the page draws in
+    cache = _cache(atlas)
+    key = ("atoms", tuple(layer_ids), float(tolerance))
+    layers = [atlas.layer(lid) for lid in layer_ids]
+    hit = cache.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], layers)):
+        return hit[1]
+    lsoa_codes = pd.Index(atlas.lsoa["code"].astype(str))
+    per_layer = [_owners(atlas, lid, lsoa_codes) for lid in layer_ids]
+    owners = np.hstack([o for o, _ in per_layer])
+    covered = (owners >= 0).any(axis=1)  # an LSOA no drawn layer owns is not drawn
+    rows, inverse = np.unique(owners[covered], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(rows)))
     bounds = list(starts[1:]) + [len(order)]
-    geoms = geoms[order]
-    atoms = np.array([shapely.coverage_union_all(geoms[s:e]) for s, e in zip(starts, bounds)], dtype=object)
-    return keys, atoms
+    geoms = atlas.lsoa.geometry.to_numpy()[covered][order]
+    atoms = np.array([shapely.coverage_union_all(geoms[a:b]) for a, b in zip(starts, bounds)], dtype=object)
+    widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
+    out = {"layers": layer_ids, "atoms": atoms,
+           "simple": shapely.coverage_simplify(atoms, tolerance) if len(atoms) else atoms,
+           "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
+    cache[key] = (layers, out)
+    return out
 
 
 def simplified_layers(atlas: Any, layer_ids: Sequence[str],
@@ -180,29 +203,27 @@ def simplified_layers(atlas: Any, layer_ids: Sequence[str],
     >>> s = simplified_layers(atlas, ["sha_2011", "ccg_2013"], 150)   # doctest: +SKIP
     >>> simplification_report(atlas.layer("ccg_2013"), s["ccg_2013"])  # doctest: +SKIP
     """
-    layer_ids = list(dict.fromkeys(layer_ids))
-    cache = _cache(atlas)
-    key = (tuple(sorted(layer_ids)), float(tolerance))
-    layers = {lid: atlas.layer(lid) for lid in layer_ids}
-    hit = cache.get(key)
-    if hit is not None and all(hit[0][lid] is layers[lid] for lid in layer_ids):
-        return hit[1]
-    order = sorted(layer_ids)  # the atoms do not depend on the order the page draws its layers in
-    keys, atoms = _atoms(atlas, order)
-    simple = shapely.coverage_simplify(atoms, tolerance) if len(atoms) else atoms
-    out = {}
-    for n, lid in enumerate(order):
-        by_code: dict[str, list] = {}
-        for k, g in zip(keys, simple):
-            for code in k.split("\t")[n].split("|"):
-                if code:
-                    by_code.setdefault(code, []).append(g)
-        layer = layers[lid]
-        geoms = [shapely.coverage_union_all(by_code[c]) if c in by_code else shapely.Polygon()
-                 for c in layer["code"].astype(str)]
-        out[lid] = gpd.GeoSeries(np.array(geoms, dtype=object), index=layer.index, crs=layer.crs or settings.CRS)
-    cache[key] = (layers, out)
-    return out
+    page = _page_atoms(atlas, layer_ids, tolerance)
+    return {lid: _layer_from_atoms(atlas, page, lid) for lid in dict.fromkeys(layer_ids)}
+
+
+def _layer_from_atoms(atlas: Any, page: dict, lid: str) -> gpd.GeoSeries:
+    """One layer of a page as unions of its simplified atoms (memoised in the page)."""
+    done = page.setdefault("unions", {})
+    if lid not in done:
+        ids, codes = page["owners"][lid]
+        atom, col = np.nonzero(ids >= 0)
+        code = ids[atom, col]
+        order = np.lexsort((atom, code))
+        atom, code = atom[order], code[order]
+        starts = np.searchsorted(code, np.arange(len(codes)))
+        bounds = np.searchsorted(code, np.arange(len(codes)), side="right")
+        union = {c: shapely.coverage_union_all(page["simple"][atom[a:b]])
+                 for c, a, b in zip(codes, starts, bounds) if b > a}
+        layer = atlas.layer(lid)
+        geoms = [union.get(c, shapely.Polygon()) for c in layer["code"].astype(str)]
+        done[lid] = gpd.GeoSeries(np.array(geoms, dtype=object), index=layer.index, crs=layer.crs or settings.CRS)
+    return done[lid]
 
 
 def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLERANCE_M) -> gpd.GeoSeries:
@@ -560,7 +581,7 @@ class _Builder:
         """Encode a layer's simplified geometry once; return the layer sorted by code."""
         frame = self._frame(layer_id)
         if layer_id not in self.geometry:
-            simple = simplified_layers(self.atlas, self.page_layers, self.tolerance)[layer_id]
+            simple = _layer_from_atoms(self.atlas, _page_atoms(self.atlas, self.page_layers, self.tolerance), layer_id)
             simple = simple.iloc[frame["_row"].to_numpy()]
             self.geometry[layer_id] = self._add(simple)
             self.colours[layer_id] = greedy_colouring(simple.to_numpy())
@@ -660,8 +681,7 @@ class _Builder:
                 if i is not None and abs(area[n] - sarea[i]) <= 1.0 and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
         own = np.array([r is None for r in refs])
-        enc_own = iter(self._add(gpd.GeoSeries(shapely.make_valid(shapely.simplify(
-            geoms[own], min(self.tolerance, 50.0) / 2, preserve_topology=True)), crs=settings.CRS)))
+        enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             feat: dict[str, Any] = {}
             if refs[n] is None:
@@ -680,6 +700,30 @@ class _Builder:
                          "sev": s, "x": bool(row["_cross"])})
             layer["features"].append(feat)
         return counts
+
+    def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:
+        """Simplify finding geometries as unions of the page's atoms, so a part lies exactly on the
+        drawn boundaries and reuses their arcs. A geometry that is not a union of atoms (its atoms'
+        area differs from its own) is simplified on its own, finer (at most 25 m), as a fallback."""
+        out = np.empty(len(geoms), dtype=object)
+        if not len(geoms):
+            return out
+        page = _page_atoms(self.atlas, self.page_layers, self.tolerance)
+        atoms, simple = page["atoms"], page["simple"]
+        gi, ai = STRtree(shapely.point_on_surface(atoms)).query(geoms, predicate="contains")
+        order = np.lexsort((ai, gi))
+        gi, ai = gi[order], ai[order]
+        starts = np.searchsorted(gi, np.arange(len(geoms)))
+        ends = np.searchsorted(gi, np.arange(len(geoms)), side="right")
+        atom_area, area = shapely.area(atoms), shapely.area(geoms)
+        for n, (a, b) in enumerate(zip(starts, ends)):
+            sel = ai[a:b]
+            if b > a and abs(atom_area[sel].sum() - area[n]) <= max(1.0, 1e-6 * area[n]):
+                out[n] = shapely.coverage_union_all(simple[sel])
+            else:
+                out[n] = shapely.make_valid(shapely.simplify(geoms[n], min(self.tolerance, 50.0) / 2,
+                                                             preserve_topology=True))
+        return out
 
     def bounds(self) -> list[list[float]]:
         if not self.rings:
@@ -1249,7 +1293,7 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
 
 
 def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
-              *, tolerance: float = ATLAS_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
+              *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
     """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
@@ -1428,7 +1472,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [atlas_map(atlas, out / "atlas.html", tolerance=max(tolerance, ATLAS_TOLERANCE_M), tiles=tiles,
+    written = [atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles,
                          pack=pack)]
     entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
