@@ -123,3 +123,10 @@ def test_unknown_layer_and_bad_suffix(atlas, tmp_path):
                           str(tmp_path / "x.shp"), "--quiet"], capture_output=True, text=True, env=env)
     assert res.returncode == 2 and "unknown output type '.shp'" in res.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_map_simplify_out_of_range_writes_nothing(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "commissioning_atlas.cli", "map", "-o", str(tmp_path / "maps"),
+                          "--simplify", "-5", "--quiet"], capture_output=True, text=True, env={**os.environ})
+    assert res.returncode == 2 and res.stderr.strip() == "error: --simplify must be between 0 and 5000 metres, got -5"
+    assert not (tmp_path / "maps").exists()

@@ -141,8 +141,11 @@ def cmd_map(args) -> int:
     """Write the atlas map, one map per check preset and index.html into a folder."""
     from .maps import write_maps
 
+    if not 0 <= args.simplify <= 5000:
+        raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
     atlas = _load(args)
-    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tiles=args.tiles, pack=not args.no_pack)
+    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tolerance=args.simplify, tiles=args.tiles,
+                       pack=not args.no_pack)
     for p in paths:
         print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
     return 0
@@ -206,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(ex)
     ex.set_defaults(func=cmd_export)
     from .checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
+    from .maps import DEFAULT_TOLERANCE_M
 
     c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no findings, 1: findings, 2: error)")
     c.add_argument("--preset", metavar="NAME", help="a named check (see --list-presets)")
@@ -222,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("map", help="write the atlas map, one map per check preset and index.html")
     m.add_argument("-o", "--output", default="maps", metavar="DIR")
     m.add_argument("--tiles", action="store_true", help="add OpenStreetMap tiles (needs internet; off by default)")
+    m.add_argument("--simplify", type=float, default=DEFAULT_TOLERANCE_M, metavar="METRES",
+                   help=f"how far a simplified boundary may move (default {DEFAULT_TOLERANCE_M:g} m; "
+                        "0 keeps every vertex)")
     m.add_argument("--no-pack", action="store_true",
                    help="write scripts and data as plain text (twice the bytes; opens in browsers older than 2023)")
     _common(m)
