@@ -23,6 +23,12 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
         assert (out / "maps" / f"check-{name}.html").exists()
     index = (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert index.count('href="check-') == len(checks.PRESETS) and 'href="atlas.html"' in index
+    # the index answers each question: which features are flagged (an overlap's two proposals both count)
+    assert ("2 of 50 PCT clusters flagged: NHS South Yorkshire and Bassetlaw, NHS Milton Keynes and "
+            "Northamptonshire.") in index
+    assert ("2 of 42 Commissioning support proposals flagged: Luton and Bedfordshire CSS, Milton Keynes and "
+            "Northamptonshire CSS.") in index
+    assert "1 of 20 Commissioning support units flagged: NHS Staffordshire and Lancashire CSU." in index
     # the report in the folder is what `check --format json` prints
     assert cli.main(["check", "--preset", "cluster-vs-sha", "--format", "json", "--mirror", str(mirror),
                      "--quiet"]) == 1

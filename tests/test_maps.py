@@ -105,6 +105,7 @@ def test_write_maps_files(written):
     assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
     assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
     assert re.search(r"error: \d+", index) and "Open Government Licence" in index
+    assert re.search(r"\d of 20 Commissioning support units flagged: NHS ", index)
     assert not list(written["dir"].glob(".*"))  # no temp files left behind
 
 

@@ -1443,6 +1443,29 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
     return _write_text(path, text)
 
 
+def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: int = 8) -> str:
+    """' k of N <layer> flagged: name, name, ... and m more.' for the subjects with an error or warning.
+
+    An overlap's subject code joins its features with '+': each counts. Codes the layer does not know
+    (a gap has no subject) are left to the severity counts.
+    """
+    if findings is None or not len(findings) or not {"severity", "subject_code"} <= set(findings.columns):
+        return ""
+    try:
+        layer = atlas.layer(subject_layer)
+        title = atlas.info(subject_layer)["title"].split(" (")[0]
+    except Exception:  # noqa: BLE001 - an unknown layer: no summary rather than no index
+        return ""
+    names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
+    codes = [c for joined in bad["subject_code"].astype(str) for c in joined.split("+") if c in names]
+    flagged = [names[c] for c in dict.fromkeys(codes)]
+    if not flagged:
+        return ""
+    more = f" and {len(flagged) - shown} more" if len(flagged) > shown else ""
+    return f" {len(flagged)} of {len(layer)} {title} flagged: {', '.join(flagged[:shown])}{more}."
+
+
 def _safe_name(preset: str) -> str:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(preset)).strip(".-")
     if not name:
@@ -1491,7 +1514,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         against = meta.get("against")
         summary = meta.get("summary") or meta.get("question") or (
             f"{meta['subject']} checked" + (f" against {against}" if against else ""))
-        summary = f"{summary} {sum(counts.values())} findings."
+        summary = f"{summary} {sum(counts.values())} findings.{_flagged(atlas, findings, meta['subject'])}"
         entries.append({"title": title, "href": name, "summary": summary, "counts": counts})
     written.append(write_index(entries, out / "index.html"))
     return written
