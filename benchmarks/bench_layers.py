@@ -65,7 +65,7 @@ def main() -> None:
             b = built.layers[lid].set_index("code").area.sort_index().to_numpy()
             worst = max(worst, float(abs(a - b).max() / b.max()))
 
-    print(f"naive dissolve per layer (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stage.items()))
+    print("naive dissolve per layer (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stage.items()))
     print(f"project build, all layers from raw files: {t_project:7.1f} s")
     print(f"naive build (read {t_read:.1f} s + unary-union dissolves): {t_naive:7.1f} s")
     print(f"ratio naive / project, whole build:      {t_naive / t_project:6.1f}x")

@@ -126,7 +126,7 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 # --------------------------------------------------------------------------------------------- geometry
 def _cache(atlas: Any) -> dict:
-    """The Atlas's memo of simplified layers (shared with the checks' memo; a copied Atlas starts
+    """The Atlas's memo of simplified page atoms (shared with the checks' memo; a copied Atlas starts
     empty); an object without one gets a throw-away dict, so nothing is cached."""
     memo = getattr(atlas, "_memo", None)
     return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
@@ -582,11 +582,15 @@ class _Builder:
         layer = self.atlas.layer(layer_id)
         return layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
 
+    def _page(self) -> dict:
+        """The page's simplified atoms (memoised in the Atlas)."""
+        return _page_atoms(self.atlas, self.page_layers, self.tolerance)
+
     def encode(self, layer_id: str) -> gpd.GeoDataFrame:
         """Encode a layer's simplified geometry once; return the layer sorted by code."""
         frame = self._frame(layer_id)
         if layer_id not in self.geometry:
-            simple = _layer_from_atoms(self.atlas, _page_atoms(self.atlas, self.page_layers, self.tolerance), layer_id)
+            simple = _layer_from_atoms(self.atlas, self._page(), layer_id)
             simple = simple.iloc[frame["_row"].to_numpy()]
             self.geometry[layer_id] = self._add(simple)
             self.colours[layer_id] = greedy_colouring(simple.to_numpy())
@@ -713,7 +717,7 @@ class _Builder:
         out = np.empty(len(geoms), dtype=object)
         if not len(geoms):
             return out
-        page = _page_atoms(self.atlas, self.page_layers, self.tolerance)
+        page = self._page()
         atoms, simple = page["atoms"], page["simple"]
         gi, ai = STRtree(shapely.point_on_surface(atoms)).query(geoms, predicate="contains")
         order = np.lexsort((ai, gi))
@@ -1196,9 +1200,9 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     }
     if counts is not None:
         data["counts"] = counts
-    parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]
+    parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]  # the order _BOOT unpacks
     if not pack:
-        return _TEMPLATE.format(title=html.escape(title), leaflet_css=css, css=parts[1], leaflet_js=js,
+        return _TEMPLATE.format(title=html.escape(title), leaflet_css=parts[0], css=parts[1], leaflet_js=parts[2],
                                 data=parts[3], js=parts[4])
     if any("\x00" in part for part in parts):  # the separator; json.dumps escapes it in the data
         raise AtlasError("Leaflet's files contain a NUL character: write the map with pack=False")
