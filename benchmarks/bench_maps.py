@@ -11,7 +11,8 @@ For the 211 CCGs of April 2013:
   aborted (offline, as a user without internet, and reproducible): explore() links Leaflet from a CDN, so
   it never draws; it is then measured a second time with Leaflet inlined from xstatic-leaflet in place of
   its CDN scripts (its other CDN assets dropped), to compare drawing speed fairly;
-- the packed size at other simplification tolerances, to show what the 50x target would cost.
+- the packed size at other simplification tolerances, and what each costs in truth (largest boundary
+  displacement, largest area change of a CCG), beside stop 9's Visvalingam-Whyatt simplification.
 
 Usage: COMMISSIONING_ATLAS_MIRROR=../shared/data python benchmarks/bench_maps.py [--out DIR] [--skip-lsoa]
 Uses Debian's ``/usr/bin/chromium`` through Playwright (never ``playwright install``). About 2 minutes.
@@ -24,6 +25,9 @@ import re
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+import shapely
 
 import commissioning_atlas as ca
 from commissioning_atlas import maps
@@ -167,10 +171,24 @@ def main() -> None:
     elif d_inl is None:
         print(f"explore with Leaflet inlined: did not draw {EXPECTED} paths within {DRAW_TIMEOUT_S:.0f} s")
     print()
-    print("packed CCG map by simplification tolerance (the 50x target against explore() of the same layer):")
-    for tol in (50, 100, 150, 200, 300, 450, 600):
+    print("packed CCG map by simplification tolerance, with what it costs in truth: the largest distance")
+    print("between a CCG's drawn and true boundary (Hausdorff, m), and the largest change of a CCG's area:")
+    true = ccg.geometry.to_numpy()
+    print(f"  {'tolerance':>9s} {'bytes':>10s} {'ratio':>7s} {'vertices':>9s} {'max move':>9s} {'max area':>9s}")
+    for tol in (50, 100, 150, 200, 300, 450):
         size = maps.ccg_map(atlas, out / f"ours-{tol}.html", tolerance=tol).stat().st_size
-        print(f"  {tol:4d} m {size:10,d} bytes {s_exp / size:6.1f}x")
+        print(f"  {tol:7d} m {size:10,d} {s_exp / size:6.1f}x" + truth(true, maps.simplified_layer(atlas, "ccg_2013", tol)))
+    # stop 9's method, for comparison: Visvalingam-Whyatt coverage simplification (area threshold tol^2)
+    vw = shapely.coverage_simplify(true, maps.DEFAULT_TOLERANCE_M)
+    print(f"  shapely.coverage_simplify at {maps.DEFAULT_TOLERANCE_M:.0f} m (not used):{'':8s}" + truth(true, vw))
+
+
+def truth(true, simple) -> str:
+    """Vertices drawn, largest boundary displacement (m) and largest area change of one feature."""
+    simple = np.asarray(simple, dtype=object)
+    move = shapely.hausdorff_distance(shapely.boundary(true), shapely.boundary(simple))
+    area = np.abs(shapely.area(simple) / shapely.area(true) - 1)
+    return f" {int(shapely.get_num_coordinates(simple).sum()):9,d} {move.max():9,.0f} {area.max():9.2%}"
 
 
 if __name__ == "__main__":
