@@ -162,6 +162,34 @@ def test_drawn_ccgs_open_no_gap(atlas, written):
     assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0 and report["pinched_m2"] < 1.0, report
 
 
+@pytest.fixture(scope="module")
+def atlas_page(written):
+    return maps.read_page_data(written["atlas"])
+
+
+@pytest.mark.parametrize("layer_id", [lid for lid, *_ in maps.ATLAS_LAYERS])
+def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
+    """Each of the atlas page's layers, as drawn, is valid, opens no gap or sliver between neighbours and
+    moves no boundary further than the tolerance (measured from vertex to true boundary)."""
+    layer = atlas.layer(layer_id).sort_values("code")
+    drawn = gpd.GeoSeries(maps.decode_page_geometry(atlas_page, layer_id), crs=4326).to_crs(27700)
+    assert len(drawn) == len(layer) and drawn.is_valid.all()
+    report = maps.simplification_report(layer.geometry, drawn)
+    assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0 and report["pinched_m2"] < 1.0, report
+    # a footprint set's overlaps by design stay (to 0.1%)
+    assert report["simplified_overlap_m2"] == pytest.approx(report["original_overlap_m2"], rel=1e-3, abs=1.0)
+    # every drawn vertex lies on (within 1.5 m of: rounding) the true boundary, none is invented, and no
+    # stretch of true boundary is further than the tolerance from the drawn one
+    true = layer.geometry.to_numpy()
+    for t, g in zip(true, drawn.to_numpy()):
+        assert shapely.distance(shapely.points(shapely.get_coordinates(g)), t.boundary).max() < 1.5
+    if layer_id in ("pct_2011", "utla_2011", "ccg_2013"):
+        # (every other layer's edges are PCT or CCG edges, drawn with the same arcs; and Hausdorff over a
+        # whole SHA cluster is slow)
+        moved = shapely.hausdorff_distance(shapely.boundary(true), shapely.boundary(drawn.to_numpy()))
+        assert moved.max() <= maps.DEFAULT_TOLERANCE_M + 1.5
+
+
 def test_report_sees_per_polygon_slivers(atlas):
     """The report is not blind: per-polygon simplify opens gaps and overlaps between neighbours."""
     layer = atlas.layer("ccg_2013")
