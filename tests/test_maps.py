@@ -239,7 +239,7 @@ def test_shared_arcs_store_each_boundary_once():
 
 def test_pack_text_round_trips_and_stays_inert():
     rng = np.random.default_rng(0)
-    for n in list(range(0, 30)) + [6000, 6001]:
+    for n in [*range(30), 6000, 6001]:
         blob = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         text = maps._to_text(blob)
         assert maps._from_text(text) == blob

@@ -228,9 +228,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--tiles", action="store_true", help="add OpenStreetMap tiles (needs internet; off by default)")
     m.add_argument("--simplify", type=float, default=DEFAULT_TOLERANCE_M, metavar="METRES",
                    help=f"how far a simplified boundary may move (default {DEFAULT_TOLERANCE_M:g} m; "
-                        "0 keeps every vertex)")
+                        "0: no simplification)")
     m.add_argument("--no-pack", action="store_true",
-                   help="write scripts and data as plain text (twice the bytes; opens in browsers older than 2023)")
+                   help="write scripts and data as plain text (2.6 times the bytes; opens in browsers older than 2023)")
     _common(m)
     m.set_defaults(func=cmd_map)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")

@@ -47,6 +47,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -58,26 +59,26 @@ from shapely.strtree import STRtree
 
 from . import settings
 from ._errors import AtlasError
-from .export import atomic_write
 from .checks import counts as checks_counts
+from .export import atomic_write
 
 __all__ = [
     "ATLAS_LAYERS",
     "ATTRIBUTION",
+    "arc_rings",
+    "arc_simplify",
     "atlas_map",
     "ccg_map",
-    "arc_rings",
+    "decode_arcs",
     "decode_page_geometry",
+    "encode_arcs",
     "findings_map",
     "greedy_colouring",
     "layer_map",
     "quantised_rings",
     "read_page_data",
-    "simplification_report",
     "shared_arcs",
-    "arc_simplify",
-    "encode_arcs",
-    "decode_arcs",
+    "simplification_report",
     "simplified_layer",
     "simplified_layers",
     "write_index",
@@ -288,14 +289,14 @@ def arc_simplify(geoms: Sequence | np.ndarray, tolerance: float) -> np.ndarray:
         else:
             cuts = [0, last]
         first.append(len(pieces))
-        pieces.extend(shapely.linestrings(a[s:e + 1] / 1000.0) for s, e in zip(cuts[:-1], cuts[1:]))
+        pieces.extend(shapely.linestrings(a[s:e + 1] / 1000.0) for s, e in pairwise(cuts))
     first.append(len(pieces))
     simple = shapely.get_parts(shapely.simplify(shapely.GeometryCollection(pieces), tolerance,
                                                 preserve_topology=True))
     if len(simple) != len(pieces):  # pragma: no cover - GEOS keeps every line of a collection
         raise AtlasError(f"simplification lost lines ({len(simple)} of {len(pieces)})")
     coords = [shapely.get_coordinates(p) for p in simple]
-    joined = [np.vstack([coords[a]] + [c[1:] for c in coords[a + 1:b]]) for a, b in zip(first[:-1], first[1:])]
+    joined = [np.vstack([coords[a]] + [c[1:] for c in coords[a + 1:b]]) for a, b in pairwise(first)]
     ring_xy = arc_rings(joined, refs)
     out = []
     for polygons in structure:
