@@ -29,6 +29,9 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
     assert ("2 of 42 Commissioning support proposals flagged: Luton and Bedfordshire CSS, Milton Keynes and "
             "Northamptonshire CSS.") in index
     assert "1 of 20 Commissioning support units flagged: NHS Staffordshire and Lancashire CSU." in index
+    # a size check counts per threshold and names the smallest, on the basis the check used
+    assert ("208 of 211 Clinical commissioning groups below minimum 750,000; 195 below minimum 500,000. "
+            "Smallest (registered patients): NHS Corby (70,729), NHS Surrey Heath (91,794)") in index
     # the report in the folder is what `check --format json` prints
     assert cli.main(["check", "--preset", "cluster-vs-sha", "--format", "json", "--mirror", str(mirror),
                      "--quiet"]) == 1

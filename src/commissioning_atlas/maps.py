@@ -1761,12 +1761,39 @@ def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: 
         return ""
     names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
     bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
+    if len(bad) and {"against_layer", "against_code", "against_name", "class"} <= set(bad.columns) \
+            and (bad["against_layer"].astype(str) == "threshold").all():
+        return _flagged_sizes(bad, names, len(layer), title)
     codes = [c for joined in bad["subject_code"].astype(str) for c in joined.split("+") if c in names]
     flagged = [names[c] for c in dict.fromkeys(codes)]
     if not flagged:
         return ""
     more = f" and {len(flagged) - shown} more" if len(flagged) > shown else ""
     return f" {len(flagged)} of {len(layer)} {title} flagged: {', '.join(flagged[:shown])}{more}."
+
+
+def _flagged_sizes(bad: pd.DataFrame, names: dict[str, str], total: int, title: str, shown: int = 5) -> str:
+    """' 208 of 211 <layer> below minimum 750,000; 195 below minimum 500,000. Smallest: name (n), ...'
+
+    A size check flags most features under each threshold it knows: a count per threshold, and the
+    smallest features, says more than the first eight names in code order.
+    """
+    counts = []
+    for _, grp in bad.groupby("against_code", sort=False):
+        label = str(grp["against_name"].iloc[0]).split(" (")[0]  # "minimum 750,000 (source ...)"
+        side = str(grp["class"].iloc[0]).split(" ")[0]            # "below minimum" -> "below"
+        counts.append((grp["subject_code"].astype(str).nunique(), f"{side} {label}"))
+    counts.sort(key=lambda c: -c[0])
+    text = "; ".join(f"{n} {what}" for n, what in counts)
+    out = f" {counts[0][0]} of {total} {title} {text.split(' ', 1)[1]}" if counts else ""
+    if "population" in bad.columns:
+        sizes = (bad.assign(_code=bad["subject_code"].astype(str)).drop_duplicates("_code")
+                 .sort_values(["population", "_code"]))
+        smallest = [f"{names.get(c, c)} ({int(v):,})" for c, v in zip(sizes["_code"], sizes["population"])][:shown]
+        note = str(sizes["note"].iloc[0]) if "note" in sizes.columns else ""
+        basis = note.split("population basis: ", 1)[1].split(" (")[0] if "population basis: " in note else ""
+        out += f". Smallest{f' ({basis})' if basis else ''}: {', '.join(smallest)}"
+    return out + "."
 
 
 def _safe_name(preset: str) -> str:
