@@ -612,8 +612,8 @@ def encode_arcs(arcs: Sequence[Sequence[int]]) -> bytes:
     flat = np.concatenate([np.asarray(a, dtype=np.int64) for a in arcs]) if arcs else np.zeros(0, np.int64)
     starts = np.cumsum([0] + [2 * n for n in lengths])[:-1]
     if len(starts):
-        first = flat[(starts[:, None] + np.arange(2)).ravel()].reshape(-1, 2)
-        flat[(starts[:, None] + np.arange(2)).ravel()] = np.diff(first, axis=0, prepend=0).ravel()
+        idx = (starts[:, None] + np.arange(2)).ravel()  # each arc's first x, y
+        flat[idx] = np.diff(flat[idx].reshape(-1, 2), axis=0, prepend=0).ravel()
     zz = (flat << 1) ^ (flat >> 63)
     values = np.concatenate([[len(arcs)], lengths, zz]).astype(np.uint64)
     if values.max(initial=0) >= 1 << 32:
@@ -1377,7 +1377,7 @@ if (typeof DecompressionStream === "undefined" || typeof Blob === "undefined" ||
 }
 // the pack's text -> bytes: 7 base-121 digits per 6 bytes; a last group of m + 1 digits holds m bytes
 var D = new Int16Array(128).fill(-1), nd = 0;
-for (var c = 1; c < 128; c++) { if ([9, 10, 12, 13, 32, 60].indexOf(c) < 0) { D[c] = nd++; } }
+for (var c = 1; c < 128; c++) { if (__NOT_IN_PACK__.indexOf(c) < 0) { D[c] = nd++; } }
 var t = document.getElementById("ca-pack").textContent, n = t.length;
 if (n > 0 && t.charCodeAt(n - 1) === 10) { n--; }  // a newline an editor added at the end
 var bytes = new Uint8Array(Math.floor(n / 7) * 6 + Math.max(0, n % 7 - 1));
@@ -1386,7 +1386,7 @@ for (var g = 0, o = 0; g < n; g += 7) {
   for (j = 0; j < w; j++) {
     c2 = t.charCodeAt(g + j); d = c2 < 128 ? D[c2] : -1;
     if (d < 0 || w === 1) { fail("This map could not be unpacked: its data are damaged."); return; }
-    v = v * 121 + d;
+    v = v * nd + d;
   }
   for (j = w - 2; j >= 0; j--) { bytes[o + j] = v % 256; v = Math.floor(v / 256); }
   o += w - 1;
@@ -1435,25 +1435,26 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     }
     if counts is not None:
         data["counts"] = counts
+    if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
+        data["arcs"] = None
+    parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]  # the order _BOOT unpacks
     if not pack:
-        parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]
         return _TEMPLATE.format(title=html.escape(title), leaflet_css=parts[0], css=parts[1], leaflet_js=parts[2],
                                 data=parts[3], js=parts[4])
-    # packed, the arcs travel as bytes after the text parts (see encode_arcs)
-    data["arcs"] = None
-    parts = [css, _CSS.strip(), js, _json_for_script(data), _JS.strip()]  # the order _BOOT unpacks
     if any("\x00" in part for part in parts):  # the separator; json.dumps escapes it in the data
         raise AtlasError("Leaflet's files contain a NUL character: write the map with pack=False")
     blob = "\x00".join(parts).encode("utf-8") + b"\x00" + encode_arcs(arcs)
     # mtime=0: the same page gives the same bytes
     packed = gzip.compress(blob, compresslevel=9, mtime=0)
-    return _PACKED_TEMPLATE.format(title=html.escape(title), pack=_to_text(packed), boot=_BOOT.strip())
+    boot = _BOOT.strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
+    return _PACKED_TEMPLATE.format(title=html.escape(title), pack=_to_text(packed), boot=boot)
 
 
 #: The 121 ASCII characters a packed page's data are written with: every one but NUL, the five HTML
 #: whitespace characters (an editor or mail client may rewrite those) and '<' (so the text can never
 #: close or open a tag). HTML keeps the others in a script element's text as they are.
-_ALPHABET = bytes(c for c in range(1, 128) if c not in b"\t\n\x0c\r <")
+_NOT_IN_PACK = b"\t\n\x0c\r <"
+_ALPHABET = bytes(c for c in range(1, 128) if c not in _NOT_IN_PACK)
 _DIGITS = np.full(256, -1, dtype=np.int64)
 _DIGITS[np.frombuffer(_ALPHABET, dtype=np.uint8)] = np.arange(len(_ALPHABET))
 
@@ -1784,8 +1785,8 @@ def _flagged_sizes(bad: pd.DataFrame, names: dict[str, str], total: int, title: 
         side = str(grp["class"].iloc[0]).split(" ")[0]            # "below minimum" -> "below"
         counts.append((grp["subject_code"].astype(str).nunique(), f"{side} {label}"))
     counts.sort(key=lambda c: -c[0])
-    text = "; ".join(f"{n} {what}" for n, what in counts)
-    out = f" {counts[0][0]} of {total} {title} {text.split(' ', 1)[1]}" if counts else ""
+    (n, what), rest = counts[0], counts[1:]
+    out = f" {n} of {total} {title} {what}" + "".join(f"; {k} {w}" for k, w in rest)
     if "population" in bad.columns:
         sizes = (bad.assign(_code=bad["subject_code"].astype(str)).drop_duplicates("_code")
                  .sort_values(["population", "_code"]))
