@@ -1,135 +1,377 @@
-"""Build every boundary layer of 2011-13 England from LSOAs and the ``geo/`` tables.
+"""Build the layers declared in ``layers.toml`` from LSOAs, lazily, one cached layer at a time.
 
-Each LSOA is assigned to one unit per layer: by its district (file name) for
-districts, counties and whole-district PCTs; by its point on surface for PCTs
-that split a district (December 2005 PCT polygons) and for CCGs (April 2013
-polygons). Every layer is then a coverage union of its LSOAs, so layers nest
-exactly and populations are sums of Census 2011 usual residents.
+Every layer is a set of LSOAs: its build kind (:mod:`build_kinds`, :mod:`builders_2011`) gives each of the
+32,844 LSOAs of 2011 a unit code; this module validates the result (every LSOA once, every unit named,
+the declared feature count, nesting in the declared parent), dissolves the units by coverage union (from
+the finer layer they are grouped from where there is one), and caches each layer on its own, keyed on its
+declaration and inputs (:mod:`layer_cache`). Asking for one layer builds only what it needs.
+Populations are not part of a layer's cache: they are sums over its LSOAs on a chosen basis
+(:mod:`population`), added when the layer is read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
-from dataclasses import dataclass, field
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from . import settings
 from ._errors import DataError
-from .catalogue import SourceGroup, load_catalogue
+from .build_kinds import KIND_FUNCTIONS, Column, assign_points
+from .builders_2011 import BUILDERS
+from .catalogue import load_catalogue
 from .coverage import dissolve_geoms, repair_coverage
 from .fetch import fetch
-from .readers import (normalise, read_census_lc2101, read_pct_2011_list, read_table,
-                      read_vector)
+from .layer_cache import LayerCache
+from .readers import normalise, read_census_lc2101, read_vector
+from .registry import LayerSpec, layer_ids, layer_spec, registry
 
 #: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = "4"
-
-#: Layer ids in display order, with the feature count checked on every build.
-EXPECTED_FEATURES: dict[str, int] = {
-    "lsoa_2011": 32_844,
-    "lad_2011": 326,
-    "utla_2011": 152,
-    "pct_2011": 151,
-    "pct_cluster_2011": 50,
-    "sha_2011": 10,
-    "sha_cluster_2011": 4,
-    "ccg_2013": 211,
-    "nhs_area_team_2013": 25,
-    "nhs_region_2013": 4,
-}
+BUILD_VERSION = "5"
 
 #: England's Census 2011 usual residents (ONS), the check on the LSOA populations.
 ENGLAND_POPULATION_2011 = 53_012_456
 
-#: Layers assigned to LSOAs (columns of the LSOA table), in build order.
+#: Layers in display order with their feature count (from the registry).
+EXPECTED_FEATURES: dict[str, int] = {k: registry()[k].expected for k in layer_ids()}
+#: Layers assigned to LSOAs (every declared layer but the LSOAs themselves).
 LSOA_LAYERS = [k for k in EXPECTED_FEATURES if k != "lsoa_2011"]
 
-LAYER_INFO: dict[str, dict[str, str]] = {
-    "lsoa_2011": {"title": "Lower layer super output areas", "vintage": "2011",
-                  "source": "ONS LSOA 2011 BGC via martinjc/UK-GeoJSON; Census 2011 LC2101EW (Nomis)"},
-    "lad_2011": {"title": "Local authority districts", "vintage": "December 2011",
-                 "source": "LSOA 2011 by district; names from ONS LAD Dec 2011 BGC"},
-    "utla_2011": {"title": "Upper-tier local authorities", "vintage": "December 2011",
-                  "source": "districts grouped by ONS counties and unitary authorities Dec 2011"},
-    "pct_2011": {"title": "Primary care trusts", "vintage": "April 2011",
-                 "source": "reconstructed: geo/pct_composition.csv over LSOAs (+ Dec 2005 PCT polygons for split districts)"},
-    "pct_cluster_2011": {"title": "PCT clusters", "vintage": "2011-12",
-                         "source": "PCTs grouped by geo/pct_memberships.csv"},
-    "sha_2011": {"title": "Strategic health authorities", "vintage": "2011-12",
-                 "source": "PCTs grouped by managing SHA (ONS PCO12_SHA12 lookup)"},
-    "sha_cluster_2011": {"title": "SHA clusters", "vintage": "October 2011",
-                         "source": "SHAs grouped by geo/sha_clusters.csv"},
-    "ccg_2013": {"title": "Clinical commissioning groups", "vintage": "April 2013",
-                 "source": "LSOA best fit (point on surface) in ONS CCG April 2013 BSC polygons"},
-    "nhs_area_team_2013": {"title": "NHS England area teams", "vintage": "April 2013",
-                           "source": "CCGs grouped by ONS CCG13-NHSAT13-NHSCR13 lookup"},
-    "nhs_region_2013": {"title": "NHS commissioning regions", "vintage": "April 2013",
-                        "source": "CCGs grouped by ONS CCG13-NHSAT13-NHSCR13 lookup"},
-}
 
-COLUMNS = ["code", "name", "ods_code", "population", "area_km2"]
-
-#: Layers dissolved from an already-built layer they nest in exactly, rather than from 32,844 LSOAs.
-DISSOLVE_FROM = {"utla_2011": "lad_2011", "pct_cluster_2011": "pct_2011", "sha_2011": "pct_2011",
-                 "sha_cluster_2011": "sha_2011", "nhs_area_team_2013": "ccg_2013",
-                 "nhs_region_2013": "nhs_area_team_2013"}
+def _hash(*parts: object) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(repr(p).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:20]
 
 
-@dataclass
-class Built:
-    """The result of a build: the LSOA table, every layer, and what was measured."""
+class BuildContext:
+    """What a build reads and has built so far: fetched files, the LSOA base, layer columns.
 
-    lsoa: gpd.GeoDataFrame
-    layers: dict[str, gpd.GeoDataFrame]
-    report: dict = field(default_factory=dict)
+    Parameters
+    ----------
+    mirror : str or Path, optional
+        Local mirror of the upstream files (default ``$COMMISSIONING_ATLAS_MIRROR``).
+    engine : {"pyogrio", "fiona"}
+        Vector I/O engine for the raw files.
+    rebuild : bool
+        Ignore cached layers (each is rebuilt once in this context).
+    progress : bool
+        Show download progress bars and one line per layer built (on stderr).
+    """
+
+    def __init__(self, mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: bool = False,
+                 progress: bool = True):
+        self.mirror = mirror
+        self.engine = engine
+        self.rebuild = rebuild
+        self.progress = progress
+        self.catalogue = load_catalogue()
+        self.cache = LayerCache(settings.cache_dir() / "layers")
+        self.cache.sweep()
+        self._paths: dict[str, list[Path]] = {}
+        self._memo: dict = {}
+        self._base: gpd.GeoDataFrame | None = None
+        self._columns: dict[str, np.ndarray] = {}
+        self._index: dict[str, np.ndarray] = {}
+        self._frames: dict[str, gpd.GeoDataFrame] = {}
+        self._pop: dict[str, np.ndarray] = {}
+        self._rebuilt: set[str] = set()
+        self.reports: dict[str, dict] = {}
+        self._building: list[str] = []
+
+    # ------------------------------------------------------------------------------ inputs
+
+    def paths(self, group: str) -> list[Path]:
+        """Cached files of a catalogue group, fetched (and sha256-checked) on first use."""
+        if group not in self._paths:
+            if group not in self.catalogue:
+                raise DataError(f"source group {group!r} is not in the catalogue", path="boundaries/sources.toml")
+            self._paths.update(fetch([self.catalogue[group]], mirror=self.mirror, progress=self.progress))
+        return self._paths[group]
+
+    def path(self, group: str) -> Path:
+        """The (first) file of a catalogue group."""
+        return self.paths(group)[0]
+
+    def memo(self, key, fn: Callable):
+        """Compute ``fn()`` once per context (tables read by several layers)."""
+        if key not in self._memo:
+            self._memo[key] = fn()
+        return self._memo[key]
+
+    def _say(self, text: str) -> None:
+        if self.progress:
+            sys.stderr.write(text + "\n")
+            sys.stderr.flush()
+
+    def source_key(self, sources) -> str:
+        """Hash of a layer's inputs: the pinned sha256 of catalogue files, the bytes of geo/ tables."""
+        parts = []
+        for s in sources:
+            if s.startswith("geo:"):
+                p = settings.geo_dir() / s[4:]
+                parts.append((s, hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "missing"))
+            elif s in self.catalogue:
+                parts.append((s, [f.sha256 for f in self.catalogue[s].files]))
+            else:
+                raise DataError(f"layer source {s!r} is neither a catalogue group nor geo:<table>",
+                                path="layers.toml")
+        return _hash(parts)
+
+    # ------------------------------------------------------------------------------ the LSOA base
+
+    def base_key(self) -> str:
+        return _hash(BUILD_VERSION, self.source_key(layer_spec("lsoa_2011").sources), settings.SNAP_GRID_M,
+                     settings.COVERAGE_TOLERANCE_M2)
+
+    @property
+    def base(self) -> gpd.GeoDataFrame:
+        """The 32,844 LSOAs: ``code``, ``name``, ``population`` (Census 2011), ``area_m2``, the district file
+        each came from (``lad_2011``), a clean-coverage geometry; layer columns are added as they are built."""
+        if self._base is None:
+            key = self.base_key()
+            got = None if self.rebuild else self.cache.read("lsoa_2011", key)
+            if got is None:
+                t = time.perf_counter()
+                frame, report = _build_base(self)
+                self.cache.write("lsoa_2011", key, frame, None, report)
+                self._say(f"built lsoa_2011 (32,844 LSOAs, clean coverage) in {time.perf_counter() - t:.1f} s")
+                got = (frame, None, report)
+            self._base = got[0]
+            self.reports["lsoa_2011"] = got[2]
+            self._columns["lad_2011_file"] = self._base["lad_2011"].to_numpy(dtype=object)
+        return self._base
+
+    def points(self) -> np.ndarray:
+        """Point on surface of every LSOA (the best-fit point)."""
+        return self.memo("points", lambda: shapely.point_on_surface(self.base.geometry.values))
+
+    def population(self, basis: str) -> np.ndarray:
+        """Residents of every LSOA on ``basis`` (int64, aligned with :attr:`base`)."""
+        if basis not in self._pop:
+            if basis == "census_2011":
+                self._pop[basis] = self.base["population"].to_numpy(dtype=np.int64)
+            else:
+                from .population import lsoa_population, population_sources
+
+                key = _hash(BUILD_VERSION, basis, self.source_key(population_sources(basis)))
+                got = None if self.rebuild and basis not in self._rebuilt else self.cache.read_array(f"pop_{basis}", key)
+                if got is None:
+                    t = time.perf_counter()
+                    got = lsoa_population(basis, self, self.base["code"].to_numpy())
+                    self.cache.write_array(f"pop_{basis}", key, got)
+                    self._say(f"read population {basis} in {time.perf_counter() - t:.1f} s")
+                self._pop[basis] = got
+        return self._pop[basis]
+
+    # ------------------------------------------------------------------------------ layers
+
+    def layer_key(self, layer_id: str) -> str:
+        """Cache key of a layer: its declaration, its inputs and the keys of the layers it is made from."""
+        spec = layer_spec(layer_id)
+        if spec.kind == "lsoa_base":
+            return self.base_key()
+        deps = sorted(set(spec.needs()) | ({spec.params["dissolve_from"]} if "dissolve_from" in spec.params else set()))
+        return _hash(BUILD_VERSION, spec.declaration(), self.source_key(spec.sources), self.base_key(),
+                     [(d, self.layer_key(d)) for d in deps])
+
+    def column(self, layer_id: str) -> np.ndarray:
+        """Unit code of every LSOA in ``layer_id`` (object array aligned with :attr:`base`)."""
+        if layer_id not in self._columns:
+            self._load(layer_id)
+        return self._columns[layer_id]
+
+    def index(self, layer_id: str) -> np.ndarray:
+        """Row of :meth:`layer_frame` holding every LSOA (int32 array)."""
+        if layer_id not in self._index:
+            self._load(layer_id)
+        return self._index[layer_id]
+
+    def layer_frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The dissolved layer, without population: ``code``, ``name``, ``ods_code``, ``area_km2``, extra
+        columns, geometry (EPSG:27700), sorted by code."""
+        if layer_id not in self._frames:
+            self._load(layer_id)
+        return self._frames[layer_id]
+
+    def built(self) -> list[str]:
+        """Layers read or built in this context."""
+        return [k for k in layer_ids() if k in self._frames]
+
+    def _load(self, layer_id: str) -> None:
+        spec = layer_spec(layer_id)
+        if spec.kind == "lsoa_base":
+            base = self.base
+            frame = gpd.GeoDataFrame({"code": base["code"], "name": base["name"], "ods_code": "",
+                                      "area_km2": base["area_m2"] / 1e6}, geometry=base.geometry.values,
+                                     crs=settings.CRS)
+            self._frames[layer_id] = frame
+            self._columns[layer_id] = base["code"].to_numpy(dtype=object)
+            self._index[layer_id] = np.arange(len(base), dtype=np.int32)
+            return
+        if layer_id in self._building:
+            raise DataError(f"layer {layer_id} depends on itself ({' -> '.join(self._building)})", path="layers.toml")
+        key = self.layer_key(layer_id)
+        got = None
+        if not (self.rebuild and layer_id not in self._rebuilt):
+            got = self.cache.read(layer_id, key)
+        if got is None:
+            self._building.append(layer_id)
+            try:
+                t = time.perf_counter()
+                frame, index, report = self._build(spec)
+                self.cache.write(layer_id, key, frame, index, report)
+                self._rebuilt.add(layer_id)
+                self._say(f"built {layer_id} ({len(frame)} {spec.title.lower()}) in {time.perf_counter() - t:.1f} s")
+            finally:
+                self._building.pop()
+            got = (frame, index, report)
+        frame, index, report = got
+        self._frames[layer_id] = frame
+        self._index[layer_id] = index
+        self._columns[layer_id] = frame["code"].to_numpy(dtype=object)[index]
+        self.reports[layer_id] = report
+        self.base[layer_id] = self._columns[layer_id]
+
+    def _build(self, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, np.ndarray, dict]:
+        if spec.kind == "builder":
+            col = BUILDERS[spec.params["builder"]](self, spec)
+        else:
+            col = KIND_FUNCTIONS[spec.kind](self, spec)
+        return _finish(self, spec, col)
 
 
-# --------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------------- the build steps
 
-def _group_paths(paths: dict[str, list[Path]], gid: str) -> list[Path]:
-    if gid not in paths:
-        raise DataError(f"source group {gid!r} was not fetched")
-    return paths[gid]
-
-
-def _one(paths: dict[str, list[Path]], gid: str) -> Path:
-    return _group_paths(paths, gid)[0]
+def _source_path(ctx: BuildContext, spec: LayerSpec) -> str:
+    s = spec.sources[0] if spec.sources else "layers.toml"
+    if s.startswith("geo:"):
+        return str(settings.geo_dir() / s[4:])
+    return str(ctx.path(s)) if s in ctx.catalogue else s
 
 
-def _check_count(layer_id: str, n: int) -> None:
-    expected = EXPECTED_FEATURES[layer_id]
-    if n != expected:
-        raise DataError(f"layer {layer_id} has {n} features; expected {expected}")
-
-
-def _geo_table(name: str, required: list[str]) -> tuple[pd.DataFrame, Path]:
-    path = settings.geo_dir() / name
-    return read_table(path, required=required), path
-
-
-def _unknown(path: Path, df: pd.DataFrame, col: str, known: set[str], what: str) -> None:
-    bad = ~df[col].isin(known)
+def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDataFrame, np.ndarray, dict]:
+    """Validate a layer's LSOA codes, dissolve it and make its frame."""
+    codes = pd.Series(col.codes, dtype=object)
+    bad = codes.isna() | (codes.astype(str).str.strip() == "")
     if bad.any():
-        i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"unknown {what} {df[col].iloc[i]!r}", path=path, row=i + 2, column=col)
+        raise DataError(f"layer {spec.id}: LSOA {ctx.base['code'].iat[int(np.flatnonzero(bad.to_numpy())[0])]} "
+                        f"has no unit ({int(bad.sum())} LSOAs in all)", path=_source_path(ctx, spec))
+    codes = codes.astype(str).to_numpy(dtype=object)
+    keys, index = np.unique(codes.astype(str), return_inverse=True)
+    keys = keys.astype(object)
+    if len(keys) != spec.expected:
+        raise DataError(f"layer {spec.id} has {len(keys)} features; expected {spec.expected}",
+                        path=_source_path(ctx, spec))
+    names = col.names.reindex(keys) if col.names is not None else pd.Series(keys, index=keys)
+    if names.isna().any():
+        raise DataError(f"layer {spec.id}: no name for unit {keys[names.isna().to_numpy()][0]}",
+                        path=_source_path(ctx, spec))
+    report: dict = dict(col.report)
+    if spec.parent and not _depends_on(spec.parent, spec.id):  # a group of this layer nests by construction
+        report.update(_nesting(ctx, spec, codes))
+    geoms = _dissolve(ctx, spec, codes, keys)
+    area = np.bincount(index, weights=ctx.base["area_m2"].to_numpy(), minlength=len(keys)) / 1e6
+    frame = pd.DataFrame({
+        "code": keys,
+        "name": names.astype(str).to_numpy(dtype=object),
+        "ods_code": col.ods.reindex(keys).fillna("").astype(str).to_numpy(dtype=object) if col.ods is not None else "",
+        "area_km2": area,
+    })
+    if col.attrs is not None:
+        attrs = col.attrs.reindex(keys)
+        for c in attrs.columns:
+            frame[c] = attrs[c].to_numpy()
+    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=settings.CRS)
+    if spec.params.get("polygons"):
+        report["ons_polygons"] = _against_polygons(ctx, spec, codes, names)
+    return gdf, index.astype(np.int32), report
 
 
-# --------------------------------------------------------------------------- base inputs
+def _depends_on(layer_id: str, other: str) -> bool:
+    """Whether building ``layer_id`` needs ``other``."""
+    spec = layer_spec(layer_id)
+    deps = set(spec.needs()) | ({spec.params["dissolve_from"]} if "dissolve_from" in spec.params else set())
+    return other in deps or any(_depends_on(d, other) for d in deps)
 
-def read_lsoas(paths: list[Path], engine: str = "pyogrio") -> gpd.GeoDataFrame:
-    """Read the per-district LSOA files into one GeoDataFrame with ``lad_2011`` from each file name."""
+
+def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray) -> dict:
+    """Units straddling their declared parent: an error unless named in ``nest_exceptions``."""
+    parent = ctx.column(spec.parent)
+    pop = ctx.population("census_2011")
+    df = pd.DataFrame({"u": codes, "p": parent, "pop": pop})
+    n = df.groupby("u")["p"].nunique()
+    straddle = sorted(n.index[n > 1])
+    allowed = set(spec.params.get("nest_exceptions", []))
+    unexpected = [u for u in straddle if u not in allowed]
+    if unexpected:
+        parts = df[df["u"] == unexpected[0]].groupby("p")["pop"].sum().sort_values(ascending=False)
+        where = ", ".join(f"{p} ({v:,} residents 2011)" for p, v in parts.items())
+        raise DataError(f"unit {unexpected[0]} of {spec.id} is not nested in {spec.parent}: it lies in {where} "
+                        f"({len(unexpected)} such units)", path=_source_path(ctx, spec))
+    out = {}
+    for u in straddle:
+        parts = df[df["u"] == u].groupby("p")["pop"].sum().sort_values(ascending=False)
+        out[u] = {p: int(v) for p, v in parts.items()}
+    return {"nesting": {"parent": spec.parent, "straddling_units": out}}
+
+
+def _dissolve(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Coverage union of each unit: of the finer layer it is grouped from where there is one, else of LSOAs."""
+    finer = spec.params.get("dissolve_from") or (spec.params.get("of") if spec.kind == "group" else None)
+    if finer:
+        fine = ctx.layer_frame(finer)
+        up = pd.Series(codes).groupby(ctx.column(finer)).agg(lambda s: s.iat[0])
+        nests = pd.Series(codes).groupby(ctx.column(finer)).nunique().max() == 1
+        if nests:
+            k, g = dissolve_geoms(fine.geometry.values, up.reindex(fine["code"]).to_numpy(dtype=object))
+            return pd.Series(g, index=k).reindex(keys).to_numpy()
+    k, g = dissolve_geoms(ctx.base.geometry.values, codes)
+    return pd.Series(g, index=k).reindex(keys).to_numpy()
+
+
+def _against_polygons(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, names: pd.Series) -> dict:
+    """How many LSOAs' point on surface falls outside the ONS polygon of their unit (matched by code,
+    else by name)."""
+    path = ctx.path(spec.params["polygons"])
+    raw = read_vector(path, engine=ctx.engine)
+    code_col = next((c for c in raw.columns if c.lower() in ("areacd",) or c.lower().endswith("cd")), None)
+    name_col = next((c for c in raw.columns if c.lower() in ("areanm",) or c.lower().endswith("nm")), None)
+    if code_col is None:
+        raise DataError("no code column in the ONS polygons", path=path)
+    polys = normalise(raw, path, code=code_col, name=name_col)
+    polys = polys[polys["code"].str.startswith("E")]
+    matched = set(polys["code"]) >= set(codes)
+    if not matched and name_col:  # recoded since (e.g. regions in 2024): match by name
+        by_name = dict(zip(polys["name"].str.lower(), polys["code"]))
+        remap = {c: by_name.get(str(n).lower()) for c, n in names.items()}
+        if all(remap.values()):
+            codes = pd.Series(codes).map(remap).to_numpy(dtype=object)
+            matched = True
+    if not matched:
+        return {"file": path.name, "matched": False}
+    got, outside_all, _ = assign_points(ctx.points(), polys)
+    differ = got != codes
+    pop = ctx.population("census_2011")
+    return {"file": path.name, "matched": True, "lsoas_outside_their_unit": int(differ.sum()),
+            "residents_2011_outside": int(pop[differ].sum()), "outside_every_polygon": int(outside_all)}
+
+
+def _build_base(ctx: BuildContext) -> tuple[gpd.GeoDataFrame, dict]:
+    """The LSOA base: read the per-district files, repair the coverage, add Census 2011 residents."""
+    paths = ctx.paths("lsoa_2011")
     frames = []
     for p in paths:
-        g = read_vector(p, engine=engine)
+        g = read_vector(p, engine=ctx.engine)
         for col in ("LSOA11CD", "LSOA11NM"):
             if col not in g.columns:
                 raise DataError(f"missing column {col!r}", path=p, column=col)
@@ -138,423 +380,24 @@ def read_lsoas(paths: list[Path], engine: str = "pyogrio") -> gpd.GeoDataFrame:
         frames.append(g)
     raw = pd.concat(frames, ignore_index=True)
     invalid_raw = int((~shapely.is_valid(raw.geometry.values)).sum())
-    out = normalise(gpd.GeoDataFrame(raw, geometry="geometry", crs=frames[0].crs), paths[0].parent,
-                    code="LSOA11CD", name="LSOA11NM")
-    out["lad_2011"] = raw["lad_2011"].to_numpy()
-    out.attrs["invalid_raw"] = invalid_raw
-    return out.drop(columns=["ods_code", "population"])
-
-
-def _assign_points(points: np.ndarray, polys: gpd.GeoDataFrame, code_col: str = "code") -> tuple[np.ndarray, int, int]:
-    """Code of the polygon containing each point; outside all -> nearest; in several -> the first code.
-
-    Returns the codes, how many points fell outside every polygon and how many in several.
-    """
-    tree = shapely.STRtree(polys.geometry.values)
-    pi, gi = tree.query(points, predicate="within")
-    codes = polys[code_col].to_numpy()
-    df = pd.DataFrame({"p": pi, "c": codes[gi]}).sort_values(["p", "c"])
-    multi = int(df.duplicated("p").sum())
-    first = df.drop_duplicates("p")
-    out = np.full(len(points), None, dtype=object)
-    out[first["p"].to_numpy()] = first["c"].to_numpy()
-    outside = np.flatnonzero(pd.isna(out))
-    if len(outside):
-        near = tree.nearest(points[outside])
-        out[outside] = codes[near]
-    return out, len(outside), multi
-
-
-# --------------------------------------------------------------------------- the build
-
-def build_layers(paths: dict[str, list[Path]], engine: str = "pyogrio") -> Built:
-    """Build the LSOA table and every layer from fetched source files.
-
-    Parameters
-    ----------
-    paths : dict
-        Source group id -> cached file paths, as returned by :func:`fetch.fetch`.
-    engine : {"pyogrio", "fiona"}
-        Vector I/O engine.
-
-    Returns
-    -------
-    Built
-    """
-    report: dict = {}
-    # LSOAs, their coverage and their people
-    lsoa = read_lsoas(_group_paths(paths, "lsoa_2011"), engine)
-    _check_count("lsoa_2011", len(lsoa))
+    lsoa = normalise(gpd.GeoDataFrame(raw, geometry="geometry", crs=frames[0].crs), paths[0].parent,
+                     code="LSOA11CD", name="LSOA11NM")
+    lsoa["lad_2011"] = raw["lad_2011"].to_numpy()
+    lsoa = lsoa.drop(columns=["ods_code", "population"])
+    if len(lsoa) != 32_844:
+        raise DataError(f"layer lsoa_2011 has {len(lsoa)} features; expected 32844", path=paths[0].parent)
     geoms, slivers = repair_coverage(lsoa.geometry.values)
     if not slivers.valid_coverage:
-        raise DataError("LSOA polygons could not be repaired into a clean coverage")
+        raise DataError("LSOA polygons could not be repaired into a clean coverage", path=paths[0].parent)
     lsoa = lsoa.set_geometry(geoms)
-    report["slivers"] = {**slivers.__dict__, "invalid_input": lsoa.attrs.get("invalid_raw", slivers.invalid_input)}
-    census_path = _one(paths, "census_2011_lc2101ew")
-    census = read_census_lc2101(census_path)
-    pop = census.set_index("code")["population"]
-    lsoa["population"] = pop.reindex(lsoa["code"]).to_numpy()
-    if lsoa["population"].isna().any():
-        missing = lsoa.loc[lsoa["population"].isna(), "code"].iloc[0]
-        raise DataError(f"no Census 2011 population for LSOA {missing}", path=census_path)
-    lsoa["population"] = lsoa["population"].astype("int64")
-    if int(lsoa["population"].sum()) != ENGLAND_POPULATION_2011:
-        raise DataError(f"England population sums to {int(lsoa['population'].sum())}, expected "
-                        f"{ENGLAND_POPULATION_2011}", path=census_path)
-    lsoa["area_m2"] = shapely.area(lsoa.geometry.values)
-    points = shapely.point_on_surface(lsoa.geometry.values)
-
-    # districts and upper tier
-    lad_path = _one(paths, "lad_2011_raw")
-    lad_raw = read_vector(lad_path, engine=engine)
-    lad_raw = normalise(lad_raw, lad_path, code="lad11cd", name="lad11nm")
-    lad_raw["old_code"] = read_vector(lad_path, engine=engine)["lad11cdo"].to_numpy()
-    lad_raw = lad_raw[lad_raw["code"].str.startswith("E")]
-    _check_count("lad_2011", len(lad_raw))
-    unknown_lad = set(lsoa["lad_2011"]) - set(lad_raw["code"])
-    if unknown_lad:
-        raise DataError(f"LSOA file names district(s) not in the LAD 2011 list: {sorted(unknown_lad)[:3]}")
-    lsoa["utla_2011"], utla_names = _utla_codes(paths, lsoa, lad_raw, engine)
-
-    # PCTs and their groupings
-    pct_list_path = _one(paths, "pct_2011_list")
-    pct_list = read_pct_2011_list(pct_list_path)
-    lsoa["pct_2011"], report["pct_split_districts"] = _pct_codes(paths, lsoa, points, lad_raw, pct_list, engine)
-    memb, memb_path = _geo_table("pct_memberships.csv", ["pct_code", "cluster_code", "sha_code", "source", "confidence"])
-    _unknown(memb_path, memb, "pct_code", set(pct_list["code"]), "PCT code")
-    if memb["pct_code"].duplicated().any():
-        i = int(np.flatnonzero(memb["pct_code"].duplicated().to_numpy())[0])
-        raise DataError(f"PCT {memb['pct_code'].iloc[i]} listed twice", path=memb_path, row=i + 2, column="pct_code")
-    missing = set(pct_list["code"]) - set(memb["pct_code"])
-    if missing:
-        raise DataError(f"no cluster for PCT(s) {sorted(missing)[:3]}", path=memb_path)
-    clusters, clusters_path = _geo_table("pct_clusters.csv", ["cluster_code", "cluster_name", "sha_code", "source"])
-    _unknown(memb_path, memb, "cluster_code", set(clusters["cluster_code"]), "cluster code")
-    sha_list = read_table(_one(paths, "sha_2012_list"), required=["SHA12CD", "SHA12CDO", "SHA12NM"])
-    _unknown(memb_path, memb, "sha_code", set(sha_list["SHA12CD"]), "SHA code")
-    shac, shac_path = _geo_table("sha_clusters.csv", ["sha_code", "sha_cluster_code", "sha_cluster_name", "source"])
-    _unknown(shac_path, shac, "sha_code", set(sha_list["SHA12CD"]), "SHA code")
-    report["pct_sha_check"] = _check_pct_sha(paths, pct_list, memb)
-    m = memb.set_index("pct_code")
-    lsoa["pct_cluster_2011"] = m["cluster_code"].reindex(lsoa["pct_2011"]).to_numpy()
-    lsoa["sha_2011"] = m["sha_code"].reindex(lsoa["pct_2011"]).to_numpy()
-    lsoa["sha_cluster_2011"] = shac.set_index("sha_code")["sha_cluster_code"].reindex(lsoa["sha_2011"]).to_numpy()
-
-    # CCGs (best fit) and NHS England geography
-    ccg_path = _one(paths, "ccg_2013_raw")
-    ccg_raw = normalise(read_vector(ccg_path, engine=engine), ccg_path, code="AREACD", name="AREANM")
-    lsoa["ccg_2013"], outside, multi = _assign_points(points, ccg_raw)
-    ccg_list = read_table(_one(paths, "ccg_2013_list"), required=["CCG13CD", "CCG13CDH", "CCG13NM"])
-    look = read_table(_one(paths, "ccg_at_region_2013"),
-                      required=["CCG13CD", "NHSAT13CD", "NHSAT13NM", "NHSCR13CD", "NHSCR13NM"])
-    look = look[look["CCG13CD"].str.startswith("E38")]
-    lk = look.set_index("CCG13CD")
-    lsoa["nhs_area_team_2013"] = lk["NHSAT13CD"].reindex(lsoa["ccg_2013"]).to_numpy()
-    lsoa["nhs_region_2013"] = lk["NHSCR13CD"].reindex(lsoa["ccg_2013"]).to_numpy()
-    report["ccg_assignment"] = {"outside_every_polygon": outside, "inside_several": multi,
-                                **_compare_ccg15(paths, lsoa)}
-
-    # dissolve every layer
-    layers: dict[str, gpd.GeoDataFrame] = {}
-    g = lsoa.geometry.values
-    names = {
-        "lad_2011": lad_raw.set_index("code")["name"],
-        "utla_2011": utla_names,
-        "pct_2011": pct_list.set_index("code")["name"],
-        "pct_cluster_2011": clusters.set_index("cluster_code")["cluster_name"],
-        "sha_2011": sha_list.set_index("SHA12CD")["SHA12NM"],
-        "sha_cluster_2011": shac.drop_duplicates("sha_cluster_code").set_index("sha_cluster_code")["sha_cluster_name"],
-        "ccg_2013": ccg_list.set_index("CCG13CD")["CCG13NM"],
-        "nhs_area_team_2013": look.drop_duplicates("NHSAT13CD").set_index("NHSAT13CD")["NHSAT13NM"],
-        "nhs_region_2013": look.drop_duplicates("NHSCR13CD").set_index("NHSCR13CD")["NHSCR13NM"],
-    }
-    ods = {
-        "pct_2011": pct_list.set_index("code")["ods_code"],
-        "sha_2011": sha_list.set_index("SHA12CD")["SHA12CDO"],
-        "ccg_2013": ccg_list.set_index("CCG13CD")["CCG13CDH"],
-    }
-    sums = lsoa[["population", "area_m2"]]
-    for lid in LSOA_LAYERS:
-        parent = DISSOLVE_FROM.get(lid)
-        if parent is None:
-            keys, polys = dissolve_geoms(g, lsoa[lid].to_numpy())
-        else:
-            # nested layers: union the (far fewer) polygons of the layer they are made of
-            up = lsoa.drop_duplicates(parent).set_index(parent)[lid]
-            src = layers[parent]
-            keys, polys = dissolve_geoms(src.geometry.values, up.reindex(src["code"]).to_numpy())
-        agg = sums.groupby(lsoa[lid].to_numpy()).sum().loc[keys]
-        n = names[lid].reindex(keys)
-        if n.isna().any():
-            raise DataError(f"layer {lid}: no name for code {keys[n.isna().to_numpy()][0]}")
-        layer = gpd.GeoDataFrame({
-            "code": keys,
-            "name": n.to_numpy(dtype=object),
-            "ods_code": ods[lid].reindex(keys).fillna("").to_numpy(dtype=object) if lid in ods else "",
-            "population": agg["population"].to_numpy().astype("int64"),
-            "area_km2": agg["area_m2"].to_numpy() / 1e6,
-        }, geometry=polys, crs=settings.CRS)
-        _check_count(lid, len(layer))
-        layers[lid] = layer
-    _add_layer_attributes(layers, lsoa, memb, clusters, shac, paths)
-    lsoa_out = lsoa.drop(columns=[]).copy()
-    layers["lsoa_2011"] = lsoa_out
-    return Built(lsoa=lsoa_out, layers=layers, report=report)
-
-
-def _utla_codes(paths, lsoa, lad_raw, engine) -> tuple[np.ndarray, pd.Series]:
-    """Upper-tier code per LSOA: unitaries, metropolitan and London districts are their own upper tier;
-    shire districts go to the county whose Dec 2011 polygon holds the district's point on surface."""
-    utla_path = _one(paths, "utla_2011_raw")
-    utla_raw = normalise(read_vector(utla_path, engine=engine), utla_path, code="AREACD", name="AREANM")
-    counties, cpath = _geo_table("county_codes_2011.csv", ["old_code", "name", "gss_code", "source"])
-    old_to_gss = dict(zip(lad_raw["old_code"], lad_raw["code"]))
-    old_to_gss.update(dict(zip(counties["old_code"], counties["gss_code"])))
-    utla_raw["gss"] = utla_raw["code"].map(old_to_gss)
-    utla_e = utla_raw[utla_raw["gss"].notna() & utla_raw["gss"].astype(str).str.startswith("E")]
-    for code, nm in zip(counties["gss_code"], counties["name"]):
-        row = utla_e[utla_e["gss"] == code]
-        if row.empty or row["name"].iloc[0] != nm:
-            raise DataError(f"county {nm!r} ({code}) not found by its old code in the Dec 2011 boundaries",
-                            path=cpath)
-    _check_count("utla_2011", len(utla_e))
-    county_polys = utla_e[utla_e["gss"].str.startswith("E10")]
-    lad_code = lsoa["lad_2011"].to_numpy()
-    shire = np.char.startswith(lad_code.astype(str), "E07")
-    # a district's county: the county holding most of the district's LSOA points
-    pts = shapely.point_on_surface(lsoa.geometry.values[shire])
-    cc, _, _ = _assign_points(pts, county_polys.rename(columns={"code": "old", "gss": "code"}))
-    votes = pd.DataFrame({"lad": lad_code[shire], "county": cc}).value_counts().reset_index()
-    votes = votes.sort_values(["lad", "count", "county"], ascending=[True, False, True]).drop_duplicates("lad")
-    lad_to_county = dict(zip(votes["lad"], votes["county"]))
-    out = np.array([lad_to_county.get(c, c) if s else c for c, s in zip(lad_code, shire)], dtype=object)
-    names = utla_e.set_index("gss")["name"]
-    return out, names
-
-
-def _pct_codes(paths, lsoa, points, lad_raw, pct_list, engine) -> tuple[np.ndarray, dict]:
-    """PCT code per LSOA from geo/pct_composition.csv (whole districts, or parts by Dec 2005 PCTs)."""
-    comp, cpath = _geo_table("pct_composition.csv", ["pct_code", "lad_code", "part", "source", "confidence"])
-    _unknown(cpath, comp, "lad_code", set(lad_raw["code"]), "district")
-    _unknown(cpath, comp, "pct_code", set(pct_list["code"]), "PCT code")
-    whole = comp[comp["part"].str.strip() == "whole"]
-    parts = comp[comp["part"].str.strip() != "whole"]
-    bad = ~parts["part"].str.match(r"^pct2005:\s*\S")
-    if bad.any():
-        i = parts.index[np.flatnonzero(bad.to_numpy())[0]]
-        raise DataError(f"part must be 'whole' or 'pct2005:<ODS codes>', got {comp.loc[i, 'part']!r}",
-                        path=cpath, row=int(i) + 2, column="part")
-    dup = whole["lad_code"].duplicated() | whole["lad_code"].isin(parts["lad_code"])
-    if dup.any():
-        i = whole.index[np.flatnonzero(dup.to_numpy())[0]]
-        raise DataError(f"district {comp.loc[i, 'lad_code']} is claimed whole and by another row",
-                        path=cpath, row=int(i) + 2, column="lad_code")
-    missing = set(lad_raw["code"]) - set(comp["lad_code"])
-    if missing:
-        raise DataError(f"district(s) {sorted(missing)[:3]} belong to no PCT", path=cpath)
-    out = pd.Series(lsoa["lad_2011"].to_numpy()).map(dict(zip(whole["lad_code"], whole["pct_code"]))).to_numpy(dtype=object)
-    split_report: dict = {}
-    if len(parts):
-        p05_path = _one(paths, "pct_2005")
-        p05 = normalise(read_vector(p05_path, engine=engine), p05_path, code="AREACD", name="AREANM")
-        owner05 = {}
-        for i, row in parts.iterrows():
-            for ods in row["part"].split(":", 1)[1].split():
-                if ods not in set(p05["code"]):
-                    raise DataError(f"unknown Dec 2005 PCT {ods!r}", path=cpath, row=int(i) + 2, column="part")
-                owner05[(row["lad_code"], ods)] = row["pct_code"]
-        for lad in sorted(parts["lad_code"].unique()):
-            sel = np.flatnonzero(lsoa["lad_2011"].to_numpy() == lad)
-            listed = sorted({o for (l_, o) in owner05 if l_ == lad})
-            polys = p05[p05["code"].isin(listed)]
-            got, outside, _ = _assign_points(points[sel], polys)
-            out[sel] = [owner05[(lad, c)] for c in got]
-            split_report[lad] = {"outside_listed_2005_pcts": outside,
-                                 **pd.Series(out[sel]).value_counts().sort_index().to_dict()}
-    if pd.isna(out).any():
-        raise DataError("some LSOAs belong to no PCT", path=cpath)
-    return out, split_report
-
-
-def _check_pct_sha(paths, pct_list, memb) -> dict:
-    """Compare names and SHAs with the ONS PCT-to-SHA lookup of 2012 (a PCT may be listed under two SHAs)."""
-    lk = read_table(_one(paths, "pct_sha_2012"), required=["PCO12CD", "PCO12NM", "SHA12CD"])
-    name_mismatch = []
-    names12 = lk.drop_duplicates("PCO12CD").set_index("PCO12CD")["PCO12NM"]
-    for code, nm in zip(pct_list["code"], pct_list["name"]):
-        if code not in names12.index:
-            name_mismatch.append(f"{code} missing from lookup")
-        elif names12[code].strip().lower() != nm.strip().lower():
-            name_mismatch.append(f"{code}: {nm!r} vs {names12[code]!r}")
-    pairs = set(zip(lk["PCO12CD"], lk["SHA12CD"]))
-    sha_mismatch = [c for c, s in zip(memb["pct_code"], memb["sha_code"]) if (c, s) not in pairs]
-    if sha_mismatch:
-        raise DataError(f"SHA of PCT(s) {sha_mismatch[:3]} disagrees with the ONS PCT-to-SHA lookup",
-                        path=settings.geo_dir() / "pct_memberships.csv")
-    return {"pcts": len(pct_list), "name_differences": name_mismatch,
-            "pcts_listed_under_two_shas": sorted(lk.loc[lk["PCO12CD"].duplicated(), "PCO12CD"].tolist())}
-
-
-def _compare_ccg15(paths, lsoa) -> dict:
-    """Compare the 2013 best-fit CCG of each LSOA with ONS's July 2015 LSOA-to-CCG lookup."""
-    lk = read_table(_one(paths, "lsoa_ccg15_lookup"), required=["LSOA11CD", "CCG15CD"])
-    ccg15 = lk.set_index("LSOA11CD")["CCG15CD"].reindex(lsoa["code"]).to_numpy()
-    ours = lsoa["ccg_2013"].to_numpy()
-    differ = ours != ccg15
-    # a difference is explained when our 2013 CCG no longer exists in 2015 or the 2015 CCG is new
-    in_changed = (~pd.Series(ours).isin(lk["CCG15CD"]) | ~pd.Series(ccg15).isin(ours)).to_numpy()
-    return {"lsoas_differing_from_ons_2015": int(differ.sum()),
-            "of_which_in_ccgs_whose_code_changed_by_2015": int((differ & in_changed).sum()),
-            "population_differing": int(lsoa["population"].to_numpy()[differ].sum()),
-            "ccg15_codes": len(set(lk["CCG15CD"]))}
-
-
-def _add_layer_attributes(layers, lsoa, memb, clusters, shac, paths) -> None:
-    """Extra columns users ask for: parents, members and registered populations."""
-    pct = layers["pct_2011"]
-    m = memb.set_index("pct_code")
-    pct["cluster_code"] = m["cluster_code"].reindex(pct["code"]).to_numpy()
-    pct["sha_code"] = m["sha_code"].reindex(pct["code"]).to_numpy()
-    pct["confidence"] = m["confidence"].reindex(pct["code"]).to_numpy()
-    cl = layers["pct_cluster_2011"]
-    members = memb.sort_values("pct_code").groupby("cluster_code")["pct_code"].apply(" ".join)
-    cl["members"] = members.reindex(cl["code"]).to_numpy()
-    cl["sha_code"] = clusters.set_index("cluster_code")["sha_code"].reindex(cl["code"]).to_numpy()
-    cl["confidence"] = clusters.set_index("cluster_code")["confidence"].reindex(cl["code"]).to_numpy() \
-        if "confidence" in clusters else ""
-    # the SHAs a cluster's PCTs answer to (more than one where a PCT came from another SHA)
-    shas = memb.groupby("cluster_code")["sha_code"].apply(lambda s: " ".join(sorted(set(s))))
-    cl["pct_sha_codes"] = shas.reindex(cl["code"]).to_numpy()
-    sha = layers["sha_2011"]
-    sha["sha_cluster_code"] = shac.set_index("sha_code")["sha_cluster_code"].reindex(sha["code"]).to_numpy()
-    ccg = layers["ccg_2013"]
-    ccg["registered_population"] = registered_population(_one(paths, "gp_list_size_2013"),
-                                                         ccg["ods_code"]).to_numpy()
-    look = pd.DataFrame({"ccg": lsoa["ccg_2013"], "at": lsoa["nhs_area_team_2013"], "r": lsoa["nhs_region_2013"]})
-    first = look.drop_duplicates("ccg").set_index("ccg")
-    ccg["nhs_area_team_code"] = first["at"].reindex(ccg["code"]).to_numpy()
-    ccg["nhs_region_code"] = first["r"].reindex(ccg["code"]).to_numpy()
-    # predecessor PCTs from the geometry: the PCTs whose LSOAs make the CCG, by share of its residents
-    parts = (pd.DataFrame({"ccg": lsoa["ccg_2013"], "pct": lsoa["pct_2011"], "pop": lsoa["population"]})
-             .groupby(["ccg", "pct"], sort=True)["pop"].sum().reset_index())
-    parts["share"] = parts["pop"] / parts.groupby("ccg")["pop"].transform("sum")
-    parts = parts.sort_values(["ccg", "share", "pct"], ascending=[True, False, True], kind="stable")
-    ods = pct.set_index("code")["ods_code"]
-    parts["label"] = [f"{ods.get(c) or c} {sh:.1%}" for c, sh in zip(parts["pct"], parts["share"])]
-    ccg["predecessor_pcts"] = parts.groupby("ccg", sort=False)["label"].agg("; ".join).reindex(ccg["code"]).to_numpy()
-    ccg["predecessor_pct_count"] = parts.groupby("ccg")["pct"].size().reindex(ccg["code"]).to_numpy()
-
-
-def registered_population(path: Path, ods_codes: pd.Series) -> pd.Series:
-    """Registered patients per CCG (sum of GP practice lists, April-June 2013).
-
-    The HSCIC file codes each practice's commissioner as a 5-character code whose first
-    three characters are the CCG's ODS code; practices under other codes are left out.
-
-    Returns
-    -------
-    pandas.Series
-        Registered population aligned with ``ods_codes`` (0 where no practice matched).
-    """
-    df = read_table(path, required=["PCO Code", "Practice Code"])
-    counts = [c for c in df.columns if c.startswith(("Male", "Female"))]
-    if not counts:
-        raise DataError("no Male/Female count columns", path=path)
-    total = df[counts].apply(pd.to_numeric, errors="coerce").fillna(0).sum(axis=1)
-    by = total.groupby(df["PCO Code"].str[:3]).sum()
-    return by.reindex(ods_codes.to_numpy()).fillna(0).astype("int64").set_axis(ods_codes.index)
-
-
-# --------------------------------------------------------------------------- cache
-
-def cache_key(catalogue: Path | None = None) -> str:
-    """Hash of everything a build depends on: the catalogue, the geo/ tables and the build version."""
-    h = hashlib.sha256(BUILD_VERSION.encode())
-    cat = catalogue or settings.boundaries_dir() / "sources.toml"
-    h.update(Path(cat).read_bytes())
-    geo = settings.geo_dir()
-    for p in sorted(geo.glob("*.csv")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()
-
-
-def _gpkg_path() -> Path:
-    return settings.cache_dir() / "atlas.gpkg"
-
-
-def write_cache(built: Built, key: str) -> None:
-    """Write every layer to one GeoPackage, then a small JSON manifest; both atomically."""
-    gpkg = _gpkg_path()
-    gpkg.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=gpkg.parent, prefix=".atlas-", suffix=".gpkg")
-    os.close(fd)
-    os.unlink(tmp)
-    try:
-        for lid, layer in built.layers.items():
-            pyogrio.write_dataframe(layer, tmp, layer=lid, driver="GPKG")
-        os.replace(tmp, gpkg)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    manifest = {"key": key, "layers": list(built.layers), "report": built.report}
-    _atomic_write_text(gpkg.with_suffix(".json"), json.dumps(manifest, indent=1, sort_keys=True, default=str))
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def read_cache(key: str) -> Built | None:
-    """Return the cached build if its manifest key matches, else None."""
-    gpkg = _gpkg_path()
-    man = gpkg.with_suffix(".json")
-    if not (gpkg.exists() and man.exists()):
-        return None
-    try:
-        manifest = json.loads(man.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
-    if manifest.get("key") != key:
-        return None
-    layers = {lid: pyogrio.read_dataframe(gpkg, layer=lid) for lid in manifest["layers"]}
-    return Built(lsoa=layers["lsoa_2011"], layers=layers, report=manifest.get("report", {}))
-
-
-def build_or_load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: bool = False,
-                  progress: bool = True) -> Built:
-    """Return every layer, from the cache when nothing it depends on has changed.
-
-    Parameters
-    ----------
-    mirror : str or Path, optional
-        Local mirror of the upstream files (defaults to ``$COMMISSIONING_ATLAS_MIRROR``).
-    engine : {"pyogrio", "fiona"}
-        Vector I/O engine for the raw files.
-    rebuild : bool
-        Ignore the cache.
-    progress : bool
-        Show download progress.
-    """
-    key = cache_key()
-    if not rebuild:
-        cached = read_cache(key)
-        if cached is not None:
-            return cached
-    catalogue = load_catalogue()
-    paths = fetch(catalogue.values(), mirror=mirror, progress=progress)
-    built = build_layers(paths, engine=engine)
-    write_cache(built, key)
-    return built
-
-
-def source_groups() -> dict[str, SourceGroup]:
-    """The catalogue's groups (for attribution and the ``layers`` listing)."""
-    return load_catalogue()
+    census_path = ctx.path("census_2011_lc2101ew")
+    pop = read_census_lc2101(census_path).set_index("code")["population"].reindex(lsoa["code"])
+    if pop.isna().any():
+        raise DataError(f"no Census 2011 population for LSOA {pop.index[pop.isna().to_numpy()][0]}", path=census_path)
+    if int(pop.sum()) != ENGLAND_POPULATION_2011:
+        raise DataError(f"England population sums to {int(pop.sum()):,}, expected {ENGLAND_POPULATION_2011:,}",
+                        path=census_path)
+    lsoa.insert(2, "population", pop.to_numpy().astype("int64"))
+    lsoa.insert(3, "area_m2", shapely.area(lsoa.geometry.values))
+    report = {"slivers": {**slivers.__dict__, "invalid_input": invalid_raw}}
+    return lsoa, report

@@ -304,3 +304,41 @@ def read_pct_2011_list(path: str | Path) -> pd.DataFrame:
         name = ",".join(parts[2:]).rstrip(",").strip()
         rows.append((parts[0], parts[1], name))
     return pd.DataFrame(rows, columns=["code", "ods_code", "name"])
+
+
+def read_rda(path: str | Path) -> pd.DataFrame:
+    """Read the one data frame of an R data file (``.rda``) with the pure-Python ``rdata`` package.
+
+    Raises
+    ------
+    DataError
+        A missing, corrupt or unexpected file (not exactly one data frame).
+    """
+    import warnings
+
+    import rdata
+
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found" if not path.exists() else "not a file", path=path)
+    try:
+        with warnings.catch_warnings():  # tibble classes convert to plain data frames: nothing to report
+            warnings.simplefilter("ignore")
+            frames = rdata.read_rda(path)
+    except Exception as exc:  # rdata raises many kinds of error on a damaged file
+        raise DataError(f"cannot read R data ({type(exc).__name__}: {str(exc)[:80]})", path=path) from None
+    frames = {k: v for k, v in frames.items() if isinstance(v, pd.DataFrame)}
+    if len(frames) != 1:
+        raise DataError(f"expected one data frame, found {len(frames)}", path=path)
+    df = next(iter(frames.values()))
+    df.columns = [str(c) for c in df.columns]
+    return df.reset_index(drop=True)
+
+
+def read_lookup(path: str | Path) -> pd.DataFrame:
+    """Read a lookup table (CSV, or R data) as strings, rows numbered from 0."""
+    path = Path(path)
+    if path.suffix == ".rda":
+        df = read_rda(path)
+        return df.astype(str).where(df.notna(), "")
+    return read_table(path)

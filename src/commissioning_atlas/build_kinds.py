@@ -1,0 +1,155 @@
+"""The build kinds of ``layers.toml``: how each LSOA gets its unit in a layer.
+
+Each kind is a function ``(ctx, spec) -> Column``: the unit code of every LSOA (in the order of the LSOA
+base), the units' names and ODS codes, optional extra columns and what was measured. The engine
+(:mod:`commissioning_atlas.layers`) validates, dissolves and caches the result; a kind only reads and
+maps. ``lsoa_lookup`` reads a column of an LSOA11 lookup; ``group`` maps the units of a built layer
+through a lookup file or ``geo/`` table; ``regroup`` regroups a built layer by a ``geo/`` table, splitting
+units by another layer where the table says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import settings
+from ._errors import DataError
+from .readers import read_lookup, read_table
+
+
+@dataclass
+class Column:
+    """A layer as LSOA codes: ``codes[i]`` is the unit of LSOA ``i``.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        Unit code per LSOA (object array of str), aligned with the LSOA base.
+    names : pandas.Series
+        Unit code -> name.
+    ods : pandas.Series, optional
+        Unit code -> ODS code.
+    attrs : pandas.DataFrame, optional
+        Extra columns indexed by unit code (members, parents, registered patients ...).
+    report : dict
+        What the build measured, for the build report.
+    """
+
+    codes: np.ndarray
+    names: pd.Series
+    ods: pd.Series | None = None
+    attrs: pd.DataFrame | None = None
+    report: dict = field(default_factory=dict)
+
+
+def assign_points(points: np.ndarray, polys, code_col: str = "code") -> tuple[np.ndarray, int, int]:
+    """Code of the polygon containing each point; outside all -> nearest; in several -> the first code.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+    outside, several : int
+        How many points fell outside every polygon, and how many in more than one.
+    """
+    tree = shapely.STRtree(polys.geometry.values)
+    pi, gi = tree.query(points, predicate="within")
+    codes = polys[code_col].to_numpy()
+    df = pd.DataFrame({"p": pi, "c": codes[gi]}).sort_values(["p", "c"])
+    multi = int(df.duplicated("p").sum())
+    first = df.drop_duplicates("p")
+    out = np.full(len(points), None, dtype=object)
+    out[first["p"].to_numpy()] = first["c"].to_numpy()
+    outside = np.flatnonzero(pd.isna(out))
+    if len(outside):
+        out[outside] = codes[tree.nearest(points[outside])]
+    return out, len(outside), multi
+
+
+def _table(ctx, source: str) -> tuple[pd.DataFrame, Path, int]:
+    """A lookup by catalogue group, or a project table ``geo:<file>``; with the first data row's number."""
+    if source.startswith("geo:"):
+        path = settings.geo_dir() / source[4:]
+        return ctx.memo(("table", source), lambda: read_table(path)), path, 2
+    path = ctx.path(source)
+    return ctx.memo(("table", source), lambda: read_lookup(path)), path, 2 if path.suffix == ".csv" else 1
+
+
+def _require(df: pd.DataFrame, path: Path, cols: list[str]) -> None:
+    for c in cols:
+        if c not in df.columns:
+            raise DataError(f"missing column {c!r} (columns are {', '.join(map(str, df.columns[:12]))})",
+                            path=path, column=c)
+
+
+def _named(df: pd.DataFrame, path: Path, first_row: int, code: str, col: str | None) -> pd.Series | None:
+    """Code -> value of ``col``, one value per code (a code given two names is an error)."""
+    if not col:
+        return None
+    pairs = df[[code, col]].drop_duplicates()
+    dup = pairs[code].duplicated()
+    if dup.any():
+        i = int(pairs.index[np.flatnonzero(dup.to_numpy())[0]])
+        raise DataError(f"code {df.loc[i, code]!r} has two values of {col!r}", path=path,
+                        row=i + first_row, column=col)
+    return pairs.set_index(code)[col]
+
+
+def lsoa_lookup(ctx, spec) -> Column:
+    """A column of an LSOA11 lookup: every England LSOA once, every unit named."""
+    p = spec.params
+    df, path, first = _table(ctx, spec.sources[0])
+    _require(df, path, [c for c in (p["lsoa"], p["code"], p["name"], p.get("ods")) if c])
+    df = df[df[p["lsoa"]].astype(str).str.startswith("E01")]
+    dup = df[p["lsoa"]].duplicated()
+    if dup.any():
+        i = int(df.index[np.flatnonzero(dup.to_numpy())[0]])
+        raise DataError(f"LSOA {df.loc[i, p['lsoa']]} is listed twice", path=path, row=i + first, column=p["lsoa"])
+    empty = df[p["code"]].astype(str).str.strip() == ""
+    if empty.any():
+        i = int(df.index[np.flatnonzero(empty.to_numpy())[0]])
+        raise DataError("empty unit code", path=path, row=i + first, column=p["code"])
+    base = ctx.base["code"].to_numpy()
+    extra = sorted(set(df[p["lsoa"]]) - set(base))
+    if extra:
+        raise DataError(f"LSOA {extra[0]} is not one of the 32,844 LSOAs of 2011", path=path, column=p["lsoa"])
+    codes = df.set_index(p["lsoa"])[p["code"]].reindex(base)
+    if codes.isna().any():
+        raise DataError(f"LSOA {codes.index[codes.isna().to_numpy()][0]} is missing ({int(codes.isna().sum())} "
+                        f"LSOAs in all)", path=path, column=p["lsoa"])
+    return Column(codes.to_numpy(dtype=object), _named(df, path, first, p["code"], p["name"]),
+                  _named(df, path, first, p["code"], p.get("ods")))
+
+
+def group(ctx, spec) -> Column:
+    """Units of a built layer (``of``) grouped through a lookup: each unit to exactly one group."""
+    p = spec.params
+    child = ctx.layer_frame(p["of"])
+    df, path, first = _table(ctx, spec.sources[0])
+    _require(df, path, [c for c in (p["key"], p["code"], p["name"], p.get("ods")) if c])
+    key_of_child = child["ods_code"] if p.get("match") == "ods" else child["code"]
+    keys = set(key_of_child.astype(str))
+    df = df[df[p["key"]].astype(str).isin(keys)]
+    pairs = df[[p["key"], p["code"]]].drop_duplicates()
+    dup = pairs[p["key"]].duplicated()
+    if dup.any():
+        i = int(pairs.index[np.flatnonzero(dup.to_numpy())[0]])
+        raise DataError(f"{p['of']} unit {df.loc[i, p['key']]!r} is given two groups", path=path,
+                        row=i + first, column=p["key"])
+    mapping = pairs.set_index(p["key"])[p["code"]]
+    missing = sorted(keys - set(mapping.index))
+    if missing:
+        raise DataError(f"no group for {p['of']} unit {missing[0]!r} ({len(missing)} in all)", path=path,
+                        column=p["key"])
+    unit_group = pd.Series(mapping.reindex(key_of_child.astype(str)).to_numpy(), index=child["code"].to_numpy())
+    codes = pd.Series(ctx.column(p["of"])).map(unit_group).to_numpy(dtype=object)
+    return Column(codes, _named(df, path, first, p["code"], p["name"]),
+                  _named(df, path, first, p["code"], p.get("ods")))
+
+
+#: Kind name -> function (``builder`` and ``lsoa_base`` are handled by the engine).
+KIND_FUNCTIONS = {"lsoa_lookup": lsoa_lookup, "group": group}
