@@ -187,10 +187,16 @@ def _pair(ks: np.ndarray, ka: np.ndarray, n_against: int) -> np.ndarray:
     return ks * (n_against + 1) + ka + 1
 
 
-def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area, residents and LSOA count per group index ``k`` (bincount over LSOAs)."""
+def basis_of(atlas: Atlas, subject: str) -> str:
+    """The population basis a check of ``subject`` uses: ``--population``, else the subject's default."""
+    return atlas.default_basis(subject)
+
+
+def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int, basis: str
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area, residents (on ``basis``) and LSOA count per group index ``k`` (bincount over LSOAs)."""
     area = np.bincount(k, weights=atlas.lsoa["area_m2"].to_numpy()[i], minlength=size)
-    pop = np.bincount(k, weights=atlas.lsoa["population"].to_numpy()[i].astype(float), minlength=size)
+    pop = np.bincount(k, weights=atlas.population(basis)[i].astype(float), minlength=size)
     return area, pop, np.bincount(k, minlength=size)
 
 
@@ -211,7 +217,7 @@ def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
         ``share_population`` (of the subject), ``cover_area`` and ``cover_population`` (the
         share of the reference unit the part covers), sorted by subject then reference code.
     """
-    memo = ("crosstab", subject, against)
+    memo = ("crosstab", subject, against, basis_of(atlas, subject))
     if memo not in atlas._memo:
         atlas._memo[memo] = _crosstab(atlas, subject, against)
     return atlas._memo[memo].copy()
@@ -221,10 +227,11 @@ def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
     s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
     j = _join(atlas, subject, against)
     width = len(a_codes) + 1
-    area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width)
+    basis = basis_of(atlas, subject)
+    area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width, basis)
     pair = np.flatnonzero(count)  # sorted: by subject, then "" (outside), then reference code
     ks, ka = pair // width, pair % width - 1
-    ts, ta = _totals(atlas, subject), _totals(atlas, against)
+    ts, ta = _totals(atlas, subject, basis), _totals(atlas, against, basis)
     s_area, s_pop = ts["area_m2"].to_numpy(), ts["population"].to_numpy().astype(float)
     a_area = np.append(ta["area_m2"].to_numpy(), np.nan)  # index -1: outside
     a_pop = np.append(ta["population"].to_numpy().astype(float), 0.0)
@@ -239,10 +246,10 @@ def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
     return parts
 
 
-def _totals(atlas: Atlas, layer_id: str) -> pd.DataFrame:
-    """Area and residents per unit of a layer's membership, indexed by code."""
+def _totals(atlas: Atlas, layer_id: str, basis: str | None = None) -> pd.DataFrame:
+    """Area and residents (on ``basis``, default the layer's) per unit of a layer's membership, by code."""
     m, codes = _membership(atlas, layer_id), _codes(atlas, layer_id)
-    area, pop, _ = _sums(atlas, m["i"].to_numpy(), m["k"].to_numpy(), len(codes))
+    area, pop, _ = _sums(atlas, m["i"].to_numpy(), m["k"].to_numpy(), len(codes), basis or basis_of(atlas, layer_id))
     return pd.DataFrame({"area_m2": area, "population": pop.round().astype(np.int64)},
                         index=pd.Index(codes, name="code"))
 
@@ -299,14 +306,13 @@ def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
 
 
 def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
-    """Any LSOA layer's unit, by code or ODS code -> (layer id, code). Memoised."""
+    """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
+    (layer id, code). Memoised."""
     if "units" not in atlas._memo:
-        from .layers import LSOA_LAYERS
+        from .footprints import MEMBER_LAYERS
 
         units: dict[str, tuple[str, str]] = {}
-        for lid in LSOA_LAYERS:
-            if lid == "lsoa_2011" or lid not in atlas.layers:
-                continue
+        for lid in MEMBER_LAYERS:
             lay = atlas.layers[lid]
             for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
                 units.setdefault(c, (lid, c))
@@ -375,13 +381,14 @@ def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]
             out[code] = direct
         else:
             via.extend((code, *units[t]) for t in tokens if t in units)
-    if via and against in atlas.lsoa.columns:
+    if via and against in atlas.layers:
+        atlas.column(against)
         v = pd.DataFrame(via, columns=["subject", "lid", "unit"])
         pieces = [v[v["lid"] == lid].merge(_membership(atlas, lid), left_on="unit", right_on="code")
                   for lid in v["lid"].unique()]
         m = pd.concat(pieces, ignore_index=True)[["subject", "i"]]
         m["a"] = atlas.lsoa[against].to_numpy()[m["i"].to_numpy()]
-        m["population"] = atlas.lsoa["population"].to_numpy()[m["i"].to_numpy()]
+        m["population"] = atlas.population(basis_of(atlas, subject))[m["i"].to_numpy()]
         best = (m.groupby(["subject", "a"], sort=True)["population"].sum().reset_index()
                 .sort_values(["subject", "population"], ascending=[True, False], kind="stable")
                 .drop_duplicates("subject"))
@@ -510,10 +517,10 @@ def check_coverage(atlas: Atlas, subject: str, against: str, tol: Tolerance = To
     n = np.bincount(ms["i"].to_numpy(), minlength=len(atlas.lsoa))
     multi = ms[n[ms["i"].to_numpy()] > 1]
     who = multi.sort_values(["i", "code"]).groupby("i")["code"].agg("+".join)
-    ta = _totals(atlas, against)
+    ta = _totals(atlas, against, basis_of(atlas, subject))
     sn, an = _names(atlas, subject), _names(atlas, against)
     area = atlas.lsoa["area_m2"].to_numpy()
-    pop = atlas.lsoa["population"].to_numpy()
+    pop = atlas.population(basis_of(atlas, subject))
     sel = ma[n[ma["i"].to_numpy()] != 1].copy()
     sel["kind"] = np.where(n[sel["i"].to_numpy()] == 0, "gap", "overlap")
     sel["who"] = who.reindex(sel["i"]).fillna("").to_numpy()

@@ -679,4 +679,6 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         path = settings.geo_dir() / SHIPPED_SETS[set_id]
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
+    for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
+        atlas.column(lid)
     return load_proposal_set(path, atlas.lsoa, atlas.layers)
