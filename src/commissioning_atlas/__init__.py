@@ -137,10 +137,10 @@ class Atlas:
 
     def population(self, basis: str | None = None) -> np.ndarray:
         """Residents of every LSOA on ``basis`` (default census_2011), aligned with :attr:`lsoa`."""
-        from .population import check_basis
+        from .population import get_basis
 
         basis = basis or self.basis or "census_2011"
-        check_basis(basis)
+        get_basis(basis)
         return self.ctx.population(basis)
 
     def layer(self, layer_id: str, population: str | None = None) -> gpd.GeoDataFrame:
@@ -249,9 +249,9 @@ def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: boo
     Atlas
     """
     if population is not None:
-        from .population import check_basis
+        from .population import get_basis
 
-        check_basis(population)
+        get_basis(population)
     ctx = BuildContext(mirror=mirror, engine=engine, rebuild=rebuild, progress=progress)
     atlas = Atlas(ctx=ctx, scenario=Path(scenario) if scenario else None, basis=population)
     atlas.lsoa  # the LSOA base: every layer needs it

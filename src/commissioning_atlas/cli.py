@@ -191,6 +191,67 @@ def cmd_build(args) -> int:
     return 0
 
 
+def _population_arg(args, atlas):
+    """The ``--population`` vector and its basis (``None, None``: the atlas' Census 2011 default)."""
+    from .crosswalk import population_vector
+
+    if args.population in (None, "census_2011"):
+        return None, None
+    return population_vector(atlas, args.population, mirror=args.mirror), args.population
+
+
+def _check_population_arg(args) -> None:
+    """Fail on an unknown basis (with suggestions) before the slower load."""
+    from .population import get_basis
+
+    if args.population is not None:
+        b = get_basis(args.population)
+        if not b.per_lsoa:
+            raise AtlasError(f"--population {b.id}: {b.title} is held on CCG layers only, not per LSOA; "
+                             "use census_2011, mid_2017, mid_2019, mid_2020 or census_2021")
+
+
+def cmd_crosswalk(args) -> int:
+    """Every (FROM, TO) pair sharing LSOAs, with people, area, shares and best fit."""
+    from .crosswalk import crosswalk, write_crosswalk
+
+    _check_population_arg(args)
+    atlas = _load(args)
+    pop, basis = _population_arg(args, atlas)
+    cw = crosswalk(atlas, args.from_layer, args.to_layer, population=pop, basis=basis)
+    text = write_crosswalk(cw, args.output, atlas=atlas)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {len(cw)} pairs of {args.from_layer} -> {args.to_layer} to {args.output}")
+        print(cw.attrs["meta"]["statement"])
+    return 0
+
+
+def _columns(value: str | None) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else []
+
+
+def cmd_apportion(args) -> int:
+    """Re-base a table of figures per FROM unit onto the TO units."""
+    from .crosswalk import apportion, write_apportioned
+    from .readers import read_table
+
+    _check_population_arg(args)
+    data = read_table(args.data, required=[args.code_column])
+    atlas = _load(args)
+    pop, basis = _population_arg(args, atlas)
+    out = apportion(atlas, data, args.code_column, args.from_layer, args.to_layer, counts=_columns(args.counts),
+                    rates=_columns(args.rates), population=pop, basis=basis, path=args.data)
+    text = write_apportioned(out, args.output)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        print(f"wrote {len(out)} {args.to_layer} rows to {args.output}")
+        print(out.attrs["meta"]["statement"])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     p = _Parser(prog="commissioning-atlas",
@@ -237,6 +298,26 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)
     b.set_defaults(func=cmd_build)
+    cw = sub.add_parser("crosswalk", help="every (FROM unit, TO unit) pair sharing people, with shares and best fit")
+    cw.add_argument("from_layer", metavar="FROM", help="layer id, e.g. pct_2011")
+    cw.add_argument("to_layer", metavar="TO", help="layer id, e.g. ccg_2013")
+    cw.add_argument("--population", metavar="BASIS",
+                    help="population basis (default census_2011; also mid_2017, mid_2019, mid_2020, census_2021)")
+    cw.add_argument("-o", "--output", metavar="FILE", help=".csv, .json, .md or .gpkg (default: Markdown on stdout)")
+    _common(cw)
+    cw.set_defaults(func=cmd_crosswalk)
+    ap = sub.add_parser("apportion", help="re-base a table of figures per FROM unit onto the TO units")
+    ap.add_argument("data", metavar="DATA.csv", help="one row per FROM unit")
+    ap.add_argument("--code-column", required=True, metavar="COL", help="column holding the FROM code (or ODS code)")
+    ap.add_argument("--from", dest="from_layer", required=True, metavar="FROM", help="layer of the table, e.g. pct_2011")
+    ap.add_argument("--to", dest="to_layer", required=True, metavar="TO", help="layer to re-base onto, e.g. ccg_2013")
+    ap.add_argument("--counts", metavar="COLS", help="comma-separated count columns (split by population share)")
+    ap.add_argument("--rates", metavar="COLS", help="comma-separated rate columns (population-weighted means)")
+    ap.add_argument("--population", metavar="BASIS",
+                    help="population basis (default census_2011; also mid_2017, mid_2019, mid_2020, census_2021)")
+    ap.add_argument("-o", "--output", metavar="FILE", help=".csv, .json or .md (default: Markdown on stdout)")
+    _common(ap)
+    ap.set_defaults(func=cmd_apportion)
     return p
 
 

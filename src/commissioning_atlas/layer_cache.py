@@ -150,8 +150,8 @@ class LayerCache:
             for t in tmps:
                 t.unlink(missing_ok=True)
 
-    def read_array(self, name: str, key: str) -> np.ndarray | None:
-        """A cached array (``<name>-<key>.npy``, checked against its manifest), or None."""
+    def read_array(self, name: str, key: str) -> tuple[np.ndarray, dict] | None:
+        """A cached array (``<name>-<key>.npy``, checked against its manifest) and its report, or None."""
         stem = self._stem(name, key)
         man = stem.with_suffix(".json")
         if not man.is_file():
@@ -161,12 +161,12 @@ class LayerCache:
             npy = stem.with_suffix(".npy")
             if manifest.get("key") != key or _sha256(npy) != manifest["npy_sha256"]:
                 raise ValueError("checksum mismatch")
-            return np.load(npy, allow_pickle=False)
+            return np.load(npy, allow_pickle=False), manifest.get("report", {})
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
             self._damaged(man, str(exc)[:80] or type(exc).__name__)
             return None
 
-    def write_array(self, name: str, key: str, values: np.ndarray) -> None:
+    def write_array(self, name: str, key: str, values: np.ndarray, report: dict | None = None) -> None:
         """Write an array entry atomically."""
         self.folder.mkdir(parents=True, exist_ok=True)
         stem = self._stem(name, key)
@@ -174,7 +174,8 @@ class LayerCache:
         try:
             with open(tn, "wb") as f:
                 np.save(f, np.asarray(values), allow_pickle=False)
-            tj.write_text(json.dumps({"key": key, "npy_sha256": _sha256(tn)}), encoding="utf-8")
+            tj.write_text(json.dumps({"key": key, "npy_sha256": _sha256(tn), "report": report or {}},
+                                     indent=1, sort_keys=True, default=str), encoding="utf-8")
             for old in self.folder.glob(f"{name}-*.json"):
                 if old.name != stem.with_suffix(".json").name:
                     for p in self.folder.glob(f"{old.stem}.*"):

@@ -156,21 +156,25 @@ class BuildContext:
         return self.memo("points", lambda: shapely.point_on_surface(self.base.geometry.values))
 
     def population(self, basis: str) -> np.ndarray:
-        """Residents of every LSOA on ``basis`` (int64, aligned with :attr:`base`)."""
+        """Residents of every LSOA on ``basis`` (int64, aligned with :attr:`base`), read once and cached."""
         if basis not in self._pop:
-            if basis == "census_2011":
-                self._pop[basis] = self.base["population"].to_numpy(dtype=np.int64)
-            else:
-                from .population import lsoa_population, population_sources
+            from .population import get_basis, read_basis
 
-                key = _hash(BUILD_VERSION, basis, self.source_key(population_sources(basis)))
-                got = None if self.rebuild and basis not in self._rebuilt else self.cache.read_array(f"pop_{basis}", key)
-                if got is None:
-                    t = time.perf_counter()
-                    got = lsoa_population(basis, self, self.base["code"].to_numpy())
-                    self.cache.write_array(f"pop_{basis}", key, got)
-                    self._say(f"read population {basis} in {time.perf_counter() - t:.1f} s")
-                self._pop[basis] = got
+            b = get_basis(basis)
+            if basis == "census_2011":  # read with the LSOA base
+                self._pop[basis] = self.base["population"].to_numpy(dtype=np.int64)
+                return self._pop[basis]
+            key = _hash(BUILD_VERSION, basis, self.source_key(b.groups))
+            got = None if (self.rebuild and basis not in self._rebuilt) else self.cache.read_array(f"pop_{basis}", key)
+            if got is None:
+                t = time.perf_counter()
+                read = read_basis(basis, {g: self.paths(g) for g in b.groups}, self.base["code"].to_numpy())
+                got = (read.values.astype(np.int64), read.report)
+                self.cache.write_array(f"pop_{basis}", key, got[0], got[1])
+                self._rebuilt.add(basis)
+                self._say(f"read population {basis} ({b.title}) in {time.perf_counter() - t:.1f} s")
+            self._pop[basis] = got[0]
+            self.reports.setdefault("population", {})[basis] = got[1]
         return self._pop[basis]
 
     # ------------------------------------------------------------------------------ layers

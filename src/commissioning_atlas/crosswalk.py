@@ -1,0 +1,545 @@
+"""Crosswalks between any two layers, and re-basing a table of figures from one layer to another.
+
+Every layer is a set of 2011 LSOAs, so the part of FROM unit *f* that lies in TO unit *t*
+is the set of LSOAs the two share: its people and area are sums over those LSOAs
+(``np.bincount`` on one integer key per pair, as :mod:`.checks` does). No polygon overlay
+is involved, and whole LSOAs are never split: every figure is "built from 2011 LSOAs".
+
+:func:`crosswalk` lists every (FROM, TO) pair that shares LSOAs, with each pair's share
+of both units and a best-fit flag (the TO unit holding most of the FROM unit's people,
+as ONS best-fit lookups do). :func:`apportion` re-bases a user's table: counts are split
+by the population shares of the pairs with largest-remainder rounding (each FROM unit's
+total and the grand total are conserved exactly), rates become population-weighted means.
+
+Examples
+--------
+>>> import commissioning_atlas as ca
+>>> from commissioning_atlas.crosswalk import crosswalk
+>>> atlas = ca.load()                                     # doctest: +SKIP
+>>> cw = crosswalk(atlas, "pct_2011", "ccg_2013")         # doctest: +SKIP
+>>> cw.attrs["meta"]["statement"]                         # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from difflib import get_close_matches
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ._errors import AtlasError
+from .population import BASES, get_basis
+from .rounding import largest_remainder
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Atlas
+
+__all__ = ["crosswalk", "apportion", "population_vector", "write_crosswalk", "write_apportioned",
+           "CROSSWALK_COLUMNS"]
+
+CROSSWALK_COLUMNS = ["from_code", "from_name", "to_code", "to_name", "lsoas", "population", "area_km2",
+                     "share_of_from", "share_of_to", "area_share_of_from", "area_share_of_to", "best_fit", "basis"]
+
+_OUTSIDE = "(outside every unit)"
+
+
+# --------------------------------------------------------------------------- population
+
+def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Path | None = None) -> np.ndarray:
+    """One population basis per row of ``atlas.lsoa`` (int64), read once per atlas.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    basis : str
+        A per-LSOA basis of :data:`commissioning_atlas.population.BASES`; ``census_2011`` is the
+        atlas' own ``population`` column, the others are read from their catalogue files.
+    mirror : str or Path, optional
+        Local mirror for fetching the basis' files (default ``$COMMISSIONING_ATLAS_MIRROR``).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
+    b = get_basis(basis)
+    if b.id == "census_2011":
+        return atlas.lsoa["population"].to_numpy(dtype=np.int64)
+    key = ("population", b.id)
+    if key not in atlas._memo:
+        from .catalogue import load_catalogue
+        from .fetch import fetch
+        from .population import lsoa_population
+
+        if not b.per_lsoa:
+            lsoa_population(b.id, {}, [])  # raises the basis' own one-line explanation
+        cat = load_catalogue()
+        paths = fetch([cat[g] for g in b.groups], mirror=mirror, progress=False)
+        atlas._memo[key] = lsoa_population(b.id, paths, atlas.lsoa["code"].to_numpy())
+    return atlas._memo[key]
+
+
+def _population(atlas: Atlas, population: np.ndarray | None, basis: str | None) -> tuple[np.ndarray, str, str]:
+    """The population vector, its basis id and its label (checked: aligned, whole, non-negative)."""
+    if population is None:
+        if basis not in (None, "census_2011"):
+            raise AtlasError(f"population basis {basis!r} needs its population vector: pass "
+                             f"population=population_vector(atlas, {basis!r})")
+        return atlas.lsoa["population"].to_numpy(dtype=np.int64), "census_2011", BASES["census_2011"].label
+    if basis is None:
+        raise AtlasError("a population vector was given without its basis: name it (basis='mid_2019', ...)")
+    pop = np.asarray(population)
+    if pop.shape != (len(atlas.lsoa),):
+        raise AtlasError(f"population vector has shape {pop.shape}; expected one value per LSOA ({len(atlas.lsoa)})")
+    if not np.issubdtype(pop.dtype, np.number) or not np.all(np.isfinite(pop)) or np.any(pop < 0) \
+            or np.any(pop != np.round(pop)):
+        raise AtlasError("population vector must hold whole, non-negative numbers")
+    label = BASES[basis].label if basis in BASES else str(basis)
+    return pop.astype(np.int64), str(basis), label
+
+
+# --------------------------------------------------------------------------- memberships
+
+def _members(atlas: Atlas, layer_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LSOA position ``i`` and unit index ``k`` of every (LSOA, unit) pair, and the sorted unit codes."""
+    mm = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
+    mm = mm[mm["code"].notna() & (mm["code"].astype(str) != "")]
+    pos = pd.Index(atlas.lsoa["code"].to_numpy()).get_indexer(mm["lsoa_code"].to_numpy())
+    if (pos < 0).any():
+        raise AtlasError(f"layer {layer_id}: LSOA {mm['lsoa_code'].to_numpy()[pos < 0][0]} is not an atlas LSOA")
+    k, codes = pd.factorize(mm["code"].astype(str).to_numpy(), sort=True)
+    return pos.astype(np.int64), k.astype(np.int64), np.asarray(codes, dtype=object)
+
+
+def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
+    layer = atlas.layer(layer_id)
+    return dict(zip(layer["code"].astype(str), layer["name"].fillna("").astype(str)))
+
+
+def _parts(atlas: Atlas, from_id: str, to_id: str, pop: np.ndarray) -> dict:
+    """Sums over LSOAs per (FROM, TO) pair; TO index -1 = the LSOA is in no TO unit."""
+    fi, fk, fcodes = _members(atlas, from_id)
+    ti, tk, tcodes = _members(atlas, to_id)
+    n = len(atlas.lsoa)
+    if len(ti) == n and np.array_equal(np.sort(ti), np.arange(n)):
+        to_of = np.empty(n, dtype=np.int64)
+        to_of[ti] = tk
+        i, kf, kt = fi, fk, to_of[fi]
+    else:  # a footprint set: an LSOA may be in several TO units, or in none
+        j = pd.DataFrame({"i": fi, "kf": fk}).merge(pd.DataFrame({"i": ti, "kt": tk}), on="i", how="left")
+        i, kf = j["i"].to_numpy(), j["kf"].to_numpy()
+        kt = j["kt"].fillna(-1).to_numpy().astype(np.int64)
+    width = len(tcodes) + 1
+    key = kf * width + kt + 1
+    size = len(fcodes) * width
+    area = atlas.lsoa["area_m2"].to_numpy(dtype=float)
+    lsoas = np.bincount(key, minlength=size)
+    ppop = np.rint(np.bincount(key, weights=pop[i].astype(float), minlength=size)).astype(np.int64)
+    parea = np.bincount(key, weights=area[i], minlength=size)
+    pair = np.flatnonzero(lsoas)
+    f_pop = np.rint(np.bincount(fk, weights=pop[fi].astype(float), minlength=len(fcodes))).astype(np.int64)
+    f_area = np.bincount(fk, weights=area[fi], minlength=len(fcodes))
+    t_pop = np.rint(np.bincount(tk, weights=pop[ti].astype(float), minlength=len(tcodes))).astype(np.int64)
+    t_area = np.bincount(tk, weights=area[ti], minlength=len(tcodes))
+    return {"kf": pair // width, "kt": pair % width - 1, "lsoas": lsoas[pair], "population": ppop[pair],
+            "area_m2": parea[pair], "fcodes": fcodes, "tcodes": tcodes, "f_pop": f_pop, "f_area": f_area,
+            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width}
+
+
+def _unit_population(atlas: Atlas, layer_id: str, pop: np.ndarray) -> pd.Series:
+    """People per unit of a layer (sum over its LSOAs), indexed by code."""
+    i, k, codes = _members(atlas, layer_id)
+    return pd.Series(np.rint(np.bincount(k, weights=pop[i].astype(float), minlength=len(codes))).astype(np.int64),
+                     index=pd.Index(codes, name="code"))
+
+
+def _best_fit(kf: np.ndarray, kt: np.ndarray, pop: np.ndarray, area: np.ndarray) -> np.ndarray:
+    """Per pair: True for the TO unit holding most of its FROM unit's people (then area, then code order)."""
+    inside = kt >= 0
+    order = np.lexsort((kt, -area, -pop, ~inside, kf))  # within a FROM unit: inside first, most people first
+    first = np.ones(len(kf), dtype=bool)
+    first[1:] = kf[order][1:] != kf[order][:-1]
+    best = np.zeros(len(kf), dtype=bool)
+    best[order[first]] = True
+    return best & inside
+
+
+# --------------------------------------------------------------------------- crosswalk
+
+def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | None = None,
+              basis: str | None = None) -> pd.DataFrame:
+    """Every (FROM unit, TO unit) pair that shares LSOAs, with its people, area and shares.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    from_id, to_id : str
+        Layer ids (boundary layers or footprint sets), e.g. ``"pct_2011"``, ``"ccg_2013"``.
+    population : numpy.ndarray, optional
+        People per row of ``atlas.lsoa`` (default: the atlas' Census 2011 ``population``).
+    basis : str, optional
+        The basis of ``population`` (required with it), e.g. ``"mid_2019"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`CROSSWALK_COLUMNS`, sorted by FROM then TO code. ``to_code`` is ``""``
+        for the part of a FROM unit in no TO unit (footprint sets with gaps). Shares are of the
+        people (``share_of_from``, ``share_of_to``) and of the area. ``best_fit`` marks, per FROM
+        unit, the TO unit holding most of its people. ``attrs["meta"]`` holds the basis, the
+        method and how many people best fit would misplace (``statement`` says it in one line).
+    """
+    if from_id == to_id:
+        raise AtlasError(f"crosswalk from {from_id} to itself: give two different layers")
+    atlas._check_id(from_id)
+    atlas._check_id(to_id)
+    pop, basis_id, label = _population(atlas, population, basis)
+    p = _parts(atlas, from_id, to_id, pop)
+    kf, kt = p["kf"], p["kt"]
+    fnames, tnames = _names(atlas, from_id), _names(atlas, to_id)
+    fcodes, tcodes = p["fcodes"], p["tcodes"]
+    f_pop, t_pop = p["f_pop"][kf].astype(float), np.append(p["t_pop"], 0)[kt].astype(float)
+    f_area, t_area = p["f_area"][kf], np.append(p["t_area"], np.nan)[kt]
+    to_code = np.where(kt >= 0, tcodes[np.maximum(kt, 0)], "")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = pd.DataFrame({
+            "from_code": fcodes[kf], "from_name": [fnames.get(c, "") for c in fcodes[kf]],
+            "to_code": to_code, "to_name": [tnames.get(c, "") if c else _OUTSIDE for c in to_code],
+            "lsoas": p["lsoas"], "population": p["population"], "area_km2": p["area_m2"] / 1e6,
+            "share_of_from": np.where(f_pop > 0, p["population"] / f_pop, 0.0),
+            "share_of_to": np.where(t_pop > 0, p["population"] / t_pop, 0.0),
+            "area_share_of_from": np.nan_to_num(p["area_m2"] / f_area),
+            "area_share_of_to": np.nan_to_num(p["area_m2"] / t_area),
+            "best_fit": _best_fit(kf, kt, p["population"], p["area_m2"]),
+            "basis": basis_id,
+        })
+    total = int(p["f_pop"].sum())
+    kept = int(df.loc[df["best_fit"], "population"].sum())
+    split = int((df[df["to_code"] != ""].groupby("from_code").size() > 1).sum())
+    moved = total - kept
+    meta = {
+        "from": from_id, "to": to_id, "from_title": atlas.info(from_id)["title"],
+        "to_title": atlas.info(to_id)["title"], "basis": basis_id, "basis_label": label,
+        "built_from": f"the {len(atlas.lsoa):,} LSOAs of 2011 (whole LSOAs, no polygon overlay)",
+        "from_units": int(len(fcodes)), "to_units": int(len(tcodes)), "pairs": int(len(df)),
+        "from_units_split": split, "population": total,
+        "best_fit_population_moved": moved, "best_fit_share_moved": moved / total if total else 0.0,
+    }
+    meta["statement"] = (
+        f"Built from {meta['built_from']}; population basis {label}. A best-fit lookup (each {from_id} unit "
+        f"wholly to the {to_id} unit holding most of its people) would put {moved:,} of {total:,} people "
+        f"({meta['best_fit_share_moved']:.2%}) in a {to_id} unit other than their own; {split} of {len(fcodes)} "
+        f"{from_id} units are split.")
+    df.attrs["meta"] = meta
+    return df
+
+
+# --------------------------------------------------------------------------- apportion
+
+def _unit_layers(atlas: Atlas) -> dict[str, list[str]]:
+    """Every code and ODS code of every atlas layer -> the layers holding it (for error messages)."""
+    if "crosswalk_units" not in atlas._memo:
+        units: dict[str, list[str]] = {}
+        for lid in atlas.layer_ids():
+            if lid == "lsoa_2011":
+                continue
+            lay = atlas.layer(lid)
+            vals = list(lay["code"].astype(str))
+            if "ods_code" in lay.columns:
+                vals += [v for v in lay["ods_code"].dropna().astype(str) if v]
+            for v in dict.fromkeys(vals):
+                units.setdefault(v, []).append(lid)
+        atlas._memo["crosswalk_units"] = units
+    return atlas._memo["crosswalk_units"]
+
+
+def _resolve_codes(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str,
+                   path: str | Path | None) -> np.ndarray:
+    """FROM unit code per row (codes or ODS codes accepted); one line for the first bad row."""
+    if code_column not in df.columns:
+        raise AtlasError(f"no column {code_column!r}; columns are {', '.join(map(str, df.columns))}", path=path)
+    layer = atlas.layer(from_id)
+    known = dict(zip(layer["code"].astype(str), layer["code"].astype(str)))
+    if "ods_code" in layer.columns:
+        for o, c in zip(layer["ods_code"], layer["code"].astype(str)):
+            if isinstance(o, str) and o and o not in known:
+                known[o] = c
+    raw = df[code_column]
+    out = np.empty(len(df), dtype=object)
+    seen: dict[str, int] = {}
+    for r, v in enumerate(raw, start=1):
+        s = "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip()
+        if not s:
+            raise AtlasError("missing code", path=path, row=r, column=code_column)
+        if s not in known:
+            other = [lid for lid in _unit_layers(atlas).get(s, []) if lid != from_id]
+            if other:
+                msg = (f"code {s!r} belongs to {', '.join(other)} ({atlas.info(other[0])['title']}, "
+                       f"{atlas.info(other[0])['vintage']}), not to {from_id}")
+            else:
+                near = get_close_matches(s, list(known), n=3, cutoff=0.6)
+                msg = f"unknown {from_id} code {s!r}" + (f"; did you mean {', '.join(near)}?" if near else "")
+            raise AtlasError(msg, path=path, row=r, column=code_column)
+        c = known[s]
+        if c in seen:
+            raise AtlasError(f"{from_id} unit {c} appears twice (rows {seen[c]} and {r})", path=path, row=r,
+                             column=code_column)
+        seen[c] = r
+        out[r - 1] = c
+    return out
+
+
+def _numbers(df: pd.DataFrame, col: str, path: str | Path | None, whole: bool) -> np.ndarray:
+    if col not in df.columns:
+        raise AtlasError(f"no column {col!r}; columns are {', '.join(map(str, df.columns))}", path=path)
+    raw = df[col]
+    vals = pd.to_numeric(raw.astype(str).str.strip().str.replace(",", "", regex=False), errors="coerce") \
+        if raw.dtype == object else pd.to_numeric(raw, errors="coerce")
+    vals = vals.to_numpy(dtype=float)
+    bad = ~np.isfinite(vals)
+    if bad.any():
+        r = int(np.flatnonzero(bad)[0])
+        v = raw.iloc[r]
+        what = "missing value" if v is None or (isinstance(v, float) and math.isnan(v)) or not str(v).strip() \
+            else f"not a number: {str(v)[:40]!r}"
+        raise AtlasError(what, path=path, row=r + 1, column=col)
+    if whole:
+        frac = vals != np.round(vals)
+        if frac.any():
+            r = int(np.flatnonzero(frac)[0])
+            raise AtlasError(f"a count must be a whole number, got {vals[r]:g} (give it as a rate with --rates)",
+                             path=path, row=r + 1, column=col)
+        if np.abs(vals).max(initial=0) >= 2**53:
+            r = int(np.argmax(np.abs(vals)))
+            raise AtlasError("count too large to split exactly", path=path, row=r + 1, column=col)
+    return vals
+
+
+def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to_id: str,
+              counts: list[str] | tuple[str, ...] = (), rates: list[str] | tuple[str, ...] = (),
+              population: np.ndarray | None = None, basis: str | None = None,
+              path: str | Path | None = None) -> pd.DataFrame:
+    """Re-base a table of figures per FROM unit onto the TO units, by population share.
+
+    Counts are split over each FROM unit's parts (see :func:`crosswalk`) in proportion to
+    their people, rounded by largest remainder, so that each FROM unit's count and the grand
+    total are conserved exactly. Rates become population-weighted means over the parts.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    df : pandas.DataFrame
+        One row per FROM unit; its code (or ODS code) in ``code_column``.
+    code_column : str
+    from_id, to_id : str
+        Layer ids.
+    counts, rates : sequence of str
+        Columns to split (whole numbers) and to average (numbers).
+    population : numpy.ndarray, optional
+        People per row of ``atlas.lsoa`` (default Census 2011); ``basis`` names it.
+    basis : str, optional
+    path : str or Path, optional
+        The file ``df`` came from, named in errors.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per TO unit reached: ``to_code``, ``to_name``, each count (int64) and rate column,
+        ``population`` (the people of the TO unit lying in the FROM units given), ``share_covered``
+        (that population as a share of the TO unit's) and ``basis``; ``to_code`` ``""`` collects
+        parts of FROM units in no TO unit. ``attrs["meta"]`` states the basis and the rounding.
+
+    Raises
+    ------
+    AtlasError
+        Unknown, duplicated or other-layer codes, missing or non-numeric values: one line
+        naming the row and column.
+    """
+    counts, rates = list(counts), list(rates)
+    if not counts and not rates:
+        raise AtlasError("nothing to apportion: name count columns (--counts) and/or rate columns (--rates)",
+                         path=path)
+    both = set(counts) & set(rates)
+    if both:
+        raise AtlasError(f"column {sorted(both)[0]!r} is given both as a count and as a rate", path=path)
+    cw = crosswalk(atlas, from_id, to_id, population=population, basis=basis)
+    meta = dict(cw.attrs["meta"])
+    codes = _resolve_codes(atlas, df, code_column, from_id, path)
+    values = {c: _numbers(df, c, path, whole=True) for c in counts}
+    values.update({c: _numbers(df, c, path, whole=False) for c in rates})
+    row_of = pd.Index(codes).get_indexer(cw["from_code"].to_numpy())  # data row of each pair's FROM unit
+    cw = cw[row_of >= 0].reset_index(drop=True)
+    row_of = row_of[row_of >= 0]
+    tk, tcodes = pd.factorize(cw["to_code"].to_numpy(), sort=True)
+    tnames = dict(zip(cw["to_code"], cw["to_name"]))
+    pair_pop = cw["population"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame({"to_code": np.asarray(tcodes, dtype=object),
+                        "to_name": [tnames[c] for c in tcodes]})
+    for c in counts:
+        parts = largest_remainder(row_of, pair_pop, values[c].astype(np.int64))
+        out[c] = np.bincount(tk, weights=parts, minlength=len(tcodes)).round().astype(np.int64)
+        # exact integers end to end: the sum of the splits is the input total, to the unit
+        if int(parts.sum()) != int(values[c].astype(np.int64).sum()):  # pragma: no cover - guarded by construction
+            raise AtlasError(f"column {c!r}: apportioned total differs from the input total")
+    covered = np.bincount(tk, weights=pair_pop.astype(float), minlength=len(tcodes))
+    for c in rates:
+        num = np.bincount(tk, weights=pair_pop * values[c][row_of], minlength=len(tcodes))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[c] = np.where(covered > 0, num / covered, np.nan)
+    out["population"] = np.rint(covered).astype(np.int64)
+    pop, _, _ = _population(atlas, population, basis)
+    t_pop = _unit_population(atlas, to_id, pop).reindex(out["to_code"].to_numpy()).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share_covered"] = np.where(t_pop > 0, covered / t_pop, np.nan)  # NaN: outside every TO unit
+    out["basis"] = meta["basis"]
+    out = out.sort_values("to_code", kind="stable").reset_index(drop=True)
+    given = len(codes)
+    meta.update({
+        "data_rows": given, "counts": counts, "rates": rates,
+        "totals": {c: int(values[c].astype(np.int64).sum()) for c in counts},
+        "rounding": ("Counts split by the population share of each (FROM, TO) part, rounded to whole numbers by "
+                     "largest remainder: each FROM unit's total and the grand total are conserved exactly"),
+        "rate_method": "Rates are population-weighted means over the parts" if rates else "",
+    })
+    meta["statement"] = (f"{given} {from_id} units re-based onto {to_id}. {meta['rounding']}. "
+                         + (f"{meta['rate_method']}. " if rates else "") + meta["statement"])
+    out.attrs["meta"] = meta
+    return out
+
+
+# --------------------------------------------------------------------------- output
+
+def _cell(v):
+    """A JSON-ready value: floats rounded to 6 decimals (same inputs, same bytes), numpy scalars unwrapped."""
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        return None if math.isnan(v) else round(float(v), 6)
+    return v
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    cols = list(df.columns)
+    return [{c: _cell(v) for c, v in zip(cols, row)} for row in df.itertuples(index=False)]
+
+
+def _csv(df: pd.DataFrame) -> str:
+    from .checks import _csv_cell
+
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(df.columns))
+    for rec in _records(df):
+        w.writerow([_csv_cell("" if v is None else v) for v in rec.values()])
+    return buf.getvalue()
+
+
+def _json(df: pd.DataFrame, meta: dict) -> str:
+    doc = {**{k: _cell(v) for k, v in meta.items()}, "rows": _records(df)}
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+def _markdown(df: pd.DataFrame, meta: dict, title: str) -> str:
+    from .checks import _md_cell
+
+    def fmt(c: str, v) -> str:
+        if v is None:
+            return ""
+        if c.startswith("share") or "_share_" in c:
+            return f"{v:.1%}"
+        if c == "area_km2":
+            return f"{v:,.2f}"
+        if isinstance(v, bool):
+            return "yes" if v else ""
+        if isinstance(v, int):
+            return f"{v:,}"
+        if isinstance(v, float):
+            return f"{v:,.4g}"
+        return str(v)
+
+    cols = [c for c in df.columns if c != "basis"]
+    out = [f"# {_md_cell(title)}", "", _md_cell(meta["statement"]), "",
+           "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for rec in _records(df):
+        out.append("| " + " | ".join(_md_cell(fmt(c, rec[c])) for c in cols) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _write_text(text: str, path: Path) -> Path:
+    from .export import atomic_write
+
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
+    if path is None:
+        return ".md"
+    suffix = Path(path).suffix.lower()
+    if suffix not in allowed:
+        raise AtlasError(f"unknown output type {suffix or '(none)'!r}; use {', '.join(allowed)}", path=path)
+    return suffix
+
+
+def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atlas | None = None) -> str | None:
+    """Write a crosswalk by suffix (``.csv``, ``.json``, ``.md``, ``.gpkg``); without a path, return Markdown.
+
+    CSV rows carry the ``basis`` column; JSON and Markdown also state the method and the best-fit
+    movement (``meta["statement"]``); a GeoPackage holds each pair's part (the union of its LSOAs)
+    and the statement as dataset metadata. ``.gpkg`` needs ``atlas``.
+    """
+    meta = cw.attrs["meta"]
+    suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg"))
+    title = f"Crosswalk from {meta['from']} ({meta['from_title']}) to {meta['to']} ({meta['to_title']})"
+    if suffix == ".gpkg":
+        if atlas is None:
+            raise AtlasError("writing a crosswalk GeoPackage needs the atlas (for the LSOA geometries)")
+        _write_gpkg(atlas, cw, Path(path))
+        return None
+    text = {".csv": lambda: _csv(cw), ".json": lambda: _json(cw, meta),
+            ".md": lambda: _markdown(cw, meta, title)}[suffix]()
+    if path is None:
+        return text
+    _write_text(text, Path(path))
+    return None
+
+
+def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> None:
+    import geopandas as gpd
+    import pyogrio
+
+    from .coverage import dissolve_geoms
+    from .export import _FIXED_DATE, atomic_write
+
+    meta = cw.attrs["meta"]
+    fi, fk, fcodes = _members(atlas, meta["from"])
+    ti, tk, tcodes = _members(atlas, meta["to"])
+    j = pd.DataFrame({"i": fi, "f": fcodes[fk]}).merge(pd.DataFrame({"i": ti, "t": tcodes[tk]}), on="i", how="left")
+    keys = j["f"].astype(str).to_numpy() + "\t" + j["t"].fillna("").astype(str).to_numpy()
+    uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j["i"].to_numpy()], keys)
+    lookup = dict(zip(uniq, geoms))
+    want = cw["from_code"].astype(str).to_numpy() + "\t" + cw["to_code"].astype(str).to_numpy()
+    layer = gpd.GeoDataFrame(pd.DataFrame(_records(cw)), geometry=[lookup[k] for k in want], crs=atlas.lsoa.crs)
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})  # same crosswalk, same bytes
+    md = {"statement": meta["statement"], "basis": meta["basis_label"]}
+    atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer="crosswalk", driver="GPKG",
+                                                         promote_to_multi=True, dataset_metadata=md))
+
+
+def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str | None:
+    """Write an :func:`apportion` result by suffix (``.csv``, ``.json``, ``.md``); without a path, return Markdown."""
+    meta = out.attrs["meta"]
+    suffix = _suffix(path, (".csv", ".json", ".md"))
+    title = f"{meta['from']} figures re-based onto {meta['to']} ({meta['to_title']})"
+    text = {".csv": lambda: _csv(out), ".json": lambda: _json(out, meta),
+            ".md": lambda: _markdown(out, meta, title)}[suffix]()
+    if path is None:
+        return text
+    _write_text(text, Path(path))
+    return None
