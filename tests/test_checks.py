@@ -45,7 +45,7 @@ def _atlas(extra_sha_for_l6: str = "B", names: dict | None = None) -> Atlas:
         return g[["code", "name", "ods_code", "population", "area_km2", "geometry"]]
 
     layers = {c: layer(c) for c in ("sha_2011", "pct_cluster_2011", "pct_2011")}
-    return Atlas(lsoa=lsoa, layers=layers)
+    return Atlas.from_frames(lsoa, layers)
 
 
 def test_crosstab_sums_area_and_people_over_lsoas():
@@ -270,7 +270,7 @@ def test_cli_exit_zero_without_findings(mirror, capsys):
 
 @pytest.mark.parametrize("args, words", [
     (["--preset", "cluster-vs-shaa"], "did you mean cluster-vs-sha"),
-    (["--subject", "ccg_2013", "--against", "utla"], "did you mean utla_2011"),
+    (["--subject", "ccg_2013", "--against", "utla"], "did you mean utla_2023"),
     (["--preset", "ccg-size", "--rule", "size2"], "unknown rule"),
     (["--preset", "ccg-size", "--format", "gpkg"], "needs an output file"),
     (["--preset", "ccg-size", "--tolerance", "0.9"], "--tolerance must be"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 import shapely
 
@@ -11,13 +12,19 @@ pytestmark = pytest.mark.integration
 
 
 def test_every_layer_has_its_count(atlas):
+    from commissioning_atlas.population import BASES
+
+    assert len(L.EXPECTED_FEATURES) >= 40
     for lid, n in L.EXPECTED_FEATURES.items():
         layer = atlas.layer(lid)
         assert len(layer) == n, lid
         assert layer["code"].is_unique, lid
         assert layer.crs.to_epsg() == 27700
         assert {"code", "name", "population", "geometry"} <= set(layer.columns)
-        assert int(layer["population"].sum()) == 53_012_456, lid
+        basis = layer.attrs["population_basis"]
+        assert basis == atlas.info(lid)["basis"]
+        assert int(layer["population"].sum()) == BASES[basis].england_total, lid
+        assert int(atlas.layer(lid, population="census_2011")["population"].sum()) == 53_012_456, lid
 
 
 def test_lsoa_population_and_membership(atlas):
@@ -25,8 +32,9 @@ def test_lsoa_population_and_membership(atlas):
     assert int(lsoa["population"].sum()) == 53_012_456
     assert lsoa["population"].min() > 0
     for lid in L.LSOA_LAYERS:
-        assert lsoa[lid].notna().all(), lid
-        assert set(lsoa[lid]) == set(atlas.layer(lid)["code"]), lid
+        col = atlas.column(lid)
+        assert pd.notna(col).all(), lid
+        assert set(col) == set(atlas.layer(lid)["code"]), lid
 
 
 @pytest.mark.parametrize("lid", ["lsoa_2011", "pct_2011", "ccg_2013", "utla_2011"])
@@ -43,7 +51,7 @@ def test_clean_coverage(atlas, lid):
 
 
 def test_slivers_were_measured_and_repaired(atlas):
-    s = atlas.report["slivers"]
+    s = atlas.report["lsoa_2011"]["slivers"]
     assert s["valid_coverage"]
     assert s["overlap_pairs"] > 0 and s["gaps"] > 0  # the raw files do have slivers
     # the build checks only the repaired neighbourhood; the whole repaired coverage must agree
@@ -54,7 +62,12 @@ def test_nesting_is_exact(atlas):
     lsoa = atlas.lsoa
     for child, parent in [("pct_2011", "pct_cluster_2011"), ("pct_2011", "sha_2011"),
                           ("sha_2011", "sha_cluster_2011"), ("lad_2011", "utla_2011"),
-                          ("ccg_2013", "nhs_area_team_2013"), ("nhs_area_team_2013", "nhs_region_2013")]:
+                          ("ccg_2013", "nhs_area_team_2013"), ("nhs_area_team_2013", "nhs_region_2013"),
+                          ("ccg_2017", "stp_2017"), ("ccg_2018", "stp_2018"), ("stp_2019", "nhs_region_2020"),
+                          ("ccg_2021", "stp_2021"), ("sicbl_2022", "icb_2022"), ("icb_2022", "nhs_region_2022"),
+                          ("sicbl_2023", "icb_2023"), ("icb_2023", "nhs_region_2023"), ("lad_2023", "utla_2023"),
+                          ("lad_2019", "utla_2019"), ("lad_2021", "utla_2021")]:
+        atlas.column(child), atlas.column(parent)
         per_child = lsoa.groupby(child)[parent].nunique()
         assert (per_child == 1).all(), f"{child} splits across {parent}"
 
@@ -64,7 +77,7 @@ def test_pcts_match_the_april_2011_list(atlas):
     assert len(pct) == 151
     assert set(pct.index.str[:3]) <= {"E16", "E17"}
     assert pct["ods_code"].str.fullmatch(r"5\w\w|TA\w").all()
-    assert atlas.report["pct_sha_check"]["pcts"] == 151
+    assert atlas.report["pct_cluster_2011"]["pct_sha_check"]["pcts"] == 151
     largest, smallest = pct["population"].idxmax(), pct["population"].idxmin()
     assert pct.loc[largest, "name"] == "Hampshire"
     assert pct.loc[smallest, "name"] == "Hartlepool"
@@ -83,7 +96,7 @@ def test_clusters_reach_across_sha_lines_where_expected(atlas):
 
 
 def test_ccg_best_fit_agrees_with_ons_2015(atlas):
-    rep = atlas.report["ccg_assignment"]
+    rep = atlas.report["ccg_2013"]["ccg_assignment"]
     unexplained = rep["lsoas_differing_from_ons_2015"] - rep["of_which_in_ccgs_whose_code_changed_by_2015"]
     assert unexplained <= 20, rep
     ccg = atlas.layer("ccg_2013")
@@ -94,12 +107,36 @@ def test_ccg_best_fit_agrees_with_ons_2015(atlas):
 
 
 def test_cache_is_reused_and_invalidated(atlas, mirror, monkeypatch):
-    key = L.cache_key()
-    assert L.read_cache(key) is not None
-    monkeypatch.setattr(L, "build_layers", lambda *a, **k: pytest.fail("a cached run must not rebuild"))
-    again = L.build_or_load(mirror=mirror, progress=False)
-    assert len(again.layers["pct_2011"]) == 151
-    assert L.read_cache("0" * 64) is None  # any change to sources or geo/ tables changes the key
+    import commissioning_atlas as ca
+
+    ctx = atlas.ctx
+    key = ctx.layer_key("pct_cluster_2011")
+    assert ctx.cache.read("pct_cluster_2011", key) is not None
+    monkeypatch.setattr(L.BuildContext, "_build", lambda *a, **k: pytest.fail("a cached run must not rebuild"))
+    again = ca.load(mirror=mirror, progress=False)
+    assert len(again.layer("pct_2011")) == 151
+    assert ctx.cache.read("pct_cluster_2011", "0" * 20) is None  # a change to sources or tables changes the key
+
+
+def test_one_layer_from_a_cold_cache_builds_only_what_it_needs(atlas, mirror, tmp_path, monkeypatch):
+    """icb_2022 needs sub-ICB locations (and its parent region for the nesting check), nothing of 2011-21."""
+    import shutil
+
+    import commissioning_atlas as ca
+
+    cache = tmp_path / "cache"
+    (cache / "layers").mkdir(parents=True)
+    src = atlas.ctx.cache.folder
+    for p in src.glob(f"lsoa_2011-{atlas.ctx.base_key()}.*"):  # keep the LSOA base: it takes 25 s
+        shutil.copy(p, cache / "layers" / p.name)
+    shutil.copytree(atlas.ctx.cache.folder.parent / "upstream", cache / "upstream")
+    monkeypatch.setenv("COMMISSIONING_ATLAS_CACHE", str(cache))
+    built = []
+    real = L.BuildContext._build
+    monkeypatch.setattr(L.BuildContext, "_build", lambda self, spec: built.append(spec.id) or real(self, spec))
+    cold = ca.load(mirror=mirror, progress=False)
+    assert len(cold.layer("icb_2022", population="census_2011")) == 42
+    assert sorted(built) == ["icb_2022", "nhs_region_2022", "sicbl_2022"]
 
 
 def test_ccg_predecessor_pcts_come_from_the_geometry(atlas):
@@ -109,3 +146,27 @@ def test_ccg_predecessor_pcts_come_from_the_geometry(atlas):
     assert ccg.loc["NHS Tameside and Glossop", "predecessor_pcts"] == "5LH 100.0%"
     shares = ccg["predecessor_pcts"].str.split("; ").map(lambda ps: sum(float(p.split()[1][:-1]) for p in ps))
     assert ((shares - 100).abs() < 0.05 * ccg["predecessor_pct_count"]).all()  # rounding only
+
+
+def test_area_teams_of_2013_are_27_with_three_in_london(atlas):
+    at = atlas.layer("nhs_area_team_2013").set_index("ods_code")
+    assert len(at) == 27
+    assert {"Q61", "Q62", "Q63"} <= set(at.index)
+    assert at.loc[["Q61", "Q62", "Q63"], "population"].sum() == atlas.layer("nhs_region_2013").set_index("name").loc[
+        "London", "population"]
+    rep = atlas.report["nhs_area_team_2013"]["nhs_area_team_2013"]
+    assert rep["teams_without_gss_code"] == ["Q61", "Q62", "Q63"]
+    assert "E39000018" in rep["ons_teams_split"]  # the 25-team ONS list has one London team
+
+
+def test_the_2021_review_moved_glossop_bassetlaw_and_west_birmingham(atlas):
+    ccg21, sicbl = atlas.column("ccg_2021"), atlas.column("sicbl_2022")
+    icb = atlas.column("icb_2022")
+    names = dict(zip(atlas.layer("icb_2022")["code"], atlas.layer("icb_2022")["name"]))
+    glossop = atlas.lsoa["name"].str.startswith("High Peak") & (atlas.column("ccg_2013") == atlas.layer(
+        "ccg_2013").set_index("name").loc["NHS Tameside and Glossop", "code"])
+    assert glossop.sum() == 21
+    assert {names[c] for c in icb[glossop.to_numpy()]} == {"NHS Derby and Derbyshire Integrated Care Board"}
+    bassetlaw = atlas.lsoa["name"].str.startswith("Bassetlaw").to_numpy()
+    assert {names[c] for c in icb[bassetlaw]} == {"NHS Nottingham and Nottinghamshire Integrated Care Board"}
+    assert (ccg21 != sicbl).sum() > 0

@@ -75,6 +75,14 @@ class Atlas:
     #: layers); never user-visible, and not copied by ``dataclasses.replace`` (a changed copy starts empty)
     _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
+    @classmethod
+    def from_frames(cls, lsoa: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> "Atlas":
+        """An atlas over frames in memory (synthetic tests, layers built elsewhere): see
+        :class:`~commissioning_atlas.layers.FrameContext`."""
+        from .layers import FrameContext
+
+        return cls(ctx=FrameContext(lsoa, layers), **kwargs)
+
     @property
     def lsoa(self) -> gpd.GeoDataFrame:
         """The 32,844 LSOAs (EPSG:27700): ``code``, ``name``, ``population`` (Census 2011), ``area_m2``,

@@ -130,7 +130,9 @@ def pct_2011(ctx, spec) -> Column:
     if pd.isna(out).any():
         raise DataError("some LSOAs belong to no PCT", path=cpath)
     pl = pct_list.set_index("code")
-    return Column(out, pl["name"], pl["ods_code"], report={"pct_split_districts": split_report})
+    m = _memberships(ctx)[0].set_index("pct_code")
+    attrs = pd.DataFrame({"cluster_code": m["cluster_code"], "sha_code": m["sha_code"], "confidence": m["confidence"]})
+    return Column(out, pl["name"], pl["ods_code"], attrs=attrs, report={"pct_split_districts": split_report})
 
 
 def _memberships(ctx) -> tuple[pd.DataFrame, Path]:

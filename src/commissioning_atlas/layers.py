@@ -296,8 +296,9 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
         for c in attrs.columns:
             frame[c] = attrs[c].to_numpy()
     gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=settings.CRS)
-    if spec.params.get("polygons"):
-        report["ons_polygons"] = _against_polygons(ctx, spec, codes, names)
+    polygons = spec.params.get("polygons") or []
+    for group in [polygons] if isinstance(polygons, str) else polygons:
+        report.setdefault("ons_polygons", []).append(_against_polygons(ctx, group, codes, names))
     return gdf, index.astype(np.int32), report
 
 
@@ -343,10 +344,10 @@ def _dissolve(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, keys: np.nd
     return pd.Series(g, index=k).reindex(keys).to_numpy()
 
 
-def _against_polygons(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, names: pd.Series) -> dict:
+def _against_polygons(ctx: BuildContext, group: str, codes: np.ndarray, names: pd.Series) -> dict:
     """How many LSOAs' point on surface falls outside the ONS polygon of their unit (matched by code,
-    else by name)."""
-    path = ctx.path(spec.params["polygons"])
+    else by name: regions were recoded in January 2024)."""
+    path = ctx.path(group)
     raw = read_vector(path, engine=ctx.engine)
     code_col = next((c for c in raw.columns if c.lower() in ("areacd",) or c.lower().endswith("cd")), None)
     name_col = next((c for c in raw.columns if c.lower() in ("areanm",) or c.lower().endswith("nm")), None)
@@ -405,3 +406,48 @@ def _build_base(ctx: BuildContext) -> tuple[gpd.GeoDataFrame, dict]:
     lsoa.insert(3, "area_m2", shapely.area(lsoa.geometry.values))
     report = {"slivers": {**slivers.__dict__, "invalid_input": invalid_raw}}
     return lsoa, report
+
+
+class FrameContext:
+    """A build context over frames already in memory (synthetic atlases in tests, user-built layers).
+
+    Parameters
+    ----------
+    lsoa : geopandas.GeoDataFrame
+        ``code``, ``population`` (Census 2011 basis), ``area_m2``, geometry and one code column per layer.
+    layers : dict of str to GeoDataFrame
+        Layer frames (``code``, ``name``, ``ods_code``, ``area_km2``, geometry) whose codes the LSOA
+        columns name.
+    """
+
+    def __init__(self, lsoa: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame]):
+        self.base = lsoa
+        self._frames = {k: v.sort_values("code", kind="stable").reset_index(drop=True) for k, v in layers.items()}
+        self.reports: dict[str, dict] = {}
+
+    def population(self, basis: str) -> np.ndarray:
+        if basis != "census_2011":
+            raise DataError(f"this atlas holds census_2011 residents only, not {basis}")
+        return self.base["population"].to_numpy(dtype=np.int64)
+
+    def layer_frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        if layer_id == "lsoa_2011" and layer_id not in self._frames:
+            b = self.base
+            self._frames[layer_id] = gpd.GeoDataFrame(
+                {"code": b["code"], "name": b.get("name", b["code"]), "ods_code": "", "area_km2": b["area_m2"] / 1e6},
+                geometry=b.geometry.values, crs=b.crs).sort_values("code", kind="stable").reset_index(drop=True)
+            self.base["lsoa_2011"] = b["code"].to_numpy()
+        if layer_id not in self._frames:
+            raise DataError(f"layer {layer_id} is not in this atlas")
+        return self._frames[layer_id].drop(columns=["population"], errors="ignore")
+
+    def column(self, layer_id: str) -> np.ndarray:
+        self.layer_frame(layer_id)
+        return self.base[layer_id].to_numpy(dtype=object)
+
+    def index(self, layer_id: str) -> np.ndarray:
+        codes = self.layer_frame(layer_id)["code"].to_numpy()
+        return np.searchsorted(codes, self.column(layer_id)).astype(np.int32)
+
+    def built(self) -> list[str]:
+        return list(self._frames)
