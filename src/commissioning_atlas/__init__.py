@@ -106,7 +106,7 @@ class Atlas:
 
     def layer_ids(self, era: str | None = None) -> list[str]:
         """All layer ids (boundary layers by date, then footprint sets), or those of one era."""
-        ids = _declared_ids() + self.footprint_set_ids()
+        ids = sorted(_declared_ids() + self.footprint_set_ids(), key=lambda i: self.era(i) if i != "scenario" else "9")
         if era is None:
             return ids
         known = sorted({self.era(i) for i in ids})

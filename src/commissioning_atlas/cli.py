@@ -28,6 +28,9 @@ def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
     p.add_argument("--engine", choices=["pyogrio", "fiona"], default="pyogrio", help="vector I/O engine")
     p.add_argument("--rebuild", action="store_true", help="ignore the cache and rebuild every layer")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--population", metavar="BASIS",
+                   help="population basis of every figure: census_2011, mid_2017, mid_2019, mid_2020 or "
+                        "census_2021 (default: each layer's own, see `layers`)")
     if scenario:
         p.add_argument("--scenario", metavar="FILE",
                        help="your own proposal set (CSV or YAML in the schema of geo/css_2012.csv)")
@@ -37,7 +40,8 @@ def _load(args):
     from . import load
 
     return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
-                scenario=getattr(args, "scenario", None), progress=not args.quiet)
+                scenario=getattr(args, "scenario", None), progress=not args.quiet,
+                population=getattr(args, "population", None))
 
 
 def cmd_fetch(args) -> int:
@@ -53,8 +57,9 @@ def cmd_fetch(args) -> int:
 
 
 def cmd_layers(args) -> int:
+    """List the layers by era (``--era YEAR``: one era), with counts, population and its basis."""
     atlas = _load(args)
-    sys.stdout.write(layer_table(atlas))
+    sys.stdout.write(layer_table(atlas, era=args.era))
     return 0
 
 
@@ -68,18 +73,30 @@ def cmd_export(args) -> int:
     return 0
 
 
-def layer_table(atlas) -> str:
-    """The ``layers`` listing as text: id, vintage, features, total population, source."""
+def layer_table(atlas, era: str | None = None) -> str:
+    """The ``layers`` listing as text, grouped by era: id, vintage, features, population, basis, source."""
+    from .population import get_basis
+
+    ids = atlas.layer_ids(era=era)
     rows = []
-    for lid in atlas.layer_ids():
+    for lid in ids:
         layer = atlas.layer(lid)
         info = atlas.info(lid)
-        rows.append((lid, info["vintage"], f"{len(layer):,}", f"{int(layer['population'].sum()):,}", info["source"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = [f"{'layer':<{widths[0]}}  {'vintage':<{widths[1]}}  {'features':>{widths[2]}}  "
-             f"{'population':>{widths[3]}}  source"]
-    for r in rows:
-        lines.append(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]}")
+        rows.append((info["era"], lid, info["vintage"], f"{len(layer):,}", f"{int(layer['population'].sum()):,}",
+                     layer.attrs.get("population_basis", info["basis"]), info["source"]))
+    widths = [max(len(r[i]) for r in rows + [("", "layer", "vintage", "features", "population", "basis")])
+              for i in range(6)]
+    lines = []
+    for e in dict.fromkeys(r[0] for r in rows):
+        lines.append(f"== {e}")
+        lines.append(f"{'layer':<{widths[1]}}  {'vintage':<{widths[2]}}  {'features':>{widths[3]}}  "
+                     f"{'population':>{widths[4]}}  {'basis':<{widths[5]}}  source")
+        for r in rows:
+            if r[0] == e:
+                lines.append(f"{r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]:>{widths[3]}}  {r[4]:>{widths[4]}}  "
+                             f"{r[5]:<{widths[5]}}  {r[6]}")
+    bases = sorted({r[5] for r in rows})
+    lines.append("bases: " + "; ".join(f"{b} = {get_basis(b).title}" for b in bases))
     return "\n".join(lines) + "\n"
 
 
@@ -261,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--mirror", metavar="DIR", help=f"local mirror (default ${settings.MIRROR_ENV})")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
     f.set_defaults(func=cmd_fetch)
-    la = sub.add_parser("layers", help="list every layer: id, vintage, features, population, source")
+    la = sub.add_parser("layers", help="list the layers by era: id, vintage, features, population, basis, source")
+    la.add_argument("--era", metavar="YEAR", help="only the layers of one era, e.g. 2022")
     _common(la)
     la.set_defaults(func=cmd_layers)
     ex = sub.add_parser("export", help="write a layer to .gpkg, .geojson (EPSG:4326) or .csv")
@@ -301,8 +319,6 @@ def build_parser() -> argparse.ArgumentParser:
     cw = sub.add_parser("crosswalk", help="every (FROM unit, TO unit) pair sharing people, with shares and best fit")
     cw.add_argument("from_layer", metavar="FROM", help="layer id, e.g. pct_2011")
     cw.add_argument("to_layer", metavar="TO", help="layer id, e.g. ccg_2013")
-    cw.add_argument("--population", metavar="BASIS",
-                    help="population basis (default census_2011; also mid_2017, mid_2019, mid_2020, census_2021)")
     cw.add_argument("-o", "--output", metavar="FILE", help=".csv, .json, .md or .gpkg (default: Markdown on stdout)")
     _common(cw)
     cw.set_defaults(func=cmd_crosswalk)
@@ -313,8 +329,6 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--to", dest="to_layer", required=True, metavar="TO", help="layer to re-base onto, e.g. ccg_2013")
     ap.add_argument("--counts", metavar="COLS", help="comma-separated count columns (split by population share)")
     ap.add_argument("--rates", metavar="COLS", help="comma-separated rate columns (population-weighted means)")
-    ap.add_argument("--population", metavar="BASIS",
-                    help="population basis (default census_2011; also mid_2017, mid_2019, mid_2020, census_2021)")
     ap.add_argument("-o", "--output", metavar="FILE", help=".csv, .json or .md (default: Markdown on stdout)")
     _common(ap)
     ap.set_defaults(func=cmd_apportion)
