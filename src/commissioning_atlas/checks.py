@@ -56,7 +56,7 @@ from .coverage import dissolve_geoms
 if TYPE_CHECKING:  # pragma: no cover
     from . import Atlas
 
-RULES = ("crosses", "coterminosity", "coverage", "size")
+RULES = ("crosses", "coterminosity", "coverage", "size", "changes")
 SEVERITIES = ("error", "warning", "info")
 #: Columns of a findings table, in order (QGIS topology-checker style, plus the tolerance used).
 FINDING_COLUMNS = [
@@ -464,6 +464,102 @@ def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     return _frame(rows, geoms, atlas.lsoa.crs)
 
 
+def _successors(parts: pd.DataFrame, frm: str, to: str) -> pd.Series:
+    """For each ``frm`` unit, the ``to`` unit holding most of its residents (then most area, then code)."""
+    best = parts.sort_values([frm, "population", "area_m2", to], ascending=[True, False, False, True], kind="stable")
+    return best.drop_duplicates(frm).set_index(frm)[to]
+
+
+def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
+                  geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``changes``: what moved between an older layer (``against``) and a newer one (``subject``).
+
+    Every LSOA whose unit code differs between the two is summed by (old unit, new unit), by residents
+    (on the subject's basis) and area. A part is ``recoded`` (the whole old unit is the whole new unit),
+    ``merged`` (the whole old unit went into a larger new unit), ``split`` (the new unit is made from part
+    of the old one only) or ``moved`` (part of an old unit joined a new unit built mostly from others; a
+    warning). Where both layers declare a parent (a CCG's STP, a sub-ICB location's ICB), units that kept
+    their code but went to a parent that is not their old parent's successor are ``moved parent``
+    (Bassetlaw, 2022). Parts under the tolerance (share of the old unit's area and residents) are
+    ``below tolerance``.
+    """
+    from .registry import registry
+
+    parts = crosstab(atlas, subject, against)
+    parts = parts[parts["against_code"] != ""]
+    changed = parts[parts["subject_code"] != parts["against_code"]].copy()
+    succ = _successors(parts, "against_code", "subject_code")
+    pred = _successors(parts, "subject_code", "against_code")
+    whole_old = changed["cover_population"] >= 1 - tol.share
+    whole_new = changed["share_population"] >= 1 - tol.share
+    strict_old = changed["cover_population"] >= 1 - _EPS
+    strict_new = changed["share_population"] >= 1 - _EPS
+
+    def kind(wo, wn, r):
+        if wo and wn:
+            return "recoded"
+        if wo:
+            return "merged"
+        if wn or pred.get(r.subject_code) == r.against_code:
+            return "split"
+        return "moved"
+    sig = (changed["cover_population"] >= tol.share) | (changed["cover_area"] >= tol.share)
+    sn, an = _names(atlas, subject), _names(atlas, against)
+    rows, keys = [], []
+    for r, wo, wn, so, sw, g in zip(changed.itertuples(index=False), whole_old, whole_new, strict_old, strict_new, sig):
+        cls, strict = kind(wo, wn, r), kind(so, sw, r)
+        if not g:
+            cls = "below tolerance"
+        sev = "warning" if cls == "moved" else "info"
+        note = (f"{r.cover_population:.1%} of {an.get(r.against_code, r.against_code)}'s residents "
+                f"went to {sn.get(r.subject_code, r.subject_code)}")
+        if cls == "moved":
+            note += f" (whose main predecessor is {an.get(pred.get(r.subject_code), pred.get(r.subject_code))})"
+        rows.append({
+            "rule": "changes", "subject_layer": subject, "subject_code": r.subject_code,
+            "subject_name": sn.get(r.subject_code, ""), "against_layer": against, "against_code": r.against_code,
+            "against_name": an.get(r.against_code, ""), "class": cls, "class_strict": strict,
+            "area_km2": r.area_m2 / 1e6, "share_area": r.cover_area, "population": int(r.population),
+            "share_population": r.cover_population, "severity": sev, "tolerance": tol.describe(), "note": note})
+        keys.append((r.subject_code, r.against_code))
+    reg = registry()
+    sp, ap = (reg[subject].parent if subject in reg else None), (reg[against].parent if against in reg else None)
+    if sp and ap:
+        same = parts[parts["subject_code"] == parts["against_code"]]
+        pp = crosstab(atlas, sp, ap)
+        psucc = _successors(pp[pp["against_code"] != ""], "against_code", "subject_code")
+        ns, no = atlas.column(sp), atlas.column(ap)
+        unit = atlas.column(subject)
+        old_unit = atlas.column(against)
+        pop = atlas.population(basis_of(atlas, subject))
+        area = atlas.lsoa["area_m2"].to_numpy()
+        psn, pan = _names(atlas, sp), _names(atlas, ap)
+        for code in same["subject_code"]:
+            sel = (unit == code) & (old_unit == code)
+            if not sel.any():
+                continue
+            new_p, old_p = ns[sel][0], no[sel][0]
+            if psucc.get(old_p) == new_p:
+                continue
+            share = float(pop[sel].sum() / max(pop[old_unit == code].sum(), 1))
+            rows.append({
+                "rule": "changes", "subject_layer": subject, "subject_code": code, "subject_name": sn.get(code, ""),
+                "against_layer": against, "against_code": code, "against_name": an.get(code, ""),
+                "class": "moved parent", "class_strict": "moved parent", "area_km2": float(area[sel].sum() / 1e6),
+                "share_area": 1.0, "population": int(pop[sel].sum()), "share_population": share,
+                "severity": "warning", "tolerance": tol.describe(),
+                "note": f"kept its code; moved from {pan.get(old_p, old_p)} ({ap}) to {psn.get(new_p, new_p)} ({sp}), "
+                        f"not to {psn.get(psucc.get(old_p), psucc.get(old_p))}, the successor of its old {ap}"})
+            keys.append((code, code))
+    if geometry and keys:
+        kdf = pd.DataFrame(keys, columns=["subject_code", "against_code"]).merge(
+            parts, on=["subject_code", "against_code"], how="left")
+        geoms = _part_geometries(atlas, subject, against, kdf)
+    else:
+        geoms = [None] * len(rows)
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
 def check_coterminosity(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
                         geometry: bool = True) -> gpd.GeoDataFrame:
     """Rule ``coterminosity``: one row per subject feature with its tolerant and strict class.
@@ -672,6 +768,8 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
             parts.append(check_coterminosity(atlas, subject, against, tol, geometry))
         elif rule == "coverage":
             parts.append(check_coverage(atlas, subject, against, tol, geometry))
+        elif rule == "changes":
+            parts.append(check_changes(atlas, subject, against, tol, geometry))
         else:
             parts.append(check_size(atlas, subject, tol, geometry=geometry))
     parts = [p for p in parts if len(p)]
