@@ -184,7 +184,9 @@ def write_reports(out: Path, results: dict) -> list[str]:
 
 def cmd_build(args) -> int:
     """The main job: every layer listed and exported, the check reports and the maps."""
-    from .export import atomic_write, export_layer
+    import json
+
+    from .export import atomic_write, export_layer, export_table
     from .maps import write_maps
 
     atlas = _load(args)
@@ -199,6 +201,17 @@ def cmd_build(args) -> int:
         export_layer(atlas.layer(lid), out / "layers" / f"{lid}.gpkg", layer_name=lid)
     sys.stdout.write(table)
     print(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
+    from .over_time import chart, coterminosity_over_time
+
+    table = coterminosity_over_time(atlas)
+    export_table(table, out / "over_time.csv")
+    chart(table, out / "over_time.png")
+    print(f"wrote {out / 'over_time.csv'} and {out / 'over_time.png'}: commissioners and councils, "
+          f"{table['date'].iat[0][:4]}-{table['date'].iat[-1][:4]}")
+    report_path = out / "build_report.json"
+    atomic_write(report_path, lambda p: p.write_text(json.dumps(atlas.report, indent=1, sort_keys=True, default=str),
+                                                     encoding="utf-8"))
+    print(f"wrote {report_path}: what the build measured, layer by layer")
     results = _all_presets(atlas)
     summary = write_reports(out / "checks", results)
     print("\n".join(summary))

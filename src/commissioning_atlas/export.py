@@ -80,3 +80,8 @@ def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "l
             out, p, driver="GeoJSON", layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"}))
     pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})
     return atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer=layer_name, driver="GPKG"))
+
+
+def export_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a plain table (no geometry) as CSV, atomically."""
+    return atomic_write(path, lambda p: table.to_csv(p, index=False, lineterminator="\n"))
