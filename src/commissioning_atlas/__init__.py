@@ -22,7 +22,8 @@ from . import settings
 from ._errors import AtlasError, DataError, ScenarioError, SourceError
 from .layers import BuildContext
 from .registry import layer_ids as _declared_ids
-from .registry import layer_spec, registry, suggest
+from .registry import layer_spec, suggest
+from .registry import registry as _specs
 
 __all__ = ["AtlasError", "Atlas", "DataError", "ScenarioError", "SourceError", "load"]
 __version__ = "0.2.0"
@@ -42,7 +43,7 @@ class _LazyLayers(Mapping):
         self._atlas = atlas
 
     def __getitem__(self, layer_id: str) -> gpd.GeoDataFrame:
-        if layer_id not in registry():
+        if layer_id not in _specs():
             raise KeyError(layer_id)
         return self._atlas.layer(layer_id)
 
@@ -50,7 +51,7 @@ class _LazyLayers(Mapping):
         return iter(_declared_ids())
 
     def __len__(self) -> int:
-        return len(registry())
+        return len(_specs())
 
 
 @dataclass
@@ -116,8 +117,8 @@ class Atlas:
 
     def era(self, layer_id: str) -> str:
         """The era (year) of a layer."""
-        if layer_id in registry():
-            return registry()[layer_id].era
+        if layer_id in _specs():
+            return _specs()[layer_id].era
         return FOOTPRINT_ERA.get(layer_id, ("scenario",))[0]
 
     def _check_id(self, layer_id: str) -> None:
@@ -129,8 +130,8 @@ class Atlas:
         """The population basis figures of ``layer_id`` use: ``--population`` if given, else the layer's own."""
         if self.basis:
             return self.basis
-        if layer_id in registry():
-            return registry()[layer_id].basis
+        if layer_id in _specs():
+            return _specs()[layer_id].basis
         if layer_id in FOOTPRINT_ERA:
             return FOOTPRINT_ERA[layer_id][2]
         if layer_id == "scenario":
@@ -168,7 +169,7 @@ class Atlas:
         memo = ("layer", layer_id, basis)
         if memo in self._memo:
             return self._memo[memo]
-        if layer_id in registry():
+        if layer_id in _specs():
             frame = self.ctx.layer_frame(layer_id)
             pop = np.bincount(self.ctx.index(layer_id), weights=self.population(basis).astype(float),
                               minlength=len(frame)).astype("int64")
@@ -198,7 +199,7 @@ class Atlas:
     def membership(self, layer_id: str) -> pd.DataFrame:
         """Return which LSOAs make each unit of a layer: columns ``lsoa_code``, ``code``."""
         self._check_id(layer_id)
-        if layer_id in registry():
+        if layer_id in _specs():
             return pd.DataFrame({"lsoa_code": self.lsoa["code"].to_numpy(), "code": self.ctx.column(layer_id)})
         return self._footprint_set(layer_id)[1]
 
@@ -215,8 +216,8 @@ class Atlas:
 
     def info(self, layer_id: str) -> dict[str, str]:
         """Title, vintage, era, date, default population basis and source of a layer."""
-        if layer_id in registry():
-            s = registry()[layer_id]
+        if layer_id in _specs():
+            s = _specs()[layer_id]
             return {"title": s.title, "vintage": s.vintage, "era": s.era, "date": s.date,
                     "basis": self.default_basis(layer_id), "source": s.source, "body": s.body}
         path = self.scenario if layer_id == "scenario" else settings.geo_dir() / FOOTPRINT_SETS[layer_id]

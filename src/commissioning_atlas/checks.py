@@ -62,7 +62,7 @@ SEVERITIES = ("error", "warning", "info")
 FINDING_COLUMNS = [
     "rule", "subject_layer", "subject_code", "subject_name", "against_layer", "against_code",
     "against_name", "class", "class_strict", "area_km2", "share_area", "population",
-    "share_population", "severity", "tolerance", "note",
+    "share_population", "population_basis", "severity", "tolerance", "note",
 ]
 #: Default tolerance: a part holding less than this share of a feature's area AND of its
 #: residents is ignored by the tolerant results. 2% is about one LSOA in a 100,000-person
@@ -687,17 +687,21 @@ def check_size(atlas: Atlas, subject: str, tol: Tolerance = Tolerance(), thresho
     layer = atlas.layer(subject).sort_values("code", kind="stable")
     rows, geoms = [], []
     for t in th.itertuples(index=False):
+        lb = layer.attrs.get("population_basis", basis_of(atlas, subject))
         if t.basis == "registered" and "registered_population" in layer.columns:
             pop = pd.to_numeric(layer["registered_population"], errors="coerce")
-            basis = np.where(pop.notna(), "registered patients (GP lists)", "residents (no GP list figure)")
+            basis = np.where(pop.notna(), "registered patients (GP lists, April-June 2013)",
+                             f"residents ({lb}; no GP list figure)")
+            bid = np.where(pop.notna(), "registered_2013", lb)
             pop = pop.fillna(layer["population"])
         else:
             pop = layer["population"].astype(float)
-            basis = np.full(len(layer), "residents (Census 2011)" + (
+            basis = np.full(len(layer), f"residents ({lb})" + (
                 "; the threshold counts patients" if t.basis == "registered" else ""), dtype=object)
+            bid = np.full(len(layer), lb, dtype=object)
         lo = float(t.min_population.replace(",", "")) if t.min_population.strip() else -math.inf
         hi = float(t.max_population.replace(",", "")) if t.max_population.strip() else math.inf
-        for (_, f), p, b in zip(layer.iterrows(), pop.to_numpy(), basis):
+        for (_, f), p, b, bi in zip(layer.iterrows(), pop.to_numpy(), basis, bid):
             if lo <= p <= hi:
                 continue
             below = p < lo
@@ -708,7 +712,8 @@ def check_size(atlas: Atlas, subject: str, tol: Tolerance = Tolerance(), thresho
                 "against_name": f"{'minimum' if below else 'maximum'} {limit:,.0f} ({t.source})",
                 "class": "below minimum" if below else "above maximum", "class_strict": "",
                 "area_km2": float(f["area_km2"]), "share_area": math.nan, "population": int(p),
-                "share_population": p / limit, "severity": "warning", "tolerance": "none (exact threshold)",
+                "share_population": p / limit, "population_basis": bi, "severity": "warning",
+                "tolerance": "none (exact threshold)",
                 "note": f"population basis: {b}",
             })
             geoms.append(f.geometry if geometry else None)
@@ -775,7 +780,11 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
     parts = [p for p in parts if len(p)]
     if not parts:
         return _frame([], [], atlas.lsoa.crs)
-    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=atlas.lsoa.crs)
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=atlas.lsoa.crs)
+    basis = basis_of(atlas, subject)
+    # size findings on registered patients say so; every other figure is on the subject's basis
+    out["population_basis"] = out["population_basis"].where(out["population_basis"].notna(), basis)
+    return out
 
 
 def resolve_preset(name: str, atlas: Atlas | None = None) -> dict:
@@ -798,7 +807,8 @@ def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: 
     use = tuple(rules) if rules else p["rules"]
     findings = run_check(atlas, p["subject"], p["against"], use, tol, geometry)
     meta = {"preset": name, "title": p["title"], "question": p["question"], "subject": p["subject"],
-            "against": p["against"], "rules": list(use), "tolerance": tol.describe()}
+            "against": p["against"], "rules": list(use), "tolerance": tol.describe(),
+            "population_basis": basis_of(atlas, p["subject"])}
     return findings, meta
 
 
@@ -885,6 +895,11 @@ def to_table(findings: pd.DataFrame, meta: dict) -> str:
     """Aligned plain-text table with a header and a summary line."""
     lines = [f"# {meta.get('title', '')}: {meta.get('subject')} against {meta.get('against') or 'thresholds'}"
              f" ({', '.join(meta.get('rules', []))})", f"# tolerance: {meta.get('tolerance', '')}"]
+    if meta.get("population_basis"):
+        from .population import get_basis
+
+        lines.append(f"# population: {get_basis(meta['population_basis']).title} ({meta['population_basis']}), "
+                     "summed over 2011 LSOAs")
     lines.append("  ".join(f"{_HEAD.get(c, c):<{w}}" for c, w in _TABLE_COLS))
     for rec in _records(findings):
         cells = []

@@ -260,7 +260,8 @@ def _source_path(ctx: BuildContext, spec: LayerSpec) -> str:
     s = spec.sources[0] if spec.sources else "layers.toml"
     if s.startswith("geo:"):
         return str(settings.geo_dir() / s[4:])
-    return str(ctx.path(s)) if s in ctx.catalogue else s
+    known = getattr(ctx, "catalogue", None)
+    return str(ctx.path(s)) if known is None or s in known else s
 
 
 def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDataFrame, np.ndarray, dict]:
