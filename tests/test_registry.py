@@ -135,15 +135,15 @@ def test_group_maps_each_unit_once_and_names_the_unknown():
 
 
 def test_finish_checks_count_names_and_nesting():
-    ctx = _Ctx({}, {"parent": np.array(["P", "P", "P", "Q"], dtype=object)})
+    ctx = _Ctx({}, {"stp_2017": np.array(["P", "P", "P", "Q"], dtype=object)})
     col = Column(np.array(["A", "A", "B", "B"], dtype=object), pd.Series({"A": "Alpha", "B": "Beta"}))
     with pytest.raises(DataError, match="has 2 features; expected 3"):
         _finish(ctx, _spec(expected=3), col)
     with pytest.raises(DataError, match="no name for unit B"):
         _finish(ctx, _spec(), Column(col.codes, pd.Series({"A": "Alpha"})))
-    with pytest.raises(DataError, match="unit B of toy is not nested in parent: it lies in P .*, Q"):
-        _finish(ctx, _spec(parent="parent"), col)
-    frame, index, report = _finish(ctx, _spec(parent="parent", nest_exceptions=["B"]), col)
+    with pytest.raises(DataError, match="unit B of toy is not nested in stp_2017: it lies in P .*, Q"):
+        _finish(ctx, _spec(parent="stp_2017"), col)
+    frame, index, report = _finish(ctx, _spec(parent="stp_2017", nest_exceptions=["B"]), col)
     assert report["nesting"]["straddling_units"] == {"B": {"Q": 40, "P": 30}}
     assert list(frame["code"]) == ["A", "B"] and list(index) == [0, 0, 1, 1]
     with pytest.raises(DataError, match="LSOA E01000002 has no unit"):
