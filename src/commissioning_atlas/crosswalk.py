@@ -40,8 +40,14 @@ from .rounding import largest_remainder
 if TYPE_CHECKING:  # pragma: no cover
     from . import Atlas
 
-__all__ = ["crosswalk", "apportion", "population_vector", "write_crosswalk", "write_apportioned",
-           "CROSSWALK_COLUMNS"]
+__all__ = [
+    "CROSSWALK_COLUMNS",
+    "apportion",
+    "crosswalk",
+    "population_vector",
+    "write_apportioned",
+    "write_crosswalk",
+]
 
 CROSSWALK_COLUMNS = ["from_code", "from_name", "to_code", "to_name", "lsoas", "population", "area_km2",
                      "share_of_from", "share_of_to", "area_share_of_from", "area_share_of_to", "best_fit", "basis"]
@@ -226,7 +232,7 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         "from": from_id, "to": to_id, "from_title": atlas.info(from_id)["title"],
         "to_title": atlas.info(to_id)["title"], "basis": basis_id, "basis_label": label,
         "built_from": f"the {len(atlas.lsoa):,} LSOAs of 2011 (whole LSOAs, no polygon overlay)",
-        "from_units": int(len(fcodes)), "to_units": int(len(tcodes)), "pairs": int(len(df)),
+        "from_units": len(fcodes), "to_units": len(tcodes), "pairs": len(df),
         "from_units_split": split, "population": total,
         "best_fit_population_moved": moved, "best_fit_share_moved": moved / total if total else 0.0,
     }
@@ -366,7 +372,7 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
                          path=path)
     both = set(counts) & set(rates)
     if both:
-        raise AtlasError(f"column {sorted(both)[0]!r} is given both as a count and as a rate", path=path)
+        raise AtlasError(f"column {min(both)!r} is given both as a count and as a rate", path=path)
     cw = crosswalk(atlas, from_id, to_id, population=population, basis=basis)
     meta = dict(cw.attrs["meta"])
     codes = _resolve_codes(atlas, df, code_column, from_id, path)

@@ -30,8 +30,20 @@ from ._errors import AtlasError, DataError
 from .readers import read_census_lc2101
 from .rounding import common_weights, largest_remainder
 
-__all__ = ["BASES", "PopulationBasis", "BasisValues", "read_rda", "lsoa_population", "read_basis",
-           "read_mid_year", "read_census_2021_lsoa21", "read_lsoa11_lsoa21", "lsoa21_to_lsoa11", "get_basis"]
+__all__ = [
+    "BASES",
+    "BasisValues",
+    "PopulationBasis",
+    "get_basis",
+    "lsoa21_to_lsoa11",
+    "lsoa_population",
+    "read_basis",
+    "read_census_2021_bands",
+    "read_census_2021_lsoa21",
+    "read_lsoa11_lsoa21",
+    "read_mid_year",
+    "read_rda",
+]
 
 
 @dataclass(frozen=True)
@@ -391,10 +403,10 @@ def lsoa21_to_lsoa11(pairs: pd.DataFrame, pop21: pd.Series, weight11: np.ndarray
     report = {
         "people_apportioned": int(totals21[shared].sum()),
         "lsoa21_apportioned": int(shared.sum()),
-        "lsoa11_receiving_apportioned": int(len(np.unique(i11[n11 > 1]))),
+        "lsoa11_receiving_apportioned": len(np.unique(i11[n11 > 1])),
         "rows_by_change": {c: int((change == c).sum()) for c in _CHANGE_CODES},
         "people_by_change": {c: int(totals21[np.unique(i21[change == c])].sum()) for c in _CHANGE_CODES},
-        "lsoa21": int(len(codes21)),
+        "lsoa21": len(codes21),
         "total": int(values.sum()),
     }
     return values, report
