@@ -65,7 +65,8 @@ def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Pa
     atlas : Atlas
     basis : str
         A per-LSOA basis of :data:`commissioning_atlas.population.BASES`; ``census_2011`` is the
-        atlas' own ``population`` column, the others are read from their catalogue files.
+        atlas' own ``population`` column, the others are read from their catalogue files (and
+        cached on disk: :func:`commissioning_atlas.population.load_lsoa_population`).
     mirror : str or Path, optional
         Local mirror for fetching the basis' files (default ``$COMMISSIONING_ATLAS_MIRROR``).
 
@@ -78,15 +79,9 @@ def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Pa
         return atlas.lsoa["population"].to_numpy(dtype=np.int64)
     key = ("population", b.id)
     if key not in atlas._memo:
-        from .catalogue import load_catalogue
-        from .fetch import fetch
-        from .population import lsoa_population
+        from .population import load_lsoa_population
 
-        if not b.per_lsoa:
-            lsoa_population(b.id, {}, [])  # raises the basis' own one-line explanation
-        cat = load_catalogue()
-        paths = fetch([cat[g] for g in b.groups], mirror=mirror, progress=False)
-        atlas._memo[key] = lsoa_population(b.id, paths, atlas.lsoa["code"].to_numpy())
+        atlas._memo[key] = load_lsoa_population(b.id, atlas.lsoa["code"].to_numpy(), mirror=mirror)
     return atlas._memo[key]
 
 
