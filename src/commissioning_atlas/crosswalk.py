@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "CROSSWALK_COLUMNS",
     "apportion",
+    "check_output",
     "crosswalk",
     "population_vector",
     "write_apportioned",
@@ -374,6 +375,11 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
     values = {c: _numbers(df, c, path, whole=True) for c in counts}
     values.update({c: _numbers(df, c, path, whole=False) for c in rates})
     row_of = pd.Index(codes).get_indexer(cw["from_code"].to_numpy())  # data row of each pair's FROM unit
+    empty = np.setdiff1d(np.arange(len(codes)), row_of)
+    if len(empty):  # a unit without LSOAs (an empty footprint): its figures would have nowhere to go
+        r = int(empty[0])
+        raise AtlasError(f"{from_id} unit {codes[r]} holds no LSOA, so its figures cannot be apportioned",
+                         path=path, row=r + 1, column=code_column)
     cw = cw[row_of >= 0].reset_index(drop=True)
     row_of = row_of[row_of >= 0]
     tk, tcodes = pd.factorize(cw["to_code"].to_numpy(), sort=True)
@@ -477,6 +483,11 @@ def _write_text(text: str, path: Path) -> Path:
     from .export import atomic_write
 
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
+    """Fail early (before any work) on an output suffix that ``kind`` (crosswalk, apportion) cannot write."""
+    _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
 
 
 def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
