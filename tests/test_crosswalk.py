@@ -52,6 +52,7 @@ def test_every_output_states_basis_lsoas_and_best_fit(pct_ccg, tmp_path):
     moved = meta["best_fit_population_moved"]
     assert moved == pct_ccg.loc[~pct_ccg["best_fit"], "population"].sum() > 0
     st = meta["statement"]
+    assert meta["from_overlapping_lsoas"] == 0 and "overlap" not in st
     assert "32,844 LSOAs of 2011" in st and "census_2011 (Census 2011 usual residents)" in st
     assert f"{moved:,}" in st
     write_crosswalk(pct_ccg, tmp_path / "cw.json")
@@ -82,6 +83,7 @@ def test_footprint_sets_and_other_bases(atlas):
     css = atlas.layer("css_2012").set_index("code")
     by = cw.groupby("from_code")["population"].sum()
     assert (by == css["population"].reindex(by.index)).all()
+    assert cw.attrs["meta"]["from_overlapping_lsoas"] > 0 and "units overlap" in cw.attrs["meta"]["statement"]
     doubled = crosswalk(atlas, "pct_2011", "ccg_2013", population=atlas.lsoa["population"].to_numpy() * 2,
                         basis="mid_2019")
     assert doubled["basis"].eq("mid_2019").all() and "mid_2019 (ONS mid-2019" in doubled.attrs["meta"]["statement"]

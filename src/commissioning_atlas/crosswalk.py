@@ -150,7 +150,7 @@ def _parts(atlas: Atlas, from_id: str, to_id: str, pop: np.ndarray) -> dict:
     t_area = np.bincount(tk, weights=area[ti], minlength=len(tcodes))
     return {"kf": pair // width, "kt": pair % width - 1, "lsoas": lsoas[pair], "population": ppop[pair],
             "area_m2": parea[pair], "fcodes": fcodes, "tcodes": tcodes, "f_pop": f_pop, "f_area": f_area,
-            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width}
+            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width, "fi": fi}
 
 
 def _unit_population(atlas: Atlas, layer_id: str, pop: np.ndarray) -> pd.Series:
@@ -237,6 +237,11 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         f"wholly to the {to_id} unit holding most of its people) would put {moved:,} of {total:,} people "
         f"({meta['best_fit_share_moved']:.2%}) in a {to_id} unit other than their own; {split} of {len(fcodes)} "
         f"{from_id} units are split.")
+    overlap = len(p["fi"]) - len(np.unique(p["fi"]))
+    meta["from_overlapping_lsoas"] = int(overlap)
+    if overlap:
+        meta["statement"] += (f" The {from_id} units overlap ({overlap:,} LSOAs in more than one): their people "
+                              "are counted in each unit that holds them.")
     df.attrs["meta"] = meta
     return df
 
