@@ -37,7 +37,7 @@ def test_largest_remainder_random_is_exact_and_within_one_of_quota():
     wsum = np.bincount(groups, w, minlength=n)
     quota = totals[groups] * w / wsum[groups]
     assert np.all(np.abs(got - quota) < 1)
-    # deterministic: same inputs, same parts; shuffled groups give each part the same value
+    # deterministic: same inputs, same parts
     assert np.array_equal(got, largest_remainder(groups, weights, totals))
 
 
