@@ -243,9 +243,10 @@ def _check_population_arg(args) -> None:
 
 def cmd_crosswalk(args) -> int:
     """Every (FROM, TO) pair sharing LSOAs, with people, area, shares and best fit."""
-    from .crosswalk import crosswalk, write_crosswalk
+    from .crosswalk import check_output, crosswalk, write_crosswalk
 
     _check_population_arg(args)
+    check_output(args.output, "crosswalk")
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     cw = crosswalk(atlas, args.from_layer, args.to_layer, population=pop, basis=basis)
@@ -264,10 +265,11 @@ def _columns(value: str | None) -> list[str]:
 
 def cmd_apportion(args) -> int:
     """Re-base a table of figures per FROM unit onto the TO units."""
-    from .crosswalk import apportion, write_apportioned
+    from .crosswalk import apportion, check_output, write_apportioned
     from .readers import read_table
 
     _check_population_arg(args)
+    check_output(args.output, "apportion")
     data = read_table(args.data, required=[args.code_column])
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)

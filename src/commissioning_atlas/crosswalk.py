@@ -40,8 +40,15 @@ from .rounding import largest_remainder
 if TYPE_CHECKING:  # pragma: no cover
     from . import Atlas
 
-__all__ = ["crosswalk", "apportion", "population_vector", "write_crosswalk", "write_apportioned",
-           "CROSSWALK_COLUMNS"]
+__all__ = [
+    "CROSSWALK_COLUMNS",
+    "apportion",
+    "check_output",
+    "crosswalk",
+    "population_vector",
+    "write_apportioned",
+    "write_crosswalk",
+]
 
 CROSSWALK_COLUMNS = ["from_code", "from_name", "to_code", "to_name", "lsoas", "population", "area_km2",
                      "share_of_from", "share_of_to", "area_share_of_from", "area_share_of_to", "best_fit", "basis"]
@@ -59,7 +66,8 @@ def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Pa
     atlas : Atlas
     basis : str
         A per-LSOA basis of :data:`commissioning_atlas.population.BASES`; ``census_2011`` is the
-        atlas' own ``population`` column, the others are read from their catalogue files.
+        atlas' own ``population`` column, the others are read from their catalogue files (and
+        cached on disk: :func:`commissioning_atlas.population.load_lsoa_population`).
     mirror : str or Path, optional
         Local mirror for fetching the basis' files (default ``$COMMISSIONING_ATLAS_MIRROR``).
 
@@ -72,15 +80,9 @@ def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Pa
         return atlas.lsoa["population"].to_numpy(dtype=np.int64)
     key = ("population", b.id)
     if key not in atlas._memo:
-        from .catalogue import load_catalogue
-        from .fetch import fetch
-        from .population import lsoa_population
+        from .population import load_lsoa_population
 
-        if not b.per_lsoa:
-            lsoa_population(b.id, {}, [])  # raises the basis' own one-line explanation
-        cat = load_catalogue()
-        paths = fetch([cat[g] for g in b.groups], mirror=mirror, progress=False)
-        atlas._memo[key] = lsoa_population(b.id, paths, atlas.lsoa["code"].to_numpy())
+        atlas._memo[key] = load_lsoa_population(b.id, atlas.lsoa["code"].to_numpy(), mirror=mirror)
     return atlas._memo[key]
 
 
@@ -148,7 +150,7 @@ def _parts(atlas: Atlas, from_id: str, to_id: str, pop: np.ndarray) -> dict:
     t_area = np.bincount(tk, weights=area[ti], minlength=len(tcodes))
     return {"kf": pair // width, "kt": pair % width - 1, "lsoas": lsoas[pair], "population": ppop[pair],
             "area_m2": parea[pair], "fcodes": fcodes, "tcodes": tcodes, "f_pop": f_pop, "f_area": f_area,
-            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width}
+            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width, "fi": fi}
 
 
 def _unit_population(atlas: Atlas, layer_id: str, pop: np.ndarray) -> pd.Series:
@@ -226,7 +228,7 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         "from": from_id, "to": to_id, "from_title": atlas.info(from_id)["title"],
         "to_title": atlas.info(to_id)["title"], "basis": basis_id, "basis_label": label,
         "built_from": f"the {len(atlas.lsoa):,} LSOAs of 2011 (whole LSOAs, no polygon overlay)",
-        "from_units": int(len(fcodes)), "to_units": int(len(tcodes)), "pairs": int(len(df)),
+        "from_units": len(fcodes), "to_units": len(tcodes), "pairs": len(df),
         "from_units_split": split, "population": total,
         "best_fit_population_moved": moved, "best_fit_share_moved": moved / total if total else 0.0,
     }
@@ -235,6 +237,11 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         f"wholly to the {to_id} unit holding most of its people) would put {moved:,} of {total:,} people "
         f"({meta['best_fit_share_moved']:.2%}) in a {to_id} unit other than their own; {split} of {len(fcodes)} "
         f"{from_id} units are split.")
+    overlap = len(p["fi"]) - len(np.unique(p["fi"]))
+    meta["from_overlapping_lsoas"] = int(overlap)
+    if overlap:
+        meta["statement"] += (f" The {from_id} units overlap ({overlap:,} LSOAs in more than one): their people "
+                              "are counted in each unit that holds them.")
     df.attrs["meta"] = meta
     return df
 
@@ -366,13 +373,18 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
                          path=path)
     both = set(counts) & set(rates)
     if both:
-        raise AtlasError(f"column {sorted(both)[0]!r} is given both as a count and as a rate", path=path)
+        raise AtlasError(f"column {min(both)!r} is given both as a count and as a rate", path=path)
     cw = crosswalk(atlas, from_id, to_id, population=population, basis=basis)
     meta = dict(cw.attrs["meta"])
     codes = _resolve_codes(atlas, df, code_column, from_id, path)
     values = {c: _numbers(df, c, path, whole=True) for c in counts}
     values.update({c: _numbers(df, c, path, whole=False) for c in rates})
     row_of = pd.Index(codes).get_indexer(cw["from_code"].to_numpy())  # data row of each pair's FROM unit
+    empty = np.setdiff1d(np.arange(len(codes)), row_of)
+    if len(empty):  # a unit without LSOAs (an empty footprint): its figures would have nowhere to go
+        r = int(empty[0])
+        raise AtlasError(f"{from_id} unit {codes[r]} holds no LSOA, so its figures cannot be apportioned",
+                         path=path, row=r + 1, column=code_column)
     cw = cw[row_of >= 0].reset_index(drop=True)
     row_of = row_of[row_of >= 0]
     tk, tcodes = pd.factorize(cw["to_code"].to_numpy(), sort=True)
@@ -476,6 +488,11 @@ def _write_text(text: str, path: Path) -> Path:
     from .export import atomic_write
 
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
+    """Fail early (before any work) on an output suffix that ``kind`` (crosswalk, apportion) cannot write."""
+    _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
 
 
 def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:

@@ -16,7 +16,10 @@ England keep their exact totals.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -30,8 +33,21 @@ from ._errors import AtlasError, DataError
 from .readers import read_census_lc2101
 from .rounding import common_weights, largest_remainder
 
-__all__ = ["BASES", "PopulationBasis", "BasisValues", "read_rda", "lsoa_population", "read_basis",
-           "read_mid_year", "read_census_2021_lsoa21", "read_lsoa11_lsoa21", "lsoa21_to_lsoa11", "get_basis"]
+__all__ = [
+    "BASES",
+    "BasisValues",
+    "PopulationBasis",
+    "get_basis",
+    "load_lsoa_population",
+    "lsoa21_to_lsoa11",
+    "lsoa_population",
+    "read_basis",
+    "read_census_2021_bands",
+    "read_census_2021_lsoa21",
+    "read_lsoa11_lsoa21",
+    "read_mid_year",
+    "read_rda",
+]
 
 
 @dataclass(frozen=True)
@@ -391,10 +407,10 @@ def lsoa21_to_lsoa11(pairs: pd.DataFrame, pop21: pd.Series, weight11: np.ndarray
     report = {
         "people_apportioned": int(totals21[shared].sum()),
         "lsoa21_apportioned": int(shared.sum()),
-        "lsoa11_receiving_apportioned": int(len(np.unique(i11[n11 > 1]))),
+        "lsoa11_receiving_apportioned": len(np.unique(i11[n11 > 1])),
         "rows_by_change": {c: int((change == c).sum()) for c in _CHANGE_CODES},
         "people_by_change": {c: int(totals21[np.unique(i21[change == c])].sum()) for c in _CHANGE_CODES},
-        "lsoa21": int(len(codes21)),
+        "lsoa21": len(codes21),
         "total": int(values.sum()),
     }
     return values, report
@@ -499,3 +515,71 @@ def lsoa_population(basis: str, paths: dict[str, list[Path]], lsoa_codes) -> np.
     >>> pop = population.lsoa_population("mid_2019", fetch.fetch(groups), atlas.lsoa["code"])  # doctest: +SKIP
     """
     return read_basis(basis, paths, lsoa_codes).values
+
+
+def _cache_key(b: PopulationBasis, lsoa_codes: np.ndarray, groups: dict) -> str:
+    h = hashlib.sha256()
+    h.update(f"{b.id}|{b.method}|{b.england_total}|".encode())
+    for gid in b.groups:
+        for sf in groups[gid].files:
+            h.update(f"{sf.sha256}|".encode())
+    h.update("\n".join(map(str, lsoa_codes)).encode())
+    return h.hexdigest()[:20]
+
+
+def load_lsoa_population(basis: str, lsoa_codes, mirror: str | Path | None = None,
+                         cache: bool = True) -> np.ndarray:
+    """Fetch a basis' files and return it per LSOA (:func:`lsoa_population`), cached on disk.
+
+    The vector is kept in ``<cache>/population/<basis>-<key>.npy``, keyed on the basis record,
+    the sha256 of its source files and the LSOA codes, and written atomically; a cached file
+    that does not match the basis' England total is read again from the sources.
+
+    Parameters
+    ----------
+    basis : str
+    lsoa_codes : array-like of str
+        The LSOA11 codes in the atlas' order.
+    mirror : str or Path, optional
+        Local mirror (default ``$COMMISSIONING_ATLAS_MIRROR``).
+    cache : bool
+        Read and write the on-disk cache.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+    """
+    from . import settings
+    from .catalogue import load_catalogue
+    from .fetch import fetch
+
+    b = get_basis(basis)
+    if not b.per_lsoa:
+        raise AtlasError(f"population basis {b.id} ({b.title}) is held on CCG layers only, not per LSOA")
+    codes = np.asarray(lsoa_codes, dtype=object)
+    groups = load_catalogue()
+    missing = [g for g in b.groups if g not in groups]
+    if missing:
+        raise AtlasError(f"population basis {b.id}: catalogue group {missing[0]!r} is not in the catalogue")
+    path = settings.cache_dir() / "population" / f"{b.id}-{_cache_key(b, codes, groups)}.npy"
+    if cache and path.is_file():
+        try:
+            values = np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            values = None
+        if values is not None and values.dtype == np.int64 and values.shape == (len(codes),) \
+                and (b.england_total is None or int(values.sum()) == b.england_total):
+            return values
+    paths = fetch([groups[g] for g in b.groups], mirror=mirror, progress=False)
+    values = lsoa_population(b.id, paths, codes)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-", suffix=".npy")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, values, allow_pickle=False)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return values

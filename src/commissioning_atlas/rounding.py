@@ -55,10 +55,9 @@ def largest_remainder(groups: np.ndarray, weights: np.ndarray, totals: np.ndarra
     empty = wsum[groups] == 0  # no weight anywhere in the group: split evenly
     weights = np.where(empty, 1, weights)
     wsum = np.bincount(groups, weights=weights, minlength=n).astype(np.int64)
-    if len(totals) and len(weights):
-        # quota numerators must stay inside int64; Python ints keep the check itself exact
-        if int(np.abs(totals).max()) * int(weights.max()) >= 2**62:
-            raise ValueError("totals times weights overflow 64-bit integers")
+    # quota numerators must stay inside int64; Python ints keep the check itself exact
+    if len(totals) and len(weights) and int(np.abs(totals).max()) * int(weights.max()) >= 2**62:
+        raise ValueError("totals times weights overflow 64-bit integers")
     num = totals[groups] * weights
     den = wsum[groups]
     base = num // den  # floor, also for negative totals
