@@ -211,19 +211,3 @@ def test_every_basis_sums_to_england(real, basis):
         # merges and three complex LSOA21s are apportioned; everything else sums exactly
         assert rep["lsoa21_apportioned"] == 100
         assert 200_000 < rep["people_apportioned"] < 300_000
-
-
-@pytest.mark.integration
-def test_disk_cache_is_keyed_and_checked(real, mirror, tmp_path, monkeypatch):
-    atlas, _ = real
-    monkeypatch.setenv("COMMISSIONING_ATLAS_CACHE", str(tmp_path))
-    codes = atlas.lsoa["code"].to_numpy()
-    first = P.load_lsoa_population("mid_2019", codes, mirror=mirror)
-    (cached,) = (tmp_path / "population").glob("mid_2019-*.npy")
-    assert np.array_equal(np.load(cached), first)
-    np.save(cached, first + 1)  # a stale or tampered file: its total is off, so the sources are read again
-    again = P.load_lsoa_population("mid_2019", codes, mirror=mirror)
-    assert np.array_equal(again, first) and np.array_equal(np.load(cached), first)
-    # other LSOA codes (or another order) use another file
-    P.load_lsoa_population("mid_2019", codes[::-1], mirror=mirror)
-    assert len(list((tmp_path / "population").glob("mid_2019-*.npy"))) == 2

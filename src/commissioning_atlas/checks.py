@@ -488,7 +488,6 @@ def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     parts = crosstab(atlas, subject, against)
     parts = parts[parts["against_code"] != ""]
     changed = parts[parts["subject_code"] != parts["against_code"]].copy()
-    succ = _successors(parts, "against_code", "subject_code")
     pred = _successors(parts, "subject_code", "against_code")
     whole_old = changed["cover_population"] >= 1 - tol.share
     whole_new = changed["share_population"] >= 1 - tol.share

@@ -222,12 +222,10 @@ def cmd_build(args) -> int:
 
 
 def _population_arg(args, atlas):
-    """The ``--population`` vector and its basis (``None, None``: the atlas' Census 2011 default)."""
-    from .crosswalk import population_vector
-
-    if args.population in (None, "census_2011"):
+    """The ``--population`` vector and its basis (``None, None``: the FROM layer's default basis)."""
+    if args.population is None:
         return None, None
-    return population_vector(atlas, args.population, mirror=args.mirror), args.population
+    return atlas.population(args.population), args.population
 
 
 def _check_population_arg(args) -> None:

@@ -59,40 +59,25 @@ _OUTSIDE = "(outside every unit)"
 # --------------------------------------------------------------------------- population
 
 def population_vector(atlas: Atlas, basis: str = "census_2011", mirror: str | Path | None = None) -> np.ndarray:
-    """One population basis per row of ``atlas.lsoa`` (int64), read once per atlas.
+    """One population basis per row of ``atlas.lsoa`` (int64): :meth:`Atlas.population`, read once and cached.
 
-    Parameters
-    ----------
-    atlas : Atlas
-    basis : str
-        A per-LSOA basis of :data:`commissioning_atlas.population.BASES`; ``census_2011`` is the
-        atlas' own ``population`` column, the others are read from their catalogue files (and
-        cached on disk: :func:`commissioning_atlas.population.load_lsoa_population`).
-    mirror : str or Path, optional
-        Local mirror for fetching the basis' files (default ``$COMMISSIONING_ATLAS_MIRROR``).
-
-    Returns
-    -------
-    numpy.ndarray of int64
+    ``mirror`` is accepted for compatibility; the atlas fetches from its own mirror.
     """
     b = get_basis(basis)
-    if b.id == "census_2011":
-        return atlas.lsoa["population"].to_numpy(dtype=np.int64)
-    key = ("population", b.id)
-    if key not in atlas._memo:
-        from .population import load_lsoa_population
-
-        atlas._memo[key] = load_lsoa_population(b.id, atlas.lsoa["code"].to_numpy(), mirror=mirror)
-    return atlas._memo[key]
+    if not b.per_lsoa:
+        raise AtlasError(f"population basis {b.id} ({b.title}) is held on CCG layers only, not per LSOA")
+    return atlas.population(b.id)
 
 
-def _population(atlas: Atlas, population: np.ndarray | None, basis: str | None) -> tuple[np.ndarray, str, str]:
-    """The population vector, its basis id and its label (checked: aligned, whole, non-negative)."""
+def _population(atlas: Atlas, population: np.ndarray | None, basis: str | None,
+                from_id: str | None = None) -> tuple[np.ndarray, str, str]:
+    """The population vector, its basis id and its label (checked: aligned, whole, non-negative).
+
+    Without a vector, the basis is ``basis``, else the FROM layer's default (the figures carried are of
+    its vintage)."""
     if population is None:
-        if basis not in (None, "census_2011"):
-            raise AtlasError(f"population basis {basis!r} needs its population vector: pass "
-                             f"population=population_vector(atlas, {basis!r})")
-        return atlas.lsoa["population"].to_numpy(dtype=np.int64), "census_2011", BASES["census_2011"].label
+        basis = basis or (atlas.default_basis(from_id) if from_id else "census_2011")
+        return population_vector(atlas, basis), basis, BASES[basis].label
     if basis is None:
         raise AtlasError("a population vector was given without its basis: name it (basis='mid_2019', ...)")
     pop = np.asarray(population)
@@ -200,7 +185,7 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         raise AtlasError(f"crosswalk from {from_id} to itself: give two different layers")
     atlas._check_id(from_id)
     atlas._check_id(to_id)
-    pop, basis_id, label = _population(atlas, population, basis)
+    pop, basis_id, label = _population(atlas, population, basis, from_id)
     p = _parts(atlas, from_id, to_id, pop)
     kf, kt = p["kf"], p["kt"]
     fnames, tnames = _names(atlas, from_id), _names(atlas, to_id)
@@ -404,7 +389,7 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
         with np.errstate(invalid="ignore", divide="ignore"):
             out[c] = np.where(covered > 0, num / covered, np.nan)
     out["population"] = np.rint(covered).astype(np.int64)
-    pop, _, _ = _population(atlas, population, basis)
+    pop, _, _ = _population(atlas, population, basis, from_id)
     t_pop = _unit_population(atlas, to_id, pop).reindex(out["to_code"].to_numpy()).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["share_covered"] = np.where(t_pop > 0, covered / t_pop, np.nan)  # NaN: outside every TO unit

@@ -16,10 +16,7 @@ England keep their exact totals.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,7 +35,6 @@ __all__ = [
     "BasisValues",
     "PopulationBasis",
     "get_basis",
-    "load_lsoa_population",
     "lsoa21_to_lsoa11",
     "lsoa_population",
     "read_basis",
@@ -515,71 +511,3 @@ def lsoa_population(basis: str, paths: dict[str, list[Path]], lsoa_codes) -> np.
     >>> pop = population.lsoa_population("mid_2019", fetch.fetch(groups), atlas.lsoa["code"])  # doctest: +SKIP
     """
     return read_basis(basis, paths, lsoa_codes).values
-
-
-def _cache_key(b: PopulationBasis, lsoa_codes: np.ndarray, groups: dict) -> str:
-    h = hashlib.sha256()
-    h.update(f"{b.id}|{b.method}|{b.england_total}|".encode())
-    for gid in b.groups:
-        for sf in groups[gid].files:
-            h.update(f"{sf.sha256}|".encode())
-    h.update("\n".join(map(str, lsoa_codes)).encode())
-    return h.hexdigest()[:20]
-
-
-def load_lsoa_population(basis: str, lsoa_codes, mirror: str | Path | None = None,
-                         cache: bool = True) -> np.ndarray:
-    """Fetch a basis' files and return it per LSOA (:func:`lsoa_population`), cached on disk.
-
-    The vector is kept in ``<cache>/population/<basis>-<key>.npy``, keyed on the basis record,
-    the sha256 of its source files and the LSOA codes, and written atomically; a cached file
-    that does not match the basis' England total is read again from the sources.
-
-    Parameters
-    ----------
-    basis : str
-    lsoa_codes : array-like of str
-        The LSOA11 codes in the atlas' order.
-    mirror : str or Path, optional
-        Local mirror (default ``$COMMISSIONING_ATLAS_MIRROR``).
-    cache : bool
-        Read and write the on-disk cache.
-
-    Returns
-    -------
-    numpy.ndarray of int64
-    """
-    from . import settings
-    from .catalogue import load_catalogue
-    from .fetch import fetch
-
-    b = get_basis(basis)
-    if not b.per_lsoa:
-        raise AtlasError(f"population basis {b.id} ({b.title}) is held on CCG layers only, not per LSOA")
-    codes = np.asarray(lsoa_codes, dtype=object)
-    groups = load_catalogue()
-    missing = [g for g in b.groups if g not in groups]
-    if missing:
-        raise AtlasError(f"population basis {b.id}: catalogue group {missing[0]!r} is not in the catalogue")
-    path = settings.cache_dir() / "population" / f"{b.id}-{_cache_key(b, codes, groups)}.npy"
-    if cache and path.is_file():
-        try:
-            values = np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
-            values = None
-        if values is not None and values.dtype == np.int64 and values.shape == (len(codes),) \
-                and (b.england_total is None or int(values.sum()) == b.england_total):
-            return values
-    paths = fetch([groups[g] for g in b.groups], mirror=mirror, progress=False)
-    values = lsoa_population(b.id, paths, codes)
-    if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-", suffix=".npy")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.save(f, values, allow_pickle=False)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    return values
