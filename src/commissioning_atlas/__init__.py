@@ -29,11 +29,17 @@ __all__ = ["AtlasError", "Atlas", "DataError", "ScenarioError", "SourceError", "
 __version__ = "0.2.0"
 
 #: Footprint sets shipped in ``geo/``: layer id -> table.
-FOOTPRINT_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv"}
-FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "Commissioning support units"}
-FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013"}
+FOOTPRINT_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv", "icb_cluster_2025": "icb_cluster_2025.csv",
+                  "icb_merger_2027": "icb_merger_2027.csv"}
+FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "Commissioning support units",
+                    "icb_cluster_2025": "ICB clusters (shared leadership)",
+                    "icb_merger_2027": "ICB mergers proposed for April 2027"}
+FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013", "icb_cluster_2025": "2025",
+                     "icb_merger_2027": "proposed for 1 April 2027"}
 #: Era, date and default population basis of each footprint set.
-FOOTPRINT_ERA = {"css_2012": ("2012", "2012-02-01", "census_2011"), "csu_2013": ("2013", "2013-04-01", "census_2011")}
+FOOTPRINT_ERA = {"css_2012": ("2012", "2012-02-01", "census_2011"), "csu_2013": ("2013", "2013-04-01", "census_2011"),
+                 "icb_cluster_2025": ("2025", "2025-10-01", "census_2021"),
+                 "icb_merger_2027": ("2027", "2027-04-01", "census_2021")}
 
 
 class _LazyLayers(Mapping):

@@ -151,5 +151,81 @@ def group(ctx, spec) -> Column:
                   _named(df, path, first, p["code"], p.get("ods")))
 
 
+def regroup(ctx, spec) -> Column:
+    """Units of ``base`` (e.g. the ICBs of 2023), with the units of ``of`` (their sub-ICB locations) that a
+    ``geo/`` table moves given to new or changed units; a table row naming a unit of ``by`` (a council) moves
+    only that part of its ``of`` unit, so one location can be split by council (Frimley, 2026).
+
+    The table has one row per moved part: ``sicbl_code`` (code or ODS code of an ``of`` unit), the ``by``
+    unit's code (``<by>_code``, empty: the whole unit), ``icb_code``, ``icb_name``, ``gss_code`` (only where
+    a source gives one), ``change_id``, ``kind``, ``source``, ``confidence``, ``note``.
+    """
+    p = spec.params
+    of, base, by = p["of"], p["base"], p["by"]
+    table, path, first = _table(ctx, p["table"])
+    by_col = f"{by}_code"
+    _require(table, path, ["sicbl_code", by_col, "icb_code", "icb_name", "gss_code", "change_id", "kind",
+                           "source", "confidence"])
+    of_frame, base_frame, by_frame = ctx.layer_frame(of), ctx.layer_frame(base), ctx.layer_frame(by)
+    unit_of = {**dict(zip(of_frame["ods_code"].astype(str), of_frame["code"])), **dict(zip(of_frame["code"], of_frame["code"]))}
+    of_col, by_codes = ctx.column(of), ctx.column(by)
+    codes = ctx.column(base).copy()
+    names = dict(zip(base_frame["code"], base_frame["name"]))
+    ods = dict(zip(base_frame["code"], base_frame["ods_code"]))
+    status = {c: "unchanged" for c in base_frame["code"]}
+    change = {c: "" for c in base_frame["code"]}
+    conf = {c: "high" for c in base_frame["code"]}
+    gss = {c: c for c in base_frame["code"]}
+    source = {c: spec.source for c in base_frame["code"]}
+    done = np.zeros(len(codes), dtype=bool)
+    seen: dict[tuple[str, str], int] = {}
+    split_units: dict[str, int] = {}
+    for i, r in table.iterrows():
+        row = int(i) + first
+        unit = unit_of.get(str(r["sicbl_code"]).strip())
+        if unit is None:
+            raise DataError(f"unknown {of} unit {r['sicbl_code']!r}", path=path, row=row, column="sicbl_code")
+        part = str(r[by_col]).strip()
+        if part and part not in set(by_frame["code"]):
+            raise DataError(f"unknown {by} unit {part!r}", path=path, row=row, column=by_col)
+        if (unit, part) in seen or (unit, "") in seen or (part == "" and unit in split_units):
+            raise DataError(f"{of} unit {r['sicbl_code']} is moved twice (first at row {seen.get((unit, part), seen.get((unit, ''), split_units.get(unit)))})",
+                            path=path, row=row, column="sicbl_code")
+        seen[(unit, part)] = row
+        if part:
+            split_units.setdefault(unit, row)
+        sel = (of_col == unit) & ((by_codes == part) if part else True)
+        if not sel.any():
+            raise DataError(f"{of} unit {r['sicbl_code']} has no LSOA in {by} unit {part}", path=path, row=row,
+                            column=by_col)
+        new = str(r["icb_code"]).strip()
+        codes[sel] = new
+        done |= sel
+        names[new], ods[new] = str(r["icb_name"]).strip(), new
+        status[new] = str(r["kind"]).strip() or "changed"
+        change[new] = ", ".join(sorted({*change.get(new, "").split(", "), str(r["change_id"])} - {""}))
+        conf[new] = min(conf.get(new, "high"), str(r["confidence"]).strip() or "medium",
+                        key=lambda x: {"low": 0, "medium": 1, "high": 2}.get(x, 0))
+        gss[new] = str(r["gss_code"]).strip()
+        source[new] = str(r["source"]).strip()
+    pop = ctx.population("census_2011")
+    for unit, row in split_units.items():
+        left = (of_col == unit) & ~done
+        if left.any():
+            where = pd.Series(pop[left]).groupby(by_codes[left]).sum()
+            raise DataError(f"{of} unit {unit} is split by {by}, but its LSOAs in "
+                            f"{', '.join(f'{k} ({v:,} residents 2011)' for k, v in where.items())} have no row",
+                            path=path, row=row)
+    keys = sorted(set(codes))
+    # the units each new unit is made from (members of 2023, by ODS code)
+    made = pd.DataFrame({"new": codes, "old": ctx.column(base)}).drop_duplicates()
+    made["old"] = made["old"].map(ods)
+    members = made.groupby("new")["old"].agg(lambda s: " ".join(sorted(s)))
+    attrs = pd.DataFrame({"status": pd.Series(status), "change_id": pd.Series(change), "gss_code": pd.Series(gss),
+                          "confidence": pd.Series(conf), f"made_from_{base}": members, "source": pd.Series(source)}
+                         ).reindex(keys)
+    return Column(codes, pd.Series(names), pd.Series(ods), attrs=attrs)
+
+
 #: Kind name -> function (``builder`` and ``lsoa_base`` are handled by the engine).
-KIND_FUNCTIONS = {"lsoa_lookup": lsoa_lookup, "group": group}
+KIND_FUNCTIONS = {"lsoa_lookup": lsoa_lookup, "group": group, "regroup": regroup}

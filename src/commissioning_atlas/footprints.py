@@ -37,6 +37,7 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from contextvars import ContextVar
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -57,16 +58,35 @@ REQUIRED_COLUMNS = ["code", "name", "members"]
 OPTIONAL_COLUMNS = ["status", "date", "partners", "partners_in_footprint", "service_model",
                     "formed_from", "mergers", "source", "confidence", "note"]
 #: Shipped proposal sets: id -> file under ``geo/``.
-SHIPPED_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv"}
-#: Layers whose units may be members, with their vintage.
-MEMBER_LAYERS: dict[str, str] = {
-    "pct_cluster_2011": "2011", "pct_2011": "2011", "sha_2011": "2011",
-    "ccg_2013": "2013", "nhs_area_team_2013": "2013",
+SHIPPED_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv", "icb_cluster_2025": "icb_cluster_2025.csv",
+                "icb_merger_2027": "icb_merger_2027.csv"}
+#: Options of shipped sets: the vintage of their units, and a layer whose units not named by any
+#: organisation stand alone (the ICBs with no 2027 proposal).
+SET_OPTIONS = {"icb_cluster_2025": {"vintage": "2023"},
+               "icb_merger_2027": {"vintage": "2026", "complete_with": "icb_2026"}}
+#: Layers whose units may be members, by vintage of the set (a set's units are of one vintage).
+MEMBER_VINTAGES: dict[str, tuple[str, ...]] = {
+    "2011": ("pct_cluster_2011", "pct_2011", "sha_2011"),
+    "2013": ("ccg_2013", "nhs_area_team_2013"),
+    "2022": ("icb_2022", "sicbl_2022", "utla_2021", "lad_2021"),
+    "2023": ("icb_2023", "sicbl_2023", "utla_2023", "lad_2023"),
+    "2026": ("icb_2026", "utla_2023", "lad_2023"),
 }
-#: The finest unit of each vintage: exclusivity is checked on these.
-ATOM_LAYER = {"2011": "pct_2011", "2013": "ccg_2013"}
+#: Every member layer with the first vintage it serves.
+MEMBER_LAYERS: dict[str, str] = {}
+for _v, _ls in MEMBER_VINTAGES.items():
+    for _l in _ls:
+        MEMBER_LAYERS.setdefault(_l, _v)
+#: The finest unit of each vintage: exclusivity is checked on these (LSOAs where councils may be members).
+ATOM_LAYER = {"2011": "pct_2011", "2013": "ccg_2013", "2022": "lsoa_2011", "2023": "lsoa_2011", "2026": "lsoa_2011"}
 LAYER_LABEL = {"pct_cluster_2011": "PCT cluster", "pct_2011": "PCT", "sha_2011": "SHA",
-               "ccg_2013": "CCG", "nhs_area_team_2013": "NHS area team"}
+               "ccg_2013": "CCG", "nhs_area_team_2013": "NHS area team", "icb_2022": "ICB", "icb_2023": "ICB",
+               "icb_2026": "ICB", "sicbl_2022": "sub-ICB location", "sicbl_2023": "sub-ICB location",
+               "utla_2021": "upper-tier council", "utla_2023": "upper-tier council", "lad_2021": "district",
+               "lad_2023": "district"}
+#: Boundary layers a scenario may start from (``base: icb_2026``): each unit becomes an organisation.
+#: Set by :func:`load_footprint_set` to the atlas' layers while a file is read.
+_BASE_LAYERS: ContextVar[Mapping | None] = ContextVar("_BASE_LAYERS", default=None)
 #: Largest proposal file read (bytes): a guard against hostile input.
 MAX_FILE_BYTES = 5_000_000
 _YES = {"yes", "y", "true", "1"}
@@ -86,6 +106,8 @@ __all__ = [
 @dataclass
 class _Options:
     exclusive: bool = True
+    vintage: str | None = None
+    title: str | None = None
 
 
 def _err(msg: str, path: Any = None, row: Any = None, column: Any = None) -> ScenarioError:
@@ -199,10 +221,20 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
     base = None
     remove: list[str] = []
     if isinstance(data, dict):
-        unknown = set(map(str, data)) - {"organisations", "base", "remove", "exclusive", "title", "description"}
+        unknown = set(map(str, data)) - {"organisations", "base", "remove", "exclusive", "title", "description",
+                                         "vintage"}
         if unknown:
             raise _err(f"unknown top-level key(s) {', '.join(sorted(unknown))}; expected organisations, "
-                       "base, remove, exclusive, title, description", path, row="(file)", column=sorted(unknown)[0])
+                       "base, remove, exclusive, title, description, vintage", path, row="(file)",
+                       column=sorted(unknown)[0])
+        if "vintage" in data:
+            v = str(data["vintage"]).strip()
+            if v not in MEMBER_VINTAGES:
+                raise _err(f"'vintage' must be one of {', '.join(MEMBER_VINTAGES)}, not {v[:20]!r}", path,
+                           row="(file)", column="vintage")
+            opts.vintage = v
+        if isinstance(data.get("title"), str):
+            opts.title = data["title"]
         if "exclusive" in data:
             if not isinstance(data["exclusive"], bool):
                 raise _err("'exclusive' must be true or false", path, row="(file)", column="exclusive")
@@ -257,6 +289,9 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
     if depth > 4:
         raise _err("'base' chain too deep (more than 4 files): is a scenario its own base?", path,
                    row="(file)", column="base")
+    layers = _BASE_LAYERS.get()
+    if layers is not None and base in MEMBER_LAYERS and base.startswith("icb_"):
+        return _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
     if base in SHIPPED_SETS:
         base_path = settings.geo_dir() / SHIPPED_SETS[base]
     else:
@@ -267,6 +302,23 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         raise _err(f"base {base!r} not found (use css_2012, csu_2013 or a path relative to this file)",
                    path, row="(file)", column="base")
     base_df = read_proposals(base_path, _depth=depth + 1)
+    return _remove_from(df, base_df, base, remove, path)
+
+
+def layer_as_proposals(layer: pd.DataFrame, layer_id: str) -> pd.DataFrame:
+    """A boundary layer as a proposal set: each unit an organisation of itself (code: its ODS code or code)."""
+    ods = layer["ods_code"].fillna("").astype(str) if "ods_code" in layer else pd.Series("", index=layer.index)
+    codes = [o or c for o, c in zip(ods, layer["code"].astype(str))]
+    out = pd.DataFrame({"code": codes, "name": layer["name"].astype(str).to_numpy(), "members": codes,
+                        "status": "stands alone (no proposal)", "source": f"the {layer_id} layer"})
+    for c in OPTIONAL_COLUMNS:
+        if c not in out:
+            out[c] = ""
+    out["partners_in_footprint"] = "no"
+    return out
+
+
+def _remove_from(df: pd.DataFrame, base_df: pd.DataFrame, base: str, remove: list[str], path: Path) -> pd.DataFrame:
     codes = set(base_df["code"].str.strip())
     for code in remove:
         if code not in codes:
@@ -329,6 +381,10 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     df = df[order + [c for c in df.columns if c not in order]].reset_index(drop=True)
     df.attrs["exclusive"] = opts.exclusive
     df.attrs["path"] = str(path)
+    if opts.vintage:
+        df.attrs["vintage"] = opts.vintage
+    if opts.title:
+        df.attrs["title"] = opts.title
     return df
 
 
@@ -353,43 +409,61 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     """
     layers = layers or {}
     frames = []
-    for layer, vintage in MEMBER_LAYERS.items():
-        if layer not in lsoa.columns:
-            continue
+    for vintage, member_layers in MEMBER_VINTAGES.items():
         atom = ATOM_LAYER[vintage]
-        if atom not in lsoa.columns:
+        atom_codes = lsoa["code"] if atom == "lsoa_2011" else lsoa.get(atom)
+        if atom_codes is None:
             continue
-        pairs = pd.DataFrame({"code": lsoa[layer].to_numpy(), "atom": lsoa[atom].to_numpy()}).dropna()
-        atoms = pairs.drop_duplicates().sort_values("atom").groupby("code", sort=True)["atom"].apply(tuple)
-        f = pd.DataFrame({"code": atoms.index.astype(str), "atoms": atoms.to_numpy()})
-        f["layer"], f["vintage"] = layer, vintage
-        lay = layers.get(layer)
-        if lay is not None and len(lay):
-            idx = lay.set_index("code")
-            f["name"] = idx["name"].reindex(f["code"]).fillna("").astype(str).to_numpy() if "name" in idx else ""
-            f["ods_code"] = (idx["ods_code"].reindex(f["code"]).fillna("").astype(str).to_numpy()
-                             if "ods_code" in idx else "")
-            f["registered_population"] = (idx["registered_population"].reindex(f["code"]).to_numpy(dtype=float)
-                                          if "registered_population" in idx else np.nan)
-        else:
-            f["name"], f["ods_code"], f["registered_population"] = "", "", np.nan
-        frames.append(f)
+        for layer in member_layers:
+            if layer not in lsoa.columns:
+                continue
+            pairs = pd.DataFrame({"code": lsoa[layer].to_numpy(), "atom": atom_codes.to_numpy()}).dropna()
+            atoms = pairs.drop_duplicates().sort_values("atom").groupby("code", sort=True)["atom"].apply(tuple)
+            f = pd.DataFrame({"code": atoms.index.astype(str), "atoms": atoms.to_numpy()})
+            f["layer"], f["vintage"] = layer, vintage
+            lay = layers.get(layer)
+            if lay is not None and len(lay):
+                idx = lay.set_index("code")
+                f["name"] = idx["name"].reindex(f["code"]).fillna("").astype(str).to_numpy() if "name" in idx else ""
+                f["ods_code"] = (idx["ods_code"].reindex(f["code"]).fillna("").astype(str).to_numpy()
+                                 if "ods_code" in idx else "")
+                f["registered_population"] = (idx["registered_population"].reindex(f["code"]).to_numpy(dtype=float)
+                                              if "registered_population" in idx else np.nan)
+            else:
+                f["name"], f["ods_code"], f["registered_population"] = "", "", np.nan
+            frames.append(f)
     cols = ["code", "name", "ods_code", "layer", "vintage", "atoms", "registered_population"]
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
 
 
-def _lookup(units: pd.DataFrame) -> dict[str, int]:
-    """Code or ODS code (upper case) -> row of ``units``."""
+def _lookup(units: pd.DataFrame, vintage: str | None = None) -> dict[str, int]:
+    """Code or ODS code (upper case) -> row of ``units`` (of one vintage, if given)."""
     look: dict[str, int] = {}
-    for i, c in enumerate(units["code"]):
-        look[str(c).upper()] = i
-    for i, o in enumerate(units["ods_code"]):
-        o = str(o).strip().upper()
+    rows = range(len(units)) if vintage is None else np.flatnonzero(units["vintage"].to_numpy() == vintage)
+    codes, ods = units["code"].to_numpy(), units["ods_code"].to_numpy()
+    for i in rows:
+        look.setdefault(str(codes[i]).upper(), int(i))
+    for i in rows:
+        o = str(ods[i]).strip().upper()
         if o and o not in look:
-            look[o] = i
+            look[o] = int(i)
     return look
+
+
+def _set_vintage(df: pd.DataFrame, lookups: dict[str, dict[str, int]]) -> str:
+    """A set's vintage: declared, else the latest whose units name every member and partner, else the one
+    naming most of them (so the first unknown or other-vintage code is reported)."""
+    declared = df.attrs.get("vintage")
+    if declared:
+        return declared
+    toks = {t.upper() for c in ("members", "partners") if c in df.columns for v in df[c] for t in _tokens(str(v))}
+    hits = {v: sum(t in look for t in toks) for v, look in lookups.items()}
+    full = [v for v, n in hits.items() if n == len(toks)]
+    if full:
+        return full[-1]
+    return max(hits, key=lambda v: (hits[v], v))
 
 
 def _suggest(token: str, units: pd.DataFrame, look: Mapping[str, int]) -> str:
@@ -401,7 +475,8 @@ def _suggest(token: str, units: pd.DataFrame, look: Mapping[str, int]) -> str:
     out += [f"{units['code'].iat[names[n]]} ({units['name'].iat[names[n]]})" for n in near_names
             if units["code"].iat[names[n]] not in near]
     return f"; did you mean {', '.join(out[:4])}?" if out else \
-        "; use PCT cluster codes CL01-CL50, PCT codes E16/E17 or ODS, CCG codes E38 or ODS"
+        ("; use PCT cluster codes CL01-CL50, PCT codes E16/E17 or ODS, CCG codes E38 or ODS (2013), ICB codes E54 or "
+         "ODS, sub-ICB location codes E38 or ODS, council codes E06/E07/E08/E09/E10 (2022-26)")
 
 
 def _tokens(value: str) -> list[str]:
@@ -423,13 +498,14 @@ def _where(df: pd.DataFrame, i: int, default_path: Any) -> tuple[Any, Any]:
 def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool | None = None,
              ) -> tuple[list[list[int]], list[list[int]], str | None]:
     """Validate and resolve every organisation's members and partners to rows of ``units``."""
-    look = _lookup(units)
+    lookups = {v: _lookup(units, v) for v in MEMBER_VINTAGES}
+    set_vintage_id = _set_vintage(df, lookups)
+    look = lookups[set_vintage_id]
     if exclusive is None:
         exclusive = bool(df.attrs.get("exclusive", True))
     for c in REQUIRED_COLUMNS:
         if c not in df.columns:
             raise _err(f"missing required column {c!r}", path, row="header", column=c)
-    set_vintage: tuple[str, str, Any] | None = None  # vintage, example unit, row
     seen_codes: dict[str, Any] = {}
     claimed: dict[str, tuple[str, Any, str]] = {}  # atom -> (org code, row, via unit)
     members_out: list[list[int]] = []
@@ -459,15 +535,13 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
             for t in toks:
                 j = look.get(t.upper())
                 if j is None:
+                    other = next((v for v in reversed(list(lookups)) if t.upper() in lookups[v]), None)
+                    if other is not None:
+                        k = lookups[other][t.upper()]
+                        raise _err(f"mixed vintages: {t} is a {other} {LAYER_LABEL[units['layer'].iat[k]]} but this "
+                                   f"set's units are of {set_vintage_id} ({', '.join(LAYER_LABEL[x] for x in MEMBER_VINTAGES[set_vintage_id])}); "
+                                   "a set uses units of one vintage", p, row, column)
                     raise _err(f"unknown unit code {t[:40]!r}{_suggest(t[:40], units, look)}", p, row, column)
-                vintage = units["vintage"].iat[j]
-                if set_vintage is None:
-                    set_vintage = (vintage, units["code"].iat[j], row)
-                elif vintage != set_vintage[0]:
-                    raise _err(f"mixed vintages: {t} is a {vintage} {LAYER_LABEL[units['layer'].iat[j]]} but "
-                               f"{set_vintage[1]} (row {set_vintage[2]}) is {set_vintage[0]}; a set uses 2011-12 "
-                               "units (clusters, PCTs, SHAs) or 2013 units (CCGs, area teams), not both",
-                               p, row, column)
                 idx.append(j)
             resolved[column] = idx
         # a unit listed twice in one organisation (directly, or a PCT inside a listed cluster)
@@ -495,7 +569,7 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                 claimed[a] = (code, row, via)
         members_out.append(resolved["members"])
         partners_out.append(resolved["partners"])
-    return members_out, partners_out, (set_vintage[0] if set_vintage else None)
+    return members_out, partners_out, (set_vintage_id if members_out else None)
 
 
 def validate_proposals(df: pd.DataFrame, path: str | Path | None, units: pd.DataFrame,
@@ -681,4 +755,38 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
     for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
         atlas.column(lid)
-    return load_proposal_set(path, atlas.lsoa, atlas.layers)
+    token = _BASE_LAYERS.set(atlas.layers)
+    try:
+        df = read_proposals(path)
+    finally:
+        _BASE_LAYERS.reset(token)
+    opts = SET_OPTIONS.get(set_id, {})
+    if opts.get("vintage") and "vintage" not in df.attrs:
+        df.attrs["vintage"] = opts["vintage"]
+    if opts.get("complete_with"):
+        df = _complete_with(df, atlas.layers[opts["complete_with"]], opts["complete_with"])
+    fp, memb = build_footprints(df, atlas.lsoa, atlas.layers, path=path)
+    vintage = df.attrs.get("vintage") or _vintage_of(fp)
+    fp.attrs["population_basis"] = _VINTAGE_BASIS.get(vintage, "census_2011")
+    fp.attrs["vintage"] = vintage
+    return fp, memb
+
+
+#: Default population basis of a set's vintage.
+_VINTAGE_BASIS = {"2011": "census_2011", "2013": "census_2011", "2022": "census_2021", "2023": "census_2021",
+                  "2026": "census_2021"}
+
+
+def _vintage_of(fp: pd.DataFrame) -> str:
+    v = fp["vintage"].iat[0] if len(fp) and "vintage" in fp else ""
+    return str(v) if v else "2011"
+
+
+def _complete_with(df: pd.DataFrame, layer: pd.DataFrame, layer_id: str) -> pd.DataFrame:
+    """Add every unit of ``layer`` that no organisation names, as an organisation of itself."""
+    named = {t.upper() for v in df["members"] for t in _tokens(str(v))}
+    alone = layer_as_proposals(layer, layer_id)
+    keep = [not ({str(c).upper(), str(o).upper()} & named) for c, o in zip(layer["code"], layer["ods_code"])]
+    out = pd.concat([df, alone[keep]], ignore_index=True, sort=False).fillna("")
+    out.attrs = dict(df.attrs)
+    return out

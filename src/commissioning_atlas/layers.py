@@ -284,6 +284,8 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
     report: dict = dict(col.report)
     if spec.parent and not _depends_on(spec.parent, spec.id):  # a group of this layer nests by construction
         report.update(_nesting(ctx, spec, codes))
+    for rule in spec.params.get("contains", []):
+        report.setdefault("contains", []).append(_contains(ctx, spec, rule, codes, keys, col))
     geoms = _dissolve(ctx, spec, codes, keys)
     area = np.bincount(index, weights=ctx.base["area_m2"].to_numpy(), minlength=len(keys)) / 1e6
     frame = pd.DataFrame({
@@ -301,6 +303,27 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
     for group in [polygons] if isinstance(polygons, str) else polygons:
         report.setdefault("ons_polygons", []).append(_against_polygons(ctx, group, codes, names))
     return gdf, index.astype(np.int32), report
+
+
+def _contains(ctx, spec: LayerSpec, rule: str, codes: np.ndarray, keys: np.ndarray, col: Column) -> str:
+    """``"UNIT: layer CODE ..."``: the unit (by code or ODS code) holds every LSOA of each listed unit."""
+    unit, _, rest = rule.partition(":")
+    layer, *wanted = rest.split()
+    unit = unit.strip()
+    if unit not in set(keys) and col.ods is not None:
+        unit = next((k for k, o in col.ods.items() if o == unit), unit)
+    other = ctx.column(layer)
+    pop = ctx.population("census_2011")
+    for w in wanted:
+        sel = other == w
+        if not sel.any():
+            raise DataError(f"layer {spec.id}: contains-check names unknown {layer} unit {w}", path="layers.toml")
+        out = sel & (codes != unit)
+        if out.any():
+            raise DataError(f"layer {spec.id}: {unit} must hold all of {layer} {w}, but {int(pop[out].sum()):,} "
+                            f"residents (2011) of it lie in {', '.join(sorted(set(codes[out])))}",
+                            path=_source_path(ctx, spec))
+    return f"{unit} holds all of {layer} {' '.join(wanted)}"
 
 
 def _depends_on(layer_id: str, other: str) -> bool:
@@ -333,7 +356,7 @@ def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray) -> dict:
 
 def _dissolve(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """Coverage union of each unit: of the finer layer it is grouped from where there is one, else of LSOAs."""
-    finer = spec.params.get("dissolve_from") or (spec.params.get("of") if spec.kind == "group" else None)
+    finer = spec.params.get("dissolve_from") or (spec.params.get("of") if spec.kind in ("group", "regroup") else None)
     if finer:
         fine = ctx.layer_frame(finer)
         up = pd.Series(codes).groupby(ctx.column(finer)).agg(lambda s: s.iat[0])

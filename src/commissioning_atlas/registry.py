@@ -27,7 +27,7 @@ from ._errors import AtlasError, DataError
 KINDS = ("lsoa_base", "builder", "lsoa_lookup", "group", "regroup")
 _KNOWN_FIELDS = {"id", "title", "body", "vintage", "date", "era", "kind", "sources", "parent", "expected",
                  "basis", "source", "builder", "needs", "dissolve_from", "of", "lsoa", "code", "name", "ods",
-                 "key", "match", "polygons", "nest_exceptions", "table", "by", "note"}
+                 "key", "match", "polygons", "nest_exceptions", "table", "by", "base", "contains", "note"}
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class LayerSpec:
     def needs(self) -> tuple[str, ...]:
         """Layers whose LSOA columns this layer is built from."""
         out = list(self.params.get("needs", ()))
-        for k in ("of", "by"):
+        for k in ("of", "by", "base"):
             if self.params.get(k) and self.params[k] not in out:
                 out.append(self.params[k])
         return tuple(out)
