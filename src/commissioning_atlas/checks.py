@@ -56,7 +56,7 @@ from .coverage import dissolve_geoms
 if TYPE_CHECKING:  # pragma: no cover
     from . import Atlas
 
-RULES = ("crosses", "coterminosity", "coverage", "size", "changes")
+RULES = ("crosses", "coterminosity", "coverage", "size", "changes", "splits")
 SEVERITIES = ("error", "warning", "info")
 #: Columns of a findings table, in order (QGIS topology-checker style, plus the tolerance used).
 FINDING_COLUMNS = [
@@ -104,8 +104,34 @@ PRESETS: dict[str, dict] = {
         "title": "CCG sizes against the thresholds", "subject": "ccg_2013", "against": None,
         "rules": ("size",),
         "question": "Which CCGs fall below the BMA's size figures?"},
+    "sicbl-2022-changes": {
+        "title": "What the 2021 boundary review moved", "subject": "sicbl_2022", "against": "ccg_2021",
+        "rules": ("changes",),
+        "question": "Which parts of the 2021 CCGs changed body when the sub-ICB locations of July 2022 began?"},
 }
-#: Presets whose subject is the default proposal set; ``--scenario`` replaces it.
+# The 2022-27 sets against the rules of 2025: each council in one ICB, no body across a region line, no gaps
+# or overlaps, at least 1 million people.
+for _key, _subject, _councils, _region, _what in [
+        ("icb-2022", "icb_2022", "utla_2021", "nhs_region_2022", "the 42 ICBs of July 2022"),
+        ("cluster-2025", "icb_cluster_2025", "utla_2023", "nhs_region_2023", "the 26 ICB clusters of 2025"),
+        ("icb-2026", "icb_2026", "utla_2023", "nhs_region_2023", "the 36 ICBs of April 2026"),
+        ("merger-2027", "icb_merger_2027", "utla_2023", "nhs_region_2023", "the mergers proposed for April 2027")]:
+    PRESETS[f"{_key}-vs-councils"] = {
+        "title": f"{_what[0].upper()}{_what[1:]} against councils", "subject": _subject, "against": _councils,
+        "rules": ("splits", "coterminosity"),
+        "question": f"Which upper-tier councils are split between several bodies under {_what}?"}
+    PRESETS[f"{_key}-vs-region"] = {
+        "title": f"{_what[0].upper()}{_what[1:]} against NHS England regions", "subject": _subject,
+        "against": _region, "rules": ("crosses", "coverage"),
+        "question": f"Does any of {_what} cross a region line, and do they cover England once?"}
+    PRESETS[f"{_key}-size"] = {
+        "title": f"{_what[0].upper()}{_what[1:]} against the 1 million floor", "subject": _subject, "against": None,
+        "rules": ("size",), "question": f"Which of {_what} have fewer than 1 million people?"}
+PRESETS["icb-2026-changes"] = {
+    "title": "What moved on 1 April 2026", "subject": "icb_2026", "against": "icb_2023", "rules": ("changes",),
+    "question": "Which ICBs merged, and where did Frimley's area go?"}
+#: Proposal sets a ``--scenario`` of the same vintage replaces as the subject of their presets.
+_PROPOSAL_SUBJECTS = ("css_2012", "icb_merger_2027")
 _PROPOSAL_SUBJECT = "css_2012"
 
 
@@ -464,6 +490,46 @@ def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     return _frame(rows, geoms, atlas.lsoa.crs)
 
 
+def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
+                 geometry: bool = True) -> gpd.GeoDataFrame:
+    """Rule ``splits``, the councils' view: every ``against`` unit (a council) split between several
+    ``subject`` units (commissioners), one row per part with its residents and share of the council.
+
+    The part holding most of a split council's residents is ``largest part`` (info); each other part is
+    ``split part`` (warning). Parts under the tolerance (share of the council's area and residents) are
+    ``below tolerance`` and do not split it.
+    """
+    parts = crosstab(atlas, subject, against)
+    parts = parts[parts["against_code"] != ""].copy()
+    parts["sig"] = (parts["cover_population"] >= tol.share) | (parts["cover_area"] >= tol.share)
+    n_sig = parts.groupby("against_code")["sig"].transform("sum")
+    n_any = parts.groupby("against_code")["sig"].transform("size")
+    parts = parts[(n_any > 1).to_numpy()]
+    parts = parts.sort_values(["against_code", "population", "area_m2", "subject_code"],
+                              ascending=[True, False, False, True], kind="stable")
+    parts["rank"] = parts.groupby("against_code").cumcount()
+    sn, an = _names(atlas, subject), _names(atlas, against)
+    rows = []
+    for r, ns in zip(parts.itertuples(index=False), n_sig.reindex(parts.index).to_numpy()):
+        strict = "largest part" if r.rank == 0 else "split part"
+        cls = strict if (r.sig and ns > 1) or r.rank == 0 else "below tolerance"
+        if ns <= 1 and r.rank == 0:
+            cls = "largest part"
+        sev = "warning" if cls == "split part" else "info"
+        note = (f"{r.cover_population:.1%} of {an.get(r.against_code, r.against_code)}'s residents are in "
+                f"{sn.get(r.subject_code, r.subject_code)}")
+        if ns <= 1:
+            note += "; split only within the tolerance (tolerant result: not split)"
+        rows.append({
+            "rule": "splits", "subject_layer": subject, "subject_code": r.subject_code,
+            "subject_name": sn.get(r.subject_code, ""), "against_layer": against, "against_code": r.against_code,
+            "against_name": an.get(r.against_code, ""), "class": cls, "class_strict": strict,
+            "area_km2": r.area_m2 / 1e6, "share_area": r.cover_area, "population": int(r.population),
+            "share_population": r.cover_population, "severity": sev, "tolerance": tol.describe(), "note": note})
+    geoms = _part_geometries(atlas, subject, against, parts) if geometry else [None] * len(rows)
+    return _frame(rows, geoms, atlas.lsoa.crs)
+
+
 def _successors(parts: pd.DataFrame, frm: str, to: str) -> pd.Series:
     """For each ``frm`` unit, the ``to`` unit holding most of its residents (then most area, then code)."""
     best = parts.sort_values([frm, "population", "area_m2", to], ascending=[True, False, False, True], kind="stable")
@@ -681,7 +747,10 @@ def check_size(atlas: Atlas, subject: str, tol: Tolerance = Tolerance(), thresho
     population over the threshold.
     """
     th = read_thresholds() if thresholds is None else thresholds
-    applies = th["applies_to"].map(lambda s: s.strip() == "*" or subject in [x.strip() for x in s.split(";")])
+    # a scenario's thresholds are those of its vintage (scenario:2013, scenario:2026, ...)
+    vintage = atlas.layer(subject).attrs.get("vintage")
+    names = {subject, f"{subject}:{vintage}"} if vintage else {subject}
+    applies = th["applies_to"].map(lambda s: s.strip() == "*" or bool(names & {x.strip() for x in s.split(";")}))
     th = th[applies.to_numpy()]
     layer = atlas.layer(subject).sort_values("code", kind="stable")
     rows, geoms = [], []
@@ -774,6 +843,8 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
             parts.append(check_coverage(atlas, subject, against, tol, geometry))
         elif rule == "changes":
             parts.append(check_changes(atlas, subject, against, tol, geometry))
+        elif rule == "splits":
+            parts.append(check_splits(atlas, subject, against, tol, geometry))
         else:
             parts.append(check_size(atlas, subject, tol, geometry=geometry))
     parts = [p for p in parts if len(p)]
@@ -793,9 +864,11 @@ def resolve_preset(name: str, atlas: Atlas | None = None) -> dict:
         raise AtlasError(f"unknown preset {name!r}" + (f"; did you mean {near[0]}?" if near else
                                                          f"; presets are {', '.join(PRESETS)}"))
     p = dict(PRESETS[name])
-    if atlas is not None and atlas.scenario is not None and p["subject"] == _PROPOSAL_SUBJECT:
+    if atlas is not None and atlas.scenario is not None and p["subject"] in _PROPOSAL_SUBJECTS \
+            and atlas.layer("scenario").attrs.get("vintage") == atlas.layer(p["subject"]).attrs.get("vintage"):
         p["subject"] = "scenario"
-        p["title"] = p["title"].replace("2012 support proposals", f"Scenario {atlas.scenario.name}")
+        p["title"] = (p["title"].replace("2012 support proposals", f"Scenario {atlas.scenario.name}")
+                      .replace("The mergers proposed for April 2027", f"Scenario {atlas.scenario.name}"))
     return p
 
 
