@@ -280,6 +280,7 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=[*REQUIRED_COLUMNS, "_path", "_row", "_line"])
     if base is not None:
         df = _apply_base(df, base, remove, path, depth)
+        opts.vintage = opts.vintage or df.attrs.get("vintage")
     elif remove:
         raise _err("'remove' needs a 'base' set to remove from", path, row="(file)", column="remove")
     return df, opts
@@ -291,7 +292,9 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
                    row="(file)", column="base")
     layers = _BASE_LAYERS.get()
     if layers is not None and base in MEMBER_LAYERS and base.startswith("icb_"):
-        return _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
+        out = _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
+        out.attrs["vintage"] = MEMBER_LAYERS[base]
+        return out
     if base in SHIPPED_SETS:
         base_path = settings.geo_dir() / SHIPPED_SETS[base]
     else:
@@ -302,7 +305,14 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         raise _err(f"base {base!r} not found (use css_2012, csu_2013 or a path relative to this file)",
                    path, row="(file)", column="base")
     base_df = read_proposals(base_path, _depth=depth + 1)
-    return _remove_from(df, base_df, base, remove, path)
+    opts = SET_OPTIONS.get(base, {})
+    if opts.get("complete_with") and layers is not None:
+        base_df = _complete_with(base_df, layers[opts["complete_with"]], opts["complete_with"])
+    out = _remove_from(df, base_df, base, remove, path)
+    vintage = base_df.attrs.get("vintage") or opts.get("vintage")
+    if vintage:
+        out.attrs["vintage"] = vintage
+    return out
 
 
 def layer_as_proposals(layer: pd.DataFrame, layer_id: str) -> pd.DataFrame:
