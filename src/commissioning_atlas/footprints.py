@@ -468,12 +468,16 @@ def _set_vintage(df: pd.DataFrame, lookups: dict[str, dict[str, int]]) -> str:
     declared = df.attrs.get("vintage")
     if declared:
         return declared
-    toks = {t.upper() for c in ("members", "partners") if c in df.columns for v in df[c] for t in _tokens(str(v))}
+    ordered = [t.upper() for i in range(len(df)) for c in ("members", "partners") if c in df.columns
+               for t in _tokens(str(df[c].iat[i]))]
+    toks = set(ordered)
     hits = {v: sum(t in look for t in toks) for v, look in lookups.items()}
     full = [v for v, n in hits.items() if n == len(toks)]
     if full:
         return full[-1]
-    return max(hits, key=lambda v: (hits[v], v))
+    # no vintage names them all: the one naming most, ties to the vintage of the first code in the file
+    first = next((v for t in ordered for v in reversed(list(lookups)) if t in lookups[v]), None)
+    return max(hits, key=lambda v: (hits[v], v == first, v))
 
 
 def _suggest(token: str, units: pd.DataFrame, look: Mapping[str, int]) -> str:
@@ -548,9 +552,12 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                     other = next((v for v in reversed(list(lookups)) if t.upper() in lookups[v]), None)
                     if other is not None:
                         k = lookups[other][t.upper()]
+                        example = next((x for c in ("members", "partners") if c in df.columns for v in df[c]
+                                        for x in _tokens(str(v)) if x.upper() in look), "")
+                        kinds = ", ".join(dict.fromkeys(LAYER_LABEL[x] for x in MEMBER_VINTAGES[set_vintage_id]))
                         raise _err(f"mixed vintages: {t} is a {other} {LAYER_LABEL[units['layer'].iat[k]]} but this "
-                                   f"set's units are of {set_vintage_id} ({', '.join(LAYER_LABEL[x] for x in MEMBER_VINTAGES[set_vintage_id])}); "
-                                   "a set uses units of one vintage", p, row, column)
+                                   f"set's units are of {set_vintage_id} ({kinds}; e.g. {example}); a set uses units "
+                                   "of one vintage", p, row, column)
                     raise _err(f"unknown unit code {t[:40]!r}{_suggest(t[:40], units, look)}", p, row, column)
                 idx.append(j)
             resolved[column] = idx
