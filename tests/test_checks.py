@@ -321,3 +321,33 @@ def test_overlap_under_one_square_metre_is_not_a_finding():
     assert len(f) == 0
     f = run_check(a, "css_2012", "sha_2011", ["coverage"], tol=Tolerance(area_m2=0.1), geometry=False)
     assert list(f["class"]) == ["overlap"] and f["tolerance"].iloc[0].endswith("areas under 0.1 m2 ignored")
+
+
+def test_splits_lists_each_council_split_between_bodies():
+    # the councils' view: SHA A is split between clusters X (L1 L2) and Y (L3); B between Z (L5 L6) and X (L4)
+    f = run_check(_atlas(), "pct_cluster_2011", "sha_2011", ["splits"], geometry=True)
+    got = {(r.against_code, r.subject_code): (r["class"], r.severity, r.population) for _, r in f.iterrows()}
+    assert got[("A", "X")] == ("largest part", "info", 2000)
+    assert got[("A", "Y")] == ("split part", "warning", 1000)
+    assert got[("B", "Z")] == ("largest part", "info", 1010)
+    assert got[("B", "X")] == ("split part", "warning", 1000)
+    assert f.geometry.notna().all() and set(f["population_basis"]) == {"census_2011"}
+
+
+def test_splits_ignores_parts_under_the_tolerance():
+    # L6 (10 people, 1% of the area) alone in SHA C: a sliver of cluster Z, so C is not split by it
+    a = _atlas(extra_sha_for_l6="A")
+    f = run_check(a, "pct_cluster_2011", "sha_2011", ["splits"], geometry=False).set_index(["against_code", "subject_code"])
+    assert f.loc[("A", "Z"), "class"] == "below tolerance" and f.loc[("A", "Z"), "class_strict"] == "split part"
+    assert f.loc[("A", "Z"), "severity"] == "info"
+
+
+def test_changes_classifies_recoded_merged_split_and_moved():
+    # older: clusters X Y Z; newer: SHA A, B (as if clusters were regrouped): X's L4 went to B
+    f = run_check(_atlas(), "sha_2011", "pct_cluster_2011", ["changes"], geometry=False)
+    got = {(r.against_code, r.subject_code): r["class"] for _, r in f.iterrows()}
+    assert got[("Y", "A")] == "merged"     # all of Y went into A, with most of X
+    assert got[("X", "A")] == "split"      # A's main predecessor is X: X split, not moved
+    assert got[("X", "B")] == "moved"      # part of X went to B, which is made mostly of Z
+    assert got[("Z", "B")] == "merged"
+    assert (f.loc[f["class"] == "moved", "severity"] == "warning").all()
