@@ -284,6 +284,8 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
     report: dict = dict(col.report)
     if spec.parent and not _depends_on(spec.parent, spec.id):  # a group of this layer nests by construction
         report.update(_nesting(ctx, spec, codes))
+    if spec.params.get("crosscheck_2024"):
+        report["april_2024_lookup"] = _crosscheck_2024(ctx, spec, codes, col)
     for rule in spec.params.get("contains", []):
         report.setdefault("contains", []).append(_contains(ctx, spec, rule, codes, keys, col))
     geoms = _dissolve(ctx, spec, codes, keys)
@@ -324,6 +326,33 @@ def _contains(ctx, spec: LayerSpec, rule: str, codes: np.ndarray, keys: np.ndarr
                             f"residents (2011) of it lie in {', '.join(sorted(set(codes[out])))}",
                             path=_source_path(ctx, spec))
     return f"{unit} holds all of {layer} {' '.join(wanted)}"
+
+
+def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> dict:
+    """Compare a 2023 layer with the April 2024 lookup (on 2021 LSOAs) through the LSOA11 -> LSOA21 lookup:
+    the 2011 LSOAs none of whose 2021 LSOAs the 2024 lookup gives to the same unit (matched by code)."""
+    from .population import read_lsoa11_lsoa21
+    from .readers import read_lookup
+
+    column = spec.params["crosscheck_2024"]
+    look = ctx.memo(("table", "lsoa21_icb24_rda"), lambda: read_lookup(ctx.path("lsoa21_icb24_rda")))
+    if column not in look.columns or "lsoa21_code" not in look.columns:
+        raise DataError(f"missing column {column!r}", path=ctx.path("lsoa21_icb24_rda"), column=column)
+    pairs = ctx.memo("lsoa11_lsoa21", lambda: read_lsoa11_lsoa21(ctx.path("lsoa11_lsoa21_rda")))
+    unit24 = look.set_index("lsoa21_code")[column]
+    pairs = pairs[pairs["lsoa11_code"].str.startswith("E01")]
+    pos = pd.Series(np.arange(len(codes)), index=ctx.base["code"].to_numpy())
+    i = pos.reindex(pairs["lsoa11_code"].to_numpy()).to_numpy()
+    ok = ~np.isnan(i.astype(float))
+    i = i[ok].astype(int)
+    got = unit24.reindex(pairs["lsoa21_code"].to_numpy()[ok]).to_numpy()
+    same = pd.Series(got == codes[i]).groupby(i).any()
+    differ = np.flatnonzero(~same.reindex(np.arange(len(codes)), fill_value=False).to_numpy())
+    pop = ctx.population("census_2011")
+    return {"lookup": "LSOA21-SICBL24-ICB24 (April 2024) via LSOA11-LSOA21", "column": column,
+            "lsoas_differing": int(len(differ)), "residents_2011_differing": int(pop[differ].sum()),
+            "examples": [str(c) for c in ctx.base["code"].to_numpy()[differ][:10]],
+            "units_in_2024": int(pd.Series(got).nunique())}
 
 
 def _depends_on(layer_id: str, other: str) -> bool:

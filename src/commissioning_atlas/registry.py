@@ -27,7 +27,8 @@ from ._errors import AtlasError, DataError
 KINDS = ("lsoa_base", "builder", "lsoa_lookup", "group", "regroup")
 _KNOWN_FIELDS = {"id", "title", "body", "vintage", "date", "era", "kind", "sources", "parent", "expected",
                  "basis", "source", "builder", "needs", "dissolve_from", "of", "lsoa", "code", "name", "ods",
-                 "key", "match", "polygons", "nest_exceptions", "table", "by", "base", "contains", "note"}
+                 "key", "match", "polygons", "nest_exceptions", "table", "by", "base", "contains", "crosscheck_2024",
+                 "note"}
 
 
 @dataclass(frozen=True)
