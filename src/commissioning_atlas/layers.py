@@ -33,8 +33,10 @@ from .layer_cache import LayerCache
 from .readers import normalise, read_census_lc2101, read_vector
 from .registry import LayerSpec, layer_ids, layer_spec, registry
 
-#: Bump when the build logic changes, so old caches are rebuilt.
-BUILD_VERSION = "5"
+#: Bump when the build logic of layers changes, so cached layers are rebuilt.
+BUILD_VERSION = "6"
+#: Bump when the LSOA base (reading, coverage repair) changes: every layer is rebuilt.
+BASE_VERSION = "5"
 
 #: England's Census 2011 usual residents (ONS), the check on the LSOA populations.
 ENGLAND_POPULATION_2011 = 53_012_456
@@ -130,7 +132,7 @@ class BuildContext:
     # ------------------------------------------------------------------------------ the LSOA base
 
     def base_key(self) -> str:
-        return _hash(BUILD_VERSION, self.source_key(layer_spec("lsoa_2011").sources), settings.SNAP_GRID_M,
+        return _hash(BASE_VERSION, self.source_key(layer_spec("lsoa_2011").sources), settings.SNAP_GRID_M,
                      settings.COVERAGE_TOLERANCE_M2)
 
     @property
