@@ -196,3 +196,43 @@ def test_coterminosity_over_time(atlas, tmp_path):
     assert t.loc["icb_2022", "bodies"] == 42 and t.loc["icb_2022", "population_basis"] == "census_2021"
     a, b = chart(t.reset_index(), tmp_path / "a.png"), chart(t.reset_index(), tmp_path / "b.png")
     assert a.read_bytes() == b.read_bytes() and a.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("args, words", [
+    (["layers", "--era", "2014"], "unknown era '2014'; did you mean"),
+    (["layers", "--population", "mid2019"], "unknown population basis 'mid2019'; did you mean mid_2019"),
+    (["check", "--subject", "icb_2022", "--against", "utla_2021", "--population", "registered_2013"],
+     "held on CCG layers only"),
+])
+def test_unknown_era_and_basis_are_one_line(args, words, mirror, capsys):
+    code = cli.main(args[:1] + ["--mirror", str(mirror), "--quiet"] + args[1:])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.integration
+def test_layers_listing_groups_by_era_with_each_basis(mirror, capsys):
+    assert cli.main(["layers", "--mirror", str(mirror), "--quiet", "--era", "2019"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("== 2019\n")
+    assert "ccg_2019" in out and "mid_2019" in out and "ccg_2020" not in out
+    assert "bases: mid_2019 = ONS mid-2019 population estimates" in out
+
+
+@pytest.mark.integration
+def test_checks_and_exports_work_across_eras(atlas, mirror, tmp_path, capsys):
+    f = run_check_any(atlas)
+    assert {"crosses", "coterminosity"} == set(f["rule"])
+    assert set(f["population_basis"]) == {"census_2021"}  # the subject's basis
+    out = tmp_path / "icb.gpkg"
+    assert cli.main(["export", "icb_2026", "-o", str(out), "--mirror", str(mirror), "--quiet"]) == 0
+    import pyogrio
+
+    assert len(pyogrio.read_dataframe(out)) == 36
+
+
+def run_check_any(atlas):
+    from commissioning_atlas.checks import run_check
+
+    return run_check(atlas, "icb_2022", "utla_2021", ("crosses", "coterminosity"), geometry=False)
