@@ -164,3 +164,18 @@ def test_cli_crosswalk_and_apportion(atlas, mirror, tmp_path, capsys):
     assert err.count("\n") == 1 and "d.csv, row 12, column 'pct': unknown pct_2011 code '5XX'" in err
     assert main(["crosswalk", "pct_2011", "ccg_2013", "--population", "mid_2091", "--quiet"]) == 2
     assert "did you mean mid_2019" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_crosswalk_2021_to_2022_moves_glossop_to_derbyshire(atlas):
+    cw = atlas.crosswalk("ccg_2021", "sicbl_2022")
+    tg = cw[cw["from_name"] == "NHS Tameside and Glossop CCG"].set_index("to_name")
+    glossop = tg.loc["NHS Derby and Derbyshire ICB - 15M"]
+    assert not glossop["best_fit"] and glossop["basis"] == "mid_2020"  # the 2021 CCGs' default basis
+    assert glossop["population"] == atlas.layer("ccg_2021").set_index("name").loc[
+        "NHS Tameside and Glossop CCG", "population"] - tg.loc["NHS Greater Manchester ICB - 01Y", "population"]
+    assert 30_000 < glossop["population"] < 36_000
+    on_2021 = atlas.crosswalk("ccg_2021", "sicbl_2022", population="census_2021")
+    assert set(on_2021["basis"]) == {"census_2021"}
+    assert on_2021.loc[(on_2021["from_name"] == "NHS Tameside and Glossop CCG") & ~on_2021["best_fit"],
+                       "population"].item() == 33_332

@@ -232,6 +232,21 @@ class Atlas:
                 "era": era, "date": date, "basis": self.default_basis(layer_id),
                 "source": f"{Path(path).name}, dissolved from LSOAs", "body": "footprint"}
 
+    def crosswalk(self, from_id: str, to_id: str, population: str | None = None) -> pd.DataFrame:
+        """Every (FROM unit, TO unit) pair sharing LSOAs, with people, area, shares and best fit; see
+        :func:`commissioning_atlas.crosswalk.crosswalk`. ``population``: a basis (default the FROM layer's)."""
+        from .crosswalk import crosswalk
+
+        return crosswalk(self, from_id, to_id, basis=population)
+
+    def apportion(self, df: pd.DataFrame, code_column: str, from_id: str, to_id: str, counts=(), rates=(),
+                  population: str | None = None) -> pd.DataFrame:
+        """Re-base a table of figures per FROM unit onto the TO units; see
+        :func:`commissioning_atlas.crosswalk.apportion`."""
+        from .crosswalk import apportion
+
+        return apportion(self, df, code_column, from_id, to_id, counts=list(counts), rates=list(rates), basis=population)
+
     def build_all(self) -> None:
         """Build (or read) every declared layer and footprint set, so :attr:`report` is complete."""
         for lid in self.layer_ids():
