@@ -34,12 +34,20 @@ def _unknown(path: Path, df: pd.DataFrame, col: str, known: set[str], what: str)
 
 
 def _lad_raw(ctx) -> pd.DataFrame:
+    """Codes, names and old ONS codes of the December 2011 districts (attributes only: the drawn districts are
+    unions of their LSOAs, so the polygons, slow to repair, are not needed)."""
     def read():
         path = ctx.path("lad_2011_raw")
         raw = read_vector(path, engine=ctx.engine)
-        lad = normalise(raw, path, code="lad11cd", name="lad11nm")
-        lad["old_code"] = raw["lad11cdo"].to_numpy()
-        return lad[lad["code"].str.startswith("E")]
+        for col in ("lad11cd", "lad11nm", "lad11cdo"):
+            if col not in raw.columns:
+                raise DataError(f"missing column {col!r}", path=path, column=col)
+        lad = pd.DataFrame({"code": raw["lad11cd"].astype(str).str.strip(), "name": raw["lad11nm"].astype(str),
+                            "old_code": raw["lad11cdo"].astype(str).str.strip()})
+        if lad["code"].duplicated().any():
+            raise DataError(f"duplicate code {lad['code'][lad['code'].duplicated()].iloc[0]!r}", path=path,
+                            column="lad11cd")
+        return lad[lad["code"].str.startswith("E")].reset_index(drop=True)
     return ctx.memo("lad_2011_raw", read)
 
 

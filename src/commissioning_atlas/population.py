@@ -17,7 +17,6 @@ England keep their exact totals.
 from __future__ import annotations
 
 import re
-import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import get_close_matches
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import AtlasError, DataError
-from .readers import read_census_lc2101
+from .readers import read_census_lc2101, read_rda
 from .rounding import common_weights, largest_remainder
 
 __all__ = [
@@ -152,43 +151,6 @@ def get_basis(basis: str) -> PopulationBasis:
 
 
 # --------------------------------------------------------------------------- R data files
-
-def read_rda(path: str | Path) -> pd.DataFrame:
-    """Read an R data file (``.rda``) holding one data frame, with the PyPI package ``rdata``.
-
-    Parameters
-    ----------
-    path : str or Path
-
-    Returns
-    -------
-    pandas.DataFrame
-        With a fresh RangeIndex (data row ``i`` of the file is index ``i - 1``).
-
-    Raises
-    ------
-    DataError
-        If the file is missing, is not a readable R data file, or holds anything but one data frame.
-    """
-    import rdata
-
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found", path=path)
-    try:
-        with warnings.catch_warnings():
-            # tibbles are read as plain data frames: the class-fallback notice is expected
-            warnings.filterwarnings("ignore", message="Missing constructor for R class")
-            objects = rdata.read_rda(path)
-    except Exception as exc:  # noqa: BLE001 - any parser failure is a corrupt file, reported as one line
-        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise DataError(f"not a readable R data file ({type(exc).__name__}: {detail})", path=path) from None
-    frames = [v for v in objects.values() if isinstance(v, pd.DataFrame)]
-    if len(objects) != 1 or len(frames) != 1:
-        kinds = ", ".join(f"{k} ({type(v).__name__})" for k, v in objects.items()) or "nothing"
-        raise DataError(f"expected one data frame, found {kinds}", path=path)
-    return frames[0].reset_index(drop=True)
-
 
 def _require(df: pd.DataFrame, columns: list[str], path: Path) -> None:
     missing = [c for c in columns if c not in df.columns]

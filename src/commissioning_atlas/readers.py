@@ -7,6 +7,7 @@ Vector layers come back in EPSG:27700 with valid geometry and uniform columns
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -307,32 +308,49 @@ def read_pct_2011_list(path: str | Path) -> pd.DataFrame:
 
 
 def read_rda(path: str | Path) -> pd.DataFrame:
-    """Read the one data frame of an R data file (``.rda``) with the pure-Python ``rdata`` package.
+    """Read an R data file (``.rda``) holding one data frame, with the pure-Python PyPI package ``rdata``.
+
+    Parsing is slow (seconds for a 32,844-row lookup), so a file read twice in one process (the LSOA11 ->
+    LSOA21 lookup serves Census 2021 and a cross-check) is parsed once; every call gets its own copy.
+
+    Returns
+    -------
+    pandas.DataFrame
+        With a fresh RangeIndex (data row ``i`` of the file is index ``i - 1``).
 
     Raises
     ------
     DataError
-        A missing, corrupt or unexpected file (not exactly one data frame).
+        If the file is missing, is not a readable R data file, or holds anything but one data frame.
     """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("file not found" if not path.exists() else "not a file", path=path)
+    st = path.stat()
+    return _parse_rda(str(path.resolve()), st.st_size, st.st_mtime_ns).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_rda(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
     import warnings
 
     import rdata
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError("file not found" if not path.exists() else "not a file", path=path)
     try:
-        with warnings.catch_warnings():  # tibble classes convert to plain data frames: nothing to report
-            warnings.simplefilter("ignore")
-            frames = rdata.read_rda(path)
-    except Exception as exc:  # rdata raises many kinds of error on a damaged file
-        raise DataError(f"cannot read R data ({type(exc).__name__}: {str(exc)[:80]})", path=path) from None
-    frames = {k: v for k, v in frames.items() if isinstance(v, pd.DataFrame)}
-    if len(frames) != 1:
-        raise DataError(f"expected one data frame, found {len(frames)}", path=path)
-    df = next(iter(frames.values()))
+        with warnings.catch_warnings():
+            # tibbles are read as plain data frames: the class-fallback notice is expected
+            warnings.filterwarnings("ignore", message="Missing constructor for R class")
+            objects = rdata.read_rda(path)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a corrupt file, reported as one line
+        detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise DataError(f"not a readable R data file ({type(exc).__name__}: {detail})", path=path) from None
+    frames = [v for v in objects.values() if isinstance(v, pd.DataFrame)]
+    if len(objects) != 1 or len(frames) != 1:
+        kinds = ", ".join(f"{k} ({type(v).__name__})" for k, v in objects.items()) or "nothing"
+        raise DataError(f"expected one data frame, found {kinds}", path=path)
+    df = frames[0].reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
-    return df.reset_index(drop=True)
+    return df
 
 
 def read_lookup(path: str | Path) -> pd.DataFrame:
