@@ -29,7 +29,8 @@ def _project(tmp_path: Path, mirror: Path) -> dict:
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.symlink_to(src)
     env = {"COMMISSIONING_ATLAS_HOME": str(home), "COMMISSIONING_ATLAS_CACHE": str(tmp_path / "cache"),
-           "COMMISSIONING_ATLAS_MIRROR": str(mir), "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+           "COMMISSIONING_ATLAS_MIRROR": str(mir), "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
+           "PYTHONPATH": str(ROOT / "src")}  # this checkout's code, installed or not
     return {"home": home, "mirror": mir, "cache": tmp_path / "cache", "env": env}
 
 

@@ -36,8 +36,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import dataclass
@@ -924,37 +922,23 @@ def to_json(findings: pd.DataFrame, meta: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
-def _csv_cell(v) -> str:
-    s = "" if v is None else str(v)
-    # a cell starting with = + - @ would run as a formula in a spreadsheet
-    return "'" + s if s[:1] in ("=", "+", "-", "@") and not _is_number(s) else s
-
-
-def _is_number(s: str) -> bool:
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
-
-
 def to_csv(findings: pd.DataFrame) -> str:
-    """CSV without geometry; text cells that a spreadsheet would run as formulas are quoted."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(FINDING_COLUMNS)
-    for rec in _records(findings):
-        w.writerow([_csv_cell(rec[c]) for c in FINDING_COLUMNS])
-    return buf.getvalue()
+    """CSV without geometry; text cells that a spreadsheet would run as formulas are defused
+    (:func:`commissioning_atlas.text.rows_csv`, the one CSV writer of the tool)."""
+    from .text import rows_csv
+
+    return rows_csv(FINDING_COLUMNS, ([rec[c] for c in FINDING_COLUMNS] for rec in _records(findings)))
 
 
 def _pct(v) -> str:
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
 
 
-def _clean(s: str, width: int | None = None) -> str:
-    s = " ".join(str(s).split())  # no control characters or newlines in a table cell
-    return s if width is None or len(s) <= width else s[: width - 1] + "…"
+def _clean(s: str, width: int | None = None, encoding: str = "utf-8") -> str:
+    """One cell: whitespace collapsed, control characters escaped, fitted to ``encoding`` and ``width``."""
+    from .text import cut
+
+    return cut(s, width if width is not None else 1 << 30, encoding)
 
 
 _TABLE_COLS = [("rule", 13), ("subject_code", 11), ("subject_name", 34), ("against_code", 22),
@@ -963,15 +947,24 @@ _TABLE_COLS = [("rule", 13), ("subject_code", 11), ("subject_name", 34), ("again
 _HEAD = {"share_area": "area%", "share_population": "pop%", "population": "people"}
 
 
-def to_table(findings: pd.DataFrame, meta: dict) -> str:
-    """Aligned plain-text table with a header and a summary line."""
-    lines = [f"# {meta.get('title', '')}: {meta.get('subject')} against {meta.get('against') or 'thresholds'}"
-             f" ({', '.join(meta.get('rules', []))})", f"# tolerance: {meta.get('tolerance', '')}"]
+def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str:
+    """Aligned plain-text table with a header and a summary line.
+
+    Every cell has its control characters escaped and is fitted to ``encoding`` (a name too long
+    for its column ends in ``…``, or ``...`` where the encoding has no ``…``), so the table is safe
+    to print on any terminal.
+    """
+    from .text import for_terminal
+
+    head = (f"# {meta.get('title', '')}: {meta.get('subject')} against {meta.get('against') or 'thresholds'}"
+            f" ({', '.join(meta.get('rules', []))})")
+    lines = [for_terminal(head, encoding=encoding, keep=""),
+             for_terminal(f"# tolerance: {meta.get('tolerance', '')}", encoding=encoding, keep="")]
     if meta.get("population_basis"):
         from .population import get_basis
 
-        lines.append(f"# population: {get_basis(meta['population_basis']).title} ({meta['population_basis']}), "
-                     "summed over 2011 LSOAs")
+        lines.append(for_terminal(f"# population: {get_basis(meta['population_basis']).title} "
+                                  f"({meta['population_basis']}), summed over 2011 LSOAs", encoding=encoding, keep=""))
     lines.append("  ".join(f"{_HEAD.get(c, c):<{w}}" for c, w in _TABLE_COLS))
     for rec in _records(findings):
         cells = []
@@ -981,8 +974,9 @@ def to_table(findings: pd.DataFrame, meta: dict) -> str:
                 v = _pct(v)
             elif c == "population":
                 v = f"{v:,}"
-            cells.append(f"{_clean(v, w):<{w}}" if c not in ("population",) + tuple(k for k in _HEAD if k.startswith("share"))
-                         else f"{_clean(v, w):>{w}}")
+            cells.append(f"{_clean(v, w, encoding):<{w}}"
+                         if c not in ("population",) + tuple(k for k in _HEAD if k.startswith("share"))
+                         else f"{_clean(v, w, encoding):>{w}}")
         lines.append("  ".join(cells).rstrip())
     c = counts(findings)
     lines.append(f"{len(findings)} rows: {c['error']} error, {c['warning']} warning, {c['info']} info")
@@ -1023,27 +1017,28 @@ def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str | Path | None) -> str | None:
-    """Render findings in ``fmt``; write atomically to ``path`` or return the text for stdout."""
-    from .export import atomic_write
+def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str | Path | None,
+                   encoding: str = "utf-8") -> str | None:
+    """Render findings in ``fmt``; write atomically to ``path`` or return the text for stdout.
+
+    Files go through :mod:`commissioning_atlas.safe_io`: written whole or not at all, never over
+    an input of the run, a file of ``geo/``, the cache or a read-only file; ``gpkg`` adds (or
+    replaces) the layer ``findings`` of an existing GeoPackage and keeps its other layers.
+    ``encoding`` is that of the stream a returned table is printed on.
+    """
+    from .safe_io import write_gpkg_layer, write_text
 
     if fmt not in FORMATS:
         raise AtlasError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")
     if fmt == "gpkg":
         if path is None:
             raise AtlasError("--format gpkg needs an output file (-o FILE.gpkg)")
-        import pyogrio
-
-        from .export import _FIXED_DATE
-
-        layer = findings.reset_index(drop=True)
-        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})  # same findings, same bytes
-        atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer="findings", driver="GPKG",
-                                                             promote_to_multi=True))
+        write_gpkg_layer(path, findings.reset_index(drop=True), "findings", promote_to_multi=True)
         return None
-    text = {"table": lambda: to_table(findings, meta), "csv": lambda: to_csv(findings),
-            "json": lambda: to_json(findings, meta), "md": lambda: to_markdown(findings, meta)}[fmt]()
+    text = {"table": lambda: to_table(findings, meta, encoding="utf-8" if path else encoding),
+            "csv": lambda: to_csv(findings), "json": lambda: to_json(findings, meta),
+            "md": lambda: to_markdown(findings, meta)}[fmt]()
     if path is None:
         return text
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    write_text(path, text)
     return None

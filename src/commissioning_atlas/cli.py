@@ -1,17 +1,43 @@
 """The ``commissioning-atlas`` command line.
 
-Every failure the user can fix is an :class:`AtlasError`: printed as one line on
-stderr with exit code 2, never a traceback.
+Exit codes: 0 no warnings, 1 warnings or errors found by ``check``, 2 a problem the user can fix
+(bad input, a refused or unwritable path, a missing file, disk full: one line on stderr naming
+the path and the problem), 3 an unexpected error (a bug: one line and a hint to report it; the
+traceback only with ``--debug``), 130 interrupted. A crash never exits 1.
+
+Everything printed goes through :func:`commissioning_atlas.text.for_terminal`: control
+characters are escaped and what the terminal cannot encode is degraded to ASCII.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import warnings
 from pathlib import Path
 
-from . import settings
+from . import safe_io, settings
 from ._errors import AtlasError
+from .text import for_terminal, stream_encoding
+
+#: ``check -o FILE`` without ``--format``: the format from the suffix.
+FORMAT_BY_SUFFIX = {".txt": "table", ".csv": "csv", ".json": "json", ".md": "md", ".gpkg": "gpkg"}
+#: Exit code of an unexpected error (never 1, which means "findings").
+EXIT_BUG = 3
+
+
+def _say(text: str = "", stream=None, end: str = "\n") -> None:
+    """Print through the terminal sanitiser (controls escaped, degraded to what the stream can encode)."""
+    stream = stream or sys.stdout
+    if stream is None:  # the stream was closed before the run (`>&-`): nothing to print to
+        return
+    stream.write(for_terminal(text + end, stream))
+    stream.flush()
+
+
+def _warn(text: str) -> None:
+    _say(" ".join(str(text).split()), sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -34,6 +60,13 @@ def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
     if scenario:
         p.add_argument("--scenario", metavar="FILE",
                        help="your own proposal set (CSV or YAML in the schema of geo/css_2012.csv)")
+    _debug_flag(p)
+
+
+def _needs_scenario(args, *layers) -> None:
+    if "scenario" in layers and not getattr(args, "scenario", None):
+        raise AtlasError("the layer 'scenario' is your own proposal set: add --scenario FILE (CSV or YAML "
+                         "in the schema of geo/css_2012.csv)")
 
 
 def _load(args):
@@ -52,24 +85,28 @@ def cmd_fetch(args) -> int:
     paths = fetch(groups.values(), mirror=args.mirror, progress=not args.quiet)
     n = sum(len(v) for v in paths.values())
     size = sum(p.stat().st_size for v in paths.values() for p in v)
-    print(f"{n} files in {len(paths)} groups verified (sha256) in {settings.cache_dir()} ({size / 1e6:.1f} MB)")
+    _say(f"{n} files in {len(paths)} groups verified (sha256) in {settings.cache_dir()} ({size / 1e6:.1f} MB)")
     return 0
 
 
 def cmd_layers(args) -> int:
     """List the layers by era (``--era YEAR``: one era), with counts, population and its basis."""
     atlas = _load(args)
-    sys.stdout.write(layer_table(atlas, era=args.era))
+    _say(layer_table(atlas, era=args.era), end="")
     return 0
 
 
 def cmd_export(args) -> int:
-    from .export import export_layer
+    from .export import check_output, export_layer
 
+    _needs_scenario(args, args.layer)
+    fmt = check_output(args.output)  # before the (slower) load
     atlas = _load(args)
     layer = atlas.layer(args.layer)
+    kept = [n for n in safe_io.gpkg_layers(args.output) if n != args.layer] if fmt == "GPKG" else []
     out = export_layer(layer, args.output, layer_name=args.layer)
-    print(f"wrote {len(layer)} features of {args.layer} to {out}")
+    note = f" (layer {args.layer}; its other layers kept: {', '.join(kept)})" if kept else ""
+    _say(f"wrote {len(layer)} features of {args.layer} to {out}{note}")
     return 0
 
 
@@ -114,8 +151,10 @@ def cmd_check(args) -> int:
 
     if args.list_presets:
         for name, p in checks.PRESETS.items():
-            print(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): {p['question']}")
+            _say(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): "
+                 f"{p['question']}")
         return 0
+    args.format = _check_format(args)
     if args.format == "gpkg" and not args.output:
         raise AtlasError("--format gpkg needs an output file (-o FILE.gpkg)")
     if args.preset and (args.subject or args.against):
@@ -128,6 +167,9 @@ def cmd_check(args) -> int:
         checks._check_rules(rules)  # fail before the (slower) load
     if args.preset:
         checks.resolve_preset(args.preset)
+    _needs_scenario(args, args.subject, args.against)
+    if args.output:  # before the (slower) load
+        (safe_io.guard_gpkg if args.format == "gpkg" else safe_io.guard_output)(args.output)
     atlas = _load(args)
     geometry = args.format == "gpkg"
     if args.preset:
@@ -138,13 +180,36 @@ def cmd_check(args) -> int:
         meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
                 "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
                 "tolerance": tol.describe()}
-    text = checks.write_findings(findings, meta, args.format, args.output)
+    text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout))
     if text is not None:
-        sys.stdout.write(text)
+        if args.format == "json":
+            try:
+                text.encode(stream_encoding(sys.stdout))
+            except UnicodeEncodeError:  # the same document, every non-ASCII character as a JSON escape
+                text = json.dumps(json.loads(text), ensure_ascii=True, indent=1) + "\n"
+        _say(text, end="")
     else:
         c = checks.counts(findings)
-        print(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
+        _say(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
     return 1 if checks.has_problems(findings) else 0
+
+
+def _check_format(args) -> str:
+    """The output format of ``check``: ``--format``, else the suffix of ``-o``, else a table."""
+    if not args.output:
+        return args.format or "table"
+    suffix = Path(args.output).suffix.lower()
+    by_suffix = FORMAT_BY_SUFFIX.get(suffix)
+    if args.format is None:
+        if by_suffix is None:
+            what = f"the suffix {suffix!r}" if suffix else "a name without a suffix"
+            raise AtlasError(f"cannot tell the format from {what}; name the file .txt, .csv, .json, .md or .gpkg, "
+                             "or give --format", path=args.output)
+        return by_suffix
+    if by_suffix is not None and by_suffix != args.format and suffix != ".txt":
+        raise AtlasError(f"--format {args.format} does not match the suffix {suffix} (a {by_suffix} file); "
+                         "drop --format or change the name", path=args.output)
+    return args.format
 
 
 def _all_presets(atlas, geometry: bool = True) -> dict:
@@ -160,11 +225,15 @@ def cmd_map(args) -> int:
 
     if not 0 <= args.simplify <= 5000:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
+    out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
-    paths = write_maps(atlas, Path(args.output), _all_presets(atlas), tolerance=args.simplify, tiles=args.tiles,
-                       pack=not args.no_pack)
-    for p in paths:
-        print(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
+    results = _all_presets(atlas)
+    with safe_io.staged_folder(out) as stage:
+        staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack)
+        names = [p.relative_to(stage) for p in staged]
+    for name in names:
+        p = out / name
+        _say(f"wrote {p} ({p.stat().st_size / 1e6:.2f} MB)")
     return 0
 
 
@@ -183,42 +252,49 @@ def write_reports(out: Path, results: dict) -> list[str]:
 
 
 def cmd_build(args) -> int:
-    """The main job: every layer listed and exported, the check reports and the maps."""
+    """The main job: every layer listed and exported, the check reports and the maps.
+
+    Everything is written into a staging folder first and moved into ``-o`` only when the whole
+    build succeeded: a failed build (disk full, say) leaves the earlier ``out/`` as it was.
+    """
     import json
 
-    from .export import atomic_write, export_layer, export_table
+    from .export import export_layer, export_table
+    from .over_time import chart, coterminosity_over_time
     from .maps import write_maps
 
+    out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
-    out = Path(args.output)
-    (out / "layers").mkdir(parents=True, exist_ok=True)
     table = layer_table(atlas)
-    atomic_write(out / "layers.txt", lambda p: p.write_text(table, encoding="utf-8"))
-    for lid in atlas.layer_ids():
-        if lid == "lsoa_2011":
-            continue  # 32,844 rows: export it on request (commissioning-atlas export lsoa_2011 -o ...)
-        export_layer(atlas.layer(lid), out / "layers" / f"{lid}.csv")
-        export_layer(atlas.layer(lid), out / "layers" / f"{lid}.gpkg", layer_name=lid)
-    sys.stdout.write(table)
-    print(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
-    from .over_time import chart, coterminosity_over_time
-
-    table = coterminosity_over_time(atlas)
-    export_table(table, out / "over_time.csv")
-    chart(table, out / "over_time.png")
-    print(f"wrote {out / 'over_time.csv'} and {out / 'over_time.png'}: commissioners and councils, "
-          f"{table['date'].iat[0][:4]}-{table['date'].iat[-1][:4]}")
-    report_path = out / "build_report.json"
-    atomic_write(report_path, lambda p: p.write_text(json.dumps(atlas.report, indent=1, sort_keys=True, default=str),
-                                                     encoding="utf-8"))
-    print(f"wrote {report_path}: what the build measured, layer by layer")
-    results = _all_presets(atlas)
-    summary = write_reports(out / "checks", results)
-    print("\n".join(summary))
-    print(f"wrote {len(results)} check reports to {out / 'checks'} (.md, .csv, .json)")
-    paths = write_maps(atlas, out / "maps", results, tiles=False)
-    print(f"wrote {len(paths)} maps to {out / 'maps'}: open {out / 'maps' / 'index.html'}")
+    with safe_io.staged_folder(out) as stage:
+        (stage / "layers").mkdir(parents=True, exist_ok=True)
+        safe_io.write_text(stage / "layers.txt", table)
+        for lid in atlas.layer_ids():
+            if lid == "lsoa_2011":
+                continue  # 32,844 rows: export it on request (commissioning-atlas export lsoa_2011 -o ...)
+            export_layer(atlas.layer(lid), stage / "layers" / f"{lid}.csv")
+            export_layer(atlas.layer(lid), stage / "layers" / f"{lid}.gpkg", layer_name=lid)
+        over_time = coterminosity_over_time(atlas)
+        export_table(over_time, stage / "over_time.csv")
+        chart(over_time, stage / "over_time.png")
+        safe_io.write_text(stage / "build_report.json", json.dumps(atlas.report, indent=1, sort_keys=True, default=str))
+        results = _all_presets(atlas)
+        summary = write_reports(stage / "checks", results)
+        maps = write_maps(atlas, stage / "maps", results, tiles=False)
+    _say(table, end="")
+    _say(f"wrote {out / 'layers.txt'} and {len(atlas.layer_ids()) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
+    _say(f"wrote {out / 'over_time.csv'} and {out / 'over_time.png'}: commissioners and councils of their time, "
+         f"{over_time['date'].iat[0][:4]}-{over_time['date'].iat[-1][:4]}")
+    _say(f"wrote {out / 'build_report.json'}: what the build measured, layer by layer")
+    _say("\n".join(summary))
+    _say(f"wrote {len(results)} check reports to {out / 'checks'} (.md, .csv, .json)")
+    _say(f"wrote {len(maps)} maps to {out / 'maps'}: open {out / 'maps' / 'index.html'}")
     return 0
+
+
+def _debug_flag(p: argparse.ArgumentParser, top: bool = False) -> None:
+    p.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="on an unexpected error, print the traceback")
 
 
 def _population_arg(args, atlas):
@@ -284,12 +360,20 @@ def cmd_apportion(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
+    from . import __version__
+
     p = _Parser(prog="commissioning-atlas",
-                description="Map the NHS commissioning reorganisation of 2011-13 and check proposals against boundaries.")
+                description="Map the NHS commissioning reorganisation of 2011-13 and check proposals against boundaries.",
+                epilog="exit codes: 0 no warnings; 1 check found warnings or errors; 2 bad input or a path "
+                       "problem (one line names it); 3 unexpected error (please report it; --debug shows the "
+                       "traceback)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _debug_flag(p, top=True)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     f = sub.add_parser("fetch", help="fetch and verify every pinned source file")
     f.add_argument("--mirror", metavar="DIR", help=f"local mirror (default ${settings.MIRROR_ENV})")
     f.add_argument("--quiet", action="store_true", help="no progress bars")
+    _debug_flag(f)
     f.set_defaults(func=cmd_fetch)
     la = sub.add_parser("layers", help="list the layers by era: id, vintage, features, population, basis, source")
     la.add_argument("--era", metavar="YEAR", help="only the layers of one era, e.g. 2022")
@@ -303,12 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
     from .checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
     from .maps import DEFAULT_TOLERANCE_M
 
-    c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no findings, 1: findings, 2: error)")
+    c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no warnings, 1: warnings or "
+                                     "errors, 2: bad input, 3: unexpected error)")
     c.add_argument("--preset", metavar="NAME", help="a named check (see --list-presets)")
     c.add_argument("--subject", metavar="LAYER", help="layer whose features are checked, e.g. css_2012")
     c.add_argument("--against", metavar="LAYER", help="reference layer, e.g. sha_2011")
     c.add_argument("--rule", action="append", metavar="RULE", help=f"rule to run, repeatable: {', '.join(RULES)}")
-    c.add_argument("--format", default="table", choices=FORMATS, help="output format (default table)")
+    c.add_argument("--format", default=None, choices=FORMATS,
+                   help="output format (default: from the suffix of -o: .txt, .csv, .json, .md, .gpkg; else table)")
     c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     c.add_argument("--tolerance", type=float, default=DEFAULT_SHARE_TOLERANCE, metavar="SHARE",
                    help=f"ignore parts under this share of area and residents (default {DEFAULT_SHARE_TOLERANCE})")
@@ -322,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"how far a simplified boundary may move (default {DEFAULT_TOLERANCE_M:g} m; "
                         "0: no simplification)")
     m.add_argument("--no-pack", action="store_true",
-                   help="write scripts and data as plain text (2.6 times the bytes; opens in browsers older than 2023)")
+                   help="write scripts and data as plain text (3.0 times the bytes; opens in browsers older than 2023)")
     _common(m)
     m.set_defaults(func=cmd_map)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
@@ -348,23 +434,53 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit code."""
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _run(argv: list[str] | None) -> int:
+    safe_io.reset()
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except AtlasError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        return 130
-    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error, and no traceback
-        import os
+    if getattr(args, "scenario", None):
+        safe_io.register_input(args.scenario)
+    if getattr(args, "mirror", None):
+        safe_io.protect_folder(args.mirror, "the mirror of upstream files")
+    return int(args.func(args) or 0)
 
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (see the module docstring)."""
+    raw = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in raw
+    with warnings.catch_warnings():
+        warnings.showwarning = lambda message, category, *a, **k: _warn(f"warning: {message}")
+        try:
+            return _run(argv)
+        except AtlasError as exc:
+            _say(f"error: {exc}", sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            _say("interrupted", sys.stderr)
+            return 130
+        except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error, and no traceback
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        except OSError as exc:  # permission denied, disk full, a folder for a file, ...
+            _say(f"error: {safe_io.os_error(exc)}", sys.stderr)
+            return 2
+        except Exception as exc:  # noqa: BLE001 - a bug: one line, never exit 1 (the code for findings)
+            if debug:
+                import traceback
+
+                traceback.print_exc()
+            what = "out of memory" if isinstance(exc, MemoryError) else _one_line(exc)[:300]
+            _say(f"internal error: {what}. This is a bug in commissioning-atlas: please report it with the "
+                 f"command you ran{'' if debug else ' (add --debug for the traceback)'}", sys.stderr)
+            return EXIT_BUG
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,15 @@
 """Write layers to files: GeoPackage, GeoJSON (EPSG:4326) or CSV, chosen by suffix.
 
-Every writer goes through a temp file in the target folder and renames it, so a
-failed write never leaves half a file; the same layer always gives the same bytes.
+Every writer goes through :func:`safe_io.atomic_write` (a temp file in the target folder, then a
+rename), so a failed write never leaves half a file, and refuses targets that are inputs of the
+run, files of ``geo/``, the cache or read-only files. A layer written to an existing GeoPackage is
+added to it (or replaces the layer of that name); the other layers are kept. CSV cells that a
+spreadsheet would run as formulas are defused (:func:`text.frame_csv`). The same layer always
+gives the same bytes.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,36 +18,44 @@ import pyogrio
 
 from . import settings
 from ._errors import AtlasError
+from .safe_io import FIXED_DATE as _FIXED_DATE  # noqa: F401 - kept for importers
+from .safe_io import atomic_write, guard_gpkg, guard_output, write_gpkg_layer, write_text
+from .text import frame_csv
+
+__all__ = ["SUFFIXES", "atomic_write", "export_layer", "check_output"]
 
 SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV"}
 
-# GeoPackages record a modification time; pin it so the same layer gives the same bytes.
-_FIXED_DATE = "2013-04-01T00:00:00Z"
 
+def check_output(path: str | Path) -> str:
+    """Check an export target before any work: known suffix and a writable, non-protected file.
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the temp file onto ``path``.
-
-    Parameters
-    ----------
-    path : str or Path
-        Final destination.
-    write : callable
-        Writes the complete file at the path it is given.
+    Returns
+    -------
+    str
+        The format: ``GPKG``, ``GeoJSON`` or ``CSV``.
     """
     path = Path(path)
-    if path.parent and not path.parent.exists():
-        raise AtlasError("output folder does not exist", path=path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    os.unlink(tmp)  # let the writer create it (GDAL refuses to overwrite some formats)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    fmt = SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        raise AtlasError(f"unknown output type {path.suffix or '(none)'!r}; use .gpkg, .geojson or .csv", path=path)
+    if fmt == "GPKG":
+        guard_gpkg(path)  # an existing GeoPackage gets the layer added; any other file is refused
+    else:
+        guard_output(path)
+    return fmt
+
+
+def _no_nul(table: pd.DataFrame, path: Path) -> None:
+    """GDAL stores text as C strings: refuse a NUL byte rather than cut the text at it."""
+    for c in table.columns:
+        if not (table[c].dtype == object or pd.api.types.is_string_dtype(table[c].dtype)):
+            continue
+        hit = table[c].map(lambda v: isinstance(v, str) and "\x00" in v)
+        if hit.any():
+            i = int(hit.to_numpy().nonzero()[0][0])
+            raise AtlasError("text holds a NUL byte, which a GeoPackage or GeoJSON file cannot store",
+                             path=path, row=i + 1, column=str(c))
 
 
 def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "layer") -> Path:
@@ -57,7 +66,7 @@ def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "l
     layer : geopandas.GeoDataFrame
         Any layer or footprint set.
     path : str or Path
-        ``.gpkg``, ``.geojson``/``.json`` or ``.csv``.
+        ``.gpkg``, ``.geojson``/``.json`` or ``.csv``. An existing GeoPackage keeps its other layers.
     layer_name : str
         Layer name inside a GeoPackage.
 
@@ -67,21 +76,21 @@ def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "l
         The written file.
     """
     path = Path(path)
-    fmt = SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise AtlasError(f"unknown output type {path.suffix or '(none)'!r}; use .gpkg, .geojson or .csv", path=path)
+    fmt = check_output(path)
     layer = layer.sort_values("code", kind="stable").reset_index(drop=True)
     if fmt == "CSV":
-        table = pd.DataFrame(layer.drop(columns=layer.geometry.name))
-        return atomic_write(path, lambda p: table.to_csv(p, index=False, lineterminator="\n"))
+        return write_text(path, frame_csv(pd.DataFrame(layer.drop(columns=layer.geometry.name))))
+    _no_nul(pd.DataFrame(layer.drop(columns=layer.geometry.name)), path)
     if fmt == "GeoJSON":
         out = layer.to_crs(settings.WEB_CRS)
         return atomic_write(path, lambda p: pyogrio.write_dataframe(
             out, p, driver="GeoJSON", layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"}))
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})
-    return atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer=layer_name, driver="GPKG"))
+    write_gpkg_layer(path, layer, layer_name)
+    return path
 
 
 def export_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write a plain table (no geometry) as CSV, atomically."""
-    return atomic_write(path, lambda p: table.to_csv(p, index=False, lineterminator="\n"))
+    """Write a plain table (no geometry) as CSV, atomically, formula cells defused."""
+    path = Path(path)
+    guard_output(path)
+    return write_text(path, frame_csv(table))

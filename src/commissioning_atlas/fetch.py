@@ -7,7 +7,9 @@ rename), so an interrupted fetch never leaves a half-written file behind.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import os
+import stat
 import tempfile
 import urllib.error
 import urllib.request
@@ -30,11 +32,29 @@ def sha256_file(path: str | Path) -> str:
     return h.hexdigest()
 
 
+def _size_problem(n: int, total: int) -> str:
+    """What a wrong size says: too short (a cut download, or another file) or too long (another file)."""
+    if n < total:
+        return (f"too short: {n:,} bytes where the catalogue pins {total:,} (a truncated download, or a "
+                "different file)")
+    return f"too long: more than the {total:,} bytes the catalogue pins (a different or changed file)"
+
+
 def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int | None,
                           origin: str, progress: bool) -> None:
-    """Stream bytes into ``dest`` via a temp file, verifying size and sha256 before the rename."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-", suffix=dest.suffix)
+    """Stream bytes into ``dest`` via a temp file, verifying size and sha256 before the rename.
+
+    Reading stops one byte past ``total``: a source longer than the catalogue says (or endless,
+    such as a link to ``/dev/zero``) is refused without filling the disk.
+    """
+    from .safe_io import os_error
+
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".part-", suffix=dest.suffix)
+    except OSError as exc:
+        raise SourceError(f"cannot write to the cache ({os_error(exc).message}); set "
+                          f"${settings.CACHE_ENV} to a writable folder", path=dest.parent) from None
     h = hashlib.sha256()
     n = 0
     bar = None
@@ -42,10 +62,14 @@ def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int 
         from tqdm import tqdm
 
         bar = tqdm(total=total, unit="B", unit_scale=True, desc=dest.name[:40], leave=False)
+    reading = False
     try:
         with os.fdopen(fd, "wb") as out:
             while True:
-                block = src_stream.read(_CHUNK)
+                want = _CHUNK if total is None else min(_CHUNK, total + 1 - n)
+                reading = True
+                block = src_stream.read(want) if want > 0 else b""
+                reading = False
                 if not block:
                     break
                 h.update(block)
@@ -53,18 +77,46 @@ def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int 
                 n += len(block)
                 if bar is not None:
                     bar.update(len(block))
+                if total is not None and n > total:
+                    break
         if total is not None and n != total:
-            raise SourceError(f"truncated: got {n} bytes, expected {total}", path=origin)
+            raise SourceError(_size_problem(n, total), path=origin)
         if h.hexdigest() != expected_sha:
-            raise SourceError(f"checksum mismatch: sha256 {h.hexdigest()[:12]}..., expected {expected_sha[:12]}...",
-                              path=origin)
+            raise SourceError(f"checksum mismatch: sha256 {h.hexdigest()[:12]}..., expected {expected_sha[:12]}... "
+                              "(the file was changed or replaced)", path=origin)
         os.replace(tmp, dest)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if reading:
+            raise  # the source failed, not the cache: the caller says which source
+        raise SourceError(f"cannot write to the cache ({os_error(exc).message})", path=dest) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     finally:
         if bar is not None:
             bar.close()
+
+
+def _copy_from_mirror(src: Path, dest: Path, sf: SourceFile) -> None:
+    """Copy one mirror file into the cache: only a regular file of the catalogue's size is read."""
+    try:
+        fd = os.open(src, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SourceError(f"cannot read the mirror's copy ({exc.strerror or exc})", path=src) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise SourceError("is a folder in the mirror, expected the pinned file", path=src)
+        if not stat.S_ISREG(st.st_mode):
+            raise SourceError("is not a regular file (a device, pipe or socket) in the mirror", path=src)
+        if sf.bytes is not None and st.st_size != sf.bytes:
+            raise SourceError(_size_problem(st.st_size, sf.bytes), path=src)
+    except BaseException:
+        os.close(fd)
+        raise
+    with os.fdopen(fd, "rb") as f:
+        _atomic_copy_verified(f, dest, sf.sha256, sf.bytes, str(src), progress=False)
 
 
 def fetch_file(sf: SourceFile, cache: Path, mirror: Path | None = None, progress: bool = True,
@@ -98,14 +150,13 @@ def fetch_file(sf: SourceFile, cache: Path, mirror: Path | None = None, progress
         dest.unlink()  # stale or corrupt cache entry: fetch again
     if mirror is not None:
         src = mirror / sf.relpath
-        if src.exists():
-            with open(src, "rb") as f:
-                _atomic_copy_verified(f, dest, sf.sha256, sf.bytes, str(src), progress=False)
+        if src.exists() or src.is_symlink():
+            _copy_from_mirror(src, dest, sf)
             return dest
     try:
         with urllib.request.urlopen(sf.url, timeout=timeout) as resp:
             _atomic_copy_verified(resp, dest, sf.sha256, sf.bytes, sf.url, progress=progress)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         if isinstance(exc, SourceError):
             raise
         where = f" (not in mirror {mirror})" if mirror is not None else ""
@@ -136,7 +187,8 @@ def fetch(groups: Iterable[SourceGroup] | None = None, mirror: str | Path | None
     cache = Path(cache) if cache else settings.cache_dir()
     mirror = Path(mirror).resolve() if mirror else settings.default_mirror()
     if mirror is not None and not mirror.is_dir():
-        raise SourceError("mirror directory does not exist", path=mirror)
+        raise SourceError("mirror is not a folder" if mirror.exists() else "mirror directory does not exist",
+                          path=mirror)
     groups = list(groups) if groups is not None else list(load_catalogue().values())
     out: dict[str, list[Path]] = {}
     for g in groups:

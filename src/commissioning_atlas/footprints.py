@@ -18,8 +18,13 @@ Rules (documented in ``geo/README.md``, "Proposals and scenarios"):
 * an in-house arrangement (``status`` starting with ``in-house``) still has a footprint but does
   not count as an organisation in :func:`count_organisations`.
 * all units of a set are of one vintage.
+* a set holds at most :data:`MAX_ORGANISATIONS` organisations of at most
+  :data:`MAX_UNITS_PER_ORGANISATION` units each, and (with ``exclusive: false``) its finest units at
+  most :data:`MAX_OVERLAP` times over; a YAML file nests at most :data:`MAX_YAML_DEPTH` levels, and
+  each key appears once in a mapping. A file is at most :data:`MAX_FILE_BYTES`, a regular file (not a
+  folder, pipe or device), UTF-8 text without NUL bytes.
 
-Files are read as data only: CSV with the :mod:`csv` module, YAML with ``yaml.safe_load``;
+Files are read as data only: CSV with the :mod:`csv` module, YAML with a ``yaml.SafeLoader`` (libyaml where installed);
 nothing in them is ever evaluated.
 
 Examples
@@ -34,7 +39,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from contextvars import ContextVar
@@ -83,12 +90,23 @@ LAYER_LABEL = {"pct_cluster_2011": "PCT cluster", "pct_2011": "PCT", "sha_2011":
                "ccg_2013": "CCG", "nhs_area_team_2013": "NHS area team", "icb_2022": "ICB", "icb_2023": "ICB",
                "icb_2026": "ICB", "sicbl_2022": "sub-ICB location", "sicbl_2023": "sub-ICB location",
                "utla_2021": "upper-tier council", "utla_2023": "upper-tier council", "lad_2021": "district",
-               "lad_2023": "district"}
+               "lad_2023": "district", "lsoa_2011": "LSOA"}
 #: Boundary layers a scenario may start from (``base: icb_2026``): each unit becomes an organisation.
 #: Set by :func:`load_footprint_set` to the atlas' layers while a file is read.
 _BASE_LAYERS: ContextVar[Mapping | None] = ContextVar("_BASE_LAYERS", default=None)
 #: Largest proposal file read (bytes): a guard against hostile input.
 MAX_FILE_BYTES = 5_000_000
+#: Most organisations a proposal set may hold (England had 41 support services, 211 CCGs).
+MAX_ORGANISATIONS = 1_000
+#: Most unit codes in one organisation's ``members`` or ``partners``.
+MAX_UNITS_PER_ORGANISATION = 500
+#: Most memberships of the finest units (PCTs or CCGs) in a whole set, as a multiple of England's
+#: count: an exclusive set holds each at most once; ``exclusive: false`` may overlap up to this.
+MAX_OVERLAP = 5
+#: Deepest nesting of lists and mappings in a YAML scenario (a valid one needs 4).
+MAX_YAML_DEPTH = 16
+#: Most YAML nodes (scalars, lists, mappings, aliases) in a scenario.
+MAX_YAML_NODES = 200_000
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 _SPLIT = re.compile(r"[\s,;]+")
@@ -115,21 +133,54 @@ def _err(msg: str, path: Any = None, row: Any = None, column: Any = None) -> Sce
 
 
 def _read_text(path: Path) -> str:
+    """The file's text, read as data: only a regular file, at most :data:`MAX_FILE_BYTES`, UTF-8, no NUL."""
+    from .safe_io import os_error, register_input
+
+    register_input(path)
     try:
-        size = path.stat().st_size
+        # O_NONBLOCK: a pipe given as a scenario must not hang the run; it is refused just below
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise _err(f"cannot read proposal file: {exc.strerror or exc}", path=path) from None
-    if size > MAX_FILE_BYTES:
-        raise _err(f"file too large ({size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
-    data = path.read_bytes()
+        raise _err(f"cannot read proposal file: {os_error(exc).message}", path=path) from None
     try:
-        return data.decode("utf-8-sig")
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise _err("is a folder, expected a CSV or YAML file", path=path)
+        if not stat.S_ISREG(st.st_mode):
+            raise _err("is not a regular file (a pipe, device or socket); give a CSV or YAML file", path=path)
+        if st.st_size > MAX_FILE_BYTES:
+            raise _err(f"file too large ({st.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)  # never more, whatever the size said
+    except OSError as exc:
+        raise _err(f"cannot read proposal file: {os_error(exc).message}", path=path) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise _err(f"file too large (more than {MAX_FILE_BYTES:,} bytes)", path=path)
+    is_csv = path.suffix.lower() in (".csv", ".txt")
+
+    def where(offset: int) -> tuple[int, Any]:
+        line = data.count(b"\n", 0, offset) + 1
+        return line, ((line - 1 if line > 1 else "header") if is_csv else line)
+
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        is_csv = path.suffix.lower() in (".csv", ".txt")
-        row: Any = (line - 1 if line > 1 else "header") if is_csv else line
+        line, row = where(exc.start)
         raise _err(f"not UTF-8 text (line {line}, byte {exc.start}); save the file as UTF-8", path=path,
                    row=row, column="(text)") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, row = where(nul)
+        raise _err(f"holds a NUL byte (line {line}, byte {nul}): a proposal file is plain text", path=path,
+                   row=row, column="(text)")
+    return text
+
+
+def _too_many(n: int, path: Path) -> ScenarioError:
+    return _err(f"too many organisations ({n:,}; a scenario may hold at most {MAX_ORGANISATIONS:,})", path,
+                row="(file)", column="(organisation)")
 
 
 def _cell(value: Any, path: Path, row: int, column: str) -> str:
@@ -176,15 +227,90 @@ def _read_csv(path: Path, text: str) -> pd.DataFrame:
                 raise _err(f"malformed CSV: {len(fields)} fields where the header has {len(header)} "
                            f"(line {reader.line_num}; quote values that contain commas)",
                            path, row=n, column=header[min(len(fields), len(header)) - 1])
+            if n > MAX_ORGANISATIONS:
+                raise _too_many(n, path)
             records.append(fields)
             rows.append(n)
             lines.append(reader.line_num)
     except csv.Error as exc:
         raise _err(f"malformed CSV at line {reader.line_num}: {exc}", path,
                    row=max(reader.line_num - 1, 1), column="(text)") from None
+    if not records:
+        raise _err("no organisations: the file has a header row but no organisation rows", path, row="(file)",
+                   column="(organisation)")
     df = pd.DataFrame(records, columns=header, dtype=object)
     df["_path"], df["_row"], df["_line"] = str(path), rows, lines
     return df
+
+
+def _yaml_loader(path: Path):
+    """A safe YAML loader (libyaml where installed) that refuses duplicate keys."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    def mapping(loader, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = loader.construct_object(key_node, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # unhashable: the constructor reports it
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise _err(f"duplicate key {str(key)[:40]!r} at line {line} (first at line {seen[key]}); "
+                           "each key may appear once in a mapping", path, row=line, column=str(key)[:40])
+            seen[key] = line
+        return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+
+    Loader.add_constructor("tag:yaml.org,2002:map", mapping)
+    return Loader
+
+
+def _yaml_guard(path: Path, text: str) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_YAML_DEPTH`, with more than :data:`MAX_YAML_NODES` nodes
+    or more than :data:`MAX_ORGANISATIONS` organisations.
+
+    Reads the event stream, which needs no recursion, before anything builds the (recursive) tree.
+    """
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    opening = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    closing = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    counted = (yaml.ScalarEvent, yaml.AliasEvent) + opening
+    depth = nodes = orgs = 0
+    stack: list[bool] = []  # True for a list
+    try:
+        for ev in yaml.parse(text, Loader=loader):
+            if isinstance(ev, yaml.MappingStartEvent) and stack and stack[-1] and len(stack) <= 2:
+                orgs += 1  # an organisation: a mapping in the top list, or in the list under the top mapping
+                if orgs > MAX_ORGANISATIONS:
+                    raise _err(f"too many organisations (more than the {MAX_ORGANISATIONS:,} a scenario may hold)",
+                               path, row="(file)", column="(organisation)")
+            if isinstance(ev, opening):
+                stack.append(isinstance(ev, yaml.SequenceStartEvent))
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    line = ev.start_mark.line + 1
+                    raise _err(f"nested more than {MAX_YAML_DEPTH} levels deep at line {line}; a scenario is "
+                               "a list of organisations, each with lists of codes", path, row=line, column="(text)")
+            elif isinstance(ev, closing):
+                depth -= 1
+                stack.pop()
+            if isinstance(ev, counted):
+                nodes += 1
+                if nodes > MAX_YAML_NODES:
+                    raise _err(f"too many YAML values (more than {MAX_YAML_NODES:,})", path, row="(file)",
+                               column="(text)")
+    except yaml.YAMLError:
+        return  # malformed: the full parse reports where
 
 
 def _yaml_lines(text: str) -> list[int]:
@@ -192,7 +318,7 @@ def _yaml_lines(text: str) -> list[int]:
     import yaml
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError:
         return []
     if isinstance(node, yaml.MappingNode):
@@ -208,8 +334,9 @@ def _yaml_lines(text: str) -> list[int]:
 def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Options]:
     import yaml
 
+    _yaml_guard(path, text)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_yaml_loader(path))  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -260,6 +387,8 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
                    row="(file)", column="organisations")
     if not isinstance(orgs, list):
         raise _err("'organisations' must be a list of mappings", path, row="(file)", column="organisations")
+    if len(orgs) > MAX_ORGANISATIONS:
+        raise _too_many(len(orgs), path)
     lines = _yaml_lines(text)
     records = []
     for i, org in enumerate(orgs, 1):
@@ -304,6 +433,11 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
     if not base_path.exists():
         raise _err(f"base {base!r} not found (use css_2012, csu_2013 or a path relative to this file)",
                    path, row="(file)", column="base")
+    if base_path.is_dir():
+        raise _err(f"base {base!r} is a folder, expected a CSV or YAML file", path, row="(file)", column="base")
+    if not base_path.is_file():
+        raise _err(f"base {base!r} is not a regular file (a pipe, device or socket)", path, row="(file)",
+                   column="base")
     base_df = read_proposals(base_path, _depth=depth + 1)
     opts = SET_OPTIONS.get(base, {})
     if opts.get("complete_with") and layers is not None:
@@ -338,7 +472,13 @@ def _remove_from(df: pd.DataFrame, base_df: pd.DataFrame, base: str, remove: lis
                        row="(file)", column="remove")
     replaced = set(df["code"].astype(str).str.strip()) if len(df) else set()
     keep = base_df[~base_df["code"].str.strip().isin(set(remove) | replaced)]
-    return pd.concat([keep, df], ignore_index=True, sort=False)
+    out = pd.concat([keep, df], ignore_index=True, sort=False)
+    if not len(out):
+        raise _err(f"no organisations left: 'remove' drops every organisation of base {base!r}", path,
+                   row="(file)", column="remove")
+    if len(out) > MAX_ORGANISATIONS:
+        raise _too_many(len(out), path)
+    return out
 
 
 def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
@@ -524,6 +664,13 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
     claimed: dict[str, tuple[str, Any, str]] = {}  # atom -> (org code, row, via unit)
     members_out: list[list[int]] = []
     partners_out: list[list[int]] = []
+    if len(df) > MAX_ORGANISATIONS:
+        raise _too_many(len(df), path)
+    # England's finest units of the set's vintage (PCTs, CCGs or LSOAs): the atoms of its first member layer
+    first = MEMBER_VINTAGES[set_vintage_id][0]
+    n_atoms = {set_vintage_id: sum(len(a) for a, u, v in zip(units["atoms"], units["layer"], units["vintage"])
+                                   if u == first and v == set_vintage_id)}
+    held = 0  # memberships of the finest units in the whole set (partners in footprints included)
     for i in range(len(df)):
         p, row = _where(df, i, path)
         code = str(df["code"].iat[i]).strip()
@@ -543,6 +690,9 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
         resolved: dict[str, list[int]] = {}
         for column in ("members", "partners"):
             toks = _tokens(str(df[column].iat[i])) if column in df.columns else []
+            if len(toks) > MAX_UNITS_PER_ORGANISATION:
+                raise _err(f"too many unit codes ({len(toks):,}; at most {MAX_UNITS_PER_ORGANISATION:,} in one "
+                           "organisation)", p, row, column)
             if column == "members" and not toks:
                 raise _err(f"organisation {code} has no members (an empty organisation)", p, row, "members")
             idx: list[int] = []
@@ -584,6 +734,15 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                                p, row, "members")
             for a, via in own.items():
                 claimed[a] = (code, row, via)
+        held += len(own)
+        if pif in _YES:
+            held += sum(len(units["atoms"].iat[j]) for j in resolved["partners"])
+        limit = MAX_OVERLAP * max(n_atoms.get(set_vintage_id, 0), 1)
+        if held > limit:
+            atom = LAYER_LABEL.get(ATOM_LAYER[set_vintage_id], "LSOA")
+            raise _err(f"organisations overlap too much: {held:,} {atom} memberships by this row, at most "
+                       f"{limit:,} ({MAX_OVERLAP} times England's {n_atoms[set_vintage_id]:,} {atom}s)",
+                       p, row, "members")
         members_out.append(resolved["members"])
         partners_out.append(resolved["partners"])
     return members_out, partners_out, (set_vintage_id if members_out else None)

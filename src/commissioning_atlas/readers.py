@@ -159,6 +159,12 @@ def normalise(gdf: gpd.GeoDataFrame, path: str | Path, code: str, name: str | No
     if dup.any():
         i = int(np.flatnonzero(dup.to_numpy())[0])
         raise DataError(f"duplicate code {codes.iloc[i]!r}", path=path, row=i + 1, column=code)
+    # an empty geometry first: its NaN bounds would otherwise read as a wrong CRS
+    raw = gdf.geometry.values
+    empty = shapely.is_empty(raw) | shapely.is_missing(raw)
+    if empty.any():
+        i = int(np.flatnonzero(empty)[0])
+        raise DataError(f"feature {codes.iloc[i]!r} has no geometry (empty or null)", path=path, row=i + 1)
     gdf = _guard_crs(gdf, path)
     out = gpd.GeoDataFrame(
         {

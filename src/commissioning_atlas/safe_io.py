@@ -1,0 +1,425 @@
+"""Writing files without losing any: atomic writes, refused targets, GeoPackage layers, staged folders.
+
+Every file the tool writes goes through :func:`atomic_write`: the content is written to a temp
+file in the target's own folder and moved onto the target with :func:`os.replace`, so a failed
+write (disk full, permission denied, an interrupted run) leaves the old file, or none, and never
+half a file. Before anything is written, :func:`guard_output` refuses a target that
+
+* is a folder, a device, a pipe or a socket,
+* is read-only (its write bits are off, or the user may not write it),
+* is an input of this run (the scenario and every ``base`` file it names; see :func:`register_input`),
+* lies in the project's tables (``geo/``), is the catalogue (``boundaries/sources.toml``), lies in
+  the cache or in the mirror of upstream files.
+
+A GeoPackage that already exists gets the new layer added, or that one layer replaced
+(:func:`write_gpkg_layer`); its other layers are kept. ``map`` and ``build`` write a whole folder
+through :func:`staged_folder`: into a temp folder first, then moved into place file by file, so a
+run that fails half-way leaves the earlier outputs as they were.
+
+Every failure is an :class:`~commissioning_atlas.AtlasError` naming the path and the problem.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import settings
+from ._errors import AtlasError
+
+__all__ = ["atomic_write", "write_text", "write_gpkg_layer", "guard_output", "guard_gpkg", "staged_folder",
+           "register_input", "protect_folder", "reset", "os_error"]
+
+# Files read by this run (resolved paths), and extra folders no output may go into (the mirror).
+_INPUTS: list[Path] = []
+_PROTECTED: list[tuple[Path, str]] = []
+
+_PROBLEM = {
+    errno.ENOSPC: "no space left on the device (disk full)",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EISDIR: "is a folder, expected a file",
+    errno.ENOTDIR: "a part of the path is not a folder",
+    errno.ENOENT: "no such file or folder",
+    errno.EFBIG: "file too large for this file system",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EXDEV: "cannot move across file systems",
+    errno.ELOOP: "too many levels of symbolic links",
+}
+
+
+def os_error(exc: OSError, path: object = None, doing: str = "") -> AtlasError:
+    """One-line :class:`AtlasError` for an operating-system error: the path, then the problem."""
+    problem = _PROBLEM.get(exc.errno or 0) or (exc.strerror or str(exc) or type(exc).__name__).lower()
+    where = exc.filename if isinstance(exc.filename, (str, bytes, os.PathLike)) else path
+    if where is not None and path is not None and Path(str(where)).name.startswith("."):
+        where = path  # a temp file of ours: name the file the user asked for
+    return AtlasError(f"{doing}{': ' if doing else ''}{problem}", path=where)
+
+
+def reset() -> None:
+    """Forget the inputs and protected folders of an earlier run (the CLI calls this per command)."""
+    _INPUTS.clear()
+    _PROTECTED.clear()
+
+
+def register_input(path: str | Path) -> None:
+    """Record a file this run reads: no output may replace it."""
+    try:
+        real = Path(path).resolve()
+    except (OSError, RuntimeError):
+        return
+    if real not in _INPUTS:
+        _INPUTS.append(real)
+
+
+def protect_folder(path: str | Path, what: str) -> None:
+    """Record a folder no output may go into (``what`` names it in the message)."""
+    try:
+        _PROTECTED.append((Path(path).resolve(), what))
+    except (OSError, RuntimeError):
+        pass
+
+
+def _within(p: Path, folder: Path) -> bool:
+    return p == folder or folder in p.parents
+
+
+def _protected(real: Path) -> str | None:
+    """Why an output may not be written at ``real`` (a resolved path), or None."""
+    for inp in _INPUTS:
+        same = real == inp
+        if not same:
+            try:
+                same = real.exists() and inp.exists() and os.path.samefile(real, inp)
+            except OSError:
+                same = False
+        if same:
+            return "is an input of this run (the scenario or a file it builds on); write the output elsewhere"
+    geo = settings.geo_dir().resolve()
+    if _within(real, geo):
+        return f"is in the project's tables ({geo}); write the output elsewhere"
+    if real == (settings.boundaries_dir() / "sources.toml").resolve():
+        return "is the catalogue of sources; write the output elsewhere"
+    cache = settings.cache_dir().resolve()
+    if _within(real, cache):
+        return f"is in the cache ({cache}); write the output elsewhere"
+    mirror = settings.default_mirror()
+    folders = list(_PROTECTED) + ([(mirror, "the mirror of upstream files")] if mirror else [])
+    for folder, what in folders:
+        if _within(real, folder):
+            return f"is in {what} ({folder}); write the output elsewhere"
+    return None
+
+
+def _folder_problem(folder: Path) -> str | None:
+    """Why nothing can be created in an existing folder, or None."""
+    if os.access(folder, os.W_OK | os.X_OK):
+        return None
+    try:
+        ro = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        ro = False
+    return "cannot write in this folder: " + ("read-only file system" if ro else "permission denied")
+
+
+def _is_read_only(path: Path, st: os.stat_result) -> bool:
+    return not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
+
+
+def guard_output(path: str | Path) -> Path:
+    """Check that ``path`` may be written as a file; return it as a Path.
+
+    Raises
+    ------
+    AtlasError
+        The target is a folder, not a regular file, read-only, an input of this run, a file of
+        ``geo/``, the catalogue, in the cache or the mirror; or its folder is missing or not writable.
+    """
+    path = Path(path)
+    if str(path) in ("", ".") or path.name in ("", ".", ".."):
+        raise AtlasError("is a folder; give a file name", path=path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise os_error(exc, path) from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise AtlasError(f"is a folder; give a file name (e.g. {path / ('output' + (path.suffix or '.csv'))})",
+                             path=path)
+        if not stat.S_ISREG(st.st_mode):
+            raise AtlasError("is not a regular file (a device, pipe or socket); give a file name", path=path)
+    reason = _protected(path.resolve())
+    if reason:
+        raise AtlasError(reason, path=path)
+    if st is not None and _is_read_only(path, st):
+        raise AtlasError("is read-only: not replaced (make it writable, or choose another name)", path=path)
+    parent = path.parent
+    if not parent.exists():
+        raise AtlasError("output folder does not exist", path=parent)
+    if not parent.is_dir():
+        raise AtlasError("is not a folder", path=parent)
+    problem = _folder_problem(parent)
+    if problem:
+        raise AtlasError(problem, path=parent)
+    return path
+
+
+def _cleanup(tmp: str) -> None:
+    for extra in ("", "-journal", "-wal", "-shm"):
+        try:
+            os.unlink(tmp + extra)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+
+def _looks_full(folder: Path, message: str = "") -> bool:
+    """Whether a failed write ran out of space (GDAL's messages do not always say so)."""
+    if "disk is full" in message or "No space left" in message:
+        return True
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < (1 << 20)
+
+
+def _gdal_error(exc: BaseException) -> bool:
+    return type(exc).__module__.startswith(("pyogrio", "fiona")) and isinstance(exc, RuntimeError)
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp_path)`` then move the temp file onto ``path``, after :func:`guard_output`.
+
+    The temp file lies in the target's folder (same file system, so the move is atomic) and is
+    removed on any failure. A replaced file keeps its permissions; a new one gets the usual
+    (umask) permissions.
+
+    Parameters
+    ----------
+    path : str or Path
+        Final destination.
+    write : callable
+        Writes the complete file at the path it is given (which does not exist yet).
+
+    Raises
+    ------
+    AtlasError
+        A refused target (see :func:`guard_output`) or a failed write (disk full, permission
+        denied, ...), naming the target.
+    """
+    path = guard_output(path)
+    try:
+        old_mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        old_mode = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix)
+    except OSError as exc:
+        raise os_error(exc, path, "cannot write") from None
+    os.close(fd)
+    os.unlink(tmp)  # let the writer create it (GDAL refuses to overwrite some formats)
+    try:
+        write(Path(tmp))
+        if old_mode is not None:
+            os.chmod(tmp, old_mode)
+        os.replace(tmp, path)
+    except AtlasError:
+        _cleanup(tmp)
+        raise
+    except OSError as exc:
+        _cleanup(tmp)
+        raise os_error(exc, path, "cannot write") from None
+    except Exception as exc:
+        if _gdal_error(exc):
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            full = _looks_full(path.parent, str(exc))  # before the temp file frees its space
+            _cleanup(tmp)
+            if full:
+                raise AtlasError("cannot write: no space left on the device (disk full)", path=path) from None
+            raise AtlasError(f"cannot write ({first})", path=path) from None
+        _cleanup(tmp)
+        raise
+    except BaseException:
+        _cleanup(tmp)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically (see :func:`atomic_write`)."""
+    data = text.encode("utf-8")
+    return atomic_write(path, lambda p: Path(p).write_bytes(data))
+
+
+def _is_gpkg(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            if f.read(16) != b"SQLite format 3\x00":
+                return False
+        import pyogrio
+
+        pyogrio.list_layers(path)
+        return True
+    except Exception:  # unreadable or not a GeoPackage
+        return False
+
+
+def gpkg_layers(path: str | Path) -> list[str]:
+    """Names of the layers of an existing GeoPackage (empty if it is none)."""
+    path = Path(path)
+    if not path.is_file() or not _is_gpkg(path):
+        return []
+    import pyogrio
+
+    return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+
+
+def guard_gpkg(path: str | Path) -> Path:
+    """:func:`guard_output`, and an existing non-empty file must be a GeoPackage (a layer is added to it)."""
+    path = guard_output(path)
+    if path.exists() and path.stat().st_size > 0 and not _is_gpkg(path):
+        raise AtlasError("exists and is not a GeoPackage: not replaced (remove it, or choose another name)",
+                         path=path)
+    return path
+
+
+#: GeoPackages record a modification time; pin it so the same layer gives the same bytes.
+FIXED_DATE = "2013-04-01T00:00:00Z"
+
+
+def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str]:
+    """Write ``frame`` as layer ``layer`` of the GeoPackage ``path``; return the other layers kept.
+
+    A new file holds just this layer (the same layer always gives the same bytes). An existing
+    GeoPackage is copied, the layer added to the copy (or that one layer replaced), and the copy
+    moved onto the file: its other layers are kept, and a failure leaves it as it was. An existing
+    file that is not a GeoPackage is refused, not replaced.
+    """
+    import pyogrio
+
+    path = guard_gpkg(path)
+    existing = path.exists() and path.stat().st_size > 0
+    kept = [n for n in gpkg_layers(path) if n != layer] if existing else []
+
+    def write(tmp: Path) -> None:
+        if existing:
+            shutil.copyfile(path, tmp)
+        pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG", **options)
+
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
+    atomic_write(path, write)
+    return kept
+
+
+def _nearest_existing(path: Path) -> Path:
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
+
+
+def guard_output_folder(folder: str | Path) -> Path:
+    """Check that ``folder`` may be written as an output folder (it may not exist yet); return it."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise AtlasError("is a file, expected a folder", path=folder)
+    reason = _protected(folder.resolve())
+    if reason:
+        raise AtlasError(reason.replace("write the output", "write the outputs"), path=folder)
+    anc = _nearest_existing(folder)
+    if not anc.is_dir():
+        raise AtlasError(f"cannot create the folder: {anc} is a file", path=folder)
+    problem = _folder_problem(anc)
+    if problem:
+        where = "" if anc == folder.absolute() else f" (in {anc})"
+        raise AtlasError(problem.replace("in this folder", f"here{where}"), path=folder)
+    return folder
+
+
+@contextmanager
+def staged_folder(folder: str | Path) -> Iterator[Path]:
+    """Yield a temp folder to write into; on success move its files into ``folder``.
+
+    Nothing reaches ``folder`` unless the whole block succeeds: on any failure the temp folder is
+    removed and ``folder`` (with the earlier outputs in it) is left as it was. Files of ``folder``
+    that the run does not write again are kept. Every target is checked (:func:`guard_output`)
+    before the first one is moved.
+    """
+    folder = guard_output_folder(folder)
+    fresh = not folder.exists()
+    base = _nearest_existing(folder) if fresh else folder
+    try:
+        stage = Path(tempfile.mkdtemp(dir=base, prefix=".staging-"))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(stage, 0o777 & ~umask)
+    except OSError as exc:
+        raise os_error(exc, folder, "cannot write") from None
+    try:
+        yield stage
+        _commit(stage, folder, fresh)
+    except OSError as exc:
+        raise _unstaged(os_error(exc, folder, "cannot write"), stage, folder) from None
+    except AtlasError as exc:
+        raise _unstaged(exc, stage, folder) from None
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def _unstaged(exc: AtlasError, stage: Path, folder: Path) -> AtlasError:
+    """The same error, naming the file in ``folder`` rather than in the staging folder."""
+    if not exc.path:
+        return exc
+    p = Path(exc.path)
+    try:
+        rel = p.relative_to(stage)
+    except ValueError:
+        try:
+            rel = p.resolve().relative_to(stage.resolve())
+        except (ValueError, OSError):
+            return exc
+    return AtlasError(exc.message, path=folder / rel, row=exc.row, column=exc.column)
+
+
+def _commit(stage: Path, folder: Path, fresh: bool) -> None:
+    files = sorted(p for p in stage.rglob("*") if p.is_file())
+    if fresh and not folder.exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(stage, folder)  # one step: the folder appears whole
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            # another run made the folder meanwhile: move the files in one by one
+    targets = []
+    for src in files:
+        dest = folder / src.relative_to(stage)
+        if dest.parent.exists():
+            if not dest.parent.is_dir():
+                raise AtlasError("is a file, expected a folder", path=dest.parent)
+            guard_output(dest)
+        targets.append((src, dest))
+    for d in sorted(p for p in stage.rglob("*") if p.is_dir()):  # empty folders too, as a fresh run has them
+        (folder / d.relative_to(stage)).mkdir(parents=True, exist_ok=True)
+    for src, dest in targets:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(os.stat(dest).st_mode)
+            os.chmod(src, mode)
+        except OSError:
+            pass
+        os.replace(src, dest)
