@@ -32,7 +32,6 @@ from commissioning_atlas import layers as layers_mod
 from commissioning_atlas._errors import AtlasError, DataError, SourceError
 from commissioning_atlas.catalogue import SourceFile
 from commissioning_atlas.fetch import _atomic_copy_verified, fetch_file
-from commissioning_atlas.layers import Built
 from commissioning_atlas.text import defuse, degrade, escape_controls, for_terminal, frame_csv, rows_csv
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,8 +77,7 @@ def env(atlas, tmp_path, monkeypatch):
     (cache / "atlas.json").write_text('{"key": "stand-in"}')
     monkeypatch.setenv(settings.CACHE_ENV, str(cache))
     monkeypatch.delenv(settings.MIRROR_ENV, raising=False)
-    built = Built(lsoa=atlas.lsoa, layers=atlas.layers, report=atlas.report)
-    monkeypatch.setattr(ca, "build_or_load", lambda **kw: built)
+    monkeypatch.setattr(ca, "BuildContext", lambda **kw: atlas.ctx)  # the session's layers, read already
     monkeypatch.chdir(work)
     return {"work": work, "cache": cache, "tmp": tmp_path}
 
@@ -245,7 +243,7 @@ def test_read_only_working_folder(env, capsys, ro_disk, monkeypatch, command):
 
 def test_read_only_cache(env, capsys, ro_disk, mirror, monkeypatch):
     monkeypatch.setenv(settings.CACHE_ENV, str(ro_disk / "cache"))
-    monkeypatch.setattr(ca, "build_or_load", layers_mod.build_or_load)
+    monkeypatch.setattr(ca, "BuildContext", layers_mod.BuildContext)
     with unchanged(env["tmp"], mirror / "upstream" / "martinjc" / "UK-GeoJSON" / "json" / "statistical" / "eng"
                    / "lsoa_by_lad" / "E06000001.json"):
         code, _, err = run(capsys, "layers", "--mirror", str(mirror))
@@ -255,7 +253,7 @@ def test_read_only_cache(env, capsys, ro_disk, mirror, monkeypatch):
 def test_cache_path_that_is_a_file(env, capsys, mirror, monkeypatch):
     (env["tmp"] / "cachefile").write_text("not a folder")
     monkeypatch.setenv(settings.CACHE_ENV, str(env["tmp"] / "cachefile"))
-    monkeypatch.setattr(ca, "build_or_load", layers_mod.build_or_load)
+    monkeypatch.setattr(ca, "BuildContext", layers_mod.BuildContext)
     with unchanged(env["tmp"]):
         code, _, err = run(capsys, "layers", "--mirror", str(mirror))
     assert_one_line(err, code, 2, "cachefile", "cannot write to the cache")
@@ -381,13 +379,18 @@ def test_output_through_a_link_into_the_project_tables(env, capsys):
 
 
 @pytest.fixture
-def quick_build(monkeypatch):
+def quick_build(monkeypatch, atlas):
     """``build`` without the (slow) check presets and maps: the layer exports and the commit are real."""
     import commissioning_atlas.maps as maps
+    import commissioning_atlas.over_time as over_time
+
+    table = over_time.coterminosity_over_time(atlas, ["pct_2011"])
+    monkeypatch.setattr(over_time, "coterminosity_over_time", lambda atlas: table)
 
     monkeypatch.setattr(cli, "_all_presets", lambda atlas, geometry=True: {})
     monkeypatch.setattr(ca.Atlas, "layer_ids",
-                        lambda self: ["lsoa_2011", "sha_2011"] + (["scenario"] if self.scenario else []))
+                        lambda self, era=None: ["lsoa_2011", "sha_2011"] + (["scenario"] if self.scenario else []))
+
 
     def write_maps(atlas, out, results, **kw):
         out = Path(out)
@@ -423,7 +426,7 @@ def test_build_refuses_before_moving_anything(env, capsys, quick_build):
     ro.chmod(0o644)
     code, out_text, err = run(capsys, "build", "-o", str(out))
     assert code == 0 and err == "" and "wrote 1 maps" in out_text
-    assert (out / "layers.txt").read_text().startswith("layer ")
+    assert (out / "layers.txt").read_text().startswith("== 2011\nlayer ")
     assert len(pyogrio.read_dataframe(out / "layers" / "sha_2011.gpkg")) == 10
     assert sorted(p.name for p in out.iterdir()) == ["checks", "layers", "layers.txt", "maps"]  # no staging left
 

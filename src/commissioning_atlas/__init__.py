@@ -128,9 +128,9 @@ class Atlas:
         return FOOTPRINT_ERA.get(layer_id, ("scenario",))[0]
 
     def _check_id(self, layer_id: str) -> None:
-        ids = self.layer_ids()
-        if layer_id not in ids:
-            raise suggest(layer_id, ids, "layer")
+        if layer_id in _specs() or layer_id in self.footprint_set_ids():
+            return
+        raise suggest(layer_id, self.layer_ids(), "layer")
 
     def default_basis(self, layer_id: str) -> str:
         """The population basis figures of ``layer_id`` use: ``--population`` if given, else the layer's own."""
