@@ -63,8 +63,17 @@ class LayerCache:
         return self.folder / f"{layer_id}-{key}"
 
     def sweep(self) -> int:
-        """Remove temporaries of dead processes (and stale ones of earlier versions); return how many."""
+        """Remove temporaries of dead processes (and stale ones of earlier versions), and the one-file cache
+        of earlier versions (``atlas.gpkg``/``atlas.json``, 33 MB); return how many files went."""
         removed = 0
+        for legacy in ("atlas.gpkg", "atlas.json", "atlas.gpkg-journal"):
+            p = self.folder.parent / legacy
+            if p.is_file():
+                try:
+                    p.unlink()
+                    removed += 1
+                except OSError:
+                    pass
         for folder in (self.folder, self.folder.parent):
             if not folder.is_dir():
                 continue
