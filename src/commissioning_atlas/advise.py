@@ -206,6 +206,8 @@ class Instance:
     target : numpy.ndarray of int
         Group of the closest-to plan holding each unit by majority (-1: none);
         ``target_codes``, ``target_names``, ``target_label``.
+    lsoa_unit, lsoa_population : numpy.ndarray
+        Unit index (-1: none) and population of each LSOA row.
     """
 
     units: str
@@ -237,6 +239,8 @@ class Instance:
     target_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_label: str | None = None
+    lsoa_unit: np.ndarray | None = field(default=None, repr=False)
+    lsoa_population: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
         n = len(self.codes)
@@ -340,7 +344,8 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     inst = Instance(units=units, codes=codes, names=_names(atlas, units, codes),
                     population=np.round(unit_pop).astype(np.int64), basis=label, floor=int(np.ceil(floor)),
                     within=within, area=area, area_codes=area_codes, area_names=area_names, edges=edges,
-                    edge_length_m=length, links=links, keep_whole=keep_whole, tolerance=float(tolerance))
+                    edge_length_m=length, links=links, keep_whole=keep_whole, tolerance=float(tolerance),
+                    lsoa_unit=labels, lsoa_population=pop)
     if keep_whole:
         kr, kk, kcodes = _pairs(atlas, keep_whole)
         cross = _cross(labels, n, kr, kk, len(kcodes), pop).tocsc()
