@@ -45,7 +45,7 @@ from scipy import sparse
 
 from ._errors import AtlasError
 from .adjacency import Link, connect_areas, lsoa_adjacency, unit_adjacency
-from .maxp import OBJECTIVES, AreaProblem, AreaSolution, solve_exact, solve_heuristic
+from .maxp import OBJECTIVES, AreaProblem, AreaSolution, count_plans as count_area_plans, solve_exact, solve_heuristic
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import Atlas
@@ -66,6 +66,8 @@ EXACT_MAX_NODES = 120
 #: Largest area (nodes) whose optimal plans are counted, and the cap of the count per area.
 COUNT_MAX_NODES = 40
 COUNT_CAP = 1000
+#: Most seconds spent counting plans in one run (within the time limit).
+COUNT_SECONDS = 10.0
 
 
 class InfeasibleError(AtlasError):
@@ -546,7 +548,8 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
     time_limit : float
         Seconds for the whole run, shared by the areas in order (each gets what is left).
     count_plans : bool
-        Count optimal plans in areas of at most :data:`COUNT_MAX_NODES` nodes (cap :data:`COUNT_CAP`).
+        Count optimal plans in areas of at most :data:`COUNT_MAX_NODES` nodes (cap :data:`COUNT_CAP` per
+        area, at most :data:`COUNT_SECONDS` in all, inside the time limit).
     workers : int
         CP-SAT workers (1: deterministic).
     exact_max_nodes : int
@@ -583,8 +586,7 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
         sol: AreaSolution | None = None
         use = method if method != "auto" else ("exact" if prob.n <= exact_max_nodes else "heuristic")
         if use == "exact":
-            cap = COUNT_CAP if (count_plans and prob.n <= COUNT_MAX_NODES) else 0
-            sol = solve_exact(prob, objective, share, workers=workers, count_plans=cap)
+            sol = solve_exact(prob, objective, share, workers=workers)
             if sol is None and method == "auto":
                 sol = solve_heuristic(prob, max(deadline - time.perf_counter(), 0.5))
                 sol.note = "exact solver found no plan in time; " + sol.note
@@ -595,6 +597,19 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
             sol = solve_heuristic(prob, share)
         results[i] = sol
         label[units] = (i + 1) * 1_000_000 + sol.root[node]  # unique per area
+    if count_plans:  # with the time left, smallest areas first
+        todo = [i for i in order if results[i].optimal and problems[i][3].n <= COUNT_MAX_NODES]
+        count_deadline = min(deadline, time.perf_counter() + COUNT_SECONDS)
+        for k, i in enumerate(todo):
+            left = count_deadline - time.perf_counter()
+            if left <= 0.05:
+                break
+            sol = results[i]
+            sol.plans, sol.plans_capped = count_area_plans(problems[i][3], sol, objective, left / (len(todo) - k),
+                                                           COUNT_CAP)
+    for i in order:
+        a, units, node, prob = problems[i]
+        sol = results[i]
         rows.append({"area": str(inst.area_codes[a]), "area_name": str(inst.area_names[a]), "units": len(units),
                      "nodes": prob.n, "population": int(prob.population.sum()), "groups": sol.groups,
                      "groups_bound": sol.groups_bound, "crossings": sol.crossings, "method": sol.method,

@@ -40,7 +40,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["AreaProblem", "AreaSolution", "solve_exact", "solve_heuristic", "check_partition",
-           "count_crossings", "count_kept", "OBJECTIVES"]
+           "count_crossings", "count_kept", "count_plans", "OBJECTIVES"]
 
 #: Objective orders: the first phase, then the second (then closest-to-plan when targets exist).
 OBJECTIVES = {"most-groups": ("groups", "crossings"), "fewest-crossings": ("crossings", "groups")}
@@ -203,8 +203,160 @@ def _trivial(problem: AreaProblem, targets_kept: bool = True) -> AreaSolution:
     return sol
 
 
+def _reach(n: int, adj: list[list[int]]) -> list[np.ndarray]:
+    """For each node j, the nodes reachable from j through nodes numbered j or more."""
+    out = []
+    for j in range(n):
+        seen, stack = {j}, [j]
+        while stack:
+            a = stack.pop()
+            for b in adj[a]:
+                if b >= j and b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+        out.append(np.array(sorted(seen), dtype=np.int64))
+    return out
+
+
+@dataclass
+class _Model:
+    model: object
+    x: dict
+    exprs: dict
+    n_ref: int
+    n_targets: int
+
+
+def _build(problem: AreaProblem) -> _Model:
+    """The CP-SAT model of a problem whose nodes are numbered largest population first.
+
+    ``x[i, j]`` exists only where ``i`` is reachable from ``j`` through nodes numbered ``j`` or more
+    (a group's root is its lowest node), and ``j`` can be a root only if those nodes reach the floor.
+    Redundant constraints that the search uses: a root under the floor has a neighbour in its group;
+    groups <= (nodes at or over the floor) + sum over the components of the other nodes of
+    floor(their population / floor).
+    """
+    from ortools.sat.python import cp_model
+
+    n = problem.n
+    pop = np.asarray(problem.population, dtype=np.int64)
+    floor = int(problem.floor)
+    adj: list[list[int]] = [[] for _ in range(n)]
+    for a, b in np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2):
+        if a != b and int(b) not in adj[a]:
+            adj[a].append(int(b))
+            adj[b].append(int(a))
+    reach = _reach(n, adj)
+    can_root = [int(pop[r].sum()) >= floor for r in reach]
+    m = cp_model.CpModel()
+    x: dict = {}
+    for j in range(n):
+        if can_root[j]:
+            for i in reach[j]:
+                x[int(i), j] = m.NewBoolVar(f"x{i}_{j}")
+    false = m.NewConstant(0)
+
+    def X(i: int, j: int):
+        return x.get((i, j), false)
+
+    roots_of = {i: [j for j in range(i + 1) if (i, j) in x] for i in range(n)}
+    for i in range(n):
+        m.AddExactlyOne([x[i, j] for j in roots_of[i]])
+    for j in range(n):
+        if not can_root[j]:
+            continue
+        members = [int(i) for i in reach[j] if i != j]
+        for i in members:
+            m.AddImplication(x[i, j], x[j, j])
+        m.Add(sum(int(pop[i]) * x[i, j] for i in [j, *members]) >= floor * x[j, j])
+        if pop[j] < floor:
+            near = [x[k, j] for k in adj[j] if (k, j) in x]
+            m.AddBoolOr(near + [x[j, j].Not()])
+    depth = [m.NewIntVar(0, n - 1, f"d{i}") for i in range(n)]
+    for i in range(n):
+        ys = []
+        for k in adj[i]:
+            shared = [j for j in roots_of[i] if (k, j) in x]
+            if not shared:
+                continue
+            y = m.NewBoolVar(f"y{i}_{k}")
+            ys.append(y)
+            m.Add(depth[i] >= depth[k] + 1).OnlyEnforceIf(y)
+            for j in roots_of[i]:
+                if (k, j) in x:
+                    m.AddBoolOr([y.Not(), x[i, j].Not(), x[k, j]])
+                else:
+                    m.AddImplication(y, x[i, j].Not())
+        m.Add(sum(ys) == 1 - X(i, i))
+    for a, b in problem.together:
+        for j in range(n):
+            if (a, j) in x or (b, j) in x:
+                m.Add(X(a, j) == X(b, j))
+    roots = [x[j, j] for j in range(n) if (j, j) in x]
+    groups_expr = sum(roots)
+    small = np.flatnonzero(pop < floor)
+    comp = _components(n, np.array([[a, b] for a in range(n) for b in adj[a] if a < b], dtype=np.int64).reshape(-1, 2),
+                       small) if len(small) else np.full(n, -1)
+    bound = int((pop >= floor).sum()) + sum(int(pop[comp == c].sum()) // floor for c in np.unique(comp[small]))
+    m.Add(groups_expr <= bound)
+    exprs: dict = {"groups": (groups_expr, True)}
+    ref_sets = [np.unique(s) for s in problem.ref_sets if len(np.unique(s)) >= 2]
+    if ref_sets:
+        pieces = []
+        for r, s in enumerate(ref_sets):
+            for j in range(int(s.max()) + 1):
+                holders = [x[int(i), j] for i in s if (int(i), j) in x]
+                if not holders:
+                    continue
+                z = m.NewBoolVar(f"z{r}_{j}")
+                for h in holders:
+                    m.AddImplication(h, z)
+                pieces.append(z)
+        exprs["crossings"] = (sum(pieces) - len(ref_sets), False)
+    targets = [np.unique(t) for t in problem.targets if len(t)]
+    if targets:
+        keeps = []
+        for r, t in enumerate(targets):
+            root = int(t.min())
+            if (root, root) not in x:
+                continue
+            k = m.NewBoolVar(f"k{r}")
+            inside = set(t.tolist())
+            for i in range(root, n):
+                if i in inside:
+                    m.AddImplication(k, X(i, root))
+                elif (i, root) in x:
+                    m.AddImplication(k, x[i, root].Not())
+            keeps.append(k)
+        if keeps:
+            exprs["kept"] = (sum(keeps), True)
+    return _Model(m, x, exprs, len(ref_sets), len(targets))
+
+
+def _permutation(problem: AreaProblem) -> tuple[AreaProblem, np.ndarray]:
+    """The problem with nodes renumbered largest population first (ties: original order), and the order."""
+    order = np.lexsort((np.arange(problem.n), -np.asarray(problem.population)))
+    new = np.empty(problem.n, dtype=np.int64)
+    new[order] = np.arange(problem.n)
+    edges = new[np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2)] if len(problem.edges) else \
+        np.zeros((0, 2), dtype=np.int64)
+    p = AreaProblem(population=np.asarray(problem.population)[order], edges=edges, floor=problem.floor,
+                    ref_sets=[new[np.asarray(s, dtype=np.int64)] for s in problem.ref_sets],
+                    targets=[new[np.asarray(t, dtype=np.int64)] for t in problem.targets],
+                    together=[(int(new[a]), int(new[b])) for a, b in problem.together])
+    return p, order
+
+
+def _value(solver, x: dict, n: int) -> np.ndarray:
+    root = np.full(n, -1, dtype=np.int64)
+    for (i, j), v in x.items():
+        if solver.BooleanValue(v):
+            root[i] = j
+    return root
+
+
 def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit: float = 10.0,
-                workers: int = 1, count_plans: int = 0, seed: int = 0) -> AreaSolution | None:
+                workers: int = 1, seed: int = 0) -> AreaSolution | None:
     """Solve one area exactly with CP-SAT (lexicographic phases).
 
     Parameters
@@ -214,18 +366,17 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
     objective : {"most-groups", "fewest-crossings"}
         Which of groups and crossings comes first; closest-to-plan (``problem.targets``) comes last.
     time_limit : float
-        Seconds for all phases together (and the plan count).
+        Seconds for all phases together.
     workers : int
         CP-SAT search workers (1: the same input always gives the same plan).
-    count_plans : int
-        If positive, count distinct optimal plans up to this cap.
     seed : int
         CP-SAT random seed.
 
     Returns
     -------
     AreaSolution or None
-        None when no plan was found within the time limit.
+        None when no plan was found within the time limit. ``first_value`` in ``note`` terms: the
+        first phase's optimum is kept in ``groups`` or ``crossings`` for :func:`count_plans`.
     """
     from ortools.sat.python import cp_model
 
@@ -236,96 +387,30 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
         sol = _trivial(problem)
         sol.seconds = time.perf_counter() - t0
         return sol
-    pop = np.asarray(problem.population, dtype=np.int64)
-    floor = int(problem.floor)
-    m = cp_model.CpModel()
-    x = {(i, j): m.NewBoolVar(f"x{i}_{j}") for i in range(n) for j in range(i + 1)}
-    nodes_of = {j: [i for i in range(j, n)] for j in range(n)}
-    for i in range(n):
-        m.AddExactlyOne([x[i, j] for j in range(i + 1)])
-    for j in range(n):
-        for i in range(j + 1, n):
-            m.AddImplication(x[i, j], x[j, j])
-        m.Add(sum(int(pop[i]) * x[i, j] for i in nodes_of[j]) >= floor * x[j, j])
-    adj: list[list[int]] = [[] for _ in range(n)]
-    for a, b in np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2):
-        if a != b and b not in adj[a]:
-            adj[a].append(int(b))
-            adj[b].append(int(a))
-    depth = [m.NewIntVar(0, n - 1, f"d{i}") for i in range(n)]
-    for i in range(n):
-        ys = []
-        for k in adj[i]:
-            y = m.NewBoolVar(f"y{i}_{k}")
-            ys.append(y)
-            m.Add(depth[i] >= depth[k] + 1).OnlyEnforceIf(y)
-            for j in range(i + 1):
-                if j <= k:
-                    m.AddBoolOr([y.Not(), x[i, j].Not(), x[k, j]])
-                else:
-                    m.AddImplication(y, x[i, j].Not())
-        m.Add(sum(ys) == 1 - x[i, i])
-    for a, b in problem.together:
-        a, b = min(a, b), max(a, b)
-        for j in range(a + 1):
-            m.Add(x[a, j] == x[b, j])
-        for j in range(a + 1, b + 1):
-            m.Add(x[b, j] == 0)
-    groups_expr = sum(x[j, j] for j in range(n))
-    cross_expr = None
-    ref_sets = [np.unique(s) for s in problem.ref_sets if len(np.unique(s)) >= 2]
-    if ref_sets:
-        pieces = []
-        for r, s in enumerate(ref_sets):
-            for j in range(int(s.max()) + 1):
-                z = m.NewBoolVar(f"z{r}_{j}")
-                for i in s:
-                    if i >= j:
-                        m.AddImplication(x[int(i), j], z)
-                pieces.append(z)
-        cross_expr = sum(pieces) - len(ref_sets)
-    kept_expr = None
-    targets = [np.unique(t) for t in problem.targets if len(t)]
-    if targets:
-        keeps = []
-        for r, t in enumerate(targets):
-            k = m.NewBoolVar(f"k{r}")
-            root = int(t.min())
-            for i in range(root, n):
-                m.AddImplication(k, x[i, root] if i in set(t.tolist()) else x[i, root].Not())
-            keeps.append(k)
-        kept_expr = sum(keeps)
-    phases = [p for p in OBJECTIVES[objective] if p != "crossings" or cross_expr is not None]
-    if kept_expr is not None:
-        phases.append("kept")
-    exprs = {"groups": (groups_expr, True), "crossings": (cross_expr, False), "kept": (kept_expr, True)}
+    perm, order = _permutation(problem)
+    built = _build(perm)
+    m, x, exprs = built.model, built.x, built.exprs
+    phases = [p for p in OBJECTIVES[objective] if p in exprs] + (["kept"] if "kept" in exprs else [])
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = max(1, int(workers))
     solver.parameters.random_seed = int(seed)
-    values: dict[str, int] = {}
     bounds: dict[str, int] = {}
     optimal = True
     best = None
-    first = None  # the model with only the first phase's optimum fixed: its plans are counted
     for phase in phases:
         expr, maximise = exprs[phase]
-        if maximise:
-            m.Maximize(expr)
-        else:
-            m.Minimize(expr)
-        remaining = deadline - time.perf_counter()
-        solver.parameters.max_time_in_seconds = max(remaining, 0.05)
+        m.Maximize(expr) if maximise else m.Minimize(expr)
+        solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.05)
         status = solver.Solve(m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if best is None:
                 return None
             optimal = False
             break
-        best = np.array([next(j for j in range(i + 1) if solver.Value(x[i, j])) for i in range(n)])
+        best = _value(solver, x, n)
         value = int(round(solver.ObjectiveValue()))
-        bound = int(np.floor(solver.BestObjectiveBound() + 1e-6)) if maximise else \
+        bounds[phase] = int(np.floor(solver.BestObjectiveBound() + 1e-6)) if maximise else \
             int(np.ceil(solver.BestObjectiveBound() - 1e-6))
-        values[phase], bounds[phase] = value, bound
         if status != cp_model.OPTIMAL:
             optimal = False
         m.ClearHints()
@@ -335,56 +420,64 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
             m.Add(expr == value)
         else:
             m.Add(expr >= value) if maximise else m.Add(expr <= value)
-        if first is None:
-            first = (m.Clone(), best.copy())
-    plans, capped = None, False
-    if count_plans > 0 and optimal and first is not None:
-        counting, start = first
-        counting.ClearObjective()
-        counting.ClearHints()
-        xs = {key: counting.GetBoolVarFromProtoIndex(v.Index()) for key, v in x.items()}
-        plans, capped = _count(counting, solver, xs, n, start, count_plans, deadline)
-    groups = int(len(np.unique(best)))
-    sol = AreaSolution(root=best, groups=groups, groups_bound=bounds.get("groups", groups), optimal=optimal,
-                       method="exact", plans=plans, plans_capped=capped, cut=not optimal)
-    if cross_expr is not None or problem.ref_sets:
-        sol.crossings = count_crossings(problem, best)
-        sol.crossings_bound = bounds.get("crossings", sol.crossings if cross_expr is None else None)
-    if kept_expr is not None:
-        sol.kept = count_kept(problem, best)
-        sol.kept_bound = bounds.get("kept")
+    root = _canonical(order[best])  # back to the caller's numbering, groups named by their lowest node
+    out = np.empty(n, dtype=np.int64)
+    out[order] = root
+    sol = AreaSolution(root=out, groups=int(len(np.unique(out))), groups_bound=bounds.get("groups", 0),
+                       optimal=optimal, method="exact", cut=not optimal)
+    if problem.ref_sets:
+        sol.crossings = count_crossings(problem, out)
+        sol.crossings_bound = bounds.get("crossings", sol.crossings if "crossings" not in exprs else None)
+    if "kept" in exprs or problem.targets:
+        sol.kept = count_kept(problem, out)
+        sol.kept_bound = bounds.get("kept", sol.kept)
     sol.seconds = time.perf_counter() - t0
     sol.note = "proven optimal" if optimal else "cut by the time limit: best plan found, with its bound"
     return sol
 
 
-def _count(m, solver, x, n, best, cap, deadline):
-    """Count distinct plans of ``m`` (each forbidden once found, starting with ``best``) up to ``cap``;
-    return the count and whether it stopped at the cap or the deadline."""
+def count_plans(problem: AreaProblem, solution: AreaSolution, objective: str = "most-groups",
+                time_limit: float = 10.0, cap: int = 1000) -> tuple[int, bool]:
+    """Count the distinct plans as good as ``solution`` on the first objective (e.g. as many groups).
+
+    Each plan found is forbidden (its assignment ``x``, unique per partition) and the search repeated,
+    up to ``cap`` plans or the time limit.
+
+    Returns
+    -------
+    count : int
+    capped : bool
+        The count stopped at the cap or the time limit (it is then a lower bound).
+    """
     from ortools.sat.python import cp_model
 
-    found = [best.copy()]
-    m.AddBoolOr([x[i, int(best[i])].Not() for i in range(n)])
-    capped = False
+    if problem.n == 1:
+        return 1, False
+    deadline = time.perf_counter() + max(float(time_limit), 0.01)
+    perm, order = _permutation(problem)
+    built = _build(perm)
+    m, x = built.model, built.x
+    first = next(p for p in OBJECTIVES[objective] if p in built.exprs)
+    expr, _ = built.exprs[first]
+    m.Add(expr == (solution.groups if first == "groups" else solution.crossings))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    found = 0
     while True:
-        if len(found) >= cap:
-            capped = True
-            break
+        if found >= cap:
+            return found, True
         remaining = deadline - time.perf_counter()
         if remaining <= 0.01:
-            capped = True
-            break
+            return found, True
         solver.parameters.max_time_in_seconds = remaining
         status = solver.Solve(m)
         if status == cp_model.INFEASIBLE:
-            break
+            return found, False
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            capped = True
-            break
-        plan = np.array([next(j for j in range(i + 1) if solver.Value(x[i, j])) for i in range(n)])
-        found.append(plan)
-        m.AddBoolOr([x[i, int(plan[i])].Not() for i in range(n)])
-    return len(found), capped
+            return found, True
+        found += 1
+        plan = _value(solver, x, perm.n)
+        m.AddBoolOr([x[i, int(plan[i])].Not() for i in range(perm.n)])
 
 
 # ----------------------------------------------------------------------------------------- heuristic
