@@ -461,7 +461,7 @@ class Plan:
                  + (f"; {self.seconds:.1f} s" if timings else "")]
         if self.crossings is not None:
             b = "" if self.crossings_bound in (None, self.crossings) else f" (bound {self.crossings_bound})"
-            lines.append(f"{inst.reference} units split: {self.crossings} extra pieces{b} "
+            lines.append(f"{inst.reference} units split: {self.crossings} extra piece{'' if self.crossings == 1 else 's'}{b} "
                          f"(parts of at least {inst.tolerance:.0%} of residents)")
         if self.kept is not None:
             lines.append(f"groups kept from {inst.target_label}: {self.kept}")
@@ -750,7 +750,7 @@ def plan_frame(plan: Plan) -> pd.DataFrame:
             code, name, status = str(inst.fixed_codes[f]), str(inst.fixed_names[f]), "fixed"
         else:
             code, status = f"ADV{g + 1:0{width}d}", "advised"
-        note = (f"{pop:,} people ({inst.basis}); {len(members)} {inst.units} units"
+        note = (f"{pop:,} people ({inst.basis}); {len(members)} unit{'s' if len(members) > 1 else ''} of {inst.units}"
                 + (f"; in {inst.within} {area} ({inst.area_names[inst.area[by_size[0]]]})" if inst.within else ""))
         rows.append({"code": code, "name": name, "status": status, "members": " ".join(map(str, inst.codes[members])),
                      "source": "commissioning-atlas advise", "confidence": "", "note": note,

@@ -78,7 +78,8 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
         table = compare_plans(atlas, plan, args.compare, args.reference or args.keep_whole)
         for row, r in table.iterrows():
             split = f", {r['councils_split']} councils split" if r["councils_split"] is not None else ""
-            lines.append(f"{row:<6} {r['plan']}: {r['groups']} groups, {r['identical_groups']} identical, ARI "
+            counted = f" ({r['counted']} counted)" if r["counted"] != r["groups"] else ""
+            lines.append(f"{row:<6} {r['plan']}: {r['groups']} groups{counted}, {r['identical_groups']} identical, ARI "
                          f"{r['adjusted_rand_index']:.3f}{split}, {r['units_under_floor']} units in groups under "
                          f"the floor")
     if args.map:

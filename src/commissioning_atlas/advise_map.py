@@ -25,8 +25,9 @@ def with_scenario(atlas: "Atlas", scenario: str | Path) -> "Atlas":
 
 def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str | Path, *, pack: bool = True) -> Path:
     """Write ``advice.html`` into ``out_dir``: the advice (read back from its scenario file, as
-    ``check --scenario`` would) against its reference layer (else keep-whole, else within), with the
-    crossing parts of the ``crosses`` check on top.
+    ``check --scenario`` would) over its reference layer's lines (else keep-whole, else within), with
+    the reference units the advice splits on top (the ``crosses`` check of the reference layer against
+    the advice: each split unit's parts, the parts outside its main group hatched).
 
     Parameters
     ----------
@@ -50,7 +51,7 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
     against = inst.reference or inst.keep_whole or inst.within
     findings = None
     if against:
-        findings = run_check(copy, "scenario", against, ("crosses",), Tolerance(share=inst.tolerance), geometry=True)
+        findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=inst.tolerance), geometry=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     title = (f"Advice: {plan.groups} groups of {inst.units} of at least {inst.floor:,} people"

@@ -119,14 +119,21 @@ def compare_plans(atlas: "Atlas", plan: Plan, real: str | Path, councils: str | 
     Returns
     -------
     pandas.DataFrame
-        Index ``advice``, ``real``; columns ``plan``, ``groups``, ``identical_groups`` (groups with
+        Index ``advice``, ``real``; columns ``plan``, ``groups``, ``counted`` (organisations as the
+        reports count them: a footprint set's in-house rows are not), ``identical_groups`` (groups with
         exactly the same units in both), ``adjusted_rand_index`` (advice vs real, same in both rows),
         ``councils_split`` (count), ``councils_split_codes``, ``groups_under_floor``,
         ``units_under_floor`` (units in groups under the floor), ``units_under_floor_codes``,
         ``basis``.
     """
     inst = plan.instance
-    real_group, _, _, label = real_partition(atlas, inst, real)
+    real_group, real_codes, _, label = real_partition(atlas, inst, real)
+    counted = None
+    if not isinstance(real, Path) and str(real) in atlas.layer_ids():
+        layer = atlas.layer(str(real))
+        if "counted" in layer.columns:  # footprint sets: in-house arrangements are not organisations
+            held = set(real_codes[np.unique(real_group[real_group >= 0])])
+            counted = int(layer.loc[layer["code"].isin(held), "counted"].astype(bool).sum())
     adv = plan.group
     same = 0
     for g in np.unique(adv):
@@ -140,7 +147,9 @@ def compare_plans(atlas: "Atlas", plan: Plan, real: str | Path, councils: str | 
     for name, lab, grp in (("advice", f"advice ({plan.method})", adv), ("real", label, real_group)):
         split = councils_split(atlas, inst, grp, councils) if councils else []
         ng, nu, codes = _under(inst, grp)
-        rows.append({"plan": lab, "groups": int(len(np.unique(grp))), "identical_groups": same,
+        rows.append({"plan": lab, "groups": int(len(np.unique(grp))),
+                     "counted": int(len(np.unique(grp))) if name == "advice" or counted is None else counted,
+                     "identical_groups": same,
                      "adjusted_rand_index": round(ari, 4), "councils_split": len(split) if councils else None,
                      "councils_split_codes": " ".join(split), "groups_under_floor": ng, "units_under_floor": nu,
                      "units_under_floor_codes": " ".join(codes), "basis": inst.basis})
