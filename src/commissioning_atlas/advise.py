@@ -621,7 +621,7 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
     group, fixed_group = _order_groups(inst, label)
     sols = list(results.values())
     plan = Plan(instance=inst, group=group, fixed_group=fixed_group, objective=objective,
-                method=_method_label(sols), optimal=bool(sols) and all(s.optimal for s in sols),
+                method=_method_label(sols), optimal=all(s.optimal for s in sols),
                 groups_bound=int(sum(s.groups_bound for s in sols)) + int(fixed_group.sum()),
                 crossings=None, crossings_bound=None, kept=None, kept_bound=None, plans=None,
                 plans_capped=False, seconds=time.perf_counter() - t0,
