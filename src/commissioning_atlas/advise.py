@@ -582,7 +582,7 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
         a, units, node, prob = problems[i]
         # share what is left fairly among the areas still to solve, the largest getting the rest
         left = max(deadline - time.perf_counter(), 0.05)
-        share = left if idx_pos == len(order) - 1 else max(left / (len(order) - idx_pos), min(left, 1.0))
+        share = left / (len(order) - idx_pos)
         sol: AreaSolution | None = None
         use = method if method != "auto" else ("exact" if prob.n <= exact_max_nodes else "heuristic")
         if use == "exact":

@@ -90,5 +90,10 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
 
         path = advice_map(atlas, plan, out, Path(args.map))
         lines.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
-    return lines
+    return [_printable(line) for line in lines]
+
+
+def _printable(text: str) -> str:
+    """Names come from tables: control characters (terminal escapes, newlines) become spaces."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
 

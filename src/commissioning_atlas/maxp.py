@@ -40,7 +40,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["AreaProblem", "AreaSolution", "solve_exact", "solve_heuristic", "check_partition",
-           "count_crossings", "count_kept", "count_plans", "OBJECTIVES"]
+           "count_crossings", "count_kept", "count_plans", "group_bound", "OBJECTIVES"]
 
 #: Objective orders: the first phase, then the second (then closest-to-plan when targets exist).
 OBJECTIVES = {"most-groups": ("groups", "crossings"), "fewest-crossings": ("crossings", "groups")}
@@ -89,7 +89,7 @@ class AreaSolution:
         Each node's group, named by the group's lowest node.
     groups, groups_bound : int
         Groups found and the proven upper bound on groups (= ``groups`` when optimal; the
-        heuristic's bound is the population bound ``sum(p) // floor``).
+        heuristic's bound is :func:`group_bound`).
     crossings, crossings_bound : int or None
         Extra pieces of reference units and the proven lower bound (None without reference sets).
     kept, kept_bound : int or None
@@ -203,6 +203,19 @@ def _trivial(problem: AreaProblem, targets_kept: bool = True) -> AreaSolution:
     return sol
 
 
+def group_bound(problem: AreaProblem) -> int:
+    """An upper bound on groups: nodes at or over the floor, plus, for each component of the graph of
+    the other nodes, its population over the floor (a group without a large node lies in one such
+    component)."""
+    pop = np.asarray(problem.population, dtype=np.int64)
+    small = np.flatnonzero(pop < problem.floor)
+    big = int((pop >= problem.floor).sum())
+    if not len(small):
+        return big
+    comp = _components(problem.n, np.asarray(problem.edges, dtype=np.int64).reshape(-1, 2), small)
+    return big + sum(int(pop[comp == c].sum()) // int(problem.floor) for c in np.unique(comp[small]))
+
+
 def _reach(n: int, adj: list[list[int]]) -> list[np.ndarray]:
     """For each node j, the nodes reachable from j through nodes numbered j or more."""
     out = []
@@ -294,11 +307,7 @@ def _build(problem: AreaProblem) -> _Model:
                 m.Add(X(a, j) == X(b, j))
     roots = [x[j, j] for j in range(n) if (j, j) in x]
     groups_expr = sum(roots)
-    small = np.flatnonzero(pop < floor)
-    comp = _components(n, np.array([[a, b] for a in range(n) for b in adj[a] if a < b], dtype=np.int64).reshape(-1, 2),
-                       small) if len(small) else np.full(n, -1)
-    bound = int((pop >= floor).sum()) + sum(int(pop[comp == c].sum()) // floor for c in np.unique(comp[small]))
-    m.Add(groups_expr <= bound)
+    m.Add(groups_expr <= group_bound(problem))
     exprs: dict = {"groups": (groups_expr, True)}
     ref_sets = [np.unique(s) for s in problem.ref_sets if len(np.unique(s)) >= 2]
     if ref_sets:
@@ -524,7 +533,7 @@ def solve_heuristic(problem: AreaProblem, time_limit: float = 10.0, seed: int = 
     Returns
     -------
     AreaSolution
-        ``optimal`` False; ``groups_bound`` is the population bound; ``cut`` says whether the time
+        ``optimal`` False; ``groups_bound`` is :func:`group_bound`; ``cut`` says whether the time
         limit stopped construction or refinement early.
     """
     import libpysal
@@ -536,7 +545,7 @@ def solve_heuristic(problem: AreaProblem, time_limit: float = 10.0, seed: int = 
     deadline = t0 + max(float(time_limit), 0.01)
     n = problem.n
     pop = np.asarray(problem.population, dtype=np.int64)
-    bound = int(pop.sum() // problem.floor)
+    bound = group_bound(problem)
     if n == 1:
         sol = _trivial(problem)
         sol.optimal, sol.method, sol.plans = False, "heuristic", None
@@ -559,14 +568,18 @@ def solve_heuristic(problem: AreaProblem, time_limit: float = 10.0, seed: int = 
     try:
         arr = np.arange(n)
         while done_construct < iterations_construction:
-            step = min(10, iterations_construction - done_construct)
+            # the first construction always runs to the end (one greedy pass: fast), so there is a plan
+            step = 1 if done_construct == 0 else min(10, iterations_construction - done_construct)
             remaining = deadline - time.perf_counter()
-            if remaining <= 0:
+            if remaining <= 0 and done_construct:
                 cut = True
                 break
             try:
-                with _alarm(remaining):
+                if done_construct == 0:
                     p, rl = spmaxp._construction_phase(arr, attr, pop, dist, w, problem.floor, 2, step)
+                else:
+                    with _alarm(remaining):
+                        p, rl = spmaxp._construction_phase(arr, attr, pop, dist, w, problem.floor, 2, step)
             except _Cut:
                 cut = True
                 break
@@ -599,10 +612,7 @@ def solve_heuristic(problem: AreaProblem, time_limit: float = 10.0, seed: int = 
                 break
     finally:
         np.random.set_state(state)
-    if best_label is None:  # nothing constructed in time: one group of everything
-        root = np.zeros(n, dtype=np.int64)
-    else:
-        root = _canonical(np.asarray(best_label, dtype=np.int64))
+    root = _canonical(np.asarray(best_label, dtype=np.int64))
     groups = int(len(np.unique(root)))
     sol = AreaSolution(root=root, groups=groups, groups_bound=bound, optimal=False, method="heuristic",
                        cut=cut)
