@@ -409,7 +409,7 @@ class Plan:
     optimal : bool
         Every area proven optimal (a heuristic area never is).
     groups_bound : int
-        Proven upper bound on groups (sum over areas; the population bound for heuristic areas).
+        Proven upper bound on groups (sum over areas; :func:`maxp.group_bound` for heuristic areas).
     crossings, crossings_bound : int or None
         Extra pieces of reference units, and the proven lower bound.
     kept, kept_bound : int or None
