@@ -414,3 +414,37 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}
     assert atlas.scenario is None  # the map worked on a copy
+
+
+def test_fewest_crossings_first_on_the_atlas_matches_enumeration():
+    atlas = _atlas()
+    most = advise(atlas, "pct_2011", 6, within="sha_2011", reference="utla_2011")
+    fewest = advise(atlas, "pct_2011", 6, within="sha_2011", reference="utla_2011", objective="fewest-crossings")
+    assert (most.groups, most.crossings) == (6, 1)  # U1 (L01 + L02) split for a sixth group
+    assert (fewest.groups, fewest.crossings) == (5, 0)
+    # SHA A alone (L01 L02 L05 L06 L09 L10, island L13 linked to L09): keeping U1 whole costs one group
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (3, 5), (4, 5), (4, 6)]
+    assert _area_optimum([4, 3, 2, 2, 3, 1, 3], edges, 6) - _area_optimum([4, 3, 2, 2, 3, 1, 3], edges, 6,
+                                                                           together=[(0, 1)]) == 1
+
+
+def test_fix_by_layer_id_keeps_every_group():
+    plan = advise(_atlas(), "pct_2011", 6, within="sha_2011", fix="pct_cluster_2011")
+    assert plan.groups == 6 and plan.fixed_group.all()
+    assert plan.summary(timings=False).splitlines()[0].endswith("nothing to solve: every unit is in a fixed group")
+    assert any("fixed group C3 (Unit C3) has 4 people, under the floor" in n for n in plan.notes)
+
+
+def test_unit_options_against_enumeration():
+    from commissioning_atlas.compare import unit_options
+
+    opts = unit_options(_atlas(), "L05", [6], "pct_2011", within="sha_2011").set_index("neighbour")
+    assert list(opts.index) == ["L01", "L06", "L09"]
+    assert opts.loc["L01", "pair_population"] == 6 and opts.loc["L01", "pair_viable"]
+    assert not opts.loc["L09", "pair_viable"]
+    # SHA A nodes: L01 L02 L05 L06 L09 L10 L13 = 0..6; L05 is node 2
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 4), (3, 5), (4, 5), (4, 6)]
+    pops = [4, 3, 2, 2, 3, 1, 3]
+    assert opts.loc["L01", "area_groups_best"] == _area_optimum(pops, edges, 6)
+    for code, node in (("L01", 0), ("L06", 3), ("L09", 4)):
+        assert opts.loc[code, "area_groups_with_pair"] == _area_optimum(pops, edges, 6, together=[(2, node)])

@@ -456,8 +456,11 @@ class Plan:
         where = f" within {inst.within}" if inst.within else " England-wide"
         status = "proven optimal" if self.optimal else \
             f"not proven optimal: bound {self.groups_bound} groups, gap {self.gap():.1%}"
+        if self.areas.empty:
+            status = "nothing to solve: every unit is in a fixed group"
+        method = "" if self.areas.empty else f"{self.method}, "
         lines = [f"{self.groups} groups of {inst.units} ({inst.n} units){where}, each at least "
-                 f"{inst.floor:,} ({inst.basis}); {self.method}, {status}"
+                 f"{inst.floor:,} ({inst.basis}); {method}{status}"
                  + (f"; {self.seconds:.1f} s" if timings else "")]
         if self.crossings is not None:
             b = "" if self.crossings_bound in (None, self.crossings) else f" (bound {self.crossings_bound})"
