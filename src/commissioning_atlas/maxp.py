@@ -203,6 +203,18 @@ def _trivial(problem: AreaProblem, targets_kept: bool = True) -> AreaSolution:
     return sol
 
 
+def _require(module: str, package: str):
+    """Import an optional solver module, or say in one line how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        from ._errors import AtlasError
+
+        raise AtlasError(f"the advisor needs {package}: python3 -m pip install {package}") from None
+
+
 def group_bound(problem: AreaProblem) -> int:
     """An upper bound on groups: nodes at or over the floor, plus, for each component of the graph of
     the other nodes, its population over the floor (a group without a large node lies in one such
@@ -249,7 +261,7 @@ def _build(problem: AreaProblem) -> _Model:
     groups <= (nodes at or over the floor) + sum over the components of the other nodes of
     floor(their population / floor).
     """
-    from ortools.sat.python import cp_model
+    cp_model = _require("ortools.sat.python.cp_model", "ortools")
 
     n = problem.n
     pop = np.asarray(problem.population, dtype=np.int64)
@@ -387,7 +399,7 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
         None when no plan was found within the time limit. ``first_value`` in ``note`` terms: the
         first phase's optimum is kept in ``groups`` or ``crossings`` for :func:`count_plans`.
     """
-    from ortools.sat.python import cp_model
+    cp_model = _require("ortools.sat.python.cp_model", "ortools")
 
     t0 = time.perf_counter()
     deadline = t0 + max(float(time_limit), 0.01)
@@ -458,7 +470,7 @@ def count_plans(problem: AreaProblem, solution: AreaSolution, objective: str = "
     capped : bool
         The count stopped at the cap or the time limit (it is then a lower bound).
     """
-    from ortools.sat.python import cp_model
+    cp_model = _require("ortools.sat.python.cp_model", "ortools")
 
     if problem.n == 1:
         return 1, False
@@ -536,8 +548,8 @@ def solve_heuristic(problem: AreaProblem, time_limit: float = 10.0, seed: int = 
         ``optimal`` False; ``groups_bound`` is :func:`group_bound`; ``cut`` says whether the time
         limit stopped construction or refinement early.
     """
-    import libpysal
-    from spopt.region import maxp as spmaxp
+    libpysal = _require("libpysal", "libpysal")
+    spmaxp = _require("spopt.region.maxp", "spopt")
 
     if problem.together:
         raise ValueError("the heuristic does not take 'together' pairs")
