@@ -197,6 +197,10 @@ class Atlas:
         self._memo[memo] = out
         return out
 
+    def has_layer(self, layer_id: str) -> bool:
+        """Whether this atlas can give ``layer_id`` (every declared layer; an atlas of frames, its own)."""
+        return self.ctx.available(layer_id)
+
     def column(self, layer_id: str) -> np.ndarray:
         """Unit code of every LSOA in a boundary layer (aligned with :attr:`lsoa`)."""
         layer_spec(layer_id)

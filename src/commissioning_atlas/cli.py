@@ -358,6 +358,16 @@ def cmd_apportion(args) -> int:
     return 0
 
 
+def cmd_advise(args) -> int:
+    """Propose groupings that pass the rules; write them as a scenario (and a findings map)."""
+    from .advise_cli import run_advise, validate_advise_args
+
+    validate_advise_args(args)  # fail before the (slower) load
+    for line in run_advise(_load(args), args):
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     from . import __version__
@@ -411,6 +421,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write scripts and data as plain text (3.0 times the bytes; opens in browsers older than 2023)")
     _common(m)
     m.set_defaults(func=cmd_map)
+    from .advise_cli import add_advise_arguments
+
+    ad = sub.add_parser("advise", help="propose contiguous groupings of a layer's units that reach a population floor")
+    add_advise_arguments(ad)
+    _common(ad, scenario=False)
+    ad.set_defaults(func=cmd_advise)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)

@@ -930,7 +930,8 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
     for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
-        atlas.column(lid)
+        if atlas.has_layer(lid):
+            atlas.column(lid)
     token = _BASE_LAYERS.set(atlas.layers)
     try:
         df = read_proposals(path)

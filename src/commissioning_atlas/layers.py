@@ -213,6 +213,10 @@ class BuildContext:
         """Layers read or built in this context."""
         return [k for k in layer_ids() if k in self._frames]
 
+    def available(self, layer_id: str) -> bool:
+        """Every declared layer can be built."""
+        return layer_id in registry()
+
     def _load(self, layer_id: str) -> None:
         spec = layer_spec(layer_id)
         if spec.kind == "lsoa_base":
@@ -506,3 +510,6 @@ class FrameContext:
 
     def built(self) -> list[str]:
         return list(self._frames)
+
+    def available(self, layer_id: str) -> bool:
+        return layer_id in self._frames or layer_id == "lsoa_2011"

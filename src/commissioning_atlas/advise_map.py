@@ -1,0 +1,59 @@
+"""The advice's findings map: the advised groups, the reference layer's lines and the split parts."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import Atlas
+    from .advise import Plan
+
+__all__ = ["advice_map", "with_scenario"]
+
+
+def with_scenario(atlas: "Atlas", scenario: str | Path) -> "Atlas":
+    """A copy of ``atlas`` whose ``scenario`` layer is read from ``scenario`` (validated now).
+
+    The copy has its own footprint cache and memo, so the original atlas is unchanged.
+    """
+    copy = dataclasses.replace(atlas, scenario=Path(scenario), _footprints={})
+    copy.layer("scenario")
+    return copy
+
+
+def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str | Path, *, pack: bool = True) -> Path:
+    """Write ``advice.html`` into ``out_dir``: the advice (read back from its scenario file, as
+    ``check --scenario`` would) over its reference layer's lines (else keep-whole, else within), with
+    the reference units the advice splits on top (the ``crosses`` check of the reference layer against
+    the advice: each split unit's parts, the parts outside its main group hatched).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    plan : Plan
+    scenario : str or Path
+        The file :func:`commissioning_atlas.advise.write_scenario` wrote for ``plan``.
+    out_dir : str or Path
+    pack : bool
+        Compress the page (see :func:`commissioning_atlas.maps.layer_map`).
+
+    Returns
+    -------
+    Path
+    """
+    from .checks import Tolerance, run_check
+    from .maps import findings_map
+
+    inst = plan.instance
+    copy = with_scenario(atlas, scenario)
+    against = inst.reference or inst.keep_whole or inst.within
+    findings = None
+    if against:
+        findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=inst.tolerance), geometry=True)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    title = (f"Advice: {plan.groups} groups of {inst.units} of at least {inst.floor:,} people"
+             + (f" within {inst.within}" if inst.within else ""))
+    return findings_map(copy, findings, out / "advice.html", title, "scenario", against, pack=pack)
