@@ -450,3 +450,20 @@ def test_unit_options_against_enumeration():
     assert opts.loc["L01", "area_groups_best"] == _area_optimum(pops, edges, 6)
     for code, node in (("L01", 0), ("L06", 3), ("L09", 4)):
         assert opts.loc[code, "area_groups_with_pair"] == _area_optimum(pops, edges, 6, together=[(2, node)])
+
+
+@pytest.mark.integration
+def test_2025_advice_beside_the_real_clusters(atlas):
+    """The 42 ICBs of 2022 grouped at 1 million within regions, set beside the 26 real clusters of 2025."""
+    from commissioning_atlas.compare import compare_advice
+
+    plan, table = compare_advice(atlas, "icb_2022", 1_000_000, "icb_cluster_2025", within="nhs_region_2022",
+                                 councils="utla_2021", time_limit=30)
+    assert plan.optimal and plan.groups == 32  # the most groups the floor allows: six more than the real 26
+    t = table.set_index("plan") if "plan" in table.columns else table
+    real = table.loc["real"]
+    advice = table.loc["advice"]
+    assert real["groups"] == 26 and real["units_under_floor"] == 0
+    assert advice["identical_groups"] == 19 and 0.5 < advice["adjusted_rand_index"] < 0.7
+    assert advice["councils_split"] <= real["councils_split"]
+    assert "census_2021" in advice["basis"] and len(t) == 2
