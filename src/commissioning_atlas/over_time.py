@@ -18,14 +18,25 @@ from .registry import registry
 
 #: Commissioner layers in the table, in date order (later sets are appended where declared).
 COMMISSIONERS = ["pct_2011", "ccg_2013", "ccg_2015", "ccg_2016", "ccg_2017", "ccg_2018", "ccg_2019", "ccg_2020",
-                 "ccg_2021", "icb_2022", "icb_2023", "icb_2026"]
+                 "ccg_2021", "icb_2022", "icb_2023", "icb_cluster_2025", "icb_2026", "icb_merger_2027"]
 CLASSES = ["equal", "union", "within", "straddling"]
+
+
+def _date(layer_id: str) -> str:
+    from . import FOOTPRINT_ERA
+
+    reg = registry()
+    return reg[layer_id].date if layer_id in reg else FOOTPRINT_ERA[layer_id][1]
+
+
+def _title(atlas, layer_id: str) -> str:
+    return atlas.info(layer_id)["title"]
 
 
 def councils_of_their_time(layer_id: str) -> str:
     """The upper-tier council layer in force at a layer's date: the latest at or before it, else the earliest."""
     reg = registry()
-    date = reg[layer_id].date
+    date = _date(layer_id)
     councils = sorted((s.date, k) for k, s in reg.items() if s.body == "council")
     before = [k for d, k in councils if d <= date]
     return before[-1] if before else councils[0][1]
@@ -49,14 +60,13 @@ def coterminosity_over_time(atlas, layers: list[str] | None = None) -> pd.DataFr
     """
     from .checks import Tolerance, check_coterminosity
 
-    reg = registry()
     rows = []
-    for lid in layers or [k for k in COMMISSIONERS if k in reg]:
+    for lid in layers or [k for k in COMMISSIONERS if k in atlas.layer_ids()]:
         councils = councils_of_their_time(lid)
         f = check_coterminosity(atlas, lid, councils, Tolerance(), geometry=False)
         counts = f["class"].value_counts()
         layer = atlas.layer(lid)
-        row = {"layer": lid, "title": reg[lid].title, "date": reg[lid].date, "bodies": len(layer),
+        row = {"layer": lid, "title": _title(atlas, lid), "date": _date(lid), "bodies": len(layer),
                "councils": councils, **{c: int(counts.get(c, 0)) for c in CLASSES}}
         row["share_coterminous"] = (row["equal"] + row["union"] + row["within"]) / max(row["bodies"], 1)
         row["median_population"] = int(np.median(layer["population"]))
@@ -79,7 +89,8 @@ def chart(table: pd.DataFrame, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    years = [f"{d[:4]}\n{lid.split('_')[0].upper()}" for d, lid in zip(table["date"], table["layer"])]
+    short = {"icb_cluster_2025": "ICB\nclusters", "icb_merger_2027": "ICB\nproposed"}
+    years = [f"{d[:4]}\n{short.get(lid, lid.split('_')[0].upper())}" for d, lid in zip(table["date"], table["layer"])]
     x = np.arange(len(table))
     colours = {"equal": "#1b7837", "union": "#7fbf7b", "within": "#af8dc3", "straddling": "#762a83"}
     hatches = {"equal": "", "union": "..", "within": "//", "straddling": "xx"}
@@ -92,7 +103,8 @@ def chart(table: pd.DataFrame, path: str | Path) -> Path:
         ax.text(xi, n + 3, f"{n}", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(x, years, fontsize=8)
     ax.set_ylabel("commissioning bodies")
-    ax.set_title("Commissioners and upper-tier councils of their time, England 2011-2026", fontsize=10)
+    ax.set_title(f"Commissioners and the upper-tier councils of their time, England "
+                 f"{table['date'].iat[0][:4]}-{table['date'].iat[-1][:4]}", fontsize=10)
     ax.legend(title="against councils", fontsize=8, title_fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.text(0.01, 0.01, "Classes: tolerant coterminosity (2% tolerance) on 2011 LSOAs; sources in the README",
