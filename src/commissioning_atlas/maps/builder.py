@@ -1,0 +1,230 @@
+"""One page's layers and geometry, collected into one pool of rings and stored as shared arcs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.strtree import STRtree
+
+from .. import settings
+from .arcs import COORD_SCALE, quantised_rings, shared_arcs
+from .atoms import _layer_from_atoms, _page_atoms
+from .encode import _plain
+from .style import (
+    _SEVERITY_ORDER,
+    _STATUS_DASH,
+    BASE_LAYER,
+    FINDING_COLUMNS,
+    POPUP_COLUMNS,
+    SEVERITY_COLOURS,
+    _status_class,
+    greedy_colouring,
+)
+
+
+def _props(row: pd.Series, columns: Iterable[str]) -> dict[str, Any]:
+    out = {}
+    for c in columns:
+        if c in row.index:
+            v = _plain(row[c])
+            if v is not None:
+                if c == "area_km2" and isinstance(v, float):
+                    v = round(v, 2)
+                out[c] = v
+    return out
+
+
+@dataclass
+class _Builder:
+    """Collects one page's layers and geometry; every ring goes into one pool, stored as shared arcs.
+
+    ``page_layers`` are all the layers the page draws: they are simplified together (their atoms), so a
+    boundary two of them share is one arc in the page.
+    """
+
+    atlas: Any
+    tolerance: float
+    page_layers: list[str]
+    geometry: dict[str, list] = field(default_factory=dict)  # key -> features -> polygons -> ring ids
+    rings: list[np.ndarray] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    colours: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def _source(self, layer_id: str) -> None:
+        try:
+            info = self.atlas.info(layer_id)
+        except Exception:  # noqa: BLE001 - a layer without metadata still maps
+            return
+        text = f"{info.get('title', layer_id)} ({info.get('vintage', '')}): {info.get('source', '')}"
+        if text not in self.sources:
+            self.sources.append(text)
+
+    def _frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        layer = self.atlas.layer(layer_id)
+        return layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
+
+    def _page(self) -> dict:
+        """The page's simplified atoms (memoised in the Atlas)."""
+        return _page_atoms(self.atlas, self.page_layers, self.tolerance)
+
+    def encode(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Encode a layer's simplified geometry once; return the layer sorted by code."""
+        frame = self._frame(layer_id)
+        if layer_id not in self.geometry:
+            simple = _layer_from_atoms(self.atlas, self._page(), layer_id)
+            simple = simple.iloc[frame["_row"].to_numpy()]
+            self.geometry[layer_id] = self._add(simple)
+            self.colours[layer_id] = greedy_colouring(simple.to_numpy())
+        frame = frame.assign(_colour=self.colours[layer_id])
+        self._source(layer_id)
+        return frame
+
+    def _add(self, geoms: gpd.GeoSeries) -> list[list[list[int]]]:
+        """Quantise features (EPSG:27700) into the ring pool; return features -> polygons -> ring ids."""
+        out = []
+        for g in geoms.to_crs(settings.WEB_CRS).to_numpy():
+            feature = []
+            for rings in quantised_rings(g):
+                feature.append(list(range(len(self.rings), len(self.rings) + len(rings))))
+                self.rings.extend(rings)
+            out.append(feature)
+        return out
+
+    def topology(self) -> tuple[list[list[int]], dict[str, list]]:
+        """The page's arcs (flat integer deltas, first vertex absolute) and its geometry as arc refs."""
+        arcs, refs = shared_arcs(self.rings)
+        flat = []
+        for a in arcs:
+            d = a.copy()
+            d[1:] -= a[:-1]
+            flat.append(d.ravel().tolist())
+        geometry = {k: [[[refs[r] for r in polygon] for polygon in feature] for feature in features]
+                    for k, features in self.geometry.items()}
+        return flat, geometry
+
+    def base(self, layer_id: str = BASE_LAYER) -> None:
+        self.encode(layer_id)
+        self.layers.append({"id": "base", "geometry": layer_id, "title": "Outline", "kind": "base",
+                            "show": True, "control": False,
+                            "style": {"color": "#9e9e9e", "weight": 1.2, "fill": True, "fillColor": "#eeeeee",
+                                      "fillOpacity": 0.6}})
+
+    def polygons(self, layer_id: str, show: bool, colour: str, weight: float, fill: bool = True,
+                 title: str | None = None) -> None:
+        frame = self.encode(layer_id)
+        info = self.atlas.info(layer_id) if hasattr(self.atlas, "info") else {}
+        cols = [c for c in POPUP_COLUMNS if c in frame.columns]
+        features = []
+        has_status = "status" in frame.columns
+        for _, row in frame.iterrows():
+            f = {"name": _plain(row.get("name")) or str(row["code"]), "p": _props(row, cols),
+                 "k": int(row["_colour"])}
+            if has_status:
+                sc = _status_class(row["status"])
+                if sc:
+                    f["s"] = sc
+            features.append(f)
+        statuses = sorted({f["s"] for f in features if "s" in f})
+        self.layers.append({
+            "id": layer_id, "geometry": layer_id, "kind": "fill" if fill else "line", "show": bool(show),
+            "control": True,
+            "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
+            "style": {"color": colour, "weight": weight, "fill": fill, "fillOpacity": 0.35 if fill else 0.0},
+            "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
+            "features": features,
+        })
+
+    def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
+                 subject_layer: str | None = None) -> dict[str, int]:
+        """Add the findings layer; a finding whose geometry is its whole subject feature reuses its encoding."""
+        counts = {k: 0 for k in SEVERITY_COLOURS}
+        self.geometry["findings"] = []
+        layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
+                 "title": title, "style": {}, "features": []}
+        self.layers.append(layer)
+        if findings is None or len(findings) == 0:
+            return counts
+        f = findings[~(findings.geometry.isna() | findings.geometry.is_empty)].copy()
+        if f.crs is None:
+            f = f.set_crs(settings.CRS)
+        elif f.crs != settings.CRS:
+            f = f.to_crs(settings.CRS)
+        sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
+        f["_sev"] = sev.map(_SEVERITY_ORDER).fillna(3)
+        # draw info first, errors last (on top); crossings on top of everything
+        # only a part beyond the feature's home is a crossing; home, main and below-tolerance parts are context
+        f["_cross"] = ((f["rule"].astype(str) == "crosses") & (f["class"].astype(str) == "crossing part")
+                       if {"rule", "class"} <= set(f.columns) else False)
+        sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
+        f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
+        geoms = f.geometry.to_numpy()
+        # whole-feature findings (coterminosity, size) point at the subject layer's geometry
+        refs: list[list | None] = [None] * len(f)
+        if subject_layer in self.geometry and "subject_code" in f.columns:
+            subject = self._frame(subject_layer)
+            pos = {str(c): i for i, c in enumerate(subject["code"])}
+            sgeo = subject.geometry.to_numpy()
+            area, bounds = shapely.area(geoms), shapely.bounds(geoms)
+            sarea, sbounds = shapely.area(sgeo), shapely.bounds(sgeo)
+            for n, code in enumerate(f["subject_code"].astype(str)):
+                i = pos.get(code)
+                if i is not None and abs(area[n] - sarea[i]) <= 1.0 and np.allclose(bounds[n], sbounds[i], atol=1.0):
+                    refs[n] = [subject_layer, i]
+        own = np.array([r is None for r in refs])
+        enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
+        for n, (_, row) in enumerate(f.iterrows()):
+            feat: dict[str, Any] = {}
+            if refs[n] is None:
+                g = next(enc_own)
+                if not g:
+                    continue
+                feat["gi"] = len(self.geometry["findings"])
+                self.geometry["findings"].append(g)
+            else:
+                feat["r"] = refs[n]
+            s = str(row.get("severity", "info")).lower()
+            counts[s] = counts.get(s, 0) + 1
+            name = " / ".join(str(x) for x in (_plain(row.get("subject_name")), _plain(row.get("against_name")))
+                              if x) or str(_plain(row.get("rule")) or "finding")
+            feat.update({"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
+                         "sev": s, "x": bool(row["_cross"])})
+            layer["features"].append(feat)
+        return counts
+
+    def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:
+        """Simplify finding geometries as unions of the page's atoms, so a part lies exactly on the
+        drawn boundaries and reuses their arcs. A geometry that is not a union of atoms (its atoms'
+        area differs from its own) is simplified on its own, finer (at most 25 m), as a fallback."""
+        out = np.empty(len(geoms), dtype=object)
+        if not len(geoms):
+            return out
+        page = self._page()
+        atoms, simple = page["atoms"], page["simple"]
+        gi, ai = STRtree(shapely.point_on_surface(atoms)).query(geoms, predicate="contains")
+        order = np.lexsort((ai, gi))
+        gi, ai = gi[order], ai[order]
+        starts = np.searchsorted(gi, np.arange(len(geoms)))
+        ends = np.searchsorted(gi, np.arange(len(geoms)), side="right")
+        atom_area, area = shapely.area(atoms), shapely.area(geoms)
+        for n, (a, b) in enumerate(zip(starts, ends)):
+            sel = ai[a:b]
+            if b > a and abs(atom_area[sel].sum() - area[n]) <= max(1.0, 1e-6 * area[n]):
+                out[n] = shapely.coverage_union_all(simple[sel])
+            else:
+                out[n] = shapely.make_valid(shapely.simplify(geoms[n], min(self.tolerance, 50.0) / 2,
+                                                             preserve_topology=True))
+        return out
+
+    def bounds(self) -> list[list[float]]:
+        if not self.rings:
+            return [[49.9, -6.4], [55.9, 1.8]]
+        xy = np.concatenate(self.rings) / np.asarray(COORD_SCALE, dtype=float)
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        return [[float(y0), float(x0)], [float(y1), float(x1)]]

@@ -1,0 +1,226 @@
+"""The maps themselves: layers, the CCG map, the atlas, a check's findings, and a folder of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from .._errors import AtlasError
+from ..checks import counts as checks_counts
+from .arcs import DEFAULT_TOLERANCE_M
+from .builder import _Builder
+from .index import _flagged, write_index
+from .page import _render, _write_text
+from .style import ATLAS_LAYERS, BASE_LAYER, _style_of
+
+
+def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
+              show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
+              tiles: bool = False, pack: bool = True) -> Path:
+    """Write a map of one or more layers (each toggleable) over a grey outline.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        From :func:`commissioning_atlas.load`.
+    layer_ids : sequence of str
+        Layers, bottom to top.
+    path : str or Path
+        The HTML file to write (atomically).
+    title : str, optional
+        Page and map title (default: the layers' titles).
+    show : sequence of str, optional
+        Layers shown when the page opens (default: all of ``layer_ids``).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles (needs the internet; off by default).
+    pack : bool
+        Carry Leaflet, the script and the data as one gzip stream that the browser unpacks (about half
+        the bytes; needs a browser from 2023 or later). False writes them as plain text.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> layer_map(atlas, ["ccg_2013"], "out/ccg.html")   # doctest: +SKIP
+    """
+    layer_ids = list(layer_ids)
+    shown = set(layer_ids if show is None else show)
+    b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
+    b.base()
+    for lid in layer_ids:
+        colour, weight = _style_of(lid)
+        b.polygons(lid, lid in shown, colour, weight)
+    title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
+    return _write_text(path, _render(b, title, tiles, pack=pack))
+
+
+def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
+            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
+    """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    Path
+    """
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack)
+
+
+def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
+              *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
+    """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
+
+    Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
+    commissioning-support proposals, a scenario when one is loaded, the 2013 CSUs and NHS England
+    area teams.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The HTML file to write (atomically); at most about 3 MB.
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
+    """
+    available = set(atlas.layer_ids())
+    layers = list(ATLAS_LAYERS)
+    if "scenario" in available:  # the user's own proposals, just above the 2012 set
+        after = next(n for n, row in enumerate(layers) if row[0] == "css_2012")
+        layers.insert(after + 1, ("scenario", False, "#e66101", 1.5))
+    b = _Builder(atlas, tolerance, [BASE_LAYER] + [row[0] for row in layers if row[0] in available])
+    b.base()
+    for lid, show, colour, weight in layers:
+        if lid in available:
+            b.polygons(lid, show, colour, weight)
+    return _write_text(path, _render(b, title, tiles, pack=pack))
+
+
+def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
+                 against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
+                 pack: bool = True) -> Path:
+    """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
+
+    Findings are coloured by severity (error red, warning orange, info blue); crossing parts
+    (``rule == "crosses"`` and ``class == "crossing part"``) are hatched bright red and their popup
+    gives the share of area and of population outside, with the population and area. Rows with
+    empty geometry are not drawn.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    findings : geopandas.GeoDataFrame
+        EPSG:27700, columns ``rule, subject_layer, subject_code, subject_name, against_layer, against_code,
+        against_name, class, area_km2, share_area, population, share_population, severity, geometry``.
+    path : str or Path
+    title : str
+    subject_layer : str
+        Layer checked (drawn filled).
+    against_layer : str or None
+        Reference layer (drawn as lines); None for rules without one (size).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    Path
+    """
+    b = _Builder(atlas, tolerance, [BASE_LAYER, subject_layer] + ([against_layer] if against_layer else []))
+    b.base()
+    colour, weight = _style_of(subject_layer)
+    b.polygons(subject_layer, True, colour, max(weight, 1.0))
+    if against_layer and against_layer != subject_layer:
+        b.polygons(against_layer, True, "#111111", 2.0, fill=False,
+                   title=f"{atlas.info(against_layer)['title']} (lines)")
+    counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack))
+
+
+def _safe_name(preset: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(preset)).strip(".-")
+    if not name:
+        raise AtlasError(f"preset name {preset!r} gives an empty file name")
+    return name
+
+
+def write_maps(atlas: Any, out_dir: str | Path,
+               findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
+               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> list[Path]:
+    """Write ``atlas.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    out_dir : str or Path
+        Existing or new folder.
+    findings_by_preset : dict
+        ``preset -> (findings, meta)`` where ``meta`` has ``title``, ``subject`` (layer id) and ``against``
+        (layer id), optionally ``summary``.
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    list of Path
+        Every file written, index last.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles,
+                         pack=pack)]
+    entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
+                "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
+                           "commissioning-support proposals, 2013 CSUs and NHS England area teams."}]
+    for preset, (findings, meta) in (findings_by_preset or {}).items():
+        name = f"check-{_safe_name(preset)}.html"
+        title = str(meta.get("title") or preset)
+        written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
+                                    tolerance=tolerance, tiles=tiles, pack=pack))
+        counts = checks_counts(findings)
+        against = meta.get("against")
+        summary = meta.get("summary") or meta.get("question") or (
+            f"{meta['subject']} checked" + (f" against {against}" if against else ""))
+        summary = f"{summary} {sum(counts.values())} findings.{_flagged(atlas, findings, meta['subject'])}"
+        entries.append({"title": title, "href": name, "summary": summary, "counts": counts})
+    written.append(write_index(entries, out / "index.html"))
+    return written
