@@ -634,3 +634,33 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
     assert "needs a browser from 2023 or later" in page.locator("#map").inner_text()
     assert "--no-pack" in page.locator("#map").inner_text() and errors == []
     page.close()
+
+
+def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
+    """Issue 12, item 1: a one-row scenario (its findings have no geometry) maps every preset and the index;
+    each map says how many findings it draws and lists the others without a shape."""
+    import commissioning_atlas as ca
+    from commissioning_atlas import checks
+
+    scen = tmp_path / "one.csv"
+    scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
+    atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
+    results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
+    paths = maps.write_maps(atlas, tmp_path / "m", results)
+    assert paths[-1].name == "index.html" and len(paths) == len(results) + 2
+    for name, (findings, _) in results.items():
+        layer = next(l for l in _data(tmp_path / "m" / f"check-{name}.html")["layers"] if l["id"] == "findings")
+        assert layer["drawn"] + len(layer["unshaped"]) == len(findings)
+        shapeless = int((findings.geometry.isna() | findings.geometry.is_empty).sum())
+        assert len(layer["unshaped"]) >= shapeless
+
+
+def test_findings_without_geometry_are_listed_not_dropped(atlas, tmp_path):
+    rows = gpd.GeoDataFrame({"rule": ["coverage", "size"], "subject_layer": "pct_2011",
+                             "subject_code": ["E16000029", "E16000030"], "subject_name": ["Luton", "X"],
+                             "class": ["gap", "small"], "severity": ["warning", "info"]},
+                            geometry=[None, shapely.Polygon()], crs=27700)
+    data = _data(maps.findings_map(atlas, rows, tmp_path / "none.html", "none", "pct_2011", None))
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    assert layer["drawn"] == 0 and [f["name"] for f in layer["unshaped"]] == ["Luton", "X"]
+    assert data["counts"] == {"error": 0, "warning": 1, "info": 1}

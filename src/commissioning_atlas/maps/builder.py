@@ -143,15 +143,20 @@ class _Builder:
 
     def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
                  subject_layer: str | None = None) -> dict[str, int]:
-        """Add the findings layer; a finding whose geometry is its whole subject feature reuses its encoding."""
+        """Add the findings layer and return the counts by severity of every finding, drawn or not.
+
+        A finding whose geometry is its whole subject feature reuses that feature's encoding. A finding
+        without a shape (no geometry, or one too small to survive rounding) is not drawn but listed in the
+        layer's ``unshaped`` entries, which the legend shows; ``drawn`` is how many are drawn.
+        """
         counts = {k: 0 for k in SEVERITY_COLOURS}
         self.geometry["findings"] = []
         layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
-                 "title": title, "style": {}, "features": []}
+                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0}
         self.layers.append(layer)
         if findings is None or len(findings) == 0:
             return counts
-        f = findings[~(findings.geometry.isna() | findings.geometry.is_empty)].copy()
+        f = findings.copy()
         if f.crs is None:
             f = f.set_crs(settings.CRS)
         elif f.crs != settings.CRS:
@@ -165,9 +170,10 @@ class _Builder:
         sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
         f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
         geoms = f.geometry.to_numpy()
+        shaped = ~(pd.isna(geoms) | shapely.is_empty(geoms))
         # whole-feature findings (coterminosity, size) point at the subject layer's geometry
         refs: list[list | None] = [None] * len(f)
-        if subject_layer in self.geometry and "subject_code" in f.columns:
+        if subject_layer in self.geometry and "subject_code" in f.columns and shaped.any():
             subject = self._frame(subject_layer)
             pos = {str(c): i for i, c in enumerate(subject["code"])}
             sgeo = subject.geometry.to_numpy()
@@ -175,27 +181,31 @@ class _Builder:
             sarea, sbounds = shapely.area(sgeo), shapely.bounds(sgeo)
             for n, code in enumerate(f["subject_code"].astype(str)):
                 i = pos.get(code)
-                if i is not None and abs(area[n] - sarea[i]) <= 1.0 and np.allclose(bounds[n], sbounds[i], atol=1.0):
+                if shaped[n] and i is not None and abs(area[n] - sarea[i]) <= 1.0 \
+                        and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
-        own = np.array([r is None for r in refs])
+        own = shaped & np.array([r is None for r in refs], dtype=bool)
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
-            feat: dict[str, Any] = {}
-            if refs[n] is None:
-                g = next(enc_own)
-                if not g:
-                    continue
-                feat["gi"] = len(self.geometry["findings"])
-                self.geometry["findings"].append(g)
-            else:
-                feat["r"] = refs[n]
             s = str(row.get("severity", "info")).lower()
             counts[s] = counts.get(s, 0) + 1
             name = " / ".join(str(x) for x in (_plain(row.get("subject_name")), _plain(row.get("against_name")))
                               if x) or str(_plain(row.get("rule")) or "finding")
-            feat.update({"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
-                         "sev": s, "x": bool(row["_cross"])})
+            feat: dict[str, Any] = {"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
+                                    "sev": s, "x": bool(row["_cross"])}
+            g = next(enc_own) if own[n] else None
+            if refs[n] is not None:
+                feat["r"] = refs[n]
+            elif g:
+                feat["gi"] = len(self.geometry["findings"])
+                self.geometry["findings"].append(g)
+            else:  # no geometry, or too small to draw: listed, not drawn
+                layer["unshaped"].append(feat)
+                continue
             layer["features"].append(feat)
+        layer["drawn"] = len(layer["features"])
+        # the list reads most severe first (the map draws them last, on top)
+        layer["unshaped"].sort(key=lambda u: _SEVERITY_ORDER.get(u["sev"], 3))
         return counts
 
     def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:

@@ -211,6 +211,20 @@ function fillLegend(d) {
       r.appendChild(s3); r.appendChild(el("span", null, k + (DATA.counts && DATA.counts[k] !== undefined ?
         " (" + DATA.counts[k] + ")" : ""))); d.appendChild(r);
     });
+    DATA.layers.forEach(function (layer) {
+      if (layer.kind !== "findings") { return; }
+      var unshaped = layer.unshaped || [];
+      d.appendChild(el("div", "ca-drawn", layer.drawn + " drawn on the map, " + unshaped.length +
+        " listed without a shape"));
+      if (!unshaped.length) { return; }
+      var det = el("details", "ca-unshaped"), ul = el("ul");
+      det.appendChild(el("summary", null, "Findings without a shape (" + unshaped.length + ")"));
+      unshaped.forEach(function (f) {
+        var p = f.p || {};
+        ul.appendChild(el("li", null, f.name + ": " + [p.rule, p["class"], f.sev].filter(Boolean).join(", ")));
+      });
+      det.appendChild(ul); d.appendChild(det);
+    });
   }
   var rb = el("div"), sb = el("span", "ca-sw"); sb.style.borderColor = "#9e9e9e"; sb.style.background = "#eeeeee";
   rb.appendChild(sb); rb.appendChild(el("span", null, "Outline: " + DATA.base_title)); d.appendChild(rb);
