@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,32 +11,33 @@ import pandas as pd
 import shapely
 from shapely.strtree import STRtree
 
-from .. import settings
+from .. import formatting, settings
 from .arcs import COORD_SCALE, quantised_rings, shared_arcs
 from .atoms import _layer_from_atoms, _page_atoms
+from .classes import classify
+from .describe import (
+    POPULATION_BASIS,
+    feature_rows,
+    finding_rows,
+    finding_sentence,
+    homes,
+    nouns,
+)
 from .encode import _plain
+from .labels import label_points, label_text
 from .style import (
     _SEVERITY_ORDER,
     _STATUS_DASH,
     BASE_LAYER,
-    FINDING_COLUMNS,
-    POPUP_COLUMNS,
+    CROSSING_BREAKS,
     SEVERITY_COLOURS,
+    LayerStyle,
     _status_class,
-    greedy_colouring,
+    style_of,
 )
 
-
-def _props(row: pd.Series, columns: Iterable[str]) -> dict[str, Any]:
-    out = {}
-    for c in columns:
-        if c in row.index:
-            v = _plain(row[c])
-            if v is not None:
-                if c == "area_km2" and isinstance(v, float):
-                    v = round(v, 2)
-                out[c] = v
-    return out
+#: Finding columns a page keeps as data (the tests and :func:`read_page_data` users read them).
+_FINDING_KEYS = ["rule", "class", "subject_code", "against_code", "severity"]
 
 
 @dataclass
@@ -55,7 +55,7 @@ class _Builder:
     rings: list[np.ndarray] = field(default_factory=list)
     layers: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    colours: dict[str, np.ndarray] = field(default_factory=dict)
+    simple: dict[str, gpd.GeoSeries] = field(default_factory=dict)
 
     def _source(self, layer_id: str) -> None:
         try:
@@ -81,8 +81,7 @@ class _Builder:
             simple = _layer_from_atoms(self.atlas, self._page(), layer_id)
             simple = simple.iloc[frame["_row"].to_numpy()]
             self.geometry[layer_id] = self._add(simple)
-            self.colours[layer_id] = greedy_colouring(simple.to_numpy())
-        frame = frame.assign(_colour=self.colours[layer_id])
+            self.simple[layer_id] = simple
         self._source(layer_id)
         return frame
 
@@ -109,36 +108,70 @@ class _Builder:
                     for k, features in self.geometry.items()}
         return flat, geometry
 
-    def base(self, layer_id: str = BASE_LAYER) -> None:
-        self.encode(layer_id)
-        self.layers.append({"id": "base", "geometry": layer_id, "title": "Outline", "kind": "base",
-                            "show": True, "control": False,
-                            "style": {"color": "#9e9e9e", "weight": 1.2, "fill": True, "fillColor": "#eeeeee",
-                                      "fillOpacity": 0.6}})
+    def source_line(self, layer_id: str) -> str:
+        """"Title (vintage): source" of a layer, from the catalogue."""
+        info = self.atlas.info(layer_id)
+        return f"{info.get('title', layer_id)} ({info.get('vintage', '')}): {info.get('source', '')}"
 
-    def polygons(self, layer_id: str, show: bool, colour: str, weight: float, fill: bool = True,
+    def base(self, layer_id: str = BASE_LAYER) -> None:
+        """The land under every map (no outline); its edges with no neighbour are the coast."""
+        self.encode(layer_id)
+        self.layers.append({"id": "base", "geometry": layer_id, "title": "Land", "kind": "base",
+                            "show": True, "control": False})
+
+    def names(self, layer_id: str) -> None:
+        """A light reference layer of names (no shapes), shown at closer zooms."""
+        if layer_id not in self.atlas.layer_ids():
+            return
+        memo = getattr(self.atlas, "_memo", None)
+        memo = memo.setdefault("maps_names", {}) if isinstance(memo, dict) else {}
+        layer = self.atlas.layer(layer_id)
+        hit = memo.get(layer_id)
+        if hit is None or hit[0] is not layer:
+            frame = layer.sort_values("code", kind="stable")
+            pts, _ = label_points(frame.geometry.to_numpy())
+            hit = (layer, [{"t": label_text(n), "lp": p} for n, p in zip(frame["name"].astype(str), pts)])
+            memo[layer_id] = hit
+        self._source(layer_id)
+        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False,
+                            "title": self.atlas.info(layer_id).get("title", layer_id), "features": hit[1]})
+
+    def polygons(self, layer_id: str, show: bool, style: LayerStyle | None = None, line: bool = False,
                  title: str | None = None) -> None:
+        """Add a layer: its features with their names, label points, popup lines and choropleth classes.
+
+        ``line=True`` marks a reference layer that is only ever drawn as lines (a check's ``against``).
+        """
+        style = style or style_of(layer_id)
         frame = self.encode(layer_id)
-        info = self.atlas.info(layer_id) if hasattr(self.atlas, "info") else {}
-        cols = [c for c in POPUP_COLUMNS if c in frame.columns]
+        info = self.atlas.info(layer_id)
+        pts, radii = label_points(self.simple[layer_id].to_numpy())
+        rows = feature_rows(self.atlas, frame, layer_id)
         features = []
-        has_status = "status" in frame.columns
-        for _, row in frame.iterrows():
-            f = {"name": _plain(row.get("name")) or str(row["code"]), "p": _props(row, cols),
-                 "k": int(row["_colour"])}
-            if has_status:
-                sc = _status_class(row["status"])
+        for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
+            name = _plain(rec.get("name")) or str(rec["code"])
+            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n],
+                 "pop": _plain(rec.get("population"), 0)}
+            if "status" in rec:
+                sc = _status_class(rec["status"])
                 if sc:
                     f["s"] = sc
             features.append(f)
+        classes = []
+        for col, label in (("population", f"Residents ({POPULATION_BASIS})"),
+                           ("registered_population", "Registered patients")):
+            if col in frame.columns:
+                c = classify(pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float), formatting.people)
+                if c:
+                    classes.append({"key": col, "title": label, **c})
         statuses = sorted({f["s"] for f in features if "s" in f})
         self.layers.append({
-            "id": layer_id, "geometry": layer_id, "kind": "fill" if fill else "line", "show": bool(show),
-            "control": True,
+            "id": layer_id, "geometry": layer_id, "kind": "line" if line else "fill", "show": bool(show),
+            "control": True, "noun": style.noun, "source": self.source_line(layer_id),
             "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
-            "style": {"color": colour, "weight": weight, "fill": fill, "fillOpacity": 0.35 if fill else 0.0},
+            "style": {"color": style.colour, "weight": style.weight, "dash": style.dash},
             "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
-            "features": features,
+            "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
         })
 
     def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
@@ -185,14 +218,28 @@ class _Builder:
                         and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
         own = shaped & np.array([r is None for r in refs], dtype=bool)
+        poles = label_points(np.where(shaped, geoms, None))
+        home = homes(f)
+        against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()
+                              if str(v) in self.atlas.layer_ids()), None)
+        subject_noun, against_noun = nouns([subject_layer, against_layer])
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
             counts[s] = counts.get(s, 0) + 1
-            name = " / ".join(str(x) for x in (_plain(row.get("subject_name")), _plain(row.get("against_name")))
-                              if x) or str(_plain(row.get("rule")) or "finding")
-            feat: dict[str, Any] = {"name": name, "p": _props(row, [c for c in FINDING_COLUMNS if c in row.index]),
-                                    "sev": s, "x": bool(row["_cross"])}
+            rec = {k: _plain(v, None) for k, v in row.drop(labels=[c for c in ("geometry",) if c in row.index]).items()}
+            name = " / ".join(str(x).split(" (")[0] for x in (rec.get("subject_name"), rec.get("against_name"))
+                              if x) or str(rec.get("rule") or "finding")
+            feat: dict[str, Any] = {
+                "name": name, "sev": s, "x": bool(row["_cross"]),
+                "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
+                "rows": finding_rows(rec), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+            if feat["x"]:
+                feat["share"] = formatting.share(rec.get("share_population"))
+                feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),
+                                                 side="right"))
+            if shaped[n]:
+                feat["lp"], feat["lr"] = poles[0][n], poles[1][n]
             g = next(enc_own) if own[n] else None
             if refs[n] is not None:
                 feat["r"] = refs[n]
@@ -204,9 +251,30 @@ class _Builder:
                 continue
             layer["features"].append(feat)
         layer["drawn"] = len(layer["features"])
+        self._subject_figures(f, subject_layer)
         # the list reads most severe first (the map draws them last, on top)
         layer["unshaped"].sort(key=lambda u: _SEVERITY_ORDER.get(u["sev"], 3))
         return counts
+
+    def _subject_figures(self, f: pd.DataFrame, subject_layer: str | None) -> None:
+        """Give the subject layer's features their number of findings (warning or error) and, when the check
+        has crossing parts, a choropleth of the share of residents living outside their home."""
+        subject = next((l for l in self.layers if l.get("id") == subject_layer and "codes" in l), None)
+        if subject is None or "subject_code" not in f.columns:
+            return
+        bad = f[f["severity"].astype(str).str.lower().isin(["error", "warning"])] if "severity" in f.columns else f
+        n = pd.Series([c for joined in bad["subject_code"].astype(str) for c in joined.split("+")]).value_counts()
+        for code, feat in zip(subject["codes"], subject["features"]):
+            feat["nf"] = int(n.get(code, 0))
+        subject["findings"] = True
+        cross = f[f["_cross"].astype(bool)]
+        if len(cross) and "share_population" in cross.columns:
+            share = cross.groupby(cross["subject_code"].astype(str))["share_population"].sum()
+            values = np.array([share.get(c, 0.0) for c in subject["codes"]], dtype=float)
+            c = classify(values, formatting.share)
+            if c:
+                subject["classes"].insert(0, {"key": "share_crossing", "title": "Share of residents outside "
+                                              "their home", **c})
 
     def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:
         """Simplify finding geometries as unions of the page's atoms, so a part lies exactly on the

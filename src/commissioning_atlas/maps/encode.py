@@ -101,8 +101,9 @@ def decode_page_geometry(data: dict, geometry: str) -> list[shapely.Geometry]:
     return out
 
 
-def _plain(value: Any) -> Any:
-    """A JSON-safe, deterministic value (None for missing)."""
+def _plain(value: Any, digits: int | None = 4) -> Any:
+    """A JSON-safe, deterministic value (None for missing); floats rounded to ``digits`` (None: exact, for
+    values that :mod:`..formatting` will write)."""
     if value is None:
         return None
     try:
@@ -116,7 +117,7 @@ def _plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        return int(v) if v.is_integer() and abs(v) < 2**53 else round(v, 4)
+        return int(v) if v.is_integer() and abs(v) < 2**53 else (v if digits is None else round(v, digits))
     text = str(value)
     return text if text.strip() else None
 

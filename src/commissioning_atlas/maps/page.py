@@ -11,13 +11,23 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+from .. import formatting
 from .._errors import AtlasError
 from ..export import atomic_write
 from .arcs import COORD_SCALE
 from .builder import _Builder
 from .encode import _NOT_IN_PACK, _json_for_script
 from .encode import pack as pack_text
-from .style import ATTRIBUTION, BASE_LAYER, CROSSING_COLOUR, PALETTE, SEVERITY_COLOURS
+from .style import (
+    ATTRIBUTION,
+    CHOROPLETH,
+    COAST_STYLE,
+    CROSSING_BREAKS,
+    CROSSING_COLOUR,
+    CROSSING_SHADES,
+    SEVERITY_COLOURS,
+    SEVERITY_CUES,
+)
 
 
 @cache
@@ -60,22 +70,48 @@ def _leaflet_assets() -> tuple[str, str]:
 
 
 def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None,
-            pack: bool = True) -> str:
+            pack: bool = True, index: str | None = None, whatif: bool = False) -> str:
+    """The page's HTML: the builder's layers as one data block, with Leaflet and ``assets/map.js``.
+
+    Parameters
+    ----------
+    builder : _Builder
+        The page's layers (:func:`.pages.page_builder`).
+    title : str
+        The page's heading.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    counts : dict, optional
+        Findings by severity (a check's page).
+    pack : bool
+        One gzip stream unpacked by ``assets/boot.js`` (else plain text, ``assets/page.html``).
+    index : str, optional
+        Relative link to the folder's index, shown as "All maps".
+    whatif : bool
+        The page shows a scenario: it says so.
+
+    Returns
+    -------
+    str
+    """
     js, css = _leaflet_assets()
     arcs, geometry = builder.topology()
     data = {
         "title": title,
         "scale": list(COORD_SCALE),
-        "palette": PALETTE,
-        "severity": SEVERITY_COLOURS,
-        "crossing": CROSSING_COLOUR,
+        "choropleth": CHOROPLETH,
+        "crossing": {"colour": CROSSING_COLOUR, "shades": CROSSING_SHADES,
+                     "breaks": [formatting.share(b) for b in CROSSING_BREAKS]},
+        "severity": {k: {"colour": c, **SEVERITY_CUES[k]} for k, c in SEVERITY_COLOURS.items()},
+        "coast": COAST_STYLE,
         "arcs": arcs,
         "geometry": geometry,
         "layers": builder.layers,
         "bounds": builder.bounds(),
         "attribution": ATTRIBUTION,
         "sources": builder.sources,
-        "base_title": builder.atlas.info(BASE_LAYER)["title"] if hasattr(builder.atlas, "info") else BASE_LAYER,
+        "index": index,
+        "whatif": whatif,
         "tiles": ({"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
                    "attribution": "\u00a9 OpenStreetMap contributors"} if tiles else None),
     }

@@ -15,12 +15,12 @@ from .arcs import DEFAULT_TOLERANCE_M
 from .builder import _Builder
 from .index import _flagged, write_index
 from .page import _render, _write_text
-from .style import ATLAS_LAYERS, BASE_LAYER, _style_of
+from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
               show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
-              tiles: bool = False, pack: bool = True) -> Path:
+              tiles: bool = False, pack: bool = True, index: str | None = None) -> Path:
     """Write a map of one or more layers (each toggleable) over a grey outline.
 
     Parameters
@@ -42,6 +42,8 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
     pack : bool
         Carry Leaflet, the script and the data as one gzip stream that the browser unpacks (about half
         the bytes; needs a browser from 2023 or later). False writes them as plain text.
+    index : str, optional
+        Relative link to the folder's ``index.html``, shown as "All maps" (write_maps sets it).
 
     Returns
     -------
@@ -54,17 +56,16 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
     """
     layer_ids = list(layer_ids)
     shown = set(layer_ids if show is None else show)
-    b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
-    b.base()
+    b = page_builder(atlas, layer_ids, tolerance)
     for lid in layer_ids:
-        colour, weight = _style_of(lid)
-        b.polygons(lid, lid in shown, colour, weight)
+        b.polygons(lid, lid in shown)
     title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
-    return _write_text(path, _render(b, title, tiles, pack=pack))
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index))
 
 
 def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
-            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
+            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
+            index: str | None = None) -> Path:
     """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
 
     Parameters
@@ -83,11 +84,12 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
     -------
     Path
     """
-    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack)
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index)
 
 
 def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
-              *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> Path:
+              *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
+              index: str | None = None, declarations: Sequence[LayerStyle] | None = None) -> Path:
     """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
@@ -106,6 +108,11 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
         Add OpenStreetMap tiles.
     pack : bool
         Compress the page's scripts and data (see :func:`layer_map`).
+    index : str, optional
+        Link back to the folder's index page.
+    declarations : sequence of LayerStyle, optional
+        The page's layers and their styles, bottom to top (default :data:`ATLAS_LAYERS`; layers the atlas
+        does not have are left out).
 
     Returns
     -------
@@ -116,21 +123,20 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
     """
     available = set(atlas.layer_ids())
-    layers = list(ATLAS_LAYERS)
-    if "scenario" in available:  # the user's own proposals, just above the 2012 set
-        after = next(n for n, row in enumerate(layers) if row[0] == "css_2012")
-        layers.insert(after + 1, ("scenario", False, "#e66101", 1.5))
-    b = _Builder(atlas, tolerance, [BASE_LAYER] + [row[0] for row in layers if row[0] in available])
-    b.base()
-    for lid, show, colour, weight in layers:
-        if lid in available:
-            b.polygons(lid, show, colour, weight)
-    return _write_text(path, _render(b, title, tiles, pack=pack))
+    layers = [s for s in (declarations if declarations is not None else ATLAS_LAYERS) if s.id in available]
+    whatif = scenario_title(atlas)
+    if whatif:
+        title = f"What-if: {whatif}. {title}"
+    b = page_builder(atlas, [s.id for s in layers], tolerance)
+    for s in layers:
+        # a loaded scenario is what the page is about: shown first, over the 2012 set
+        b.polygons(s.id, s.show or (s.id == "scenario"), s)
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif)))
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
-                 pack: bool = True) -> Path:
+                 pack: bool = True, index: str | None = None) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -161,15 +167,48 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     -------
     Path
     """
-    b = _Builder(atlas, tolerance, [BASE_LAYER, subject_layer] + ([against_layer] if against_layer else []))
-    b.base()
-    colour, weight = _style_of(subject_layer)
-    b.polygons(subject_layer, True, colour, max(weight, 1.0))
+    b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
+    b.polygons(subject_layer, True)
     if against_layer and against_layer != subject_layer:
-        b.polygons(against_layer, True, "#111111", 2.0, fill=False,
-                   title=f"{atlas.info(against_layer)['title']} (lines)")
+        b.polygons(against_layer, True, line=True)
     counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
-    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack))
+    whatif = scenario_title(atlas) if subject_layer == "scenario" else None
+    if whatif:
+        title = f"What-if: {whatif}. {title}"
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)))
+
+
+def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAULT_TOLERANCE_M) -> _Builder:
+    """A page's builder with the land and the reference names in place, ready for its layers.
+
+    The layers a page will draw are simplified together (their atoms), so name them all here; a later
+    page kind (a timeline with an era control) builds on this the same way.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    layer_ids : sequence of str
+        Every layer the page will draw.
+    tolerance : float
+        Simplification tolerance in metres.
+
+    Returns
+    -------
+    _Builder
+    """
+    b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
+    b.base()
+    b.names(REFERENCE_NAMES)
+    return b
+
+
+def scenario_title(atlas: Any) -> str | None:
+    """The loaded scenario's title ("scenario one.csv"), or None when the atlas has none."""
+    if "scenario" not in atlas.layer_ids():
+        return None
+    info = atlas.info("scenario")
+    source = str(info.get("source", "")).split(",")[0].strip()
+    return f"{info.get('title', 'Scenario').lower()} {source}".strip().capitalize()
 
 
 def _safe_name(preset: str) -> str:
@@ -207,7 +246,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles,
-                         pack=pack)]
+                         pack=pack, index="index.html")]
     entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
                            "commissioning-support proposals, 2013 CSUs and NHS England area teams."}]
@@ -215,7 +254,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
         written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
-                                    tolerance=tolerance, tiles=tiles, pack=pack))
+                                    tolerance=tolerance, tiles=tiles, pack=pack, index="index.html"))
         counts = checks_counts(findings)
         against = meta.get("against")
         summary = meta.get("summary") or meta.get("question") or (
