@@ -42,16 +42,39 @@ Examples
 
 from __future__ import annotations
 
-from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_rings, arc_simplify, quantised_rings, shared_arcs
+from .arcs import (
+                    COORD_SCALE,
+                    DEFAULT_TOLERANCE_M,
+                    arc_rings,
+                    arc_simplify,
+                    quantised_rings,
+                    shared_arcs,
+)
 from .atoms import simplified_layer, simplified_layers
-from .encode import _from_text, _page_parts, _to_text  # noqa: F401 - for the tests and the benchmark
-from .encode import decode_arcs, decode_page_geometry, encode_arcs, read_page_data
+from .encode import (  # noqa: F401 - for the tests and the benchmark
+                    _from_text,
+                    _page_parts,
+                    _to_text,
+                    decode_arcs,
+                    decode_page_geometry,
+                    encode_arcs,
+                    read_page_data,
+)
 from .index import write_index
 from .page import _leaflet_assets  # noqa: F401 - for the benchmark
 from .pages import atlas_map, ccg_map, findings_map, layer_map, page_builder, write_maps
 from .report import simplification_report
-from .style import (ATLAS_LAYERS, ATTRIBUTION, BASE_LAYER, CROSSING_COLOUR, PALETTE, SEVERITY_COLOURS,
-                    LayerStyle, greedy_colouring, style_of)
+from .style import (
+                    ATLAS_LAYERS,
+                    ATTRIBUTION,
+                    BASE_LAYER,
+                    CROSSING_COLOUR,
+                    PALETTE,
+                    SEVERITY_COLOURS,
+                    LayerStyle,
+                    greedy_colouring,
+                    style_of,
+)
 
 __all__ = [
     "ATLAS_LAYERS",

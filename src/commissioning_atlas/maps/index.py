@@ -11,6 +11,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from .. import formatting
 from .page import _write_text, template
 from .style import _SEVERITY_ORDER, ATTRIBUTION
 
@@ -21,8 +22,9 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
     Parameters
     ----------
     entries : sequence of dict
-        Each with ``title``, ``href`` (relative link), optional ``summary`` text and optional ``counts``
-        (``{"error": n, "warning": n, "info": n}``).
+        Each with ``title``, ``href`` (relative link), and optionally ``summary`` text, ``question`` (what
+        the check answers), ``people`` (:func:`people_affected`), ``counts`` (``{"error": n, ...}``) and
+        ``thumbnail`` (an SVG from :func:`.thumbnail.thumbnail_svg`, trusted: built from numbers).
     path : str or Path
         Where to write (atomically).
     title : str
@@ -37,18 +39,49 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
         href = str(e.get("href", ""))
         if re.match(r"^\s*(javascript|data|vbscript):", href, re.I):
             href = "#"
-        line = f'<li><a href="{html.escape(href, quote=True)}">{html.escape(str(e.get("title", href)))}</a>'
+        thumb = e.get("thumbnail") or ""
+        line = (f'<li>{thumb}<div><a href="{html.escape(href, quote=True)}">'
+                f'{html.escape(str(e.get("title", href)))}</a>')
+        if e.get("question"):
+            line += f'<br><span class="q">{html.escape(str(e["question"]))}</span>'
         counts = e.get("counts") or {}
         badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
                          for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0])))
         if badges:
             line += f"<br>{badges}"
+        if e.get("people"):
+            line += f'<br><span class="people">{html.escape(str(e["people"]))}</span>'
         if e.get("summary"):
             line += f"<br>{html.escape(str(e['summary']))}"
-        items.append(line + "</li>")
+        items.append(line + "</div></li>")
     text = template("index.html").substitute(title=html.escape(title), items="\n".join(items),
-                                  attribution=html.escape(ATTRIBUTION))
+                                             attribution=html.escape(ATTRIBUTION))
     return _write_text(path, text)
+
+
+def people_affected(findings: pd.DataFrame) -> str:
+    """The people a check's warnings and errors concern, with their basis; "" without findings.
+
+    Where the check has crossing parts, the residents living in them (outside their home); otherwise the
+    residents (or patients: the findings' ``note`` names the basis) of the flagged organisations, each once.
+    """
+    if findings is None or not len(findings) or not {"severity", "population"} <= set(findings.columns):
+        return ""
+    bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
+    if not len(bad):
+        return "No one in a flagged part."
+    if {"rule", "class"} <= set(bad.columns):
+        cross = bad[(bad["rule"].astype(str) == "crosses") & (bad["class"].astype(str) == "crossing part")]
+        if len(cross):
+            total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
+            return (f"People affected: {formatting.people(total)} (Census 2011 usual residents) live in the "
+                    f"{len(cross)} crossing parts, outside their home.")
+    if "subject_code" in bad.columns:
+        bad = bad.drop_duplicates("subject_code")
+    note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
+    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "Census 2011 usual residents"
+    total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
+    return f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged organisations."
 
 
 def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: int = 8) -> str:

@@ -13,9 +13,11 @@ from .._errors import AtlasError
 from ..checks import counts as checks_counts
 from .arcs import DEFAULT_TOLERANCE_M
 from .builder import _Builder
-from .index import _flagged, write_index
+from .encode import read_page_data
+from .index import _flagged, people_affected, write_index
 from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
+from .thumbnail import thumbnail_svg
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
@@ -245,21 +247,32 @@ def write_maps(atlas: Any, out_dir: str | Path,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles,
-                         pack=pack, index="index.html")]
+    whatif = scenario_title(atlas)
+    atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+    written = [atlas_path]
     entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
+                "thumbnail": thumbnail_svg(read_page_data(atlas_path), "Thumbnail of the atlas map"),
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
-                           "commissioning-support proposals, 2013 CSUs and NHS England area teams."}]
+                           "commissioning-support proposals, 2013 CSUs and NHS England area teams"
+                           + (f", and the what-if scenario ({whatif})." if whatif else ".")}]
     for preset, (findings, meta) in (findings_by_preset or {}).items():
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
-        written.append(findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
-                                    tolerance=tolerance, tiles=tiles, pack=pack, index="index.html"))
+        path = findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
+                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+        written.append(path)
+        data = read_page_data(path)
+        layer = next(l for l in data["layers"] if l["id"] == "findings")
         counts = checks_counts(findings)
         against = meta.get("against")
-        summary = meta.get("summary") or meta.get("question") or (
-            f"{meta['subject']} checked" + (f" against {against}" if against else ""))
-        summary = f"{summary} {sum(counts.values())} findings.{_flagged(atlas, findings, meta['subject'])}"
-        entries.append({"title": title, "href": name, "summary": summary, "counts": counts})
-    written.append(write_index(entries, out / "index.html"))
+        summary = meta.get("summary") or (
+            f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
+            + ".")
+        summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
+                   f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+        entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
+                        "question": meta.get("question"), "people": people_affected(findings),
+                        "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
+    written.append(write_index(entries, out / "index.html",
+                               title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else "")))
     return written
