@@ -653,6 +653,12 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
     assert paths[-1].name == "index.html" and len(paths) == len(results) + 2
+    # a scenario's pages say they are a what-if and show its layer by default
+    page = _data(tmp_path / "m" / "atlas.html")
+    assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")
+    assert next(l for l in page["layers"] if l["id"] == "scenario")["show"] is True
+    assert _data(tmp_path / "m" / "check-proposal-vs-cluster.html")["title"].startswith("What-if")
+    assert "what-if (Scenario one.csv)" in (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
     for name, (findings, _) in results.items():
         layer = next(l for l in _data(tmp_path / "m" / f"check-{name}.html")["layers"] if l["id"] == "findings")
         assert layer["drawn"] + len(layer["unshaped"]) == len(findings)
@@ -865,5 +871,50 @@ def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
     page = Page(browser, written["check"])
     page.page.add_style_tag(content="html{filter:grayscale(1)}")
     page.screenshot("check-greyscale")
+    page.clean()
+    page.page.close()
+
+
+def test_index_shows_thumbnails_questions_and_people(written, findings):
+    index = written["index"].read_text(encoding="utf-8")
+    assert index.count('<svg class="thumb"') == 2 and index.count('role="img"') == 2
+    assert re.search(r"People affected: \d{1,3}(,\d{3})* \(Census 2011 usual residents\)", index)
+    data = _data(written["check"])
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    assert f"{len(findings)} findings: {layer['drawn']} drawn on the map, 1 listed without a shape" in index
+    assert 'href="index.html"' not in index and data["index"] == "index.html"  # every map links back
+
+
+def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
+    from commissioning_atlas import checks, formatting
+
+    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
+    path = maps.findings_map(atlas, findings, tmp_path / "c.html", meta["title"], meta["subject"], meta["against"])
+    layer = next(l for l in _data(path)["layers"] if l["id"] == "findings")
+    table = checks.to_table(findings, meta)
+    shares = sorted(f["share"] for f in layer["features"] if f["x"])
+    assert shares == ["26.4%", "7.7%"] and all(s in table for s in shares)
+    assert sorted(formatting.share(v) for v in findings.loc[findings["class"] == "crossing part", "share_population"]) \
+        == shares
+
+
+def test_atlas_layers_are_declarations(atlas, tmp_path):
+    decl = [maps.style_of("sha_2011"), maps.LayerStyle("ccg_2013", True, "#123456", 1.5, "4 2", "CCG")]
+    data = _data(maps.atlas_map(atlas, tmp_path / "a.html", declarations=decl))
+    drawn = [l for l in data["layers"] if l["kind"] in ("fill", "line")]
+    assert [l["id"] for l in drawn] == ["sha_2011", "ccg_2013"]
+    assert drawn[1]["style"] == {"color": "#123456", "weight": 1.5, "dash": "4 2"}
+    assert maps.style_of("icb_2022").id == "icb_2022"  # an undeclared layer still gets a style
+
+
+@pytest.mark.browser
+def test_coast_is_drawn_light_not_as_a_boundary(browser, written):
+    page = Page(browser, written["ccg"])
+    coast = _data(written["ccg"])["coast"]["color"]
+    strokes = page.page.evaluate("Array.from(document.querySelectorAll('path:not(.leaflet-interactive)'))"
+                                 ".map(p => [p.getAttribute('stroke'), p.getAttribute('d').length])")
+    assert [s for s, n in strokes if s == coast and n > 1000]  # one long coast line
+    page.page.evaluate("window.commissioningAtlas.map.setView([50.72, -1.9], 11, {animate: false})")  # Poole
+    page.screenshot("coast-poole")
     page.clean()
     page.page.close()

@@ -161,8 +161,9 @@ function restyle() {
   });
 }
 
-// the land and its coast
-DATA.layers.forEach(function (layer) {
+// the land and its coast: drawn just after the first paint, under the layers (the filled layer hides the
+// land anyway, and its own edges already show the coast)
+function addLand() { DATA.layers.forEach(function (layer) {
   if (layer.kind !== "base") { return; }
   var g = L.featureGroup();
   (DATA.geometry[layer.geometry] || []).forEach(function (geom) {
@@ -172,9 +173,9 @@ DATA.layers.forEach(function (layer) {
   var coast = Object.keys(COAST).map(function (a) { return ARCS[a]; });
   g.addLayer(L.polyline(coast, {renderer: renderer, color: DATA.coast.color, weight: DATA.coast.weight,
     interactive: false}));
-  g.addTo(map);
+  g.addTo(map); g.bringToBack();
   groups.base = g;
-});
+}); }
 
 function bindFeature(layer, f, poly, over, out) {
   poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
@@ -190,12 +191,17 @@ function untab() {  // shapes stay out of the tab order: the list view serves ke
   for (var i = 0; i < n.length; i++) { n[i].setAttribute("tabindex", "-1"); }
 }
 
+var FIRST = (function () {  // the layer filled when the page opens: the topmost shown
+  var shown = LAYERS.filter(function (l) { return l.show && l.kind === "fill"; });
+  return shown.length ? shown[shown.length - 1] : null;
+})();
 LAYERS.forEach(function (layer) {
   var geoms = DATA.geometry[layer.geometry] || [], group = L.featureGroup();
+  colourBy[layer.id] = layer.classes && layer.classes.length ? layer.classes[0].key : null;
   layer.dash = {};
   (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
   layer.features.forEach(function (f, i) {
-    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, false));
+    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, layer === FIRST));
     poly.caFeature = i;
     bindFeature(layer, f, poly, function () {
       poly.setStyle({stroke: true, weight: layer.style.weight + 2, color: layer.style.color, dashArray: null});
@@ -209,7 +215,6 @@ LAYERS.forEach(function (layer) {
       weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
   }
   groups[layer.id] = group; counts[layer.id] = layer.features.length;
-  colourBy[layer.id] = layer.classes && layer.classes.length ? layer.classes[0].key : null;
   if (layer.show) { group.addTo(map); }
 });
 if (FINDINGS) {
@@ -229,7 +234,7 @@ function reorder() {  // keep the declared order bottom to top, findings on top
   LAYERS.forEach(function (l) { if (map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
   if (FINDINGS && map.hasLayer(groups.findings)) { groups.findings.bringToFront(); }
 }
-reorder(); restyle();
+reorder();
 
 // ------------------------------------------------------------------------------------------ labels
 var labelGroup = L.layerGroup().addTo(map), measure = document.createElement("canvas").getContext("2d");
@@ -673,9 +678,14 @@ window.addEventListener("beforeprint", function () {
   updateLabels();
 });
 window.addEventListener("afterprint", function () { map.invalidateSize({animate: false}); updateLabels(); });
-applyHash();
-updateLabels();
 untab();
+// the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
+function later() {
+  addLand(); applyHash(); updateLabels(); untab();
+  document.documentElement.setAttribute("data-ca-ready", "1");
+}
+if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
+else { setTimeout(later, 0); }
 
 window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtml: escapeHtml,
   search: function (q) { var m = matches(q); return m.length ? select(m[0]) : null; },
@@ -684,5 +694,4 @@ window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtm
     return x.getAttribute("data-text"); }); },
   state: stateString, updateLabels: updateLabels,
   visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
-document.documentElement.setAttribute("data-ca-ready", "1");
 })();
