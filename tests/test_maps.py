@@ -871,6 +871,13 @@ def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
     page = Page(browser, written["check"])
     page.page.add_style_tag(content="html{filter:grayscale(1)}")
     page.screenshot("check-greyscale")
+    # deuteranopia (Machado et al. 2009, severity 1) as an SVG colour matrix over the whole page
+    matrix = "0.367 0.861 -0.228 0 0 0.280 0.673 0.047 0 0 -0.012 0.043 0.969 0 0 0 0 0 1 0"
+    page.page.evaluate("""(m) => { const ns = 'http://www.w3.org/2000/svg', svg = document.createElementNS(ns, 'svg');
+        svg.setAttribute('width', 0); svg.setAttribute('height', 0); svg.style.position = 'absolute';
+        svg.innerHTML = '<filter id="ca-deut"><feColorMatrix type="matrix" values="' + m + '"/></filter>';
+        document.body.appendChild(svg); document.documentElement.style.filter = 'url(#ca-deut)'; }""", matrix)
+    page.screenshot("check-deuteranopia")
     page.clean()
     page.page.close()
 

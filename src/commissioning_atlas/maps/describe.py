@@ -158,6 +158,8 @@ def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str 
         note = str(rec.get("note") or "")
         basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "residents (Census 2011)"
         limit = against.replace("minimum ", "the minimum of ").replace("maximum ", "the maximum of ")
+        if not limit or not cls.startswith(("below", "above")):
+            return f"{people} ({basis}): {cls or 'size'}."
         side = "below" if cls.startswith("below") else "above"
         return f"{people} ({basis}): {side} {limit}."
     if rule == "coterminosity":
