@@ -824,6 +824,9 @@ def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
         [s, getComputedStyle(document.querySelector(s)).display !== 'none']))""")
     assert shown == {".ca-search": False, ".leaflet-control-layers": False, ".leaflet-control-zoom": False,
                      ".ca-title-box": True, ".ca-legend": True, ".leaflet-control-attribution": True}
+    width, height = page.page.evaluate("(() => { const r = document.getElementById('map').getBoundingClientRect();"
+                                       " return [r.width, r.height]; })()")
+    assert width == pytest.approx(281 / 25.4 * 96, abs=2) and height == pytest.approx(194 / 25.4 * 96, abs=2)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.page.pdf(path=str(ARTIFACTS / "check-print.pdf"), format="A4", landscape=True)
     page.screenshot("check-print")
@@ -925,3 +928,29 @@ def test_coast_is_drawn_light_not_as_a_boundary(browser, written):
     page.screenshot("coast-poole")
     page.clean()
     page.page.close()
+
+
+_CONTRAST_JS = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const bg = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const bad = [];
+  document.querySelectorAll('.leaflet-control *, .ca-list *').forEach(e => {
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return;
+    const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return;
+    const a = lum(rgb(s.color)), b = lum(bg(e)), r = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (r < 4.5) bad.push([e.tagName, e.className, e.textContent.slice(0, 30), r.toFixed(2)]);
+  });
+  return bad; }"""
+
+
+@pytest.mark.browser
+def test_control_text_contrast_is_at_least_4_5(browser, written):
+    for key in ("atlas", "check"):
+        page = Page(browser, written[key])
+        page.page.locator("button.ca-listbtn").click()
+        assert page.page.evaluate(_CONTRAST_JS) == []
+        page.clean()
+        page.page.close()
