@@ -17,6 +17,7 @@ from .atoms import _layer_from_atoms, _page_atoms
 from .classes import classify
 from .describe import (
     POPULATION_BASIS,
+    code_names,
     feature_rows,
     finding_rows,
     finding_sentence,
@@ -223,6 +224,7 @@ class _Builder:
         against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()
                               if str(v) in self.atlas.layer_ids()), None)
         subject_noun, against_noun = nouns([subject_layer, against_layer])
+        names = code_names(self.atlas)
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
@@ -233,7 +235,7 @@ class _Builder:
             feat: dict[str, Any] = {
                 "name": name, "sev": s, "x": bool(row["_cross"]),
                 "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
-                "rows": finding_rows(rec), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+                "rows": finding_rows(rec, names), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
             if feat["x"]:
                 feat["share"] = formatting.share(rec.get("share_population"))
                 feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),

@@ -173,8 +173,13 @@ def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str 
     return f"{cls or rule}: {people} residents" + (f", {share}" if share else "") + "."
 
 
-def finding_rows(rec: dict) -> list[list[str]]:
-    """A finding's popup lines after its sentence."""
+def _codes_to_names(text: str, names: dict[str, str]) -> str:
+    """Codes in a checks' note ("2.5% of E18000004's residents") written as names."""
+    return re.sub(r"\b[A-Z][A-Z0-9]{3,9}\b", lambda m: names.get(m.group(0), m.group(0)), text)
+
+
+def finding_rows(rec: dict, names: dict[str, str] | None = None) -> list[list[str]]:
+    """A finding's popup lines after its sentence (codes in its note written as names)."""
     lines = []
     for col, label in (("subject_name", "Subject"), ("against_name", "Against"), ("class", "Finding"),
                        ("severity", "Severity")):
@@ -191,7 +196,7 @@ def finding_rows(rec: dict) -> list[list[str]]:
     for col, label in (("note", "Note"), ("tolerance", "Tolerance")):
         v = _plain(rec.get(col))
         if v is not None:
-            lines.append([label, str(v)])
+            lines.append([label, _codes_to_names(str(v), names or {})])
     if rec.get("rule") == "size" and rec.get("against_name"):
         m = re.search(r"\((.*)\)\s*$", str(rec["against_name"]))
         if m:

@@ -587,8 +587,7 @@ var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: functi
   var det = el("details", "ca-fold"), sum = el("summary");
   sum.appendChild(h); det.appendChild(sum); det.open = !PHONE;
   legendBody = el("div", "ca-legend-body"); det.appendChild(legendBody); d.appendChild(det);
-  fillLegend(legendBody);
-  return d; }});
+  return d; }});  // filled with the labels, a frame after the features
 new Legend().addTo(map);
 
 // a skip link to the controls, first in the tab order
@@ -681,7 +680,7 @@ window.addEventListener("afterprint", function () { map.invalidateSize({animate:
 untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
-  addLand(); applyHash(); updateLabels(); untab();
+  addLand(); fillLegend(legendBody); applyHash(); updateLabels(); untab();
   document.documentElement.setAttribute("data-ca-ready", "1");
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
