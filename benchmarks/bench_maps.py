@@ -11,10 +11,14 @@ For the 211 CCGs of April 2013:
   aborted (offline, as a user without internet, and reproducible): explore() links Leaflet from a CDN, so
   it never draws; it is then measured a second time with Leaflet inlined from xstatic-leaflet in place of
   its CDN scripts (its other CDN assets dropped), to compare drawing speed fairly;
+- the atlas map (every layer of 2011-13) the same way, and both against the issue's budgets (CCG map at most
+  200 KB, atlas at most 320 KB, with labels); ``--baseline DIR`` also times the ``ccg.html`` and
+  ``atlas.html`` of an earlier version in the same run (time to first draw must be no worse);
 - the packed size at other simplification tolerances, and what each costs in truth (largest boundary
   displacement, largest area change of a CCG), beside stop 9's Visvalingam-Whyatt simplification.
 
 Usage: COMMISSIONING_ATLAS_MIRROR=../shared/data python benchmarks/bench_maps.py [--out DIR] [--skip-lsoa]
+       [--skip-sweep] [--baseline DIR]
 Uses Debian's ``/usr/bin/chromium`` through Playwright (never ``playwright install``). About 2 minutes.
 """
 
@@ -36,6 +40,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update"]
 EXPECTED = 211
 DRAW_TIMEOUT_S = 45.0
+#: The issue's size budgets (bytes), with labels.
+BUDGETS = {"ccg": 200_000, "atlas": 320_000}
 
 
 def inline_explore(src: Path, dst: Path) -> None:
@@ -52,7 +58,9 @@ def inline_explore(src: Path, dst: Path) -> None:
 
 
 def time_draw(browser, path: Path, expected: int = EXPECTED) -> tuple[float | None, int, int]:
-    """Seconds from goto until ``expected`` paths exist (None if never), paths seen, requests blocked."""
+    """Seconds from goto until ``expected`` interactive paths (the features) exist (None if never), paths seen,
+    requests blocked. Our pages also draw non-interactive outlines, the coast and the land; they are not
+    counted, so that the clock stops when every feature is drawn, on every page alike."""
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     blocked = []
 
@@ -67,13 +75,13 @@ def time_draw(browser, path: Path, expected: int = EXPECTED) -> tuple[float | No
     t0 = time.perf_counter()
     try:
         page.goto(path.as_uri(), wait_until="commit", timeout=DRAW_TIMEOUT_S * 1000)
-        page.wait_for_function(f"document.querySelectorAll('path').length >= {expected}",
+        page.wait_for_function(f"document.querySelectorAll('path.leaflet-interactive').length >= {expected}",
                                timeout=DRAW_TIMEOUT_S * 1000, polling=20)
         seconds = time.perf_counter() - t0
     except Exception:  # noqa: BLE001 - a page that never draws is a result, not a failure
         seconds = None
     try:
-        n = page.evaluate("document.querySelectorAll('path').length")
+        n = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
     except Exception:  # noqa: BLE001
         n = -1
     page.close()
@@ -102,6 +110,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=None, help="folder for the HTML files (default: a temp folder)")
     ap.add_argument("--skip-lsoa", action="store_true", help="skip explore() of the 32,844 LSOAs (about 90 MB)")
+    ap.add_argument("--skip-sweep", action="store_true", help="skip the sizes at other tolerances")
+    ap.add_argument("--baseline", type=Path, default=None,
+                    help="folder with an earlier version's ccg.html and atlas.html, timed in the same run")
     args = ap.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-maps-"))
     out.mkdir(parents=True, exist_ok=True)
@@ -119,6 +130,11 @@ def main() -> None:
     t0 = time.perf_counter()
     plain = maps.ccg_map(atlas, out / "ours-plain.html", pack=False)
     t_plain = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    atlas_page = maps.atlas_map(atlas, out / "atlas.html")
+    t_atlas = time.perf_counter() - t0
+    n_atlas = len(atlas.layer("sha_2011")) + len(ccg)  # shown when the atlas opens
 
     label, t_explore = explore_page(ccg, out / "explore.html")
     explore = out / "explore.html"
@@ -139,6 +155,13 @@ def main() -> None:
         d_plain, n_plain, b_plain = time_draw(browser, plain)
         d_exp, n_exp, b_exp = time_draw(browser, explore)
         d_inl, n_inl, b_inl = time_draw(browser, out / "explore-inlined.html")
+        d_atlas, n_atlas_seen, b_atlas = time_draw(browser, atlas_page, n_atlas)
+        base = {}
+        if args.baseline:
+            for key, n in (("ccg", EXPECTED), ("atlas", n_atlas)):
+                old = args.baseline / f"{key}.html"
+                if old.exists():
+                    base[key] = (old.stat().st_size, time_draw(browser, old, n)[0], time_draw(browser, old, n)[0])
         browser.close()
 
     s_ours, s_plain, s_exp = ours.stat().st_size, plain.stat().st_size, explore.stat().st_size
@@ -156,6 +179,20 @@ def main() -> None:
     print(f"{'explore, Leaflet inlined':30s}{s_inl:14,d}{'':10s}{fmt(d_inl):>10s}{n_inl:7d}{b_inl:9d}")
     if s_lsoa is not None:
         print(f"{'explore, LSOAs by CCG':30s}{s_lsoa:14,d}{t_lsoa:10.2f}")
+    s_atlas = atlas_page.stat().st_size
+    print(f"{'atlas (maps.atlas_map, packed)':30s}{s_atlas:14,d}{t_atlas:10.2f}{fmt(d_atlas):>10s}{n_atlas_seen:7d}"
+          f"{b_atlas:9d}")
+    for key, (size, d1, d2) in base.items():
+        print(f"{'baseline ' + key + '.html':30s}{size:14,d}{'':10s}{fmt(d1):>10s}  (again: {fmt(d2).strip()})")
+    print()
+    for key, size in (("ccg", s_ours), ("atlas", s_atlas)):
+        verdict = "within" if size <= BUDGETS[key] else "OVER"
+        print(f"budget {key}: {size:,d} bytes, {verdict} {BUDGETS[key]:,d}")
+    for key, now in (("ccg", min(x for x in (d_ours, d_ours2) if x is not None) if d_ours else None),
+                     ("atlas", d_atlas)):
+        if key in base and now is not None and base[key][1] is not None:
+            then = min(x for x in base[key][1:] if x is not None)
+            print(f"first draw {key}: {now:.2f} s now, {then:.2f} s baseline ({now / then:.2f}x)")
     print()
     print(f"size ratio explore/ours (same CCG layer): {s_exp / s_ours:7.1f}x  (target >= 50x); "
           f"plain: {s_exp / s_plain:.1f}x")
@@ -170,6 +207,8 @@ def main() -> None:
         print(f"draw ratio explore(inlined)/ours: {d_inl / d_ours:7.1f}x (plain: {d_inl / d_plain:.1f}x)")
     elif d_inl is None:
         print(f"explore with Leaflet inlined: did not draw {EXPECTED} paths within {DRAW_TIMEOUT_S:.0f} s")
+    if args.skip_sweep:
+        return
     print()
     print("packed CCG map by simplification tolerance, with what it costs in truth: the largest distance")
     print("between a CCG's drawn and true boundary (Hausdorff, m), and the largest change of a CCG's area:")

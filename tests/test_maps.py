@@ -167,7 +167,7 @@ def atlas_page(written):
     return maps.read_page_data(written["atlas"])
 
 
-@pytest.mark.parametrize("layer_id", [lid for lid, *_ in maps.ATLAS_LAYERS])
+@pytest.mark.parametrize("layer_id", [s.id for s in maps.ATLAS_LAYERS if s.id != "scenario"])
 def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
     """Each of the atlas page's layers, as drawn, is valid, opens no gap or sliver between neighbours and
     moves no boundary further than the tolerance (measured from vertex to true boundary)."""
@@ -301,7 +301,7 @@ def test_atlas_layers_share_their_boundaries(written):
     # ... but not every SHA edge is a cluster edge: CL12 (Bassetlaw) and CL19 (Milton Keynes) straddle SHAs
     straddled = sha - cluster
     layer = next(l for l in data["layers"] if l["id"] == "pct_cluster_2011")
-    polys = dict(zip((f["p"]["code"] for f in layer["features"]),
+    polys = dict(zip(layer["codes"],
                      maps.decode_page_geometry(data, "pct_cluster_2011")))
     scale = np.asarray(data["scale"], dtype=float)
     inside = set()
@@ -326,7 +326,7 @@ def test_hostile_names_escaped_in_html(written):
         # packed: the pack and the boot script; plain: leaflet.js, the data block, our script
         assert raw.count("</script>") == (3 if key == "hostile_plain" else 2)
         data = _data(written[key])  # the data survive intact for the page to show as text
-        names = {f["name"] for layer in data["layers"] for f in layer.get("features") or []}
+        names = {f.get("name", f.get("t")) for layer in data["layers"] for f in layer.get("features") or []}
         assert set(HOSTILE) & names
         assert "<title>&lt;" in raw and "<title><" not in raw
 
@@ -364,9 +364,12 @@ def test_findings_map_data(written, findings):
     layer = next(l for l in data["layers"] if l["id"] == "findings")
     drawn = len(layer["features"])
     assert drawn == int((~findings.geometry.is_empty).sum())  # the empty row is skipped
+    assert len(layer["unshaped"]) == 1 and layer["unshaped"][0]["name"] == "x"  # listed, not dropped
     crossing = [f for f in layer["features"] if f["x"]]
     assert crossing and all(f["p"]["rule"] == "crosses" for f in crossing)
-    assert {"share_area", "share_population", "population", "area_km2"} <= set(crossing[0]["p"])
+    labels = {row[0] for row in crossing[0]["rows"]}
+    assert {"Share of residents", "Share of area", "Residents (Census 2011)", "Area (km\u00b2)"} <= labels
+    assert all(re.fullmatch(r"\d+\.\d%", f["share"]) for f in crossing)
     assert data["counts"]["error"] + data["counts"]["warning"] == len(crossing)
 
 
@@ -444,7 +447,7 @@ def test_ccg_map_in_browser(browser, atlas, written):
             tip = page.page.locator(".leaflet-tooltip")
             tip.wait_for(timeout=3000)
             assert name in tip.inner_text()
-            assert re.search(r"Population \d{1,3}(,\d{3})+", tip.inner_text())
+            assert re.search(r"Residents \(Census 2011\): \d{1,3}(,\d{3})+", tip.inner_text())
             break
     else:
         pytest.fail("no large CCG could be hovered")
@@ -473,8 +476,8 @@ def test_atlas_map_toggle_search_in_browser(browser, atlas, written):
     box.press("Enter")
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=3000)
-    assert "Luton" in popup.locator("h3").inner_text()
-    assert re.search(r"Population \(2011\)\s*\d{1,3}(,\d{3})+", popup.inner_text())
+    assert "Luton" in popup.locator("h2").inner_text()
+    assert re.search(r"Residents \(Census 2011\)\s*\d{1,3}(,\d{3})+", popup.inner_text())
     assert page.page.evaluate("window.commissioningAtlas.map.getZoom()") >= 8
     page.screenshot("atlas-search-luton")
     # full screen: the real API where the browser grants it, else the CSS fallback; no error either way
@@ -503,21 +506,22 @@ def test_atlas_popup_links_source(browser, written):
 @pytest.mark.browser
 def test_findings_map_in_browser(browser, atlas, written, findings):
     page = Page(browser, written["check"])
+    data = _data(written["check"])
     drawn = int((~findings.geometry.is_empty).sum())
     n_subject, n_against = len(atlas.layer("csu_2013")), len(atlas.layer("sha_2011"))
     assert page.paths() == drawn + n_subject + n_against
     fills = page.page.evaluate("Array.from(document.querySelectorAll('path.leaflet-interactive'))"
                                ".map(p => p.getAttribute('fill'))")
-    assert any(f and f.startswith("url(#ca-hatch)") for f in fills)
+    assert set(fills) & set(data["crossing"]["shades"])  # crossing parts shaded by their share
     ok = page.page.evaluate("""() => { const g = window.commissioningAtlas.groups.findings; let done = false;
-        g.eachLayer(l => { if (!done && l.options.fillColor.startsWith('url(')) { l.openPopup(); done = true; } });
+        g.eachLayer(l => { if (!done && l.options.color === '#49006a') { l.openPopup(); done = true; } });
         return done; }""")
-    assert ok
+    assert ok  # a crossing part: shaded by its share, outlined in the crossing colour
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=3000)
     text = popup.inner_text()
-    assert "crosses" in text and re.search(r"Share of population\s*\d+\.\d%", text)
-    assert re.search(r"Share of area\s*\d+\.\d%", text)
+    assert re.search(r"residents, \d+\.\d% of the CSU, live in ", text)
+    assert re.search(r"Share of residents\s*\d+\.\d%", text) and re.search(r"Share of area\s*\d+\.\d%", text)
     page.screenshot("check-csu-vs-sha")
     page.clean()
     page.page.close()
@@ -530,7 +534,7 @@ def test_hostile_names_render_as_text(browser, atlas, written, key):
     assert page.paths() == 211
     for bad in HOSTILE:
         assert page.page.evaluate("(q) => window.commissioningAtlas.search(q)", bad) == bad
-        popup = page.page.locator(".leaflet-popup-content h3", has_text=bad)  # an older popup may be fading out
+        popup = page.page.locator(".leaflet-popup-content h2", has_text=bad)  # an older popup may be fading out
         popup.wait_for(timeout=3000)
         assert popup.inner_text() == bad
     assert page.page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
@@ -549,7 +553,7 @@ def test_index_in_browser(browser, written):
     requests = []
     p.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else requests.append(r.url))
     p.goto(written["index"].as_uri())
-    assert p.locator("a").count() == 2
+    assert p.locator("a[href$='.html']").count() == 2
     p.locator("a", has_text="CSUs against SHAs").click()
     p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
     assert p.url.endswith("check-csu-vs-sha.html") and requests == []
@@ -569,6 +573,7 @@ def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
     data = _data(out)
     feats = next(l for l in data["layers"] if l["id"] == "findings")["features"]
     assert [f["r"] for f in feats] == [["csu_2013", 0], ["csu_2013", 1]]
+    assert all(f["sentence"].endswith(".") and "residents" in f["sentence"] for f in feats)
     assert data["geometry"]["findings"] == []
 
 
@@ -634,3 +639,318 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
     assert "needs a browser from 2023 or later" in page.locator("#map").inner_text()
     assert "--no-pack" in page.locator("#map").inner_text() and errors == []
     page.close()
+
+
+def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
+    """Issue 12, item 1: a one-row scenario (its findings have no geometry) maps every preset and the index;
+    each map says how many findings it draws and lists the others without a shape."""
+    import commissioning_atlas as ca
+    from commissioning_atlas import checks
+
+    scen = tmp_path / "one.csv"
+    scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
+    atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
+    results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
+    paths = maps.write_maps(atlas, tmp_path / "m", results)
+    assert paths[-1].name == "index.html" and len(paths) == len(results) + 2
+    # a scenario's pages say they are a what-if and show its layer by default
+    page = _data(tmp_path / "m" / "atlas.html")
+    assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")
+    assert next(l for l in page["layers"] if l["id"] == "scenario")["show"] is True
+    assert _data(tmp_path / "m" / "check-proposal-vs-cluster.html")["title"].startswith("What-if")
+    assert "what-if (Scenario one.csv)" in (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
+    for name, (findings, _) in results.items():
+        layer = next(l for l in _data(tmp_path / "m" / f"check-{name}.html")["layers"] if l["id"] == "findings")
+        assert layer["drawn"] + len(layer["unshaped"]) == len(findings)
+        shapeless = int((findings.geometry.isna() | findings.geometry.is_empty).sum())
+        assert len(layer["unshaped"]) >= shapeless
+
+
+def test_findings_without_geometry_are_listed_not_dropped(atlas, tmp_path):
+    rows = gpd.GeoDataFrame({"rule": ["coverage", "size"], "subject_layer": "pct_2011",
+                             "subject_code": ["E16000029", "E16000030"], "subject_name": ["Luton", "X"],
+                             "class": ["gap", "small"], "severity": ["warning", "info"]},
+                            geometry=[None, shapely.Polygon()], crs=27700)
+    data = _data(maps.findings_map(atlas, rows, tmp_path / "none.html", "none", "pct_2011", None))
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    assert layer["drawn"] == 0 and [f["name"] for f in layer["unshaped"]] == ["Luton", "X"]
+    assert data["counts"] == {"error": 0, "warning": 1, "info": 1}
+
+
+# ------------------------------------------------------------------------------------------------ issue 15: readable maps
+def _view(page, lat, lng, zoom):
+    return page.page.evaluate("([a, b, z]) => { window.commissioningAtlas.map.setView([a, b], z, {animate: false});"
+                              " return window.commissioningAtlas.labels(); }", [lat, lng, zoom])
+
+
+@pytest.mark.browser
+def test_names_on_the_map_at_closer_zooms(browser, written):
+    """Zoomed on Glossop, Luton or London, names say where you are; England at zoom 6 shows only a few."""
+    page = Page(browser, written["atlas"])
+    wide = page.page.evaluate("window.commissioningAtlas.labels()")
+    glossop = [t.replace("\n", " ") for t in _view(page, 53.44, -1.95, 10)]
+    page.screenshot("labels-glossop")
+    luton = _view(page, 51.88, -0.42, 11)
+    page.screenshot("labels-luton")
+    london = _view(page, 51.51, -0.12, 11)
+    page.screenshot("labels-london")
+    assert len(wide) < len(glossop)
+    assert "Tameside and Glossop" in " ".join(glossop) and "High Peak" in glossop  # CCG, district (reference)
+    assert "Luton" in luton and {"Camden", "Islington", "Hackney"} & set(london)
+    # no two labels overlap
+    boxes = page.page.evaluate("Array.from(document.querySelectorAll('.ca-label')).map(e => {"
+                               " const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1), (a, b)
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_path):
+    """A crossing part's popup says in words what the CLI prints: the same people and share."""
+    from commissioning_atlas import checks, formatting
+
+    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
+    path = maps.findings_map(atlas, findings, tmp_path / "cvs.html", meta["title"], meta["subject"], meta["against"])
+    table = checks.to_table(findings, meta)
+    cross = findings[findings["class"] == "crossing part"]
+    page = Page(browser, path)
+    texts = page.page.evaluate("""() => { const out = []; window.commissioningAtlas.groups.findings.eachLayer(l => {
+        if (l.options.color === '#49006a') { l.openPopup(); out.push(l.getPopup().getElement().innerText); } });
+        return out; }""")
+    assert len(texts) == len(cross) == 2
+    for _, row in cross.iterrows():
+        people, share = formatting.people(row["population"]), formatting.share(row["share_population"])
+        assert people in table and share in table  # the CLI's digits ...
+        said = f"{people} residents, {share} of the PCT cluster, live in {row['against_name']}"
+        assert any(said in text for text in texts), said  # ... here
+    for text in texts:
+        assert not re.search(r"\b(E\d{8}|CL\d\d)\b", text.split("\n")[0])
+    assert "26.4%" in " ".join(texts) and "7.7%" in " ".join(texts)
+    page.page.evaluate("window.commissioningAtlas.map.setView([52.0, -0.75], 9, {animate: false})")
+    assert "26.4%" in page.page.evaluate("window.commissioningAtlas.labels()")  # the crossing part's label
+    page.screenshot("check-cluster-vs-sha-labels")
+    # a CCG popup: name as heading, parents in words, code only in its own line
+    atlas_page = Page(browser, maps.atlas_map(atlas, tmp_path / "atlas.html"))
+    atlas_page.page.evaluate("window.commissioningAtlas.search('NHS Luton')")
+    popup = atlas_page.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=3000)
+    text = popup.inner_text()
+    assert popup.locator("h2").inner_text() == "NHS Luton"
+    assert re.search(r"Primary care trusts\s+Luton", text) and "Upper-tier local authorities" in text
+    assert re.search(r"Source: Clinical commissioning groups", text) and "ccg_2013" not in text
+    atlas_page.screenshot("popup-luton")
+    for p in (page, atlas_page):
+        p.clean()
+        p.page.close()
+
+
+@pytest.mark.browser
+def test_search_tolerates_typos_across_layers(browser, written):
+    page = Page(browser, written["atlas"])
+    found = page.page.evaluate("window.commissioningAtlas.matches('Lutn')")
+    assert found and "Luton" in found[0][0]
+    assert {lid for _, lid in found} >= {"ccg_2013", "pct_2011"}  # every layer, not only the visible ones
+    box = page.page.locator(".ca-search input")
+    box.fill("Lutn")
+    assert "Primary care trusts" in page.page.locator(".ca-search li").first.inner_text() or \
+        "Clinical commissioning groups" in page.page.locator(".ca-search li").first.inner_text()
+    page.page.locator(".ca-search li button").filter(has_text="Primary care trusts").first.click()
+    assert page.page.evaluate("window.commissioningAtlas.map.hasLayer(window.commissioningAtlas.groups.pct_2011)")
+    assert page.page.locator("path.ca-highlight").count() == 1
+    page.screenshot("search-lutn")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_the_view_lives_in_the_url(browser, atlas, written):
+    code = atlas.layer("ccg_2013").set_index("name").loc["NHS Luton", "code"]
+    page = Page(browser, written["atlas"])
+    page.page.evaluate("window.commissioningAtlas.search('NHS Luton')")
+    page.page.locator(".leaflet-control-layers-overlays label").filter(
+        has_text="Primary care trusts").locator("input").click()
+    state = page.page.evaluate("window.commissioningAtlas.state()")
+    url = page.page.url
+    assert "#" in url and url.split("#", 1)[1] == state and f"f=ccg_2013%3A{code}" in url.replace(":", "%3A")
+    again = Page(browser, written["atlas"])
+    again.page.goto(url)
+    again.page.reload()
+    again.page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+    assert again.page.evaluate("window.commissioningAtlas.state()") == state
+    assert again.page.locator(".leaflet-popup-content h2").inner_text() == "NHS Luton"
+    for p in (page, again):
+        p.clean()
+        p.page.close()
+
+
+@pytest.mark.browser
+def test_phone_controls_cover_at_most_a_fifth(browser, written):
+    for key in ("atlas", "check"):
+        page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(written[key].as_uri())
+        page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+        area = page.evaluate("""() => { const W = innerWidth, H = innerHeight, step = 4; let hit = 0, all = 0;
+            const boxes = Array.from(document.querySelectorAll('.leaflet-control')).map(e => e.getBoundingClientRect());
+            for (let x = 0; x < W; x += step) for (let y = 0; y < H; y += step) { all++;
+              if (boxes.some(r => x >= r.left && x < r.right && y >= r.top && y < r.bottom)) hit++; }
+            return hit / all; }""")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"phone-{key}.png"))
+        assert area <= 0.20, area
+        # a popup opens fully inside the screen
+        name = next(l for l in _data(written[key])["layers"] if l["kind"] == "fill")["features"][0]["name"]
+        assert page.evaluate("(q) => window.commissioningAtlas.search(q)", name) == name
+        page.wait_for_selector(".leaflet-popup-content", timeout=3000)
+        page.wait_for_timeout(400)
+        r = page.evaluate("(() => { const b = document.querySelector('.leaflet-popup').getBoundingClientRect();"
+                          " return [b.left, b.top, b.right, b.bottom]; })()")
+        assert r[0] >= 0 and r[1] >= 0 and r[2] <= 390 and r[3] <= 844, r
+        page.screenshot(path=str(ARTIFACTS / f"phone-{key}-popup.png"))
+        assert errors == []
+        page.close()
+
+
+@pytest.mark.browser
+def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
+    page = Page(browser, written["check"])
+    page.page.emulate_media(media="print")
+    shown = page.page.evaluate("""() => Object.fromEntries(['.ca-search', '.leaflet-control-layers',
+        '.leaflet-control-zoom', '.ca-title-box', '.ca-legend', '.leaflet-control-attribution'].map(s =>
+        [s, getComputedStyle(document.querySelector(s)).display !== 'none']))""")
+    assert shown == {".ca-search": False, ".leaflet-control-layers": False, ".leaflet-control-zoom": False,
+                     ".ca-title-box": True, ".ca-legend": True, ".leaflet-control-attribution": True}
+    width, height = page.page.evaluate("(() => { const r = document.getElementById('map').getBoundingClientRect();"
+                                       " return [r.width, r.height]; })()")
+    assert width == pytest.approx(281 / 25.4 * 96, abs=2) and height == pytest.approx(194 / 25.4 * 96, abs=2)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.page.pdf(path=str(ARTIFACTS / "check-print.pdf"), format="A4", landscape=True)
+    page.screenshot("check-print")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_keyboard_reaches_search_and_the_list_view(browser, written):
+    page = Page(browser, written["atlas"])
+    for n in range(1, 6):
+        page.page.keyboard.press("Tab")
+        if page.page.evaluate("document.activeElement.id") == "ca-search-input":
+            break
+    else:
+        pytest.fail("the search is not within 5 Tab presses")
+    assert n <= 5
+    assert page.page.evaluate("document.querySelectorAll('.leaflet-pane [tabindex]:not([tabindex=\"-1\"])').length") == 0
+    assert page.page.locator("h1").count() == 1 and page.page.locator("[role=region][aria-labelledby]").count() >= 1
+    # the list view: a sortable table of the shown layer; a row zooms to its feature
+    page.page.locator("button.ca-listbtn").click()
+    rows = page.page.locator(".ca-list tbody tr")
+    assert rows.count() == 211
+    page.page.locator(".ca-list th button", has_text="Residents").click()
+    first = rows.first.locator("td").nth(1).inner_text()
+    page.page.locator(".ca-list th button", has_text="Residents").click()
+    assert rows.first.locator("td").nth(1).inner_text() != first
+    rows.first.locator("button").click()
+    page.page.locator(".leaflet-popup-content").wait_for(timeout=3000)
+    page.screenshot("list-view")
+    # clicking a shape leaves no focus rectangle
+    page.page.mouse.click(600, 450)
+    outline = page.page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline in ("none", "")
+    page.clean()
+    page.page.close()
+
+
+@pytest.mark.browser
+def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
+    """Warning, info and crossing parts differ in more than hue: pattern, dash and outline."""
+    data = _data(written["check"])
+    sev = {k: (v["pattern"], v["dash"]) for k, v in data["severity"].items()}
+    assert len(set(sev.values())) == len(sev)  # each severity has its own second cue
+    page = Page(browser, written["check"])
+    page.page.add_style_tag(content="html{filter:grayscale(1)}")
+    page.screenshot("check-greyscale")
+    # deuteranopia (Machado et al. 2009, severity 1) as an SVG colour matrix over the whole page
+    matrix = "0.367 0.861 -0.228 0 0 0.280 0.673 0.047 0 0 -0.012 0.043 0.969 0 0 0 0 0 1 0"
+    page.page.evaluate("""(m) => { const ns = 'http://www.w3.org/2000/svg', svg = document.createElementNS(ns, 'svg');
+        svg.setAttribute('width', 0); svg.setAttribute('height', 0); svg.style.position = 'absolute';
+        svg.innerHTML = '<filter id="ca-deut"><feColorMatrix type="matrix" values="' + m + '"/></filter>';
+        document.body.appendChild(svg); document.documentElement.style.filter = 'url(#ca-deut)'; }""", matrix)
+    page.screenshot("check-deuteranopia")
+    page.clean()
+    page.page.close()
+
+
+def test_index_shows_thumbnails_questions_and_people(written, findings):
+    index = written["index"].read_text(encoding="utf-8")
+    assert index.count('<svg class="thumb"') == 2 and index.count('role="img"') == 2
+    assert re.search(r"People affected: \d{1,3}(,\d{3})* \(Census 2011 usual residents\)", index)
+    data = _data(written["check"])
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    assert f"{len(findings)} findings: {layer['drawn']} drawn on the map, 1 listed without a shape" in index
+    assert 'href="index.html"' not in index and data["index"] == "index.html"  # every map links back
+
+
+def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
+    from commissioning_atlas import checks, formatting
+
+    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
+    path = maps.findings_map(atlas, findings, tmp_path / "c.html", meta["title"], meta["subject"], meta["against"])
+    layer = next(l for l in _data(path)["layers"] if l["id"] == "findings")
+    table = checks.to_table(findings, meta)
+    shares = sorted(f["share"] for f in layer["features"] if f["x"])
+    assert shares == ["26.4%", "7.7%"] and all(s in table for s in shares)
+    assert sorted(formatting.share(v) for v in findings.loc[findings["class"] == "crossing part", "share_population"]) \
+        == shares
+
+
+def test_atlas_layers_are_declarations(atlas, tmp_path):
+    decl = [maps.style_of("sha_2011"), maps.LayerStyle("ccg_2013", True, "#123456", 1.5, "4 2", "CCG")]
+    data = _data(maps.atlas_map(atlas, tmp_path / "a.html", declarations=decl))
+    drawn = [l for l in data["layers"] if l["kind"] in ("fill", "line")]
+    assert [l["id"] for l in drawn] == ["sha_2011", "ccg_2013"]
+    assert drawn[1]["style"] == {"color": "#123456", "weight": 1.5, "dash": "4 2"}
+    assert maps.style_of("icb_2022").id == "icb_2022"  # an undeclared layer still gets a style
+
+
+@pytest.mark.browser
+def test_coast_is_drawn_light_not_as_a_boundary(browser, written):
+    page = Page(browser, written["ccg"])
+    coast = _data(written["ccg"])["coast"]["color"]
+    strokes = page.page.evaluate("Array.from(document.querySelectorAll('path:not(.leaflet-interactive)'))"
+                                 ".map(p => [p.getAttribute('stroke'), p.getAttribute('d').length])")
+    assert [s for s, n in strokes if s == coast and n > 1000]  # one long coast line
+    page.page.evaluate("window.commissioningAtlas.map.setView([50.72, -1.9], 11, {animate: false})")  # Poole
+    page.screenshot("coast-poole")
+    page.clean()
+    page.page.close()
+
+
+_CONTRAST_JS = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const bg = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const bad = [];
+  document.querySelectorAll('.leaflet-control *, .ca-list *').forEach(e => {
+    if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return;
+    const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return;
+    const a = lum(rgb(s.color)), b = lum(bg(e)), r = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (r < 4.5) bad.push([e.tagName, e.className, e.textContent.slice(0, 30), r.toFixed(2)]);
+  });
+  return bad; }"""
+
+
+@pytest.mark.browser
+def test_control_text_contrast_is_at_least_4_5(browser, written):
+    for key in ("atlas", "check"):
+        page = Page(browser, written[key])
+        page.page.locator("button.ca-listbtn").click()
+        assert page.page.evaluate(_CONTRAST_JS) == []
+        page.clean()
+        page.page.close()

@@ -47,7 +47,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import settings
+from . import formatting, settings
 from ._errors import AtlasError, DataError
 from .coverage import dissolve_geoms
 
@@ -931,7 +931,7 @@ def to_csv(findings: pd.DataFrame) -> str:
 
 
 def _pct(v) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.1%}"
+    return formatting.share(v)
 
 
 def _clean(s: str, width: int | None = None, encoding: str = "utf-8") -> str:
@@ -973,7 +973,7 @@ def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str
             if c.startswith("share_"):
                 v = _pct(v)
             elif c == "population":
-                v = f"{v:,}"
+                v = formatting.people(v)
             cells.append(f"{_clean(v, w, encoding):<{w}}"
                          if c not in ("population",) + tuple(k for k in _HEAD if k.startswith("share"))
                          else f"{_clean(v, w, encoding):>{w}}")
@@ -1009,9 +1009,9 @@ def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
             if k.startswith("share_"):
                 v = _pct(v)
             elif k == "area_km2":
-                v = "" if v is None else f"{v:,.2f}"
+                v = formatting.area(v)
             elif k == "population":
-                v = f"{v:,}"
+                v = formatting.people(v)
             vals.append(_md_cell(v))
         out.append("| " + " | ".join(vals) + " |")
     return "\n".join(out) + "\n"

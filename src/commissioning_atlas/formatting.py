@@ -1,0 +1,87 @@
+"""One way to write each kind of figure, shared by the command line, the reports and the maps.
+
+The maps receive their figures as text from these functions, so a page, its popups, the CLI table and the
+Markdown report show the same digits (a share rounded once, in Python, from the exact value).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["area", "people", "share"]
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def people(value: Any) -> str:
+    """A count of people with thousands separators: ``248821 -> "248,821"``; empty for a missing value.
+
+    Parameters
+    ----------
+    value : int or float
+        Residents or patients (rounded to a whole person).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> people(248821), people(70729.4), people(None)
+    ('248,821', '70,729', '')
+    """
+    if _missing(value):
+        return ""
+    return f"{round(float(value)):,}"
+
+
+def share(value: Any) -> str:
+    """A share as a percentage with one decimal: ``0.26449 -> "26.4%"``; empty for a missing value.
+
+    Parameters
+    ----------
+    value : float
+        A fraction (0.264 is 26.4%), rounded once from its exact value.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> share(248821 / 940773), share(0.0775), share(float("nan"))
+    ('26.4%', '7.8%', '')
+    """
+    if _missing(value):
+        return ""
+    return f"{float(value):.1%}"
+
+
+def area(value: Any) -> str:
+    """An area in square kilometres with two decimals and separators: ``1234.567 -> "1,234.57"``.
+
+    Parameters
+    ----------
+    value : float
+        Square kilometres; empty for a missing value.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> area(1234.567), area(None)
+    ('1,234.57', '')
+    """
+    if _missing(value):
+        return ""
+    return f"{float(value):,.2f}"

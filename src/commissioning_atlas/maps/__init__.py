@@ -1,0 +1,109 @@
+"""Self-contained Leaflet HTML maps: every asset inlined, geometry simplified without gaps, text escaped.
+
+A map is one HTML file that opens from ``file://`` with no network: Leaflet's JavaScript and CSS come from
+the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles unless asked for
+(``tiles=True``). The modules follow the data:
+
+``atoms``
+    The page's atoms: groups of LSOAs with the same owner in every layer the page draws (a coverage even
+    where a layer's features overlap), simplified once and memoised on the Atlas; each feature is the union
+    of its atoms, so a boundary two layers share has the same vertices in both.
+``arcs``
+    Rings cut into shared arcs (:func:`shared_arcs`) and the coverage simplified arc by arc with GEOS's
+    topology-preserving Douglas-Peucker (:func:`arc_simplify`): no drawn boundary is further than the
+    tolerance from the true one, junctions stay put and neighbours stay glued.
+``report``
+    :func:`simplification_report`: the gaps and overlaps simplification opened.
+``style``
+    Palettes, the atlas's layers and their styles, colouring of neighbours.
+``builder``
+    One page's layers, features and findings, their rings pooled into one set of shared arcs.
+``encode``
+    Arcs as bytes (:func:`encode_arcs`), JSON safe inside a script element, the gzip pack as text, and
+    reading a page back (:func:`read_page_data`, :func:`decode_page_geometry`).
+``page``
+    A builder, Leaflet and the browser code (``assets/map.js``, ``assets/map.css``, ``assets/boot.js``) into
+    one HTML page (``assets/page.html`` plain, ``assets/packed.html`` packed).
+``pages``, ``index``
+    The public maps (:func:`atlas_map`, :func:`ccg_map`, :func:`layer_map`, :func:`findings_map`,
+    :func:`write_maps`) and ``index.html`` (:func:`write_index`).
+
+All table text travels as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
+escaped; the page builds tooltips and popups with ``textContent`` (never ``innerHTML`` of table text).
+
+Examples
+--------
+>>> import commissioning_atlas as ca
+>>> from commissioning_atlas import maps
+>>> atlas = ca.load()                                   # doctest: +SKIP
+>>> maps.atlas_map(atlas, "out/atlas.html")             # doctest: +SKIP
+>>> maps.ccg_map(atlas, "out/ccg.html")                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .arcs import (
+                    COORD_SCALE,
+                    DEFAULT_TOLERANCE_M,
+                    arc_rings,
+                    arc_simplify,
+                    quantised_rings,
+                    shared_arcs,
+)
+from .atoms import simplified_layer, simplified_layers
+from .encode import (  # noqa: F401 - for the tests and the benchmark
+                    _from_text,
+                    _page_parts,
+                    _to_text,
+                    decode_arcs,
+                    decode_page_geometry,
+                    encode_arcs,
+                    read_page_data,
+)
+from .index import write_index
+from .page import _leaflet_assets  # noqa: F401 - for the benchmark
+from .pages import atlas_map, ccg_map, findings_map, layer_map, page_builder, write_maps
+from .report import simplification_report
+from .style import (
+                    ATLAS_LAYERS,
+                    ATTRIBUTION,
+                    BASE_LAYER,
+                    CROSSING_COLOUR,
+                    PALETTE,
+                    SEVERITY_COLOURS,
+                    LayerStyle,
+                    greedy_colouring,
+                    style_of,
+)
+
+__all__ = [
+    "ATLAS_LAYERS",
+    "ATTRIBUTION",
+    "BASE_LAYER",
+    "COORD_SCALE",
+    "CROSSING_COLOUR",
+    "DEFAULT_TOLERANCE_M",
+    "PALETTE",
+    "SEVERITY_COLOURS",
+    "arc_rings",
+    "arc_simplify",
+    "atlas_map",
+    "ccg_map",
+    "decode_arcs",
+    "decode_page_geometry",
+    "encode_arcs",
+    "findings_map",
+    "greedy_colouring",
+    "LayerStyle",
+    "page_builder",
+    "style_of",
+    "layer_map",
+    "quantised_rings",
+    "read_page_data",
+    "shared_arcs",
+    "simplification_report",
+    "simplified_layer",
+    "simplified_layers",
+    "write_index",
+    "write_maps",
+]

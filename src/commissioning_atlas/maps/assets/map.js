@@ -1,0 +1,696 @@
+// Commissioning Atlas map page: draws the page's data (the "ca-data" JSON block) with Leaflet.
+// Plain ES5 so that the --no-pack page opens in old browsers. Table text only ever goes through textContent.
+(function () {
+"use strict";
+var DATA = JSON.parse(document.getElementById("ca-data").textContent);
+var SX = DATA.scale[0], SY = DATA.scale[1];
+var SEV = DATA.severity, CROSS = DATA.crossing, CHORO = DATA.choropleth;
+var PHONE = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+
+// ------------------------------------------------------------------------------------------ helpers
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, function (c) {
+    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
+  });
+}
+function el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) { e.className = cls; }
+  if (text !== undefined && text !== null) { e.textContent = String(text); }
+  return e;
+}
+var SVGNS = "http://www.w3.org/2000/svg";
+function svgEl(tag, attrs) {
+  var e = document.createElementNS(SVGNS, tag);
+  Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+  return e;
+}
+function linkify(node, text) {
+  var re = /https?:\/\/[^\s()<>"']+/g, last = 0, m;
+  text = String(text);
+  while ((m = re.exec(text)) !== null) {
+    node.appendChild(document.createTextNode(text.slice(last, m.index)));
+    var a = el("a", null, m[0]);
+    a.setAttribute("href", m[0]); a.setAttribute("target", "_blank"); a.setAttribute("rel", "noopener noreferrer");
+    node.appendChild(a); last = m.index + m[0].length;
+  }
+  node.appendChild(document.createTextNode(text.slice(last)));
+}
+function point(lp) { return L.latLng(lp[1] / SY, lp[0] / SX); }
+
+// ------------------------------------------------------------------------------------------ geometry
+// arcs: flat integer deltas (first vertex absolute); a ring lists its arcs, ~i meaning arc i reversed.
+// A packed page carries them as bytes (encode_arcs): 32-bit values in four byte planes, zigzag deltas.
+function unpackArcs(b) {
+  var k = b.length >> 2, v = new Array(k), i, j;
+  for (i = 0; i < k; i++) { v[i] = (b[i] | b[k + i] << 8 | b[2 * k + i] << 16 | b[3 * k + i] << 24) >>> 0; }
+  function z(u) { return (u >>> 1) ^ -(u & 1); }
+  var n = v[0], p = 1 + n, fx = 0, fy = 0, out = [];
+  for (i = 0; i < n; i++) {
+    var a = new Array(2 * v[1 + i]);
+    fx += z(v[p]); fy += z(v[p + 1]); a[0] = fx; a[1] = fy;
+    for (j = 2; j < a.length; j++) { a[j] = z(v[p + j]); }
+    p += a.length; out.push(a);
+  }
+  return out;
+}
+var ARCS = (DATA.arcs || unpackArcs(window.caArcBytes)).map(function (a) {
+  var out = [], x = 0, y = 0;
+  for (var i = 0; i < a.length; i += 2) { x += a[i]; y += a[i + 1]; out.push([y / SY, x / SX]); }
+  return out;
+});
+function decodeRing(refs) {
+  var pts = [];
+  refs.forEach(function (r) {
+    var a = r < 0 ? ARCS[~r].slice().reverse() : ARCS[r];
+    for (var i = pts.length ? 1 : 0; i < a.length; i++) { pts.push(a[i]); }
+  });
+  pts.pop();  // the last arc ends where the ring began
+  return pts;
+}
+function decode(parts) { return parts.map(function (rings) { return rings.map(decodeRing); }); }
+function eachArc(features, fn) {
+  (features || []).forEach(function (f) {
+    f.forEach(function (poly) { poly.forEach(function (ring) { ring.forEach(function (r) { fn(r < 0 ? ~r : r); }); }); });
+  });
+}
+// the coast: arcs the land (base) uses once, that is edges with no neighbour
+var COAST = {};
+(function () {
+  var base = DATA.layers.filter(function (l) { return l.kind === "base"; })[0], uses = {};
+  if (!base) { return; }
+  eachArc(DATA.geometry[base.geometry], function (a) { uses[a] = (uses[a] || 0) + 1; });
+  Object.keys(uses).forEach(function (a) { if (uses[a] === 1) { COAST[a] = true; } });
+})();
+function outline(geometryKey) {
+  var seen = {}, lines = [];
+  eachArc(DATA.geometry[geometryKey], function (a) {
+    if (!seen[a] && !COAST[a]) { seen[a] = true; lines.push(ARCS[a]); }
+  });
+  return lines;
+}
+
+// ------------------------------------------------------------------------------------------ map
+var map = L.map("map", {zoomSnap: 0.25, zoomControl: false, preferCanvas: false});
+map.attributionControl.setPrefix("Leaflet");
+map.fitBounds(DATA.bounds);
+var renderer = L.svg({padding: 0.5}).addTo(map);
+(function patterns() {
+  var svg = renderer._container, defs = svgEl("defs");
+  Object.keys(SEV).forEach(function (k) {
+    var cue = SEV[k].pattern;
+    if (!cue) { return; }
+    var p = svgEl("pattern", {id: "ca-p-" + k, patternUnits: "userSpaceOnUse", width: 8, height: 8,
+      patternTransform: "rotate(45)"});
+    p.appendChild(svgEl("rect", {width: 8, height: 8, fill: SEV[k].colour, "fill-opacity": 0.25}));
+    p.appendChild(svgEl("rect", {width: 2.5, height: 8, fill: SEV[k].colour}));
+    if (cue === "cross") { p.appendChild(svgEl("rect", {width: 8, height: 2.5, fill: SEV[k].colour})); }
+    defs.appendChild(p);
+  });
+  svg.insertBefore(defs, svg.firstChild);
+})();
+if (DATA.tiles) {
+  L.tileLayer(DATA.tiles.url, {attribution: escapeHtml(DATA.tiles.attribution), maxZoom: 18}).addTo(map);
+}
+
+var LAYERS = DATA.layers.filter(function (l) { return l.kind === "fill" || l.kind === "line"; });
+var FINDINGS = DATA.layers.filter(function (l) { return l.kind === "findings"; })[0] || null;
+var NAMES = DATA.layers.filter(function (l) { return l.kind === "names"; })[0] || null;
+var groups = {}, counts = {}, entries = [], colourBy = {};
+
+function subject() {  // the topmost layer shown that may be filled
+  for (var i = LAYERS.length - 1; i >= 0; i--) {
+    if (LAYERS[i].kind === "fill" && map.hasLayer(groups[LAYERS[i].id])) { return LAYERS[i]; }
+  }
+  return null;
+}
+function classesOf(layer) {
+  var key = colourBy[layer.id];
+  var c = (layer.classes || []).filter(function (x) { return x.key === key; })[0];
+  return c || (layer.classes || [])[0] || null;
+}
+function featureStyle(layer, f, i, filled) {
+  var s = {renderer: renderer, stroke: false, fill: true, fillOpacity: 0, interactive: true};
+  if (layer.status && layer.status.length) {  // status is drawn as each feature's own dashed outline
+    s.stroke = true; s.color = layer.style.color; s.weight = layer.style.weight;
+    s.dashArray = (f.s && layer.dash[f.s]) || layer.style.dash || null;
+  }
+  if (filled) {
+    var c = classesOf(layer), k = c ? c.k[i] : -1;
+    s.fillColor = k >= 0 ? CHORO[k] : "#ffffff"; s.fillOpacity = k >= 0 ? 0.62 : 0.3;
+  }
+  return s;
+}
+function findingStyle(f) {
+  if (f.x) {
+    return {renderer: renderer, color: CROSS.colour, weight: 2.5, fillColor: CROSS.shades[f.sk || 0],
+      fillOpacity: 0.85};
+  }
+  var sev = SEV[f.sev] || SEV.info;
+  return {renderer: renderer, color: sev.colour, weight: 2, dashArray: sev.dash || null,
+    fillColor: sev.pattern ? "url(#ca-p-" + f.sev + ")" : sev.colour, fillOpacity: sev.pattern ? 1 : 0.3};
+}
+function restyle() {
+  var top = subject();
+  LAYERS.forEach(function (layer) {
+    groups[layer.id].eachLayer(function (poly) {
+      if (poly.caFeature !== undefined) {
+        poly.setStyle(featureStyle(layer, layer.features[poly.caFeature], poly.caFeature, layer === top));
+      }
+    });
+  });
+}
+
+// the land and its coast: drawn just after the first paint, under the layers (the filled layer hides the
+// land anyway, and its own edges already show the coast)
+function addLand() { DATA.layers.forEach(function (layer) {
+  if (layer.kind !== "base") { return; }
+  var g = L.featureGroup();
+  (DATA.geometry[layer.geometry] || []).forEach(function (geom) {
+    g.addLayer(L.polygon(decode(geom), {renderer: renderer, stroke: false, fillColor: "#eef0f2", fillOpacity: 1,
+      interactive: false}));
+  });
+  var coast = Object.keys(COAST).map(function (a) { return ARCS[a]; });
+  g.addLayer(L.polyline(coast, {renderer: renderer, color: DATA.coast.color, weight: DATA.coast.weight,
+    interactive: false}));
+  g.addTo(map); g.bringToBack();
+  groups.base = g;
+}); }
+
+function bindFeature(layer, f, poly, over, out) {
+  poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
+  poly.bindPopup(function () { return popupEl(layer, f); }, popupOptions());
+  poly.on("mouseover", over); poly.on("mouseout", out);
+}
+function popupOptions() {  // fully on screen, clear of the controls along the top
+  return {maxWidth: Math.min(380, window.innerWidth - 70), maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
+    autoPanPaddingTopLeft: PHONE ? [8, 90] : [12, 12], autoPanPaddingBottomRight: PHONE ? [8, 40] : [12, 12]};
+}
+function untab() {  // shapes stay out of the tab order: the list view serves keyboard users
+  var n = document.querySelectorAll(".leaflet-pane path, .leaflet-pane [tabindex]");
+  for (var i = 0; i < n.length; i++) { n[i].setAttribute("tabindex", "-1"); }
+}
+
+var FIRST = (function () {  // the layer filled when the page opens: the topmost shown
+  var shown = LAYERS.filter(function (l) { return l.show && l.kind === "fill"; });
+  return shown.length ? shown[shown.length - 1] : null;
+})();
+LAYERS.forEach(function (layer) {
+  var geoms = DATA.geometry[layer.geometry] || [], group = L.featureGroup();
+  colourBy[layer.id] = layer.classes && layer.classes.length ? layer.classes[0].key : null;
+  layer.dash = {};
+  (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
+  layer.features.forEach(function (f, i) {
+    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, layer === FIRST));
+    poly.caFeature = i;
+    bindFeature(layer, f, poly, function () {
+      poly.setStyle({stroke: true, weight: layer.style.weight + 2, color: layer.style.color, dashArray: null});
+    }, function () { poly.setStyle(featureStyle(layer, f, i, layer === subject())); });
+    group.addLayer(poly);
+    entries.push({name: String(f.name), lower: norm(f.name), layer: layer, group: group, poly: poly,
+      code: layer.codes[i], f: f});
+  });
+  if (!(layer.status && layer.status.length)) {
+    group.addLayer(L.polyline(outline(layer.geometry), {renderer: renderer, color: layer.style.color,
+      weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
+  }
+  groups[layer.id] = group; counts[layer.id] = layer.features.length;
+  if (layer.show) { group.addTo(map); }
+});
+if (FINDINGS) {
+  var fg = L.featureGroup();
+  FINDINGS.features.forEach(function (f) {
+    var g = f.r ? DATA.geometry[f.r[0]][f.r[1]] : DATA.geometry.findings[f.gi];
+    var poly = L.polygon(decode(g), findingStyle(f));
+    var st = findingStyle(f);
+    bindFeature(FINDINGS, f, poly, function () { poly.setStyle({weight: st.weight + 2}); },
+      function () { poly.setStyle({weight: st.weight}); });
+    fg.addLayer(poly);
+  });
+  groups.findings = fg; counts.findings = FINDINGS.features.length;
+  fg.addTo(map);
+}
+function reorder() {  // keep the declared order bottom to top, findings on top
+  LAYERS.forEach(function (l) { if (map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
+  if (FINDINGS && map.hasLayer(groups.findings)) { groups.findings.bringToFront(); }
+}
+reorder();
+
+// ------------------------------------------------------------------------------------------ labels
+var labelGroup = L.layerGroup().addTo(map), measure = document.createElement("canvas").getContext("2d");
+function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
+function metresPerPixel(lat) { return 40075016.686 * Math.cos(lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8); }
+function labelCandidates() {
+  var out = [], top = subject();
+  if (FINDINGS && map.hasLayer(groups.findings)) {
+    FINDINGS.features.forEach(function (f) { if (f.x && f.lp) { out.push({t: f.share, lp: f.lp, r: f.lr, cls: "ca-share"}); } });
+  }
+  if (top) {
+    top.features.slice().sort(function (a, b) { return b.lr - a.lr; }).forEach(function (f) {
+      out.push({t: f.t, lp: f.lp, r: f.lr, cls: "ca-name"});
+    });
+  }
+  if (NAMES && map.getZoom() >= 9) {
+    NAMES.features.forEach(function (f) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); });
+  }
+  return out;
+}
+var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
+  "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
+function updateLabels() {
+  labelGroup.clearLayers();
+  var view = map.getBounds().pad(0.05), size = map.getSize(), placed = [], shown = 0;
+  labelCandidates().forEach(function (c) {
+    var ll = point(c.lp);
+    if (!view.contains(ll)) { return; }
+    var lines = String(c.t).split("\n"), w = 0;
+    lines.forEach(function (s) { w = Math.max(w, textWidth(s, FONTS[c.cls])); });
+    w += 6; var h = lines.length * 14 + 2;
+    if (c.r !== null) {
+      var r = c.r / metresPerPixel(ll.lat);
+      var fit = c.cls === "ca-share" ? 3 : 2.3;  // a share is short and matters: it may reach a little further
+      if (w > fit * r || h > 1.9 * r) { return; }
+    }
+    var p = map.latLngToContainerPoint(ll), box = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+    if (box[2] < 0 || box[3] < 0 || box[0] > size.x || box[1] > size.y) { return; }
+    for (var i = 0; i < placed.length; i++) {
+      var q = placed[i];
+      if (box[0] < q[2] + 2 && box[2] + 2 > q[0] && box[1] < q[3] && box[3] > q[1]) { return; }
+    }
+    placed.push(box);
+    var d = el("div", "ca-label " + c.cls);
+    lines.forEach(function (s, n) { if (n) { d.appendChild(el("br")); } d.appendChild(document.createTextNode(s)); });
+    d.setAttribute("aria-hidden", "true"); d.setAttribute("data-text", String(c.t).replace(/\n/g, " "));
+    labelGroup.addLayer(L.marker(ll, {icon: L.divIcon({className: "ca-label-icon", html: d, iconSize: [w, h]}),
+      interactive: false, keyboard: false}));
+    shown++;
+  });
+  return shown;
+}
+
+// ------------------------------------------------------------------------------------------ popups
+function tooltipEl(layer, f) {
+  var d = el("div", "ca-tt");
+  d.appendChild(el("b", null, f.name));
+  if (layer.kind === "findings") { d.appendChild(el("div", null, f.sentence)); }
+  else if (f.rows && f.rows.length) { d.appendChild(el("div", null, f.rows[0][0] + ": " + f.rows[0][1])); }
+  return d;
+}
+function popupEl(layer, f) {
+  var d = el("div", "ca-popup");
+  d.appendChild(el("h2", null, f.name));
+  d.appendChild(el("div", "ca-sub", layer.kind === "findings" ? "Finding of this check" : layer.title));
+  if (f.sentence) { d.appendChild(el("p", "ca-sentence", f.sentence)); }
+  var t = el("table");
+  (f.rows || []).forEach(function (row) {
+    var tr = el("tr"); tr.appendChild(el("th", null, row[0]));
+    var td = el("td"); linkify(td, row[1]); tr.appendChild(td); t.appendChild(tr);
+  });
+  d.appendChild(t);
+  if (layer.source) { var s = el("p", "ca-source"); linkify(s, "Source: " + layer.source); d.appendChild(s); }
+  return d;
+}
+
+// ------------------------------------------------------------------------------------------ controls
+function box(cls, label) {
+  var d = el("div", "ca-box " + cls);
+  if (label) { d.setAttribute("role", "region"); d.setAttribute("aria-label", label); }
+  L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d);
+  return d;
+}
+function collapsible(d, title, open) {  // a control whose body hides behind a button on a phone
+  var det = el("details", "ca-fold"), sum = el("summary", null, title);
+  det.appendChild(sum); if (open) { det.open = true; }
+  d.appendChild(det);
+  return det;
+}
+
+// search (first in the tab order, after the skip link and the map)
+function norm(s) { return String(s).toLowerCase().replace(/[^a-z0-9]+/g, " ").trim(); }
+function fuzzy(q, text) {  // edit distance from q to the best-matching part of text (Sellers)
+  var prev = new Array(text.length + 1), cur = new Array(text.length + 1), i, j;
+  for (j = 0; j <= text.length; j++) { prev[j] = 0; }
+  for (i = 1; i <= q.length; i++) {
+    cur[0] = i;
+    for (j = 1; j <= text.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (q.charAt(i - 1) === text.charAt(j - 1) ? 0 : 1));
+    }
+    var t = prev; prev = cur; cur = t;
+  }
+  var best = Infinity;
+  for (j = 0; j <= text.length; j++) { best = Math.min(best, prev[j]); }
+  return best;
+}
+function matches(q) {
+  q = norm(q);
+  if (!q) { return []; }
+  var allowed = q.length < 4 ? 0 : q.length < 8 ? 1 : 2, out = [];
+  entries.forEach(function (e) {
+    var score;
+    if (e.lower === q) { score = 0; }
+    else if (e.lower.indexOf(q) === 0 || e.lower.indexOf(" " + q) >= 0) { score = 1; }
+    else if (e.lower.indexOf(q) > 0) { score = 2; }
+    else { var d = fuzzy(q, e.lower); if (d > allowed) { return; } score = 2 + d; }
+    out.push({e: e, score: score + (map.hasLayer(e.group) ? 0 : 0.5)});
+  });
+  out.sort(function (a, b) { return a.score - b.score || (a.e.lower < b.e.lower ? -1 : a.e.lower > b.e.lower ? 1 : 0); });
+  return out.map(function (m) { return m.e; });
+}
+var highlight = null, selected = null;
+function select(entry, open, keepView) {
+  if (!map.hasLayer(entry.group)) { entry.group.addTo(map); changed(); }
+  if (highlight) { map.removeLayer(highlight); }
+  highlight = L.polygon(entry.poly.getLatLngs(), {renderer: renderer, color: "#000000", weight: 4, fill: false,
+    interactive: false, className: "ca-highlight"}).addTo(map);
+  selected = entry;
+  if (!keepView) { map.fitBounds(entry.poly.getBounds(), {maxZoom: 11, animate: false}); }
+  if (open !== false) {
+    var popup = entry.poly.getPopup(), pan = popup.options.autoPan;
+    popup.options.autoPan = !keepView;  // a shared link's view is kept as it was
+    entry.poly.openPopup(entry.poly.getBounds().getCenter());
+    popup.options.autoPan = pan;
+  }
+  writeHash();
+  return entry.name;
+}
+var searchInput;
+var Search = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var d = box("ca-search", "Search"), det = collapsible(d, "Search", !PHONE);
+  var input = el("input"); input.type = "search"; input.id = "ca-search-input";
+  input.placeholder = "Find a place or organisation";
+  input.setAttribute("aria-label", "Find a place or organisation in any layer");
+  searchInput = input;
+  var list = el("ul"), note = el("small");
+  list.setAttribute("aria-live", "polite");
+  function show() {
+    list.textContent = "";
+    var m = matches(input.value);
+    note.textContent = input.value.trim() && !m.length ? "No match in any layer" : "";
+    m.slice(0, 8).forEach(function (e) {
+      var li = el("li"), b = el("button", null, e.name), small = el("small", null, " \u2013 " + e.layer.title);
+      b.type = "button"; b.appendChild(small);
+      b.addEventListener("click", function () { select(e); });
+      li.appendChild(b); list.appendChild(li);
+    });
+    return m;
+  }
+  input.addEventListener("input", show);
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter") { var m = show(); if (m.length) { select(m[0]); } ev.preventDefault(); }
+  });
+  det.appendChild(input); det.appendChild(list); det.appendChild(note);
+  return d; }});
+new Search().addTo(map);
+L.control.zoom({position: "topleft"}).addTo(map);
+
+// full screen
+var Full = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var wrap = el("div", "leaflet-bar"), b = el("button", "ca-full");
+  var icon = svgEl("svg", {viewBox: "0 0 16 16", width: 16, height: 16, "aria-hidden": "true"});
+  icon.appendChild(svgEl("path", {d: "M1 6V1h5M10 1h5v5M15 10v5h-5M6 15H1v-5", fill: "none", stroke: "#333",
+    "stroke-width": 2}));
+  b.appendChild(icon);
+  b.type = "button"; b.title = "Full screen"; b.setAttribute("aria-label", "Full screen");
+  L.DomEvent.disableClickPropagation(wrap);
+  b.addEventListener("click", function () {
+    var de = document.documentElement;
+    if (document.fullscreenElement) { document.exitFullscreen(); return; }
+    if (document.body.classList.contains("ca-max")) {
+      document.body.classList.remove("ca-max"); map.invalidateSize(); return; }
+    var fallback = function () { document.body.classList.add("ca-max"); map.invalidateSize(); };
+    if (de.requestFullscreen) {
+      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (e) { fallback(); }
+    } else { fallback(); }
+  });
+  wrap.appendChild(b); return wrap; }});
+new Full().addTo(map);
+
+// list view: the visible layer as a sortable table (serves keyboard and screen-reader users)
+var listBox = null, listSort = {key: "name", dir: 1};
+function fillList() {
+  if (!listBox) { return; }
+  listBox.textContent = "";
+  var layer = subject();
+  var head = el("div", "ca-list-head");
+  head.appendChild(el("h2", null, layer ? layer.title : "No layer shown"));
+  var close = el("button", "ca-close", "Close"); close.type = "button";
+  close.addEventListener("click", function () { toggleList(false); });
+  head.appendChild(close); listBox.appendChild(head);
+  if (!layer) { return; }
+  var cols = [["name", "Name"], ["pop", "Residents"]];
+  if (layer.findings) { cols.push(["nf", "Findings"]); }
+  var rows = layer.features.map(function (f, i) { return {f: f, i: i}; });
+  rows.sort(function (a, b) {
+    var x = a.f[listSort.key], y = b.f[listSort.key];
+    if (x === undefined || x === null) { x = listSort.key === "name" ? "" : -1; }
+    if (y === undefined || y === null) { y = listSort.key === "name" ? "" : -1; }
+    return (x < y ? -1 : x > y ? 1 : 0) * listSort.dir;
+  });
+  var t = el("table"), thead = el("thead"), tr = el("tr"), tb = el("tbody");
+  cols.forEach(function (c) {
+    var th = el("th"), b = el("button", null, c[1]); b.type = "button";
+    th.setAttribute("aria-sort", listSort.key === c[0] ? (listSort.dir > 0 ? "ascending" : "descending") : "none");
+    b.addEventListener("click", function () {
+      listSort = {key: c[0], dir: listSort.key === c[0] ? -listSort.dir : (c[0] === "name" ? 1 : -1)};
+      fillList(); listBox.querySelector("th[aria-sort]:not([aria-sort=none]) button").focus();
+    });
+    th.appendChild(b); tr.appendChild(th);
+  });
+  thead.appendChild(tr); t.appendChild(thead);
+  rows.forEach(function (r) {
+    var row = el("tr"), td = el("td"), b = el("button", "ca-link", r.f.name); b.type = "button";
+    b.addEventListener("click", function () {
+      var e = entries.filter(function (x) { return x.layer === layer && x.f === r.f; })[0];
+      if (e) { select(e); }
+    });
+    td.appendChild(b); row.appendChild(td);
+    row.appendChild(el("td", "ca-num", r.f.rows && r.f.rows.length && r.f.rows[0][0].indexOf("Residents") === 0 ?
+      r.f.rows[0][1] : ""));
+    if (layer.findings) { row.appendChild(el("td", "ca-num", r.f.nf)); }
+    tb.appendChild(row);
+  });
+  t.appendChild(tb); listBox.appendChild(t);
+}
+function toggleList(on) {
+  listBox.hidden = !on;
+  if (on) { fillList(); listBox.querySelector("button").focus(); }
+}
+var List = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var wrap = el("div", "leaflet-bar"), b = el("button", "ca-listbtn", "List");
+  b.type = "button"; b.title = "The shown layer as a table"; b.setAttribute("aria-label", "List the shown layer as a table");
+  L.DomEvent.disableClickPropagation(wrap);
+  b.addEventListener("click", function () { toggleList(listBox.hidden); });
+  wrap.appendChild(b); return wrap; }});
+new List().addTo(map);
+listBox = box("ca-list", "List of the shown layer");
+listBox.hidden = true;
+document.body.appendChild(listBox);
+
+// layers
+var overlays = {};
+LAYERS.forEach(function (l) {
+  if (l.control) { overlays[escapeHtml(l.title) + " <small>(" + l.features.length + ")</small>"] = groups[l.id]; }
+});
+if (FINDINGS) { overlays[escapeHtml(FINDINGS.title) + " <small>(" + FINDINGS.drawn + ")</small>"] = groups.findings; }
+L.control.layers(null, overlays, {collapsed: PHONE, position: "topright"}).addTo(map);
+L.control.scale({position: "bottomleft"}).addTo(map);
+map.attributionControl.addAttribution(escapeHtml(DATA.attribution) +
+  " <details class=\"ca-src\"><summary>Layer sources</summary>" +
+  DATA.sources.map(escapeHtml).join("<br>") + "</details>");
+
+// title: the page's heading, what-if badge, link back to the index
+var Title = L.Control.extend({options: {position: "topright"}, onAdd: function () {
+  var d = box("ca-title-box"), h = el("h1", "ca-title", DATA.title);
+  d.appendChild(h);
+  if (DATA.whatif) { d.appendChild(el("div", "ca-whatif", "What-if: a proposal of your own, not a real boundary")); }
+  if (DATA.index) { var a = el("a", "ca-index", "All maps"); a.setAttribute("href", DATA.index); d.appendChild(a); }
+  return d; }});
+new Title().addTo(map);
+
+// legend
+function swatch(kind, o) {
+  var s = svgEl("svg", {width: 26, height: 14, "aria-hidden": "true", "class": "ca-sw"});
+  if (kind === "line") {
+    s.appendChild(svgEl("line", {x1: 1, y1: 7, x2: 25, y2: 7, stroke: o.color, "stroke-width": Math.max(1, o.weight),
+      "stroke-dasharray": o.dash || "none"}));
+  } else {
+    s.appendChild(svgEl("rect", {x: 1, y: 1, width: 24, height: 12, fill: o.fill, "fill-opacity": o.opacity || 1,
+      stroke: o.color || "#555", "stroke-width": o.weight || 1, "stroke-dasharray": o.dash || "none"}));
+  }
+  return s;
+}
+function legendRow(d, sw, text) {
+  var r = el("div", "ca-row"); r.appendChild(sw); r.appendChild(el("span", null, text)); d.appendChild(r);
+}
+function fillLegend(d) {
+  d.textContent = "";
+  var top = subject();
+  if (top) {
+    var c = classesOf(top);
+    d.appendChild(el("h3", null, top.title));
+    if (top.classes && top.classes.length > 1) {
+      var lab = el("label", "ca-by", "Colour by "), sel = el("select");
+      top.classes.forEach(function (x) {
+        var o = el("option", null, x.title); o.value = x.key; if (c && x.key === c.key) { o.selected = true; }
+        sel.appendChild(o);
+      });
+      sel.addEventListener("change", function () { colourBy[top.id] = sel.value; restyle(); fillLegend(d); });
+      lab.appendChild(sel); d.appendChild(lab);
+    } else if (c) { d.appendChild(el("div", "ca-by", c.title)); }
+    if (c) {
+      c.labels.forEach(function (text, k) { legendRow(d, swatch("fill", {fill: CHORO[k], opacity: 0.62, color: "#999"}), text); });
+    }
+  }
+  var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
+  if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
+  lines.forEach(function (l) { legendRow(d, swatch("line", l.style), l.title); });
+  LAYERS.forEach(function (l) {
+    if (!map.hasLayer(groups[l.id])) { return; }
+    (l.status || []).forEach(function (st) {
+      legendRow(d, swatch("line", {color: l.style.color, weight: 2, dash: st.dash}), "status: " + st.label);
+    });
+  });
+  legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
+  if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, NAMES.title + " (closer in)")); d.appendChild(rn); }
+  if (FINDINGS) {
+    d.appendChild(el("h3", null, "Findings"));
+    if (FINDINGS.features.some(function (f) { return f.x; })) {
+      d.appendChild(el("div", "ca-by", "Crossing parts by share of residents outside their home:"));
+      var b = CROSS.breaks;
+      CROSS.shades.forEach(function (shade, k) {
+        var text = k === 0 ? "under " + b[0] : k === CROSS.shades.length - 1 ? b[b.length - 1] + " or more" :
+          b[k - 1] + " to " + b[k];
+        legendRow(d, swatch("fill", {fill: shade, opacity: 0.85, color: CROSS.colour, weight: 2}), text);
+      });
+    }
+    Object.keys(SEV).forEach(function (k) {
+      var s = SEV[k];
+      legendRow(d, swatch("fill", {fill: s.pattern ? "url(#ca-p-" + k + ")" : s.colour, opacity: s.pattern ? 1 : 0.3,
+        color: s.colour, weight: 2, dash: s.dash}), k + (DATA.counts && DATA.counts[k] !== undefined ?
+        " (" + DATA.counts[k] + ")" : ""));
+    });
+    var unshaped = FINDINGS.unshaped || [];
+    d.appendChild(el("div", "ca-drawn", FINDINGS.drawn + " drawn on the map, " + unshaped.length +
+      " listed without a shape"));
+    if (unshaped.length) {
+      var det = el("details", "ca-unshaped"), ul = el("ul");
+      det.appendChild(el("summary", null, "Findings without a shape (" + unshaped.length + ")"));
+      unshaped.forEach(function (f) { ul.appendChild(el("li", null, f.name + ": " + f.sentence)); });
+      det.appendChild(ul); d.appendChild(det);
+    }
+  }
+}
+var legendBody;
+var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: function () {
+  var d = box("ca-legend"), h = el("h2", "ca-legend-title", "Legend");
+  h.id = "ca-legend-title"; d.setAttribute("role", "region"); d.setAttribute("aria-labelledby", "ca-legend-title");
+  var det = el("details", "ca-fold"), sum = el("summary");
+  sum.appendChild(h); det.appendChild(sum); det.open = !PHONE;
+  legendBody = el("div", "ca-legend-body"); det.appendChild(legendBody); d.appendChild(det);
+  return d; }});  // filled with the labels, a frame after the features
+new Legend().addTo(map);
+
+// a skip link to the controls, first in the tab order
+(function skip() {
+  var a = el("a", "ca-skip", "Skip to the map controls"); a.setAttribute("href", "#ca-search-input");
+  a.addEventListener("click", function (ev) {
+    ev.preventDefault();
+    var det = searchInput.parentNode; if (det && det.tagName === "DETAILS") { det.open = true; }
+    searchInput.focus();
+  });
+  document.body.insertBefore(a, document.body.firstChild);
+})();
+
+// ------------------------------------------------------------------------------------------ the view in the URL
+var applying = false;
+function readHash() {
+  var out = {};
+  String(location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
+    var i = kv.indexOf("="); if (i > 0) { out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+  });
+  return out;
+}
+function stateString() {
+  var c = map.getCenter(), parts = [];
+  parts.push("l=" + LAYERS.filter(function (l) { return map.hasLayer(groups[l.id]); }).map(function (l) { return l.id; })
+    .concat(FINDINGS && !map.hasLayer(groups.findings) ? ["-findings"] : []).join(","));
+  parts.push("z=" + Math.round(map.getZoom() * 100) / 100);
+  parts.push("c=" + c.lat.toFixed(4) + "," + c.lng.toFixed(4));
+  if (selected) { parts.push("f=" + encodeURIComponent(selected.layer.id + ":" + selected.code)); }
+  var era = readHash().era; if (era) { parts.push("era=" + encodeURIComponent(era)); }
+  return parts.join("&");
+}
+function writeHash() {
+  if (applying) { return; }
+  var s = "#" + stateString();
+  if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (e) { location.hash = s; } }
+}
+function applyHash() {
+  var h = readHash();
+  if (!h.l && !h.z && !h.f) { return; }
+  applying = true;
+  if (h.l !== undefined) {
+    var want = h.l.split(",");
+    LAYERS.forEach(function (l) {
+      var on = want.indexOf(l.id) >= 0;
+      if (on && !map.hasLayer(groups[l.id])) { groups[l.id].addTo(map); }
+      if (!on && map.hasLayer(groups[l.id])) { map.removeLayer(groups[l.id]); }
+    });
+    if (FINDINGS) {
+      var off = want.indexOf("-findings") >= 0;
+      if (off && map.hasLayer(groups.findings)) { map.removeLayer(groups.findings); }
+      if (!off && !map.hasLayer(groups.findings)) { groups.findings.addTo(map); }
+    }
+  }
+  var sel = null;
+  if (h.f) {
+    var k = h.f.indexOf(":"), lid = h.f.slice(0, k), code = h.f.slice(k + 1);
+    sel = entries.filter(function (e) { return e.layer.id === lid && e.code === code; })[0] || null;
+  }
+  changed();
+  var c = (h.c || "").split(",").map(Number), view = c.length === 2 && !isNaN(c[0]) && !isNaN(c[1]) &&
+    h.z !== undefined && !isNaN(Number(h.z));
+  if (view) { map.setView([c[0], c[1]], Number(h.z), {animate: false}); }
+  if (sel) { select(sel, true, view); }
+  applying = false;
+  updateLabels();
+}
+
+// ------------------------------------------------------------------------------------------ keeping it in step
+function changed() {
+  reorder(); restyle();
+  if (legendBody) { fillLegend(legendBody); }
+  if (listBox && !listBox.hidden) { fillList(); }
+  updateLabels(); writeHash(); untab();
+}
+map.on("overlayadd overlayremove", changed);
+map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
+map.on("popupclose", function (ev) {
+  if (!selected || (ev.popup && ev.popup._source !== selected.poly)) { return; }
+  if (highlight) { map.removeLayer(highlight); highlight = null; }
+  selected = null; writeHash();
+});
+window.addEventListener("hashchange", function () { if (location.hash.slice(1) !== stateString()) { applyHash(); } });
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll(".ca-legend details").forEach(function (x) { x.open = true; });
+  map.invalidateSize({animate: false});
+  updateLabels();
+});
+window.addEventListener("afterprint", function () { map.invalidateSize({animate: false}); updateLabels(); });
+untab();
+// the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
+function later() {
+  addLand(); fillLegend(legendBody); applyHash(); updateLabels(); untab();
+  document.documentElement.setAttribute("data-ca-ready", "1");
+}
+if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
+else { setTimeout(later, 0); }
+
+window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtml: escapeHtml,
+  search: function (q) { var m = matches(q); return m.length ? select(m[0]) : null; },
+  matches: function (q) { return matches(q).map(function (e) { return [e.name, e.layer.id]; }); },
+  labels: function () { return Array.prototype.map.call(document.querySelectorAll(".ca-label"), function (x) {
+    return x.getAttribute("data-text"); }); },
+  state: stateString, updateLabels: updateLabels,
+  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
+})();

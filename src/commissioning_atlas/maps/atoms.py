@@ -1,0 +1,170 @@
+"""Page atoms: the groups of LSOAs with the same owner in every layer a page draws, simplified once.
+
+Atoms form a coverage even where a layer's own features overlap (footprint sets), and every feature is a
+union of atoms; so the layers of one page, simplified together through their atoms, share every boundary
+vertex for vertex. The simplified atoms are memoised on the Atlas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .. import settings
+from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_simplify
+
+
+def _cache(atlas: Any) -> dict:
+    """The Atlas's memo of simplified page atoms (shared with the checks' memo; a copied Atlas starts
+    empty); an object without one gets a throw-away dict, so nothing is cached."""
+    memo = getattr(atlas, "_memo", None)
+    return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
+
+
+def _owners(atlas: Any, layer_id: str, lsoa_codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Each LSOA's owners in a layer as a row of code ids (sorted, padded with -1), and the codes."""
+    members = atlas.membership(layer_id)
+    li = lsoa_codes.get_indexer(members["lsoa_code"])
+    codes, ci = np.unique(members["code"].astype(str).to_numpy(), return_inverse=True)
+    pairs = np.unique(np.stack([li, ci], axis=1)[li >= 0], axis=0)  # sorted by LSOA, then code
+    li, ci = pairs[:, 0], pairs[:, 1]
+    first = np.r_[True, li[1:] != li[:-1]] if len(li) else np.zeros(0, dtype=bool)
+    rank = np.arange(len(li)) - np.maximum.accumulate(np.where(first, np.arange(len(li)), 0))
+    owners = np.full((len(lsoa_codes), int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
+    owners[li, rank] = ci
+    return owners, codes
+
+
+def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
+    """The page's atoms: groups of LSOAs with the same owners in every layer (a coverage), simplified.
+
+    Returns a dict with ``layers`` (sorted ids), ``owners`` (layer id -> (atom x k code ids, codes)),
+    ``atoms`` (EPSG:27700 geometries) and ``simple`` (the atoms after :func:`arc_simplify`). Cached in
+    the Atlas's memo.
+    """
+    layer_ids = sorted(dict.fromkeys(layer_ids))  # atoms do not depend on the order the page draws in
+    cache = _cache(atlas)
+    key = ("atoms", tuple(layer_ids), float(tolerance))
+    layers = [atlas.layer(lid) for lid in layer_ids]
+    hit = cache.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], layers)):
+        return hit[1]
+    lsoa_codes = pd.Index(atlas.lsoa["code"].astype(str))
+    per_layer = [_owners(atlas, lid, lsoa_codes) for lid in layer_ids]
+    owners = np.hstack([o for o, _ in per_layer])
+    covered = (owners >= 0).any(axis=1)  # an LSOA no drawn layer owns is not drawn
+    rows, inverse = np.unique(owners[covered], axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    order = np.argsort(inverse, kind="stable")
+    starts = np.searchsorted(inverse[order], np.arange(len(rows)))
+    bounds = list(starts[1:]) + [len(order)]
+    geoms = atlas.lsoa.geometry.to_numpy()[covered][order]
+    atoms = np.array([shapely.coverage_union_all(geoms[a:b]) for a, b in zip(starts, bounds)], dtype=object)
+    widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
+    out = {"layers": layer_ids, "atoms": atoms,
+           "simple": arc_simplify(_snap_to_page_grid(atoms), tolerance),
+           "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
+    cache[key] = (layers, out)
+    return out
+
+
+def _snap_to_page_grid(geoms: np.ndarray) -> np.ndarray:
+    """Move every vertex (EPSG:27700) to the point the page will round it to (:data:`COORD_SCALE`).
+
+    Simplifying the snapped vertices means the page draws exactly the vertices the simplifier checked:
+    rounding afterwards could make two nearly touching edges (a neck under a metre wide) cross.
+    """
+    from pyproj import Transformer
+
+    fwd = Transformer.from_crs(settings.CRS, settings.WEB_CRS, always_xy=True)
+    back = Transformer.from_crs(settings.WEB_CRS, settings.CRS, always_xy=True)
+    scale = np.asarray(COORD_SCALE, dtype=float)
+
+    def snap(xy: np.ndarray) -> np.ndarray:
+        lon, lat = fwd.transform(xy[:, 0], xy[:, 1])
+        grid = np.rint(np.c_[lon, lat] * scale) / scale
+        return np.c_[back.transform(grid[:, 0], grid[:, 1])]
+
+    return shapely.transform(np.asarray(geoms, dtype=object), snap)
+
+
+def simplified_layers(atlas: Any, layer_ids: Sequence[str],
+                      tolerance: float = DEFAULT_TOLERANCE_M) -> dict[str, gpd.GeoSeries]:
+    """Simplify several layers together, so that every boundary they share is simplified once.
+
+    The layers are cut into atoms (groups of LSOAs with the same owner in every layer: a coverage,
+    even when a layer's own features overlap, as footprint sets do); :func:`arc_simplify` simplifies
+    the atoms at once and each feature is the union of its simplified atoms. So neighbours
+    stay glued (per-polygon ``simplify`` opens slivers) and a boundary two layers share, such as an SHA
+    edge that is also a PCT edge, has the same vertices in both: the page stores it once.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        Gives the layers and their LSOA membership.
+    layer_ids : sequence of str
+        Layer ids, e.g. ``["sha_2011", "ccg_2013"]``.
+    tolerance : float
+        Largest distance (m) a simplified edge may move.
+
+    Returns
+    -------
+    dict
+        Layer id -> GeoSeries (EPSG:27700) with the layer's index and order.
+
+    Examples
+    --------
+    >>> s = simplified_layers(atlas, ["sha_2011", "ccg_2013"], 150)   # doctest: +SKIP
+    >>> simplification_report(atlas.layer("ccg_2013"), s["ccg_2013"])  # doctest: +SKIP
+    """
+    page = _page_atoms(atlas, layer_ids, tolerance)
+    return {lid: _layer_from_atoms(atlas, page, lid) for lid in dict.fromkeys(layer_ids)}
+
+
+def _layer_from_atoms(atlas: Any, page: dict, lid: str) -> gpd.GeoSeries:
+    """One layer of a page as unions of its simplified atoms (memoised in the page)."""
+    done = page.setdefault("unions", {})
+    if lid not in done:
+        ids, codes = page["owners"][lid]
+        atom, col = np.nonzero(ids >= 0)
+        code = ids[atom, col]
+        order = np.lexsort((atom, code))
+        atom, code = atom[order], code[order]
+        starts = np.searchsorted(code, np.arange(len(codes)))
+        bounds = np.searchsorted(code, np.arange(len(codes)), side="right")
+        union = {c: shapely.coverage_union_all(page["simple"][atom[a:b]])
+                 for c, a, b in zip(codes, starts, bounds) if b > a}
+        layer = atlas.layer(lid)
+        geoms = [union.get(c, shapely.Polygon()) for c in layer["code"].astype(str)]
+        done[lid] = gpd.GeoSeries(np.array(geoms, dtype=object), index=layer.index, crs=layer.crs or settings.CRS)
+    return done[lid]
+
+
+def simplified_layer(atlas: Any, layer_id: str, tolerance: float = DEFAULT_TOLERANCE_M) -> gpd.GeoSeries:
+    """Return one layer's geometry simplified without opening gaps or overlaps (EPSG:27700).
+
+    Parameters
+    ----------
+    atlas : Atlas
+        Gives the layer and its LSOA membership.
+    layer_id : str
+        Layer id, e.g. ``"ccg_2013"``.
+    tolerance : float
+        Largest distance (m) a simplified edge may move.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Same index and order as the layer.
+
+    Examples
+    --------
+    >>> s = simplified_layer(atlas, "ccg_2013", 150)          # doctest: +SKIP
+    >>> simplification_report(atlas.layer("ccg_2013"), s)     # doctest: +SKIP
+    """
+    return simplified_layers(atlas, [layer_id], tolerance)[layer_id]

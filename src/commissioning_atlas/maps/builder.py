@@ -1,0 +1,310 @@
+"""One page's layers and geometry, collected into one pool of rings and stored as shared arcs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.strtree import STRtree
+
+from .. import formatting, settings
+from .arcs import COORD_SCALE, quantised_rings, shared_arcs
+from .atoms import _layer_from_atoms, _page_atoms
+from .classes import classify
+from .describe import (
+    POPULATION_BASIS,
+    code_names,
+    feature_rows,
+    finding_rows,
+    finding_sentence,
+    homes,
+    nouns,
+)
+from .encode import _plain
+from .labels import label_points, label_text
+from .style import (
+    _SEVERITY_ORDER,
+    _STATUS_DASH,
+    BASE_LAYER,
+    CROSSING_BREAKS,
+    SEVERITY_COLOURS,
+    LayerStyle,
+    _status_class,
+    style_of,
+)
+
+#: Finding columns a page keeps as data (the tests and :func:`read_page_data` users read them).
+_FINDING_KEYS = ["rule", "class", "subject_code", "against_code", "severity"]
+
+
+@dataclass
+class _Builder:
+    """Collects one page's layers and geometry; every ring goes into one pool, stored as shared arcs.
+
+    ``page_layers`` are all the layers the page draws: they are simplified together (their atoms), so a
+    boundary two of them share is one arc in the page.
+    """
+
+    atlas: Any
+    tolerance: float
+    page_layers: list[str]
+    geometry: dict[str, list] = field(default_factory=dict)  # key -> features -> polygons -> ring ids
+    rings: list[np.ndarray] = field(default_factory=list)
+    layers: list[dict] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    simple: dict[str, gpd.GeoSeries] = field(default_factory=dict)
+
+    def _source(self, layer_id: str) -> None:
+        try:
+            info = self.atlas.info(layer_id)
+        except Exception:  # noqa: BLE001 - a layer without metadata still maps
+            return
+        text = f"{info.get('title', layer_id)} ({info.get('vintage', '')}): {info.get('source', '')}"
+        if text not in self.sources:
+            self.sources.append(text)
+
+    def _frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        layer = self.atlas.layer(layer_id)
+        return layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
+
+    def _page(self) -> dict:
+        """The page's simplified atoms (memoised in the Atlas)."""
+        return _page_atoms(self.atlas, self.page_layers, self.tolerance)
+
+    def encode(self, layer_id: str) -> gpd.GeoDataFrame:
+        """Encode a layer's simplified geometry once; return the layer sorted by code."""
+        frame = self._frame(layer_id)
+        if layer_id not in self.geometry:
+            simple = _layer_from_atoms(self.atlas, self._page(), layer_id)
+            simple = simple.iloc[frame["_row"].to_numpy()]
+            self.geometry[layer_id] = self._add(simple)
+            self.simple[layer_id] = simple
+        self._source(layer_id)
+        return frame
+
+    def _add(self, geoms: gpd.GeoSeries) -> list[list[list[int]]]:
+        """Quantise features (EPSG:27700) into the ring pool; return features -> polygons -> ring ids."""
+        out = []
+        for g in geoms.to_crs(settings.WEB_CRS).to_numpy():
+            feature = []
+            for rings in quantised_rings(g):
+                feature.append(list(range(len(self.rings), len(self.rings) + len(rings))))
+                self.rings.extend(rings)
+            out.append(feature)
+        return out
+
+    def topology(self) -> tuple[list[list[int]], dict[str, list]]:
+        """The page's arcs (flat integer deltas, first vertex absolute) and its geometry as arc refs."""
+        arcs, refs = shared_arcs(self.rings)
+        flat = []
+        for a in arcs:
+            d = a.copy()
+            d[1:] -= a[:-1]
+            flat.append(d.ravel().tolist())
+        geometry = {k: [[[refs[r] for r in polygon] for polygon in feature] for feature in features]
+                    for k, features in self.geometry.items()}
+        return flat, geometry
+
+    def source_line(self, layer_id: str) -> str:
+        """"Title (vintage): source" of a layer, from the catalogue."""
+        info = self.atlas.info(layer_id)
+        return f"{info.get('title', layer_id)} ({info.get('vintage', '')}): {info.get('source', '')}"
+
+    def base(self, layer_id: str = BASE_LAYER) -> None:
+        """The land under every map (no outline); its edges with no neighbour are the coast."""
+        self.encode(layer_id)
+        self.layers.append({"id": "base", "geometry": layer_id, "title": "Land", "kind": "base",
+                            "show": True, "control": False})
+
+    def names(self, layer_id: str) -> None:
+        """A light reference layer of names (no shapes), shown at closer zooms."""
+        if layer_id not in self.atlas.layer_ids():
+            return
+        memo = getattr(self.atlas, "_memo", None)
+        memo = memo.setdefault("maps_names", {}) if isinstance(memo, dict) else {}
+        layer = self.atlas.layer(layer_id)
+        hit = memo.get(layer_id)
+        if hit is None or hit[0] is not layer:
+            frame = layer.sort_values("code", kind="stable")
+            pts, _ = label_points(frame.geometry.to_numpy())
+            hit = (layer, [{"t": label_text(n), "lp": p} for n, p in zip(frame["name"].astype(str), pts)])
+            memo[layer_id] = hit
+        self._source(layer_id)
+        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False,
+                            "title": self.atlas.info(layer_id).get("title", layer_id), "features": hit[1]})
+
+    def polygons(self, layer_id: str, show: bool, style: LayerStyle | None = None, line: bool = False,
+                 title: str | None = None) -> None:
+        """Add a layer: its features with their names, label points, popup lines and choropleth classes.
+
+        ``line=True`` marks a reference layer that is only ever drawn as lines (a check's ``against``).
+        """
+        style = style or style_of(layer_id)
+        frame = self.encode(layer_id)
+        info = self.atlas.info(layer_id)
+        pts, radii = label_points(self.simple[layer_id].to_numpy())
+        rows = feature_rows(self.atlas, frame, layer_id)
+        features = []
+        for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
+            name = _plain(rec.get("name")) or str(rec["code"])
+            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n],
+                 "pop": _plain(rec.get("population"), 0)}
+            if "status" in rec:
+                sc = _status_class(rec["status"])
+                if sc:
+                    f["s"] = sc
+            features.append(f)
+        classes = []
+        for col, label in (("population", f"Residents ({POPULATION_BASIS})"),
+                           ("registered_population", "Registered patients")):
+            if col in frame.columns:
+                c = classify(pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float), formatting.people)
+                if c:
+                    classes.append({"key": col, "title": label, **c})
+        statuses = sorted({f["s"] for f in features if "s" in f})
+        self.layers.append({
+            "id": layer_id, "geometry": layer_id, "kind": "line" if line else "fill", "show": bool(show),
+            "control": True, "noun": style.noun, "source": self.source_line(layer_id),
+            "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
+            "style": {"color": style.colour, "weight": style.weight, "dash": style.dash},
+            "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
+            "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
+        })
+
+    def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
+                 subject_layer: str | None = None) -> dict[str, int]:
+        """Add the findings layer and return the counts by severity of every finding, drawn or not.
+
+        A finding whose geometry is its whole subject feature reuses that feature's encoding. A finding
+        without a shape (no geometry, or one too small to survive rounding) is not drawn but listed in the
+        layer's ``unshaped`` entries, which the legend shows; ``drawn`` is how many are drawn.
+        """
+        counts = {k: 0 for k in SEVERITY_COLOURS}
+        self.geometry["findings"] = []
+        layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
+                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0}
+        self.layers.append(layer)
+        if findings is None or len(findings) == 0:
+            return counts
+        f = findings.copy()
+        if f.crs is None:
+            f = f.set_crs(settings.CRS)
+        elif f.crs != settings.CRS:
+            f = f.to_crs(settings.CRS)
+        sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
+        f["_sev"] = sev.map(_SEVERITY_ORDER).fillna(3)
+        # draw info first, errors last (on top); crossings on top of everything
+        # only a part beyond the feature's home is a crossing; home, main and below-tolerance parts are context
+        f["_cross"] = ((f["rule"].astype(str) == "crosses") & (f["class"].astype(str) == "crossing part")
+                       if {"rule", "class"} <= set(f.columns) else False)
+        sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
+        f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
+        geoms = f.geometry.to_numpy()
+        shaped = ~(pd.isna(geoms) | shapely.is_empty(geoms))
+        # whole-feature findings (coterminosity, size) point at the subject layer's geometry
+        refs: list[list | None] = [None] * len(f)
+        if subject_layer in self.geometry and "subject_code" in f.columns and shaped.any():
+            subject = self._frame(subject_layer)
+            pos = {str(c): i for i, c in enumerate(subject["code"])}
+            sgeo = subject.geometry.to_numpy()
+            area, bounds = shapely.area(geoms), shapely.bounds(geoms)
+            sarea, sbounds = shapely.area(sgeo), shapely.bounds(sgeo)
+            for n, code in enumerate(f["subject_code"].astype(str)):
+                i = pos.get(code)
+                if shaped[n] and i is not None and abs(area[n] - sarea[i]) <= 1.0 \
+                        and np.allclose(bounds[n], sbounds[i], atol=1.0):
+                    refs[n] = [subject_layer, i]
+        own = shaped & np.array([r is None for r in refs], dtype=bool)
+        poles = label_points(np.where(shaped, geoms, None))
+        home = homes(f)
+        against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()
+                              if str(v) in self.atlas.layer_ids()), None)
+        subject_noun, against_noun = nouns([subject_layer, against_layer])
+        names = code_names(self.atlas)
+        enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
+        for n, (_, row) in enumerate(f.iterrows()):
+            s = str(row.get("severity", "info")).lower()
+            counts[s] = counts.get(s, 0) + 1
+            rec = {k: _plain(v, None) for k, v in row.drop(labels=[c for c in ("geometry",) if c in row.index]).items()}
+            name = " / ".join(str(x).split(" (")[0] for x in (rec.get("subject_name"), rec.get("against_name"))
+                              if x) or str(rec.get("rule") or "finding")
+            feat: dict[str, Any] = {
+                "name": name, "sev": s, "x": bool(row["_cross"]),
+                "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
+                "rows": finding_rows(rec, names), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+            if feat["x"]:
+                feat["share"] = formatting.share(rec.get("share_population"))
+                feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),
+                                                 side="right"))
+            if shaped[n]:
+                feat["lp"], feat["lr"] = poles[0][n], poles[1][n]
+            g = next(enc_own) if own[n] else None
+            if refs[n] is not None:
+                feat["r"] = refs[n]
+            elif g:
+                feat["gi"] = len(self.geometry["findings"])
+                self.geometry["findings"].append(g)
+            else:  # no geometry, or too small to draw: listed, not drawn
+                layer["unshaped"].append(feat)
+                continue
+            layer["features"].append(feat)
+        layer["drawn"] = len(layer["features"])
+        self._subject_figures(f, subject_layer)
+        # the list reads most severe first (the map draws them last, on top)
+        layer["unshaped"].sort(key=lambda u: _SEVERITY_ORDER.get(u["sev"], 3))
+        return counts
+
+    def _subject_figures(self, f: pd.DataFrame, subject_layer: str | None) -> None:
+        """Give the subject layer's features their number of findings (warning or error) and, when the check
+        has crossing parts, a choropleth of the share of residents living outside their home."""
+        subject = next((l for l in self.layers if l.get("id") == subject_layer and "codes" in l), None)
+        if subject is None or "subject_code" not in f.columns:
+            return
+        bad = f[f["severity"].astype(str).str.lower().isin(["error", "warning"])] if "severity" in f.columns else f
+        n = pd.Series([c for joined in bad["subject_code"].astype(str) for c in joined.split("+")]).value_counts()
+        for code, feat in zip(subject["codes"], subject["features"]):
+            feat["nf"] = int(n.get(code, 0))
+        subject["findings"] = True
+        cross = f[f["_cross"].astype(bool)]
+        if len(cross) and "share_population" in cross.columns:
+            share = cross.groupby(cross["subject_code"].astype(str))["share_population"].sum()
+            values = np.array([share.get(c, 0.0) for c in subject["codes"]], dtype=float)
+            c = classify(values, formatting.share)
+            if c:
+                subject["classes"].insert(0, {"key": "share_crossing", "title": "Share of residents outside "
+                                              "their home", **c})
+
+    def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:
+        """Simplify finding geometries as unions of the page's atoms, so a part lies exactly on the
+        drawn boundaries and reuses their arcs. A geometry that is not a union of atoms (its atoms'
+        area differs from its own) is simplified on its own, finer (at most 25 m), as a fallback."""
+        out = np.empty(len(geoms), dtype=object)
+        if not len(geoms):
+            return out
+        page = self._page()
+        atoms, simple = page["atoms"], page["simple"]
+        gi, ai = STRtree(shapely.point_on_surface(atoms)).query(geoms, predicate="contains")
+        order = np.lexsort((ai, gi))
+        gi, ai = gi[order], ai[order]
+        starts = np.searchsorted(gi, np.arange(len(geoms)))
+        ends = np.searchsorted(gi, np.arange(len(geoms)), side="right")
+        atom_area, area = shapely.area(atoms), shapely.area(geoms)
+        for n, (a, b) in enumerate(zip(starts, ends)):
+            sel = ai[a:b]
+            if b > a and abs(atom_area[sel].sum() - area[n]) <= max(1.0, 1e-6 * area[n]):
+                out[n] = shapely.coverage_union_all(simple[sel])
+            else:
+                out[n] = shapely.make_valid(shapely.simplify(geoms[n], min(self.tolerance, 50.0) / 2,
+                                                             preserve_topology=True))
+        return out
+
+    def bounds(self) -> list[list[float]]:
+        if not self.rings:
+            return [[49.9, -6.4], [55.9, 1.8]]
+        xy = np.concatenate(self.rings) / np.asarray(COORD_SCALE, dtype=float)
+        (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
+        return [[float(y0), float(x0)], [float(y1), float(x1)]]

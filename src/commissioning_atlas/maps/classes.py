@@ -1,0 +1,55 @@
+"""Choropleth classes of a numeric column (mapclassify's Fisher-Jenks: exact and deterministic)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+with warnings.catch_warnings():  # 'Numba not installed': the pure-Python Fisher-Jenks is fast enough here
+    warnings.simplefilter("ignore")
+    import mapclassify
+
+
+def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], k: int = 5) -> dict | None:
+    """Class a column for a choropleth: each feature's class and each class's label.
+
+    Parameters
+    ----------
+    values : sequence of float
+        One value per feature; NaN for a feature without one (drawn unfilled, class -1).
+    fmt : callable
+        Writes a class bound (:func:`commissioning_atlas.formatting.people` or ``share``).
+    k : int
+        Largest number of classes (fewer when there are fewer distinct values).
+
+    Returns
+    -------
+    dict or None
+        ``k`` (class per feature, -1 for none) and ``labels`` (``"70,729 to 250,000"``, light to dark);
+        None when no feature has a value.
+
+    Examples
+    --------
+    >>> from commissioning_atlas.formatting import people
+    >>> classify([1, 2, 3, 10, 11, 12], people, k=2)
+    {'k': [0, 0, 0, 1, 1, 1], 'labels': ['1 to 3', '10 to 12']}
+    """
+    v = np.asarray(values, dtype=float)
+    ok = ~np.isnan(v)
+    if not ok.any():
+        return None
+    distinct = np.unique(v[ok])
+    n = int(min(k, len(distinct)))
+    if n < 2:
+        bins = distinct[-1:]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bins = np.asarray(mapclassify.FisherJenks(v[ok], k=n).bins, dtype=float)
+    cls = np.full(len(v), -1, dtype=int)
+    cls[ok] = np.searchsorted(bins, v[ok], side="left")
+    lows = [float(v[ok].min())] + [float(v[ok][v[ok] > b].min()) for b in bins[:-1]]
+    labels = [fmt(lo) if lo == hi else f"{fmt(lo)} to {fmt(hi)}" for lo, hi in zip(lows, bins)]
+    return {"k": cls.tolist(), "labels": labels}

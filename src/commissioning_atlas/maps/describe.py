@@ -1,0 +1,217 @@
+"""Popups in words: names for codes, a feature's parents, its figures, and findings as sentences.
+
+Every figure is written by :mod:`commissioning_atlas.formatting`, the functions the command line and the
+reports use, so a map shows the CLI's digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import formatting
+from .encode import _plain
+from .style import POPUP_FIGURES, POPUP_TEXT, style_of
+
+#: The basis of every residents figure on the maps (see :func:`population`).
+POPULATION_BASIS = "Census 2011 usual residents"
+
+
+def population(atlas: Any) -> np.ndarray:
+    """Residents per LSOA, aligned with ``atlas.lsoa`` rows: the one place the maps take a population from.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Census 2011 usual residents (:data:`POPULATION_BASIS`).
+    """
+    return atlas.lsoa["population"].to_numpy(dtype=float)
+
+
+def _memo(atlas: Any) -> dict:
+    memo = getattr(atlas, "_memo", None)
+    return memo.setdefault("maps_describe", {}) if isinstance(memo, dict) else {}
+
+
+def code_names(atlas: Any) -> dict[str, str]:
+    """Code -> name over every layer of the atlas (members are written as names)."""
+    memo = _memo(atlas)
+    if "names" not in memo:
+        names: dict[str, str] = {}
+        for lid in atlas.layer_ids():
+            if lid == "lsoa_2011":
+                continue
+            layer = atlas.layer(lid)
+            names.update(zip(layer["code"].astype(str), layer["name"].astype(str)))
+        memo["names"] = names
+    return memo["names"]
+
+
+def parent_shares(atlas: Any, layer_id: str, parent_id: str, floor: float = 0.01) -> dict[str, list[tuple[str, float]]]:
+    """For each feature of a layer, the features of another layer its residents live in, with their shares.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    layer_id, parent_id : str
+        The layer and the layer of its parents (``"ccg_2013"``, ``"pct_2011"``).
+    floor : float
+        Shares below this are left out.
+
+    Returns
+    -------
+    dict
+        Feature code -> [(parent code, share of the feature's residents)], largest first.
+    """
+    memo = _memo(atlas)
+    key = ("parents", layer_id, parent_id)
+    if key in memo:
+        return memo[key]
+    pos = pd.Index(atlas.lsoa["code"].astype(str))
+    pop = population(atlas)
+    a, b = atlas.membership(layer_id), atlas.membership(parent_id)
+    a = pd.DataFrame({"i": pos.get_indexer(a["lsoa_code"].astype(str)), "code": a["code"].astype(str)})
+    b = pd.DataFrame({"i": pos.get_indexer(b["lsoa_code"].astype(str)), "parent": b["code"].astype(str)})
+    j = a[a["i"] >= 0].merge(b[b["i"] >= 0], on="i")
+    j["pop"] = pop[j["i"].to_numpy()]
+    sums = j.groupby(["code", "parent"], sort=True)["pop"].sum().reset_index()
+    sums["share"] = sums["pop"] / sums.groupby("code")["pop"].transform("sum").replace(0, np.nan)
+    sums = sums[sums["share"] >= floor].sort_values(["code", "share", "parent"], ascending=[True, False, True])
+    out = {c: list(zip(g["parent"], g["share"].astype(float))) for c, g in sums.groupby("code", sort=False)}
+    memo[key] = out
+    return out
+
+
+def _names_of(codes: str, names: dict[str, str]) -> str:
+    parts = [c for c in re.split(r"[\s;,]+", str(codes)) if c]
+    return ", ".join(names.get(c, c) for c in parts)
+
+
+def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[list[list[str]]]:
+    """Each feature's popup lines after its heading: [label, text] pairs, in words.
+
+    Figures first (residents, patients, area), then the parents of :attr:`LayerStyle.parents` (a single
+    parent by name, several with the share of residents in each), then members as names, status, notes
+    and the row's source. Codes appear only in a last "Code" line.
+    """
+    names = code_names(atlas)
+    style = style_of(layer_id)
+    parents = []
+    for pid in style.parents:
+        if pid in atlas.layer_ids() and pid != layer_id:
+            title = atlas.info(pid).get("title", pid)
+            parents.append((title, parent_shares(atlas, layer_id, pid)))
+    rows = []
+    for rec in frame.to_dict("records"):
+        code = str(rec["code"])
+        lines = []
+        for col, label, kind in POPUP_FIGURES:
+            v = _plain(rec.get(col), None)
+            if v is not None:
+                lines.append([label, getattr(formatting, kind)(v)])
+        for title, shares in parents:
+            got = shares.get(code, [])
+            if len(got) == 1:
+                lines.append([title, names.get(got[0][0], got[0][0])])
+            elif got:
+                lines.append([title, "; ".join(f"{names.get(p, p)} ({formatting.share(s)})" for p, s in got[:6])
+                              + (f"; {len(got) - 6} more" if len(got) > 6 else "")])
+        for col, label in POPUP_TEXT:
+            v = _plain(rec.get(col))
+            if v is None:
+                continue
+            lines.append([label, _names_of(v, names) if col in ("members", "partners") else str(v)])
+        lines.append(["Code", code + (f" (ODS {rec['ods_code']})" if _plain(rec.get("ods_code")) else "")])
+        rows.append(lines)
+    return rows
+
+
+def _short(name: Any) -> str:
+    return str(name).split(" (")[0] if name is not None else ""
+
+
+def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str | None) -> str:
+    """One finding in words, with the CLI's figures.
+
+    Examples
+    --------
+    >>> finding_sentence({"rule": "crosses", "class": "crossing part", "population": 248821,
+    ...                   "share_population": 0.26449, "against_name": "South Central"}, "cluster", "SHA",
+    ...                  "East Midlands")
+    '248,821 residents, 26.4% of the cluster, live in South Central, outside its home SHA, East Midlands.'
+    """
+    rule, cls = str(rec.get("rule") or ""), str(rec.get("class") or "")
+    people, share = formatting.people(rec.get("population")), formatting.share(rec.get("share_population"))
+    against = _short(rec.get("against_name"))
+    if rule == "crosses" and cls == "crossing part":
+        where = f", outside its home {against_noun}, {home}" if home else f", outside its home {against_noun}"
+        return f"{people} residents, {share} of the {subject_noun}, live in {against}{where}."
+    if rule == "crosses" and cls == "home part":
+        return f"{people} residents, {share} of the {subject_noun}, live in its home {against_noun}, {against}."
+    if rule == "crosses":
+        return f"{people} residents, {share} of the {subject_noun}, live in {against} ({cls})."
+    if rule == "size":
+        note = str(rec.get("note") or "")
+        basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "residents (Census 2011)"
+        limit = against.replace("minimum ", "the minimum of ").replace("maximum ", "the maximum of ")
+        if not limit or not cls.startswith(("below", "above")):
+            return f"{people} ({basis}): {cls or 'size'}."
+        side = "below" if cls.startswith("below") else "above"
+        return f"{people} ({basis}): {side} {limit}."
+    if rule == "coterminosity":
+        what = {"equal": f"covers the same area as the {against_noun}",
+                "within": f"lies within the {against_noun}",
+                "union": f"is a union of {against_noun}s:",
+                "straddling": f"straddles {against_noun} boundaries:"}.get(cls, f"is {cls} against")
+        return f"The {subject_noun} {what} {against}." if against else f"The {subject_noun} {what}."
+    if rule == "coverage":
+        return f"{cls.capitalize() or 'Coverage'}: {people} residents" + (f" ({share})" if share else "") + "."
+    return f"{cls or rule}: {people} residents" + (f", {share}" if share else "") + "."
+
+
+def _codes_to_names(text: str, names: dict[str, str]) -> str:
+    """Codes in a checks' note ("2.5% of E18000004's residents") written as names."""
+    return re.sub(r"\b[A-Z][A-Z0-9]{3,9}\b", lambda m: names.get(m.group(0), m.group(0)), text)
+
+
+def finding_rows(rec: dict, names: dict[str, str] | None = None) -> list[list[str]]:
+    """A finding's popup lines after its sentence (codes in its note written as names)."""
+    lines = []
+    for col, label in (("subject_name", "Subject"), ("against_name", "Against"), ("class", "Finding"),
+                       ("severity", "Severity")):
+        v = _plain(rec.get(col))
+        if v is not None:
+            lines.append([label, _short(v) if col == "against_name" else str(v)])
+    for col, label, fmt in (("population", "Residents (Census 2011)", formatting.people),
+                            ("share_population", "Share of residents", formatting.share),
+                            ("share_area", "Share of area", formatting.share),
+                            ("area_km2", "Area (km\u00b2)", formatting.area)):
+        v = _plain(rec.get(col), None)
+        if v is not None and fmt(v):
+            lines.append([label, fmt(v)])
+    for col, label in (("note", "Note"), ("tolerance", "Tolerance")):
+        v = _plain(rec.get(col))
+        if v is not None:
+            lines.append([label, _codes_to_names(str(v), names or {})])
+    if rec.get("rule") == "size" and rec.get("against_name"):
+        m = re.search(r"\((.*)\)\s*$", str(rec["against_name"]))
+        if m:
+            lines.append(["Threshold source", m.group(1)])
+    return lines
+
+
+def homes(findings: pd.DataFrame) -> dict[str, str]:
+    """Subject code -> the name of its home reference feature, from the findings' home parts."""
+    if not {"rule", "class", "subject_code", "against_name"} <= set(findings.columns):
+        return {}
+    home = findings[(findings["rule"].astype(str) == "crosses") & (findings["class"].astype(str) == "home part")]
+    return {str(c): _short(n) for c, n in zip(home["subject_code"], home["against_name"])}
+
+
+def nouns(layer_ids: Sequence[str | None]) -> list[str]:
+    """What one feature of each layer is called in a sentence."""
+    return [style_of(lid).noun if lid else "area" for lid in layer_ids]

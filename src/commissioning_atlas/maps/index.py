@@ -1,0 +1,134 @@
+"""``index.html``: every map of a folder with what it shows and its counts."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import formatting
+from .page import _write_text, template
+from .style import _SEVERITY_ORDER, ATTRIBUTION
+
+
+def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commissioning Atlas maps") -> Path:
+    """Write ``index.html`` linking every map with its summary and counts by severity.
+
+    Parameters
+    ----------
+    entries : sequence of dict
+        Each with ``title``, ``href`` (relative link), and optionally ``summary`` text, ``question`` (what
+        the check answers), ``people`` (:func:`people_affected`), ``counts`` (``{"error": n, ...}``) and
+        ``thumbnail`` (an SVG from :func:`.thumbnail.thumbnail_svg`, trusted: built from numbers).
+    path : str or Path
+        Where to write (atomically).
+    title : str
+        Page heading.
+
+    Returns
+    -------
+    Path
+    """
+    items = []
+    for e in entries:
+        href = str(e.get("href", ""))
+        if re.match(r"^\s*(javascript|data|vbscript):", href, re.I):
+            href = "#"
+        thumb = e.get("thumbnail") or ""
+        line = (f'<li>{thumb}<div><a href="{html.escape(href, quote=True)}">'
+                f'{html.escape(str(e.get("title", href)))}</a>')
+        if e.get("question"):
+            line += f'<br><span class="q">{html.escape(str(e["question"]))}</span>'
+        counts = e.get("counts") or {}
+        badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
+                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0])))
+        if badges:
+            line += f"<br>{badges}"
+        if e.get("people"):
+            line += f'<br><span class="people">{html.escape(str(e["people"]))}</span>'
+        if e.get("summary"):
+            line += f"<br>{html.escape(str(e['summary']))}"
+        items.append(line + "</div></li>")
+    text = template("index.html").substitute(title=html.escape(title), items="\n".join(items),
+                                             attribution=html.escape(ATTRIBUTION))
+    return _write_text(path, text)
+
+
+def people_affected(findings: pd.DataFrame) -> str:
+    """The people a check's warnings and errors concern, with their basis; "" without findings.
+
+    Where the check has crossing parts, the residents living in them (outside their home); otherwise the
+    residents (or patients: the findings' ``note`` names the basis) of the flagged organisations, each once.
+    """
+    if findings is None or not len(findings) or not {"severity", "population"} <= set(findings.columns):
+        return ""
+    bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
+    if not len(bad):
+        return "No one in a flagged part."
+    if {"rule", "class"} <= set(bad.columns):
+        cross = bad[(bad["rule"].astype(str) == "crosses") & (bad["class"].astype(str) == "crossing part")]
+        if len(cross):
+            total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
+            return (f"People affected: {formatting.people(total)} (Census 2011 usual residents) live in the "
+                    f"{len(cross)} crossing parts, outside their home.")
+    if "subject_code" in bad.columns:
+        bad = bad.drop_duplicates("subject_code")
+    note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
+    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "Census 2011 usual residents"
+    total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
+    return f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged organisations."
+
+
+def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: int = 8) -> str:
+    """' k of N <layer> flagged: name, name, ... and m more.' for the subjects with an error or warning.
+
+    An overlap's subject code joins its features with '+': each counts. Codes the layer does not know
+    (a gap has no subject) are left to the severity counts.
+    """
+    if findings is None or not len(findings) or not {"severity", "subject_code"} <= set(findings.columns):
+        return ""
+    try:
+        layer = atlas.layer(subject_layer)
+        title = atlas.info(subject_layer)["title"].split(" (")[0]
+    except Exception:  # noqa: BLE001 - an unknown layer: no summary rather than no index
+        return ""
+    names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
+    if len(bad) and {"against_layer", "against_code", "against_name", "class"} <= set(bad.columns) \
+            and (bad["against_layer"].astype(str) == "threshold").all():
+        return _flagged_sizes(bad, names, len(layer), title)
+    codes = [c for joined in bad["subject_code"].astype(str) for c in joined.split("+") if c in names]
+    flagged = [names[c] for c in dict.fromkeys(codes)]
+    if not flagged:
+        return ""
+    more = f" and {len(flagged) - shown} more" if len(flagged) > shown else ""
+    return f" {len(flagged)} of {len(layer)} {title} flagged: {', '.join(flagged[:shown])}{more}."
+
+
+def _flagged_sizes(bad: pd.DataFrame, names: dict[str, str], total: int, title: str, shown: int = 5) -> str:
+    """' 208 of 211 <layer> below minimum 750,000; 195 below minimum 500,000. Smallest: name (n), ...'
+
+    A size check flags most features under each threshold it knows: a count per threshold, and the
+    smallest features, says more than the first eight names in code order.
+    """
+    counts = []
+    for _, grp in bad.groupby("against_code", sort=False):
+        label = str(grp["against_name"].iloc[0]).split(" (")[0]  # "minimum 750,000 (source ...)"
+        side = str(grp["class"].iloc[0]).split(" ")[0]            # "below minimum" -> "below"
+        counts.append((grp["subject_code"].astype(str).nunique(), f"{side} {label}"))
+    counts.sort(key=lambda c: -c[0])
+    (n, what), rest = counts[0], counts[1:]
+    out = f" {n} of {total} {title} {what}" + "".join(f"; {k} {w}" for k, w in rest)
+    if "population" in bad.columns:
+        sizes = (bad.assign(_code=bad["subject_code"].astype(str)).drop_duplicates("_code")
+                 .sort_values(["population", "_code"]))
+        smallest = [f"{names.get(c, c)} ({int(v):,})" for c, v in zip(sizes["_code"], sizes["population"])][:shown]
+        note = str(sizes["note"].iloc[0]) if "note" in sizes.columns else ""
+        basis = note.split("population basis: ", 1)[1].split(" (")[0] if "population basis: " in note else ""
+        out += f". Smallest{f' ({basis})' if basis else ''}: {', '.join(smallest)}"
+    return out + "."

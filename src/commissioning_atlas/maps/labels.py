@@ -1,0 +1,72 @@
+"""Where a feature's name goes: the pole of inaccessibility of its largest part, and how big it may be."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import shapely
+from pyproj import Transformer
+
+from .. import settings
+from .arcs import COORD_SCALE
+
+_NHS = re.compile(r"^NHS\s+|\s+(CCG|PCT|CSU|CSS)$")
+
+
+def label_text(name: str, width: int = 18) -> str:
+    """A feature's name as a map label: without "NHS " and a trailing "CCG", broken into two lines if long.
+
+    Examples
+    --------
+    >>> label_text("NHS Luton CCG"), label_text("NHS Milton Keynes and Northamptonshire")
+    ('Luton', 'Milton Keynes and\\nNorthamptonshire')
+    """
+    text = _NHS.sub("", str(name)).strip() or str(name)
+    if len(text) <= width or " " not in text:
+        return text
+    spaces = [m.start() for m in re.finditer(" ", text)]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return text[:cut] + "\n" + text[cut + 1:]
+
+
+def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:
+    """Each feature's label point, on the page's integer grid, and the radius (m) of the circle it fills.
+
+    The point is the centre of the largest circle inside the feature's largest part (its pole of
+    inaccessibility, ``shapely.maximum_inscribed_circle``); the page shows a label at the zooms where its
+    text fits in that circle.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of (Multi)Polygon
+        EPSG:27700.
+
+    Returns
+    -------
+    points : list of [x, y]
+        Longitude and latitude in steps of :data:`COORD_SCALE`; [0, 0] for an empty feature.
+    radii : list of int
+        Metres (0 for an empty feature).
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    out_xy, out_r = [[0, 0]] * len(geoms), [0] * len(geoms)
+    ok = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    if not len(ok):
+        return out_xy, out_r
+    largest = []
+    for g in geoms[ok]:
+        parts = shapely.get_parts(g)
+        largest.append(parts[int(np.argmax(shapely.area(parts)))])
+    largest = np.asarray(largest, dtype=object)
+    size = np.sqrt(shapely.area(largest))
+    lines = shapely.maximum_inscribed_circle(largest, tolerance=np.maximum(size / 200.0, 10.0))
+    centre = shapely.get_coordinates(shapely.get_point(lines, 0))
+    radius = shapely.length(lines)
+    lon, lat = Transformer.from_crs(settings.CRS, settings.WEB_CRS, always_xy=True).transform(centre[:, 0],
+                                                                                            centre[:, 1])
+    grid = np.rint(np.c_[lon, lat] * np.asarray(COORD_SCALE, dtype=float)).astype(np.int64)
+    for n, i in enumerate(ok):
+        out_xy[i] = [int(grid[n, 0]), int(grid[n, 1])]
+        out_r[i] = int(round(float(radius[n])))
+    return out_xy, out_r

@@ -1,0 +1,132 @@
+"""Page assembly: a builder's layers, Leaflet and the browser code (``assets/``) into one HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from .. import formatting
+from .._errors import AtlasError
+from ..export import atomic_write
+from .arcs import COORD_SCALE
+from .builder import _Builder
+from .encode import _NOT_IN_PACK, _json_for_script
+from .encode import pack as pack_text
+from .style import (
+    ATTRIBUTION,
+    CHOROPLETH,
+    COAST_STYLE,
+    CROSSING_BREAKS,
+    CROSSING_COLOUR,
+    CROSSING_SHADES,
+    SEVERITY_COLOURS,
+    SEVERITY_CUES,
+)
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of a file of ``maps/assets`` (browser code, styles, page templates)."""
+    return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def template(name: str) -> Template:
+    """A page template of ``maps/assets`` (``${name}`` placeholders, filled in one pass)."""
+    return Template(asset(name))
+
+
+@cache
+def _leaflet_assets() -> tuple[str, str]:
+    """Return (leaflet.js, leaflet.css) from xstatic-leaflet: images inlined, source-map comment removed,
+    the CSS minified."""
+    try:
+        import xstatic.pkg.leaflet as xl
+    except ImportError as e:  # pragma: no cover - a declared dependency
+        raise AtlasError("maps need the PyPI package xstatic-leaflet (pip install xstatic-leaflet)") from e
+    base = Path(xl.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"\n?//# sourceMappingURL=\S+\s*$", "\n", js)
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(m: re.Match) -> str:
+        name = m.group(1)
+        p = base / "images" / name
+        if name.startswith("layers") and p.exists():
+            return "url(data:image/png;base64," + base64.b64encode(p.read_bytes()).decode("ascii") + ")"
+        return "none"
+
+    css = re.sub(r"url\(images/([^)]+)\)", inline, css)
+    # Leaflet ships its CSS unminified: drop comments and spaces that carry nothing (it has no strings)
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    css = re.sub(r"\s+", " ", css)
+    css = re.sub(r"\s*([{};:,>])\s*", r"\1", css).replace(";}", "}").strip()
+    return js, css
+
+
+def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None,
+            pack: bool = True, index: str | None = None, whatif: bool = False) -> str:
+    """The page's HTML: the builder's layers as one data block, with Leaflet and ``assets/map.js``.
+
+    Parameters
+    ----------
+    builder : _Builder
+        The page's layers (:func:`.pages.page_builder`).
+    title : str
+        The page's heading.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    counts : dict, optional
+        Findings by severity (a check's page).
+    pack : bool
+        One gzip stream unpacked by ``assets/boot.js`` (else plain text, ``assets/page.html``).
+    index : str, optional
+        Relative link to the folder's index, shown as "All maps".
+    whatif : bool
+        The page shows a scenario: it says so.
+
+    Returns
+    -------
+    str
+    """
+    js, css = _leaflet_assets()
+    arcs, geometry = builder.topology()
+    data = {
+        "title": title,
+        "scale": list(COORD_SCALE),
+        "choropleth": CHOROPLETH,
+        "crossing": {"colour": CROSSING_COLOUR, "shades": CROSSING_SHADES,
+                     "breaks": [formatting.share(b) for b in CROSSING_BREAKS]},
+        "severity": {k: {"colour": c, **SEVERITY_CUES[k]} for k, c in SEVERITY_COLOURS.items()},
+        "coast": COAST_STYLE,
+        "arcs": arcs,
+        "geometry": geometry,
+        "layers": builder.layers,
+        "bounds": builder.bounds(),
+        "attribution": ATTRIBUTION,
+        "sources": builder.sources,
+        "index": index,
+        "whatif": whatif,
+        "tiles": ({"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+                   "attribution": "\u00a9 OpenStreetMap contributors"} if tiles else None),
+    }
+    if counts is not None:
+        data["counts"] = counts
+    if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
+        data["arcs"] = None
+    parts = [css, asset("map.css").strip(), js, _json_for_script(data), asset("map.js").strip()]  # boot.js order
+    if not pack:
+        return template("page.html").substitute(title=html.escape(title), leaflet_css=parts[0], css=parts[1],
+                                                leaflet_js=parts[2], data=parts[3], js=parts[4])
+    boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
+    return template("packed.html").substitute(title=html.escape(title), pack=pack_text(parts, arcs), boot=boot)
+
+
+def _write_text(path: str | Path, text: str) -> Path:
+    data = text.encode("utf-8")
+    return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))

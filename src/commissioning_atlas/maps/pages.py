@@ -1,0 +1,278 @@
+"""The maps themselves: layers, the CCG map, the atlas, a check's findings, and a folder of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+
+from .._errors import AtlasError
+from ..checks import counts as checks_counts
+from .arcs import DEFAULT_TOLERANCE_M
+from .builder import _Builder
+from .encode import read_page_data
+from .index import _flagged, people_affected, write_index
+from .page import _render, _write_text
+from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
+from .thumbnail import thumbnail_svg
+
+
+def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
+              show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
+              tiles: bool = False, pack: bool = True, index: str | None = None) -> Path:
+    """Write a map of one or more layers (each toggleable) over a grey outline.
+
+    Parameters
+    ----------
+    atlas : Atlas
+        From :func:`commissioning_atlas.load`.
+    layer_ids : sequence of str
+        Layers, bottom to top.
+    path : str or Path
+        The HTML file to write (atomically).
+    title : str, optional
+        Page and map title (default: the layers' titles).
+    show : sequence of str, optional
+        Layers shown when the page opens (default: all of ``layer_ids``).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles (needs the internet; off by default).
+    pack : bool
+        Carry Leaflet, the script and the data as one gzip stream that the browser unpacks (about half
+        the bytes; needs a browser from 2023 or later). False writes them as plain text.
+    index : str, optional
+        Relative link to the folder's ``index.html``, shown as "All maps" (write_maps sets it).
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> layer_map(atlas, ["ccg_2013"], "out/ccg.html")   # doctest: +SKIP
+    """
+    layer_ids = list(layer_ids)
+    shown = set(layer_ids if show is None else show)
+    b = page_builder(atlas, layer_ids, tolerance)
+    for lid in layer_ids:
+        b.polygons(lid, lid in shown)
+    title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index))
+
+
+def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
+            tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
+            index: str | None = None) -> Path:
+    """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    Path
+    """
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index)
+
+
+def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
+              *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
+              index: str | None = None, declarations: Sequence[LayerStyle] | None = None) -> Path:
+    """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
+
+    Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
+    commissioning-support proposals, a scenario when one is loaded, the 2013 CSUs and NHS England
+    area teams.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The HTML file to write (atomically); at most about 3 MB.
+    title : str
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+    index : str, optional
+        Link back to the folder's index page.
+    declarations : sequence of LayerStyle, optional
+        The page's layers and their styles, bottom to top (default :data:`ATLAS_LAYERS`; layers the atlas
+        does not have are left out).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
+    """
+    available = set(atlas.layer_ids())
+    layers = [s for s in (declarations if declarations is not None else ATLAS_LAYERS) if s.id in available]
+    whatif = scenario_title(atlas)
+    if whatif:
+        title = f"What-if: {whatif}. {title}"
+    b = page_builder(atlas, [s.id for s in layers], tolerance)
+    for s in layers:
+        # a loaded scenario is what the page is about: shown first, over the 2012 set
+        b.polygons(s.id, s.show or (s.id == "scenario"), s)
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif)))
+
+
+def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
+                 against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
+                 pack: bool = True, index: str | None = None) -> Path:
+    """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
+
+    Findings are coloured by severity (error red, warning orange, info blue); crossing parts
+    (``rule == "crosses"`` and ``class == "crossing part"``) are hatched bright red and their popup
+    gives the share of area and of population outside, with the population and area. Rows with
+    empty geometry are not drawn.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    findings : geopandas.GeoDataFrame
+        EPSG:27700, columns ``rule, subject_layer, subject_code, subject_name, against_layer, against_code,
+        against_name, class, area_km2, share_area, population, share_population, severity, geometry``.
+    path : str or Path
+    title : str
+    subject_layer : str
+        Layer checked (drawn filled).
+    against_layer : str or None
+        Reference layer (drawn as lines); None for rules without one (size).
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    Path
+    """
+    b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
+    b.polygons(subject_layer, True)
+    if against_layer and against_layer != subject_layer:
+        b.polygons(against_layer, True, line=True)
+    counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
+    whatif = scenario_title(atlas) if subject_layer == "scenario" else None
+    if whatif:
+        title = f"What-if: {whatif}. {title}"
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)))
+
+
+def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAULT_TOLERANCE_M) -> _Builder:
+    """A page's builder with the land and the reference names in place, ready for its layers.
+
+    The layers a page will draw are simplified together (their atoms), so name them all here; a later
+    page kind (a timeline with an era control) builds on this the same way.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    layer_ids : sequence of str
+        Every layer the page will draw.
+    tolerance : float
+        Simplification tolerance in metres.
+
+    Returns
+    -------
+    _Builder
+    """
+    b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
+    b.base()
+    b.names(REFERENCE_NAMES)
+    return b
+
+
+def scenario_title(atlas: Any) -> str | None:
+    """The loaded scenario's title ("scenario one.csv"), or None when the atlas has none."""
+    if "scenario" not in atlas.layer_ids():
+        return None
+    info = atlas.info("scenario")
+    source = str(info.get("source", "")).split(",")[0].strip()
+    return f"{info.get('title', 'Scenario').lower()} {source}".strip().capitalize()
+
+
+def _safe_name(preset: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", str(preset)).strip(".-")
+    if not name:
+        raise AtlasError(f"preset name {preset!r} gives an empty file name")
+    return name
+
+
+def write_maps(atlas: Any, out_dir: str | Path,
+               findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
+               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> list[Path]:
+    """Write ``atlas.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    out_dir : str or Path
+        Existing or new folder.
+    findings_by_preset : dict
+        ``preset -> (findings, meta)`` where ``meta`` has ``title``, ``subject`` (layer id) and ``against``
+        (layer id), optionally ``summary``.
+    tolerance : float
+        Simplification tolerance in metres.
+    tiles : bool
+        Add OpenStreetMap tiles.
+    pack : bool
+        Compress the page's scripts and data (see :func:`layer_map`).
+
+    Returns
+    -------
+    list of Path
+        Every file written, index last.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    whatif = scenario_title(atlas)
+    atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+    written = [atlas_path]
+    entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
+                "thumbnail": thumbnail_svg(read_page_data(atlas_path), "Thumbnail of the atlas map"),
+                "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
+                           "commissioning-support proposals, 2013 CSUs and NHS England area teams"
+                           + (f", and the what-if scenario ({whatif})." if whatif else ".")}]
+    for preset, (findings, meta) in (findings_by_preset or {}).items():
+        name = f"check-{_safe_name(preset)}.html"
+        title = str(meta.get("title") or preset)
+        path = findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
+                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+        written.append(path)
+        data = read_page_data(path)
+        layer = next(l for l in data["layers"] if l["id"] == "findings")
+        counts = checks_counts(findings)
+        against = meta.get("against")
+        summary = meta.get("summary") or (
+            f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
+            + ".")
+        summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
+                   f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+        entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
+                        "question": meta.get("question"), "people": people_affected(findings),
+                        "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
+    written.append(write_index(entries, out / "index.html",
+                               title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else "")))
+    return written
