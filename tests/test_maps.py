@@ -65,7 +65,7 @@ def hostile_atlas(atlas):
     first = ccg.sort_values("code").index[:2]
     ccg.loc[first[0], "name"] = HOSTILE[0]
     ccg.loc[first[1], "name"] = HOSTILE[1]
-    return dataclasses.replace(atlas, layers={**atlas.layers, "ccg_2013": ccg})
+    return atlas.with_layer("ccg_2013", ccg)
 
 
 @pytest.fixture(scope="module")

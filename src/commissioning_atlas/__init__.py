@@ -10,6 +10,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,6 +201,15 @@ class Atlas:
     def has_layer(self, layer_id: str) -> bool:
         """Whether this atlas can give ``layer_id`` (every declared layer; an atlas of frames, its own)."""
         return self.ctx.available(layer_id)
+
+    def with_layer(self, layer_id: str, frame: gpd.GeoDataFrame) -> "Atlas":
+        """A copy of this atlas whose ``layer_id`` reads as ``frame`` (e.g. renamed features); the units, and
+        so every membership, stay those of the atlas."""
+        copy = dataclasses.replace(self, _footprints=dict(self._footprints))
+        frame = frame.copy()
+        frame.attrs["population_basis"] = self.default_basis(layer_id)
+        copy._memo[("layer", layer_id, self.default_basis(layer_id))] = frame
+        return copy
 
     def column(self, layer_id: str) -> np.ndarray:
         """Unit code of every LSOA in a boundary layer (aligned with :attr:`lsoa`)."""

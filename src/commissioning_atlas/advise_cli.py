@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 
 from ._errors import AtlasError
-from .advise import DEFAULT_BASIS, DEFAULT_TOLERANCE, METHODS, advise, write_scenario
+from .advise import DEFAULT_TOLERANCE, METHODS, advise, write_scenario
 from .maxp import OBJECTIVES
 
 __all__ = ["add_advise_arguments", "validate_advise_args", "run_advise"]

@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p = _Parser(prog="commissioning-atlas",
-                description="Map the NHS commissioning reorganisation of 2011-13 and check proposals against boundaries.",
+                description="Map the NHS commissioning reorganisations of 2011-2027 and check proposals against boundaries.",
                 epilog="exit codes: 0 no warnings; 1 check found warnings or errors; 2 bad input or a path "
                        "problem (one line names it); 3 unexpected error (please report it; --debug shows the "
                        "traceback)")

@@ -964,6 +964,8 @@ def _complete_with(df: pd.DataFrame, layer: pd.DataFrame, layer_id: str) -> pd.D
     named = {t.upper() for v in df["members"] for t in _tokens(str(v))}
     alone = layer_as_proposals(layer, layer_id)
     keep = [not ({str(c).upper(), str(o).upper()} & named) for c, o in zip(layer["code"], layer["ods_code"])]
-    out = pd.concat([df, alone[keep]], ignore_index=True, sort=False).fillna("")
+    out = pd.concat([df, alone[keep].reindex(columns=df.columns, fill_value="")], ignore_index=True, sort=False)
+    data_cols = [c for c in out.columns if not c.startswith("_")]
+    out[data_cols] = out[data_cols].astype(object).where(out[data_cols].notna(), "")
     out.attrs = dict(df.attrs)
     return out

@@ -16,12 +16,13 @@ from .arcs import COORD_SCALE, quantised_rings, shared_arcs
 from .atoms import _layer_from_atoms, _page_atoms
 from .classes import classify
 from .describe import (
-    POPULATION_BASIS,
+    basis_label,
     code_names,
     feature_rows,
     finding_rows,
     finding_sentence,
     homes,
+    layer_basis,
     nouns,
 )
 from .encode import _plain
@@ -159,7 +160,7 @@ class _Builder:
                     f["s"] = sc
             features.append(f)
         classes = []
-        for col, label in (("population", f"Residents ({POPULATION_BASIS})"),
+        for col, label in (("population", f"Residents ({basis_label(layer_basis(self.atlas, layer_id))})"),
                            ("registered_population", "Registered patients")):
             if col in frame.columns:
                 c = classify(pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float), formatting.people)

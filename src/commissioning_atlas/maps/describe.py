@@ -17,19 +17,39 @@ from .. import formatting
 from .encode import _plain
 from .style import POPUP_FIGURES, POPUP_TEXT, style_of
 
-#: The basis of every residents figure on the maps (see :func:`population`).
+#: The basis of a residents figure where nothing names another (see :func:`basis_label`).
 POPULATION_BASIS = "Census 2011 usual residents"
 
 
-def population(atlas: Any) -> np.ndarray:
-    """Residents per LSOA, aligned with ``atlas.lsoa`` rows: the one place the maps take a population from.
+def basis_label(basis: str | None) -> str:
+    """The title of a population basis (``census_2021`` -> "Census 2021 usual residents")."""
+    from ..population import BASES
+
+    return BASES[basis].title if basis in BASES else (basis or POPULATION_BASIS)
+
+
+def population(atlas: Any, layer_id: str | None = None) -> np.ndarray:
+    """Residents per LSOA, aligned with ``atlas.lsoa`` rows, on ``layer_id``'s basis: the one place the maps
+    take a population from.
 
     Returns
     -------
     numpy.ndarray of float
-        Census 2011 usual residents (:data:`POPULATION_BASIS`).
     """
+    if hasattr(atlas, "population") and hasattr(atlas, "default_basis"):
+        try:
+            return atlas.population(atlas.default_basis(layer_id) if layer_id else None).astype(float)
+        except Exception:  # noqa: BLE001 - an atlas of frames holds Census 2011 only
+            pass
     return atlas.lsoa["population"].to_numpy(dtype=float)
+
+
+def layer_basis(atlas: Any, layer_id: str) -> str:
+    """The basis id of a layer's residents figures."""
+    try:
+        return atlas.layer(layer_id).attrs.get("population_basis") or atlas.default_basis(layer_id)
+    except Exception:  # noqa: BLE001
+        return "census_2011"
 
 
 def _memo(atlas: Any) -> dict:
@@ -72,7 +92,7 @@ def parent_shares(atlas: Any, layer_id: str, parent_id: str, floor: float = 0.01
     if key in memo:
         return memo[key]
     pos = pd.Index(atlas.lsoa["code"].astype(str))
-    pop = population(atlas)
+    pop = population(atlas, layer_id)
     a, b = atlas.membership(layer_id), atlas.membership(parent_id)
     a = pd.DataFrame({"i": pos.get_indexer(a["lsoa_code"].astype(str)), "code": a["code"].astype(str)})
     b = pd.DataFrame({"i": pos.get_indexer(b["lsoa_code"].astype(str)), "parent": b["code"].astype(str)})
@@ -100,6 +120,7 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[list[li
     """
     names = code_names(atlas)
     style = style_of(layer_id)
+    basis_title = basis_label(frame.attrs.get("population_basis") or layer_basis(atlas, layer_id))
     parents = []
     for pid in style.parents:
         if pid in atlas.layer_ids() and pid != layer_id:
@@ -112,6 +133,8 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[list[li
         for col, label, kind in POPUP_FIGURES:
             v = _plain(rec.get(col), None)
             if v is not None:
+                if col == "population":
+                    label = f"Residents ({basis_title})"
                 lines.append([label, getattr(formatting, kind)(v)])
         for title, shares in parents:
             got = shares.get(code, [])
@@ -156,7 +179,8 @@ def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str 
         return f"{people} residents, {share} of the {subject_noun}, live in {against} ({cls})."
     if rule == "size":
         note = str(rec.get("note") or "")
-        basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "residents (Census 2011)"
+        basis = note.split("population basis: ", 1)[1] if "population basis: " in note else \
+            f"residents ({basis_label(rec.get('population_basis'))})"
         limit = against.replace("minimum ", "the minimum of ").replace("maximum ", "the maximum of ")
         if not limit or not cls.startswith(("below", "above")):
             return f"{people} ({basis}): {cls or 'size'}."
@@ -186,7 +210,7 @@ def finding_rows(rec: dict, names: dict[str, str] | None = None) -> list[list[st
         v = _plain(rec.get(col))
         if v is not None:
             lines.append([label, _short(v) if col == "against_name" else str(v)])
-    for col, label, fmt in (("population", "Residents (Census 2011)", formatting.people),
+    for col, label, fmt in (("population", f"Residents ({basis_label(rec.get('population_basis'))})", formatting.people),
                             ("share_population", "Share of residents", formatting.share),
                             ("share_area", "Share of area", formatting.share),
                             ("area_km2", "Area (km\u00b2)", formatting.area)):

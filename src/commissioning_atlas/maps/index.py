@@ -59,6 +59,13 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
     return _write_text(path, text)
 
 
+def _basis(findings: pd.DataFrame) -> str:
+    from .describe import basis_label
+
+    b = findings["population_basis"].dropna().astype(str) if "population_basis" in findings.columns else []
+    return basis_label(b.iloc[0] if len(b) else None)
+
+
 def people_affected(findings: pd.DataFrame) -> str:
     """The people a check's warnings and errors concern, with their basis; "" without findings.
 
@@ -74,12 +81,12 @@ def people_affected(findings: pd.DataFrame) -> str:
         cross = bad[(bad["rule"].astype(str) == "crosses") & (bad["class"].astype(str) == "crossing part")]
         if len(cross):
             total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
-            return (f"People affected: {formatting.people(total)} (Census 2011 usual residents) live in the "
+            return (f"People affected: {formatting.people(total)} ({_basis(cross)}) live in the "
                     f"{len(cross)} crossing parts, outside their home.")
     if "subject_code" in bad.columns:
         bad = bad.drop_duplicates("subject_code")
     note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
-    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else "Census 2011 usual residents"
+    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else _basis(bad)
     total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
     return f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged organisations."
 

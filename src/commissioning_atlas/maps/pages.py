@@ -89,10 +89,10 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
     return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index)
 
 
-def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-13",
+def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-2027",
               *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
               index: str | None = None, declarations: Sequence[LayerStyle] | None = None) -> Path:
-    """Write the atlas map: every layer of 2011-13 as a toggleable overlay (SHAs and CCGs shown first).
+    """Write the atlas map: the layers of 2011-2027 declared in ATLAS_LAYERS as toggleable overlays (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
     commissioning-support proposals, a scenario when one is loaded, the 2013 CSUs and NHS England
@@ -250,7 +250,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
     whatif = scenario_title(atlas)
     atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
     written = [atlas_path]
-    entries = [{"title": "Atlas: every layer of 2011-13", "href": "atlas.html",
+    entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
                 "thumbnail": thumbnail_svg(read_page_data(atlas_path), "Thumbnail of the atlas map"),
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
                            "commissioning-support proposals, 2013 CSUs and NHS England area teams"

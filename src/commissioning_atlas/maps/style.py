@@ -85,6 +85,12 @@ ATLAS_LAYERS: list[LayerStyle] = [
     LayerStyle("scenario", False, "#e66101", 1.8, "3 2", "proposed organisation", ("pct_cluster_2011", "sha_2011")),
     LayerStyle("csu_2013", False, "#01665e", 1.8, "6 2", "CSU", ("nhs_area_team_2013", "nhs_region_2013")),
     LayerStyle("nhs_area_team_2013", False, "#4d4d4d", 2.4, "12 4", "area team", ("nhs_region_2013",)),
+    # the reorganisation under way: 2022 ICBs, 2025 clusters, 2026 ICBs, 2027 proposals, councils of 2023
+    LayerStyle("icb_2022", False, "#1f78b4", 1.6, "", "ICB", ("nhs_region_2022", "utla_2021")),
+    LayerStyle("icb_cluster_2025", False, "#33a02c", 2.2, "6 3", "ICB cluster", ("icb_2023", "nhs_region_2023")),
+    LayerStyle("icb_2026", False, "#d95f02", 1.8, "", "ICB", ("icb_2023", "utla_2023", "nhs_region_2023")),
+    LayerStyle("icb_merger_2027", False, "#7570b3", 2.2, "10 3 2 3", "proposed ICB", ("icb_2026", "nhs_region_2023")),
+    LayerStyle("utla_2023", False, "#8c510a", 1.2, "1 3", "council", ("icb_2026",)),
 ]
 #: Columns a popup names, in this order, with their label and kind of figure (:mod:`..formatting`).
 POPUP_FIGURES = [("population", "Residents (Census 2011)", "people"),
