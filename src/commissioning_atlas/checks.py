@@ -488,6 +488,16 @@ def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     return _frame(rows, geoms, atlas.lsoa.crs)
 
 
+def _part_row(rule: str, subject: str, against: str, r, sn: dict, an: dict, cls: str, strict: str, sev: str,
+              tol: Tolerance, note: str) -> dict:
+    """One finding about a part (a crosstab row ``r``) whose shares are of the against unit."""
+    return {"rule": rule, "subject_layer": subject, "subject_code": r.subject_code,
+            "subject_name": sn.get(r.subject_code, ""), "against_layer": against, "against_code": r.against_code,
+            "against_name": an.get(r.against_code, ""), "class": cls, "class_strict": strict,
+            "area_km2": r.area_m2 / 1e6, "share_area": r.cover_area, "population": int(r.population),
+            "share_population": r.cover_population, "severity": sev, "tolerance": tol.describe(), "note": note}
+
+
 def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
                  geometry: bool = True) -> gpd.GeoDataFrame:
     """Rule ``splits``, the councils' view: every ``against`` unit (a council) split between several
@@ -518,12 +528,7 @@ def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tole
                 f"{sn.get(r.subject_code, r.subject_code)}")
         if ns <= 1:
             note += "; split only within the tolerance (tolerant result: not split)"
-        rows.append({
-            "rule": "splits", "subject_layer": subject, "subject_code": r.subject_code,
-            "subject_name": sn.get(r.subject_code, ""), "against_layer": against, "against_code": r.against_code,
-            "against_name": an.get(r.against_code, ""), "class": cls, "class_strict": strict,
-            "area_km2": r.area_m2 / 1e6, "share_area": r.cover_area, "population": int(r.population),
-            "share_population": r.cover_population, "severity": sev, "tolerance": tol.describe(), "note": note})
+        rows.append(_part_row("splits", subject, against, r, sn, an, cls, strict, sev, tol, note))
     geoms = _part_geometries(atlas, subject, against, parts) if geometry else [None] * len(rows)
     return _frame(rows, geoms, atlas.lsoa.crs)
 
@@ -578,12 +583,7 @@ def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
                 f"went to {sn.get(r.subject_code, r.subject_code)}")
         if cls == "moved":
             note += f" (whose main predecessor is {an.get(pred.get(r.subject_code), pred.get(r.subject_code))})"
-        rows.append({
-            "rule": "changes", "subject_layer": subject, "subject_code": r.subject_code,
-            "subject_name": sn.get(r.subject_code, ""), "against_layer": against, "against_code": r.against_code,
-            "against_name": an.get(r.against_code, ""), "class": cls, "class_strict": strict,
-            "area_km2": r.area_m2 / 1e6, "share_area": r.cover_area, "population": int(r.population),
-            "share_population": r.cover_population, "severity": sev, "tolerance": tol.describe(), "note": note})
+        rows.append(_part_row("changes", subject, against, r, sn, an, cls, strict, sev, tol, note))
         keys.append((r.subject_code, r.against_code))
     reg = registry()
     sp, ap = (reg[subject].parent if subject in reg else None), (reg[against].parent if against in reg else None)
