@@ -37,6 +37,9 @@ FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "
                     "icb_merger_2027": "ICB mergers proposed for April 2027"}
 FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013", "icb_cluster_2025": "2025",
                      "icb_merger_2027": "proposed for 1 April 2027"}
+#: A layer each shipped set's members are units of (an atlas without it cannot hold the set).
+_SET_UNITS = {"css_2012": "pct_cluster_2011", "csu_2013": "ccg_2013", "icb_cluster_2025": "icb_2023",
+              "icb_merger_2027": "icb_2026"}
 #: Era, date and default population basis of each footprint set.
 FOOTPRINT_ERA = {"css_2012": ("2012", "2012-02-01", "census_2011"), "csu_2013": ("2013", "2013-04-01", "census_2011"),
                  "icb_cluster_2025": ("2025", "2025-10-01", "census_2021"),
@@ -109,12 +112,14 @@ class Atlas:
 
     def footprint_set_ids(self) -> list[str]:
         """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""
-        ids = [k for k, f in FOOTPRINT_SETS.items() if (settings.geo_dir() / f).exists()]
+        ids = [k for k, f in FOOTPRINT_SETS.items()
+               if (settings.geo_dir() / f).exists() and self.ctx.available(_SET_UNITS[k])]
         return ids + (["scenario"] if self.scenario is not None else [])
 
     def layer_ids(self, era: str | None = None) -> list[str]:
         """All layer ids (boundary layers by date, then footprint sets), or those of one era."""
-        ids = sorted(_declared_ids() + self.footprint_set_ids(), key=lambda i: self.era(i) if i != "scenario" else "9")
+        ids = sorted([i for i in _declared_ids() if self.ctx.available(i)] + self.footprint_set_ids(),
+                     key=lambda i: self.era(i) if i != "scenario" else "9")
         if era is None:
             return ids
         known = sorted({self.era(i) for i in ids})
