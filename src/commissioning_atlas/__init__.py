@@ -267,8 +267,12 @@ class Atlas:
         return apportion(self, df, code_column, from_id, to_id, counts=list(counts), rates=list(rates), basis=population)
 
     def build_all(self) -> None:
-        """Build (or read) every declared layer and footprint set, so :attr:`report` is complete."""
-        for lid in self.layer_ids():
+        """Build (or read) every declared layer and footprint set, so :attr:`report` is complete; the
+        population bases are read meanwhile in a worker process."""
+        ids = self.layer_ids()
+        if hasattr(self.ctx, "prefetch_populations"):
+            self.ctx.prefetch_populations({self.default_basis(lid) for lid in ids if lid != "scenario"})
+        for lid in ids:
             self.layer(lid)
 
 

@@ -227,6 +227,7 @@ def cmd_map(args) -> int:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
+    atlas.build_all()
     results = _all_presets(atlas)
     with safe_io.staged_folder(out) as stage:
         staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack)
@@ -265,6 +266,7 @@ def cmd_build(args) -> int:
 
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
+    atlas.build_all()
     table = layer_table(atlas)
     with safe_io.staged_folder(out) as stage:
         (stage / "layers").mkdir(parents=True, exist_ok=True)

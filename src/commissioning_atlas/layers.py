@@ -86,6 +86,7 @@ class BuildContext:
         self._index: dict[str, np.ndarray] = {}
         self._frames: dict[str, gpd.GeoDataFrame] = {}
         self._pop: dict[str, np.ndarray] = {}
+        self._futures: dict = {}  # population bases being read in a worker process
         self._rebuilt: set[str] = set()
         self.reports: dict[str, dict] = {}
         self._building: list[str] = []
@@ -157,6 +158,36 @@ class BuildContext:
         """Point on surface of every LSOA (the best-fit point)."""
         return self.memo("points", lambda: shapely.point_on_surface(self.base.geometry.values))
 
+    def _population_key(self, basis: str) -> str:
+        from .population import get_basis
+
+        return _hash(BUILD_VERSION, basis, self.source_key(get_basis(basis).groups))
+
+    def prefetch_populations(self, bases) -> None:
+        """Start reading the population bases not yet cached in a worker process, so that parsing the R data
+        files (seconds each, pure Python) runs beside the layer build on a second core."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from .population import get_basis, read_basis
+
+        todo = []
+        for basis in sorted(set(bases) - {"census_2011"} - set(self._pop) - set(self._futures)):
+            if not get_basis(basis).per_lsoa:
+                continue
+            if not (self.rebuild and basis not in self._rebuilt) and \
+                    self.cache.read_array(f"pop_{basis}", self._population_key(basis)) is not None:
+                continue
+            todo.append(basis)
+        if not todo or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        paths = {g: self.paths(g) for b in todo for g in get_basis(b).groups}
+        codes = self.base["code"].to_numpy()
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        for basis in todo:
+            self._futures[basis] = pool.submit(read_basis, basis, paths, codes)
+        pool.shutdown(wait=False)
+
     def population(self, basis: str) -> np.ndarray:
         """Residents of every LSOA on ``basis`` (int64, aligned with :attr:`base`), read once and cached."""
         if basis not in self._pop:
@@ -166,11 +197,13 @@ class BuildContext:
             if basis == "census_2011":  # read with the LSOA base
                 self._pop[basis] = self.base["population"].to_numpy(dtype=np.int64)
                 return self._pop[basis]
-            key = _hash(BUILD_VERSION, basis, self.source_key(b.groups))
+            key = self._population_key(basis)
             got = None if (self.rebuild and basis not in self._rebuilt) else self.cache.read_array(f"pop_{basis}", key)
             if got is None:
                 t = time.perf_counter()
-                read = read_basis(basis, {g: self.paths(g) for g in b.groups}, self.base["code"].to_numpy())
+                future = self._futures.pop(basis, None)
+                read = future.result() if future is not None else \
+                    read_basis(basis, {g: self.paths(g) for g in b.groups}, self.base["code"].to_numpy())
                 got = (read.values.astype(np.int64), read.report)
                 self.cache.write_array(f"pop_{basis}", key, got[0], got[1])
                 self._rebuilt.add(basis)
