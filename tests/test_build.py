@@ -15,8 +15,16 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
     out = tmp_path / "out"
     assert cli.main(["build", "-o", str(out), "--mirror", str(mirror), "--quiet"]) == 0
     printed = capsys.readouterr().out
-    assert "wrote 8 check reports" in printed and "maps/index.html" in printed
-    assert len(list((out / "layers").glob("*.gpkg"))) == 11  # every layer but the LSOAs, plus two footprint sets
+    assert f"wrote {len(checks.PRESETS)} check reports" in printed and "maps/index.html" in printed
+    from commissioning_atlas.registry import registry
+
+    # every layer but the LSOAs, plus the four footprint sets
+    assert len(list((out / "layers").glob("*.gpkg"))) == len(registry()) - 1 + 4
+    over_time = (out / "over_time.csv").read_text(encoding="utf-8").splitlines()
+    assert over_time[0].startswith("layer,title,date,bodies,councils,equal,union,within,straddling")
+    assert len(over_time) == 1 + 14 and (out / "over_time.png").read_bytes()[:4] == b"\x89PNG"
+    report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
+    assert report["icb_2023"]["april_2024_lookup"]["lsoas_differing"] == 4
     for name in checks.PRESETS:
         for suffix in (".md", ".csv", ".json"):
             assert (out / "checks" / f"{name}{suffix}").stat().st_size > 0
@@ -30,7 +38,8 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
             "Northamptonshire CSS.") in index
     assert "1 of 20 Commissioning support units flagged: NHS Staffordshire and Lancashire CSU." in index
     # a size check counts per threshold and names the smallest, on the basis the check used
-    assert ("208 of 211 Clinical commissioning groups below minimum 750,000; 195 below minimum 500,000. "
+    assert ("208 of 211 Clinical commissioning groups below minimum 750,000; 195 below minimum 500,000; "
+            "4 below minimum 100,000; 3 above maximum 750,000. "
             "Smallest (registered patients): NHS Corby (70,729), NHS Surrey Heath (91,794)") in index
     # the report in the folder is what `check --format json` prints
     assert cli.main(["check", "--preset", "cluster-vs-sha", "--format", "json", "--mirror", str(mirror),

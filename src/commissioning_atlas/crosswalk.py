@@ -428,14 +428,9 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def _csv(df: pd.DataFrame) -> str:
-    from .checks import _csv_cell
+    from .text import rows_csv
 
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(list(df.columns))
-    for rec in _records(df):
-        w.writerow([_csv_cell("" if v is None else v) for v in rec.values()])
-    return buf.getvalue()
+    return rows_csv(list(df.columns), (["" if v is None else v for v in rec.values()] for rec in _records(df)))
 
 
 def _json(df: pd.DataFrame, meta: dict) -> str:

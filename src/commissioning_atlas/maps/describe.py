@@ -21,11 +21,14 @@ from .style import POPUP_FIGURES, POPUP_TEXT, style_of
 POPULATION_BASIS = "Census 2011 usual residents"
 
 
-def basis_label(basis: str | None) -> str:
-    """The title of a population basis (``census_2021`` -> "Census 2021 usual residents")."""
-    from ..population import BASES
+#: Short names of the bases for labels ("Residents (Census 2021)").
+_SHORT = {"census_2011": "Census 2011", "census_2021": "Census 2021", "mid_2017": "ONS mid-2017",
+          "mid_2019": "ONS mid-2019", "mid_2020": "ONS mid-2020", "registered_2013": "GP lists 2013"}
 
-    return BASES[basis].title if basis in BASES else (basis or POPULATION_BASIS)
+
+def basis_label(basis: str | None) -> str:
+    """A population basis as labels name it (``census_2021`` -> "Census 2021")."""
+    return _SHORT.get(basis or "census_2011", basis or "Census 2011")
 
 
 def population(atlas: Any, layer_id: str | None = None) -> np.ndarray:

@@ -60,10 +60,11 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
 
 
 def _basis(findings: pd.DataFrame) -> str:
-    from .describe import basis_label
+    from ..population import BASES
 
     b = findings["population_basis"].dropna().astype(str) if "population_basis" in findings.columns else []
-    return basis_label(b.iloc[0] if len(b) else None)
+    basis = b.iloc[0] if len(b) else "census_2011"
+    return BASES[basis].title if basis in BASES else basis
 
 
 def people_affected(findings: pd.DataFrame) -> str:
@@ -124,7 +125,7 @@ def _flagged_sizes(bad: pd.DataFrame, names: dict[str, str], total: int, title: 
     smallest features, says more than the first eight names in code order.
     """
     counts = []
-    for _, grp in bad.groupby("against_code", sort=False):
+    for _, grp in bad.groupby(["against_code", "class"], sort=False):  # a range's minimum and maximum apart
         label = str(grp["against_name"].iloc[0]).split(" (")[0]  # "minimum 750,000 (source ...)"
         side = str(grp["class"].iloc[0]).split(" ")[0]            # "below minimum" -> "below"
         counts.append((grp["subject_code"].astype(str).nunique(), f"{side} {label}"))
