@@ -40,6 +40,7 @@ INSTANCES = [
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per method and instance (default 60)")
+    ap.add_argument("--match", default="", help="run only the instances whose label holds this text")
     args = ap.parse_args()
     atlas = ca.load(progress=False)
     have = set(atlas.layer_ids())
@@ -50,6 +51,8 @@ def main() -> None:
     totals = {"exact": 0.0, "heuristic": 0.0}
     worse = []
     for label, units, floor, within, keep, ref in INSTANCES:
+        if args.match not in label:
+            continue
         need = {units, ref} | ({within} if within else set()) | ({keep} if keep else set())
         if not need <= have:
             print(f"{label:<50} skipped: the atlas has no {', '.join(sorted(need - have))} yet")

@@ -467,3 +467,12 @@ def test_2025_advice_beside_the_real_clusters(atlas):
     assert advice["identical_groups"] == 19 and 0.5 < advice["adjusted_rand_index"] < 0.7
     assert advice["councils_split"] <= real["councils_split"]
     assert "census_2021" in advice["basis"] and len(t) == 2
+
+
+@pytest.mark.integration
+def test_the_floor_that_leaves_the_23_survivors_of_checkpoint_2(atlas):
+    """The 50 clusters within SHAs: 41 groups at 750,000 (the 41 proposals), 23 only at 1.5 million."""
+    counts = {floor: advise(atlas, "pct_cluster_2011", floor, within="sha_2011", time_limit=20,
+                            count_plans=False) for floor in (750_000, 1_500_000)}
+    assert counts[750_000].groups == 41 and counts[1_500_000].groups == 23
+    assert all(p.optimal for p in counts.values())
