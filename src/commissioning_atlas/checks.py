@@ -130,7 +130,6 @@ PRESETS["icb-2026-changes"] = {
     "question": "Which ICBs merged, and where did Frimley's area go?"}
 #: Proposal sets a ``--scenario`` of the same vintage replaces as the subject of their presets.
 _PROPOSAL_SUBJECTS = ("css_2012", "icb_merger_2027")
-_PROPOSAL_SUBJECT = "css_2012"
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from difflib import get_close_matches
