@@ -275,3 +275,35 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
         boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
         text = template("packed.html").substitute(title=title, pack=pack_text(parts, arcs), boot=boot)
     return _write_text(path, text)
+
+
+def index_entry(path: str | Path, href: str = "timeline.html") -> dict:
+    """The timeline's entry in ``index.html``: title, link, summary (its eras) and a thumbnail of its last era.
+
+    Parameters
+    ----------
+    path : str or Path
+        A page written by :func:`timeline_map`.
+    href : str
+        Its link relative to the index.
+
+    Returns
+    -------
+    dict
+        For :func:`.index.write_index`.
+    """
+    from .encode import read_page_data
+    from .thumbnail import thumbnail_svg
+
+    data = read_page_data(path)
+    last = data["eras"][-1]
+    page = {"bounds": data["bounds"], "scale": data["scale"], "arcs": data["arcs"], "geometry": data["geometry"],
+            "layers": [{"id": "base", "kind": "base", "geometry": data["base"]},
+                       {"id": last["layer"], "kind": "fill", "show": True, "geometry": last["layer"],
+                        "style": {"color": "#555555"}}]}
+    years = f"{data['eras'][0]['key']}-{last['key']}"
+    return {"title": f"Timeline: fifteen years in one view, {years}", "href": href,
+            "thumbnail": thumbnail_svg(page, "Thumbnail of the timeline map"),
+            "summary": f"{len(data['eras'])} eras on one map ({', '.join(e['key'] for e in data['eras'])}): each "
+                       "with its count of bodies, median size, share coterminous with councils and what moved "
+                       "since the era before; two eras side by side; the chart of commissioners over time."}

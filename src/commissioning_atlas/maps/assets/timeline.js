@@ -124,6 +124,10 @@ function makeMap(div) {
   });
   var tag = el("div", "tl-tag");
   div.appendChild(tag);
+  m.on("moveend", function () {  // the view, readable from outside (tests, the linked map)
+    var c = m.getCenter();
+    div.setAttribute("data-view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + m.getZoom());
+  });
   return {map: m, renderer: renderer, groups: {}, shown: null, tag: tag};
 }
 var A = makeMap(box), B = null;
@@ -349,5 +353,5 @@ document.addEventListener("keydown", function (ev) {
 other.value = String(Math.max(0, ERAS.length - 1));
 other.disabled = true;
 setEra(0);
-document.body.setAttribute("data-ready", "1");
+document.documentElement.setAttribute("data-ca-ready", "1");
 })();
