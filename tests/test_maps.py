@@ -653,7 +653,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
     results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
-    assert paths[-1].name == "index.html" and len(paths) == len(results) + 2
+    assert paths[-1].name == "index.html" and len(paths) == len(results) + 3  # atlas, timeline, index
     # a scenario's pages say they are a what-if and show its layer by default
     page = _data(tmp_path / "m" / "atlas.html")
     assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")

@@ -19,7 +19,7 @@ from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
 from .thumbnail import thumbnail_svg
 from .timeline import index_entry as timeline_index_entry
-from .timeline import timeline_map
+from .timeline import eras_of, timeline_map
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
@@ -260,7 +260,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
                            "commissioning-support proposals, 2013 CSUs and NHS England area teams"
                            + (f", and the what-if scenario ({whatif})." if whatif else ".")}]
-    if timeline:
+    if timeline and eras_of(atlas):  # an atlas without any era's layer (a small test mirror) has no timeline
         timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
         written.append(timeline_path)
         entries.append(timeline_index_entry(timeline_path))

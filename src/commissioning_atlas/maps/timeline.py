@@ -20,6 +20,7 @@ import geopandas as gpd
 import numpy as np
 
 from .. import formatting, settings
+from .._errors import AtlasError
 from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from .describe import basis_label, layer_basis
 from .encode import _NOT_IN_PACK, _json_for_script, _plain
@@ -164,6 +165,8 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
     from .pages import page_builder
 
     eras = eras_of(atlas, eras)
+    if not eras:
+        raise AtlasError("the timeline needs at least one era's layer (pct_2011 ... icb_merger_2027); the atlas has none")
     b = page_builder(atlas, _page_layers(eras), tolerance)
     figures = era_figures(atlas, eras)
     layers: dict[str, dict] = {}
