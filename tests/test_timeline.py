@@ -73,7 +73,7 @@ def test_era_figures_match_the_layers_and_the_over_time_table(pages, atlas):
 
 def _moved(data, key):
     era = next(e for e in data["eras"] if e["key"] == key)
-    return era, " | ".join(f"{r['from']} -> {r['to']}" for r in era["changes"]["listed"])
+    return era, " | ".join(f"{r['from']} -> {r['to']}" for r in era["changes"]["parts"])
 
 
 def test_what_moved_in_2022_and_2026(pages):
@@ -83,13 +83,18 @@ def test_what_moved_in_2022_and_2026(pages):
     for place in ("Glossop", "Bassetlaw", "West Birmingham"):
         assert place in text
     # every listed part is drawn, from the page's shared arcs
-    assert len(data["geometry"][era["changes"]["geometry"]]) == len(era["changes"]["listed"])
+    assert len(data["geometry"][era["changes"]["geometry"]]) == len(era["changes"]["parts"])
     assert all(len(g) for g in data["geometry"][era["changes"]["geometry"]])
     era, text = _moved(data, "2026")
     assert (era["changes"]["new"], era["changes"]["old"]) == ("icb_2026", "icb_2023")
     assert "Frimley" in text
     first = data["eras"][0]
     assert first["changes"] is None
+    for era in data["eras"][1:]:  # every moved part is drawn; the panel lists the largest
+        c = era["changes"]
+        assert len(data["geometry"][c["geometry"]]) == len(c["parts"])
+        assert c["more"] == max(0, len(c["parts"]) - timeline.LISTED)
+    assert max(len(e["changes"]["parts"]) for e in data["eras"][1:]) > timeline.LISTED  # 2013: 18 parts
 
 
 def test_eras_share_one_topology(pages):
@@ -140,7 +145,7 @@ def test_era_control_changes_the_drawn_layer_and_its_count(opened, pages):
     panel = p.page.inner_text("#tl-changes")
     for place in ("Glossop", "Bassetlaw", "West Birmingham"):
         assert place in panel
-    assert p.page.locator("#map path.tl-moved").count() == len(eras[i]["changes"]["listed"])
+    assert p.page.locator("#map path.tl-moved").count() == len(eras[i]["changes"]["parts"])
     assert p.page.inner_text("#tl-coterminous") == eras[i]["coterminous_text"]
     p.page.keyboard.press("End")
     assert _era(p) == (eras[-1]["key"], eras[-1]["bodies"])
@@ -190,6 +195,24 @@ def test_side_by_side_shows_two_eras_with_linked_pan_and_zoom(opened, pages):
     p.page.uncheck("#tl-compare")
     assert p.page.locator("#map2").is_hidden()
     p.clean()
+
+
+def test_the_address_keeps_the_eras(browser, pages):  # noqa: F811
+    uri = pages["packed"].as_uri()
+    fresh = browser.new_page(viewport={"width": 1200, "height": 900})
+    fresh.goto(uri + "#era=2022&beside=2021")  # a copied link opens what it showed
+    fresh.wait_for_selector("html[data-ca-ready]", state="attached")
+    assert fresh.get_attribute("#map", "data-era") == "2022" and fresh.get_attribute("#map2", "data-era") == "2021"
+    assert fresh.is_checked("#tl-compare")
+    fresh.close()
+    p = Page(browser, pages["packed"])
+    assert p.page.evaluate("location.hash") == "#era=2011"
+    p.page.keyboard.press("ArrowRight")
+    assert p.page.evaluate("location.hash") == "#era=2012"
+    p.page.evaluate("location.hash = '#era=2026'")  # edited by hand
+    p.page.wait_for_function("document.querySelector('#map').dataset.era === '2026'")
+    p.clean()
+    p.page.close()
 
 
 def test_hostile_names_render_as_text(browser, atlas, tmp_path):  # noqa: F811

@@ -18,6 +18,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from .. import formatting, settings
 from .._errors import AtlasError
@@ -29,7 +30,7 @@ from .labels import label_points
 from .page import _leaflet_assets, _write_text, asset, template
 from .style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
 
-#: Most moved parts listed per era (the rest are counted).
+#: Most moved parts listed per era (the rest are drawn and counted).
 LISTED = 12
 
 
@@ -113,7 +114,7 @@ def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
                       "basis": basis_label(basis), "coterminous": None, "councils": None, "classes": None}
         try:
             row = coterminosity_over_time(atlas, [e.layer]).iloc[0]
-        except Exception:  # noqa: BLE001 - a layer without a date or councils of its time: no share, said so
+        except (KeyError, IndexError, ValueError):  # no date or councils of its time: no share, and the page says so
             continue
         out[e.key].update(coterminous=float(row["share_coterminous"]),
                           councils=atlas.info(str(row["councils"]))["title"] + f" ({row['councils']})",
@@ -131,17 +132,18 @@ def era_changes(atlas: Any, era: Era) -> gpd.GeoDataFrame | None:
     return run_check(atlas, new, old, ("changes",))
 
 
-def _moved_summary(f: gpd.GeoDataFrame) -> tuple[dict[str, int], list[dict]]:
-    """Counts of the changes by class, and the listed (moved) parts, largest by residents first."""
+def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame, list[dict]]:
+    """Counts of the changes by class; the parts that left their body (``moved``, ``moved parent``), largest
+    by residents first; and those parts as the page lists them."""
     counts = {str(k): int(v) for k, v in f["class"].astype(str).value_counts().sort_index().items()}
-    listed = f[f["class"].astype(str).isin(_LISTED_CLASSES)].copy()
-    listed = listed.sort_values(["population", "against_code", "subject_code"], ascending=[False, True, True],
-                                kind="stable")
+    parts = f[f["class"].astype(str).isin(_LISTED_CLASSES)]
+    parts = parts.sort_values(["population", "against_code", "subject_code"], ascending=[False, True, True],
+                              kind="stable")
     rows = [{"from": str(r["against_name"]), "to": str(r["subject_name"]), "class": str(r["class"]),
              "people": formatting.people(r["population"]), "share": formatting.share(r["share_population"]),
              "note": str(r["note"])}
-            for r in listed.drop(columns="geometry").to_dict("records")]
-    return counts, rows
+            for r in parts.drop(columns="geometry").to_dict("records")]
+    return counts, parts, rows
 
 
 def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
@@ -201,17 +203,15 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
                "changes": None}
         f = era_changes(atlas, e)
         if f is not None:
-            counts, moved = _moved_summary(f)
-            shaped = f[f["class"].astype(str).isin(_LISTED_CLASSES)]
-            shaped = shaped.sort_values(["population", "against_code", "subject_code"],
-                                        ascending=[False, True, True], kind="stable")
-            geoms = shaped.geometry.to_numpy()
-            ok = ~(gpd.GeoSeries(geoms).is_empty.to_numpy() | gpd.GeoSeries(geoms).isna().to_numpy())
+            counts, parts, moved = _moved_parts(f)
+            geoms = parts.geometry.to_numpy()
+            if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).all():
+                raise AtlasError(f"{e.changes[0]} against {e.changes[1]}: a moved part has no shape")
             key = f"moved_{e.key}"
-            simple = b._from_atoms(geoms[ok]) if ok.any() else np.empty(0, dtype=object)
+            simple = b._from_atoms(geoms)  # unions of the page's atoms: on the drawn boundaries, their arcs
             b.geometry[key] = b._add(gpd.GeoSeries(simple, crs=settings.CRS)) if len(simple) else []
             era["changes"] = {"new": e.changes[0], "old": e.changes[1], "counts": counts,
-                              "total": int(sum(counts.values())), "listed": moved[:LISTED],
+                              "total": int(sum(counts.values())), "parts": moved,
                               "more": max(0, len(moved) - LISTED), "geometry": key,
                               "new_title": atlas.info(e.changes[0])["title"],
                               "old_title": atlas.info(e.changes[1])["title"]}

@@ -159,12 +159,12 @@ function eraGroup(view, i) {
     });
   });
   if (era.changes) {
-    var listed = era.changes.listed;
+    var parts = era.changes.parts;
     DATA.geometry[era.changes.geometry].forEach(function (geom, n) {
       if (!geom.length) { return; }
       var p = L.polygon(decode(geom), {renderer: view.renderer, color: "#b2182b", weight: 2.5,
         fillColor: "#d6604d", fillOpacity: 0.85, className: "tl-moved"});
-      var row = listed[n];
+      var row = parts[n];
       if (row) {
         p.bindTooltip(function () {
           var d = el("div", "tl-tip");
@@ -209,10 +209,11 @@ function changesBlock(era) {
   var counts = Object.keys(c.counts).map(function (k) { return c.counts[k] + " " + k; });
   sec.appendChild(el("p", "", counts.length ? "Parts compared by residents (" + c.new_title + " against " +
     c.old_title + "): " + counts.join(", ") + "." : "No boundary changed."));
-  if (c.listed.length) {
+  var listed = c.parts.slice(0, c.parts.length - c.more);
+  if (listed.length) {
     sec.appendChild(el("p", "tl-key", "Drawn in red on the map: parts that left their body."));
     var ul = el("ul", "tl-moved-list");
-    c.listed.forEach(function (r) {
+    listed.forEach(function (r) {
       var li = el("li");
       li.appendChild(el("strong", "", r.from));
       li.appendChild(document.createTextNode(" \u2192 " + r.to + ": " + r.people + " residents (" + r.share +
@@ -220,7 +221,7 @@ function changesBlock(era) {
       ul.appendChild(li);
     });
     sec.appendChild(ul);
-    if (c.more) { sec.appendChild(el("p", "", "and " + c.more + " more parts.")); }
+    if (c.more) { sec.appendChild(el("p", "", "and " + c.more + " more parts, drawn on the map.")); }
   } else {
     sec.appendChild(el("p", "", "No part left its body: bodies merged, split whole or kept their shape."));
   }
@@ -320,6 +321,24 @@ function setEra(i) {
   next.disabled = i === ERAS.length - 1;
   show(A, i);
   drawPanel(i);
+  writeHash();
+}
+// the address keeps the era (and the one beside it), so a copied link opens what you see: #era=2022&beside=2021
+function writeHash() {
+  var h = "#era=" + encodeURIComponent(ERAS[current].key) + (compare.checked ?
+    "&beside=" + encodeURIComponent(ERAS[Number(other.value)].key) : "");
+  if (location.hash !== h && window.history && history.replaceState) { history.replaceState(null, "", h); }
+}
+function readHash() {
+  var out = {};
+  location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
+    var p = kv.split("=");
+    if (p.length === 2) {
+      var key = decodeURIComponent(p[1]);
+      ERAS.forEach(function (e, n) { if (e.key === key) { out[p[0]] = n; } });
+    }
+  });
+  return out;
 }
 function setCompare() {
   box2.hidden = !compare.checked;
@@ -335,12 +354,13 @@ function setCompare() {
     B.map.setView(A.map.getCenter(), A.map.getZoom(), {animate: false});
     show(B, Number(other.value));
   }
+  writeHash();
 }
 slider.addEventListener("input", function () { setEra(Number(slider.value)); });
 prev.addEventListener("click", function () { setEra(current - 1); });
 next.addEventListener("click", function () { setEra(current + 1); });
 compare.addEventListener("change", setCompare);
-other.addEventListener("change", function () { if (B) { show(B, Number(other.value)); } });
+other.addEventListener("change", function () { if (B) { show(B, Number(other.value)); writeHash(); } });
 document.addEventListener("keydown", function (ev) {
   var t = ev.target, tag = t && t.tagName;
   if (t === slider || tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "checkbox")) { return; }
@@ -350,8 +370,15 @@ document.addEventListener("keydown", function (ev) {
   ev.preventDefault();
   ev.stopPropagation();
 }, true);
-other.value = String(Math.max(0, ERAS.length - 1));
+var start = readHash();
+other.value = String(start.beside !== undefined ? start.beside : Math.max(0, ERAS.length - 1));
 other.disabled = true;
-setEra(0);
+setEra(start.era || 0);
+if (start.beside !== undefined) { compare.checked = true; setCompare(); }
+window.addEventListener("hashchange", function () {  // an address edited by hand
+  var h = readHash();
+  if (h.beside !== undefined) { other.value = String(h.beside); compare.checked = true; setCompare(); }
+  if (h.era !== undefined) { setEra(h.era); }
+});
 document.documentElement.setAttribute("data-ca-ready", "1");
 })();
