@@ -67,7 +67,6 @@ from .index import write_index
 from .page import _leaflet_assets  # noqa: F401 - for the benchmark
 from .pages import atlas_map, ccg_map, findings_map, layer_map, page_builder, write_maps
 from .report import simplification_report
-from .timeline import ERAS, timeline_data, timeline_map
 from .style import (
                     ATLAS_LAYERS,
                     ATTRIBUTION,
@@ -79,6 +78,7 @@ from .style import (
                     greedy_colouring,
                     style_of,
 )
+from .timeline import ERAS, timeline_data, timeline_map
 
 __all__ = [
     "ATLAS_LAYERS",

@@ -18,8 +18,8 @@ from .index import _flagged, people_affected, write_index
 from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
 from .thumbnail import thumbnail_svg
-from .timeline import index_entry as timeline_index_entry
 from .timeline import eras_of, timeline_map
+from .timeline import index_entry as timeline_index_entry
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,

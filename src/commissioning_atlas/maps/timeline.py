@@ -110,7 +110,7 @@ def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
         layer = atlas.layer(e.layer)
         basis = layer_basis(atlas, e.layer)
         pop = np.asarray(layer["population"], dtype=float)
-        out[e.key] = {"bodies": int(len(layer)), "median": int(np.median(pop)) if len(pop) else 0,
+        out[e.key] = {"bodies": len(layer), "median": int(np.median(pop)) if len(pop) else 0,
                       "basis": basis_label(basis), "coterminous": None, "councils": None, "classes": None}
         try:
             row = coterminosity_over_time(atlas, [e.layer]).iloc[0]
@@ -144,6 +144,13 @@ def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame,
              "note": str(r["note"])}
             for r in parts.drop(columns="geometry").to_dict("records")]
     return counts, parts, rows
+
+
+def _titled(atlas: Any, layer_id: str) -> str:
+    """A layer's title with its vintage: "Integrated care boards (April 2023)"."""
+    info = atlas.info(layer_id)
+    vintage = str(info.get("vintage") or "")
+    return f"{info['title']} ({vintage})" if vintage else str(info["title"])
 
 
 def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
@@ -213,8 +220,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
             era["changes"] = {"new": e.changes[0], "old": e.changes[1], "counts": counts,
                               "total": int(sum(counts.values())), "parts": moved,
                               "more": max(0, len(moved) - LISTED), "geometry": key,
-                              "new_title": atlas.info(e.changes[0])["title"],
-                              "old_title": atlas.info(e.changes[1])["title"]}
+                              "new_title": _titled(atlas, e.changes[0]), "old_title": _titled(atlas, e.changes[1])}
         out_eras.append(era)
     table = coterminosity_over_time(atlas)
     arcs, geometry = b.topology()

@@ -370,6 +370,8 @@ document.addEventListener("keydown", function (ev) {
   ev.preventDefault();
   ev.stopPropagation();
 }, true);
+A.map.invalidateSize({animate: false});  // the panel's first content may have resized the map
+A.map.fitBounds(DATA.bounds, {animate: false});
 var start = readHash();
 other.value = String(start.beside !== undefined ? start.beside : Math.max(0, ERAS.length - 1));
 other.disabled = true;
