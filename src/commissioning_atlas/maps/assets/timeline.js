@@ -370,8 +370,12 @@ document.addEventListener("keydown", function (ev) {
   ev.preventDefault();
   ev.stopPropagation();
 }, true);
-A.map.invalidateSize({animate: false});  // the panel's first content may have resized the map
-A.map.fitBounds(DATA.bounds, {animate: false});
+if (window.ResizeObserver) {  // the panel's content or a phone's rotation resizes the maps: Leaflet is told
+  new ResizeObserver(function () {
+    A.map.invalidateSize({animate: false});
+    if (B && !box2.hidden) { B.map.invalidateSize({animate: false}); }
+  }).observe(maps);
+}
 var start = readHash();
 other.value = String(start.beside !== undefined ? start.beside : Math.max(0, ERAS.length - 1));
 other.disabled = true;
