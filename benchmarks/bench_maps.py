@@ -11,8 +11,9 @@ For the 211 CCGs of April 2013:
   aborted (offline, as a user without internet, and reproducible): explore() links Leaflet from a CDN, so
   it never draws; it is then measured a second time with Leaflet inlined from xstatic-leaflet in place of
   its CDN scripts (its other CDN assets dropped), to compare drawing speed fairly;
-- the atlas map (every layer of 2011-13) the same way, and both against the issue's budgets (CCG map at most
-  200 KB, atlas at most 320 KB, with labels); ``--baseline DIR`` also times the ``ccg.html`` and
+- the atlas map (every layer of 2011-13) the same way, and the timeline page (every era 2011-2027 on one
+  set of shared arcs; first draw: its first era's 151 PCTs), all against the issue's budgets (CCG map at most
+  200 KB, atlas at most 320 KB, with labels, timeline at most 600 KB); ``--baseline DIR`` also times the ``ccg.html`` and
   ``atlas.html`` of an earlier version in the same run (time to first draw must be no worse);
 - the packed size at other simplification tolerances, and what each costs in truth (largest boundary
   displacement, largest area change of a CCG), beside stop 9's Visvalingam-Whyatt simplification.
@@ -41,7 +42,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 EXPECTED = 211
 DRAW_TIMEOUT_S = 45.0
 #: The issue's size budgets (bytes), with labels.
-BUDGETS = {"ccg": 200_000, "atlas": 320_000}
+BUDGETS = {"ccg": 200_000, "atlas": 320_000, "timeline": 600_000}
 
 
 def inline_explore(src: Path, dst: Path) -> None:
@@ -136,6 +137,12 @@ def main() -> None:
     t_atlas = time.perf_counter() - t0
     n_atlas = len(atlas.layer("sha_2011")) + len(ccg)  # shown when the atlas opens
 
+    t0 = time.perf_counter()
+    timeline_page = maps.timeline_map(atlas, out / "timeline.html")  # every era 2011-2027, one set of arcs
+    t_timeline = time.perf_counter() - t0
+    timeline_data = maps.read_page_data(timeline_page)
+    n_timeline = timeline_data["eras"][0]["bodies"]  # the first era is drawn when the page opens
+
     label, t_explore = explore_page(ccg, out / "explore.html")
     explore = out / "explore.html"
     inline_explore(explore, out / "explore-inlined.html")
@@ -156,6 +163,7 @@ def main() -> None:
         d_exp, n_exp, b_exp = time_draw(browser, explore)
         d_inl, n_inl, b_inl = time_draw(browser, out / "explore-inlined.html")
         d_atlas, n_atlas_seen, b_atlas = time_draw(browser, atlas_page, n_atlas)
+        d_timeline, n_timeline_seen, b_timeline = time_draw(browser, timeline_page, n_timeline)
         base = {}
         if args.baseline:
             for key, n in (("ccg", EXPECTED), ("atlas", n_atlas)):
@@ -182,10 +190,14 @@ def main() -> None:
     s_atlas = atlas_page.stat().st_size
     print(f"{'atlas (maps.atlas_map, packed)':30s}{s_atlas:14,d}{t_atlas:10.2f}{fmt(d_atlas):>10s}{n_atlas_seen:7d}"
           f"{b_atlas:9d}")
+    s_timeline = timeline_page.stat().st_size
+    print(f"{'timeline (maps.timeline_map)':30s}{s_timeline:14,d}{t_timeline:10.2f}{fmt(d_timeline):>10s}"
+          f"{n_timeline_seen:7d}{b_timeline:9d}  ({len(timeline_data['eras'])} eras, "
+          f"{len(timeline_data['layers'])} layers, {len(timeline_data['arcs']):,d} shared arcs)")
     for key, (size, d1, d2) in base.items():
         print(f"{'baseline ' + key + '.html':30s}{size:14,d}{'':10s}{fmt(d1):>10s}  (again: {fmt(d2).strip()})")
     print()
-    for key, size in (("ccg", s_ours), ("atlas", s_atlas)):
+    for key, size in (("ccg", s_ours), ("atlas", s_atlas), ("timeline", s_timeline)):
         verdict = "within" if size <= BUDGETS[key] else "OVER"
         print(f"budget {key}: {size:,d} bytes, {verdict} {BUDGETS[key]:,d}")
     for key, now in (("ccg", min(x for x in (d_ours, d_ours2) if x is not None) if d_ours else None),

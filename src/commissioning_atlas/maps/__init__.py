@@ -27,6 +27,9 @@ the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles
 ``pages``, ``index``
     The public maps (:func:`atlas_map`, :func:`ccg_map`, :func:`layer_map`, :func:`findings_map`,
     :func:`write_maps`) and ``index.html`` (:func:`write_index`).
+``timeline``
+    :func:`timeline_map`: every era 2011-2027 on one shared-arc page, with an era control, what moved,
+    a side-by-side view and the chart of commissioners over time (``assets/timeline.js``, ``timeline.css``).
 
 All table text travels as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
 escaped; the page builds tooltips and popups with ``textContent`` (never ``innerHTML`` of table text).
@@ -75,10 +78,12 @@ from .style import (
                     greedy_colouring,
                     style_of,
 )
+from .timeline import ERAS, timeline_data, timeline_map
 
 __all__ = [
     "ATLAS_LAYERS",
     "ATTRIBUTION",
+    "ERAS",
     "BASE_LAYER",
     "COORD_SCALE",
     "CROSSING_COLOUR",
@@ -97,6 +102,8 @@ __all__ = [
     "LayerStyle",
     "page_builder",
     "style_of",
+    "timeline_data",
+    "timeline_map",
     "layer_map",
     "quantised_rings",
     "read_page_data",

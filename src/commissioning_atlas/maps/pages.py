@@ -18,6 +18,8 @@ from .index import _flagged, people_affected, write_index
 from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
 from .thumbnail import thumbnail_svg
+from .timeline import eras_of, timeline_map
+from .timeline import index_entry as timeline_index_entry
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
@@ -222,8 +224,9 @@ def _safe_name(preset: str) -> str:
 
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
-               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True) -> list[Path]:
-    """Write ``atlas.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
+               tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
+               timeline: bool = True) -> list[Path]:
+    """Write ``atlas.html``, ``timeline.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
 
     Parameters
     ----------
@@ -239,6 +242,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
         Add OpenStreetMap tiles.
     pack : bool
         Compress the page's scripts and data (see :func:`layer_map`).
+    timeline : bool
+        Also write ``timeline.html`` (:func:`.timeline.timeline_map`: every era 2011-2027 on one map).
 
     Returns
     -------
@@ -255,6 +260,10 @@ def write_maps(atlas: Any, out_dir: str | Path,
                 "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
                            "commissioning-support proposals, 2013 CSUs and NHS England area teams"
                            + (f", and the what-if scenario ({whatif})." if whatif else ".")}]
+    if timeline and eras_of(atlas):  # an atlas without any era's layer (a small test mirror) has no timeline
+        timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
+        written.append(timeline_path)
+        entries.append(timeline_index_entry(timeline_path))
     for preset, (findings, meta) in (findings_by_preset or {}).items():
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)

@@ -1,0 +1,318 @@
+"""The timeline page: fifteen years of commissioners (2011-2027) in one map with an era control.
+
+Every era's layers come from one page builder (:func:`.pages.page_builder`), so all eras share one set of
+simplified atoms and one pool of arcs: a boundary that lasted from 2011 to 2027 is stored once. Everything
+the page shows is computed here (counts, medians with their population basis, coterminosity from
+:func:`commissioning_atlas.over_time.coterminosity_over_time`, what moved from the ``changes`` rule of
+:mod:`commissioning_atlas.checks`); ``assets/timeline.js`` only displays it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from .. import formatting, settings
+from .._errors import AtlasError
+from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
+from .describe import basis_label, layer_basis
+from .encode import _NOT_IN_PACK, _json_for_script, _plain
+from .encode import pack as pack_text
+from .labels import label_points
+from .page import _leaflet_assets, _write_text, asset, template
+from .style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
+
+#: Most moved parts listed per era (the rest are drawn and counted).
+LISTED = 12
+
+
+@dataclass(frozen=True)
+class Era:
+    """One step of the timeline: the layer drawn filled, layers drawn as lines over it, and the pair of
+    layers whose ``changes`` say what moved since the era before (``None``: the first era)."""
+
+    key: str
+    label: str
+    layer: str
+    lines: tuple[str, ...] = ()
+    changes: tuple[str, str] | None = None
+
+
+#: The eras, in date order. What moved in 2022 is read at sub-ICB level (sicbl_2022 against ccg_2021:
+#: Glossop, Bassetlaw, West Birmingham); in 2026 against the ICBs of 2023 (Frimley).
+ERAS: tuple[Era, ...] = (
+    Era("2011", "2011: primary care trusts and their clusters", "pct_2011", ("pct_cluster_2011",)),
+    Era("2012", "2012: commissioning support proposals", "css_2012", (), ("css_2012", "pct_2011")),
+    Era("2013", "2013: clinical commissioning groups and support units", "ccg_2013", ("csu_2013",),
+        ("ccg_2013", "pct_2011")),
+    Era("2015", "2015: clinical commissioning groups", "ccg_2015", (), ("ccg_2015", "ccg_2013")),
+    Era("2016", "2016: clinical commissioning groups", "ccg_2016", (), ("ccg_2016", "ccg_2015")),
+    Era("2017", "2017: clinical commissioning groups and STPs", "ccg_2017", ("stp_2017",), ("ccg_2017", "ccg_2016")),
+    Era("2018", "2018: clinical commissioning groups and STPs", "ccg_2018", ("stp_2018",), ("ccg_2018", "ccg_2017")),
+    Era("2019", "2019: clinical commissioning groups", "ccg_2019", (), ("ccg_2019", "ccg_2018")),
+    Era("2020", "2020: clinical commissioning groups", "ccg_2020", (), ("ccg_2020", "ccg_2019")),
+    Era("2021", "2021: clinical commissioning groups and integrated care systems", "ccg_2021", ("stp_2021",),
+        ("ccg_2021", "ccg_2020")),
+    Era("2022", "2022: integrated care boards and their sub-ICB locations", "icb_2022", ("sicbl_2022",),
+        ("sicbl_2022", "ccg_2021")),
+    Era("2025", "2025: ICB clusters (shared leadership)", "icb_cluster_2025", (), ("icb_cluster_2025", "icb_2023")),
+    Era("2026", "2026: the 36 integrated care boards", "icb_2026", (), ("icb_2026", "icb_2023")),
+    Era("2027", "2027: ICB mergers proposed", "icb_merger_2027", (), ("icb_merger_2027", "icb_2026")),
+)
+#: Classes of the ``changes`` rule the page lists (the others are counted): parts that left their body.
+_LISTED_CLASSES = ("moved", "moved parent")
+
+
+def eras_of(atlas: Any, eras: Sequence[Era] = ERAS) -> list[Era]:
+    """The eras whose layers the atlas has (a change pair it lacks is dropped, not the era)."""
+    have = set(atlas.layer_ids())
+    out = []
+    for e in eras:
+        if e.layer not in have:
+            continue
+        lines = tuple(l for l in e.lines if l in have)
+        changes = e.changes if e.changes and set(e.changes) <= have else None
+        out.append(Era(e.key, e.label, e.layer, lines, changes))
+    return out
+
+
+def _page_layers(eras: Sequence[Era]) -> list[str]:
+    """Every layer the page draws or compares (the moved parts are unions of their atoms)."""
+    ids = []
+    for e in eras:
+        ids += [e.layer, *e.lines, *(e.changes or ())]
+    return list(dict.fromkeys(ids))
+
+
+def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
+    """Count, median size with its basis, and share coterminous with the councils of the day, per era.
+
+    Coterminosity comes from :func:`commissioning_atlas.over_time.coterminosity_over_time` on the eras'
+    layers (a layer it cannot classify gets ``None``).
+
+    Returns
+    -------
+    dict
+        Era key -> ``{"bodies", "median", "basis", "coterminous", "councils", "classes"}``.
+    """
+    from ..over_time import CLASSES, coterminosity_over_time
+
+    out = {}
+    for e in eras:
+        layer = atlas.layer(e.layer)
+        basis = layer_basis(atlas, e.layer)
+        pop = np.asarray(layer["population"], dtype=float)
+        out[e.key] = {"bodies": len(layer), "median": int(np.median(pop)) if len(pop) else 0,
+                      "basis": basis_label(basis), "coterminous": None, "councils": None, "classes": None}
+        try:
+            row = coterminosity_over_time(atlas, [e.layer]).iloc[0]
+        except (KeyError, IndexError, ValueError):  # no date or councils of its time: no share, and the page says so
+            continue
+        out[e.key].update(coterminous=float(row["share_coterminous"]),
+                          councils=atlas.info(str(row["councils"]))["title"] + f" ({row['councils']})",
+                          classes={c: int(row[c]) for c in CLASSES})
+    return out
+
+
+def era_changes(atlas: Any, era: Era) -> gpd.GeoDataFrame | None:
+    """The ``changes`` findings of an era against the one before (None for the first era)."""
+    from ..checks import run_check
+
+    if era.changes is None:
+        return None
+    new, old = era.changes
+    return run_check(atlas, new, old, ("changes",))
+
+
+def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame, list[dict]]:
+    """Counts of the changes by class; the parts that left their body (``moved``, ``moved parent``), largest
+    by residents first; and those parts as the page lists them."""
+    counts = {str(k): int(v) for k, v in f["class"].astype(str).value_counts().sort_index().items()}
+    parts = f[f["class"].astype(str).isin(_LISTED_CLASSES)]
+    parts = parts.sort_values(["population", "against_code", "subject_code"], ascending=[False, True, True],
+                              kind="stable")
+    rows = [{"from": str(r["against_name"]), "to": str(r["subject_name"]), "class": str(r["class"]),
+             "people": formatting.people(r["population"]), "share": formatting.share(r["share_population"]),
+             "note": str(r["note"])}
+            for r in parts.drop(columns="geometry").to_dict("records")]
+    return counts, parts, rows
+
+
+def _titled(atlas: Any, layer_id: str) -> str:
+    """A layer's title with its vintage: "Integrated care boards (April 2023)"."""
+    info = atlas.info(layer_id)
+    vintage = str(info.get("vintage") or "")
+    return f"{info['title']} ({vintage})" if vintage else str(info["title"])
+
+
+def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
+                  eras: Sequence[Era] = ERAS) -> dict:
+    """Everything the timeline page carries: eras, their features and figures, moved parts and the arcs.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    tolerance : float
+        Simplification tolerance in metres (shared by every era).
+    eras : sequence of Era
+        Default :data:`ERAS` (those the atlas has).
+
+    Returns
+    -------
+    dict
+        JSON-ready; ``arcs`` are the page's shared arcs (flat integer deltas).
+    """
+    from ..over_time import coterminosity_over_time
+    from .pages import page_builder
+
+    eras = eras_of(atlas, eras)
+    if not eras:
+        raise AtlasError("the timeline needs at least one era's layer (pct_2011 ... icb_merger_2027); the atlas has none")
+    b = page_builder(atlas, _page_layers(eras), tolerance)
+    figures = era_figures(atlas, eras)
+    layers: dict[str, dict] = {}
+
+    def add_layer(lid: str) -> None:
+        if lid in layers:
+            return
+        frame = b.encode(lid)
+        simple = b.simple[lid].to_numpy()
+        pts, radii = label_points(simple)
+        colours = greedy_colouring(simple)
+        basis = basis_label(layer_basis(atlas, lid))
+        info = atlas.info(lid)
+        layers[lid] = {"id": lid, "title": str(info.get("title", lid)), "vintage": str(info.get("vintage", "")),
+                       "basis": basis, "source": b.source_line(lid), "features": [
+                           {"name": str(_plain(rec.get("name")) or rec["code"]), "code": str(rec["code"]),
+                            "pop": formatting.people(rec.get("population")), "c": int(colours[n]) % len(PALETTE),
+                            "lp": pts[n], "lr": radii[n]}
+                           for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records"))]}
+
+    out_eras = []
+    for e in eras:
+        add_layer(e.layer)
+        for lid in e.lines:
+            add_layer(lid)
+        fig = figures[e.key]
+        era = {"key": e.key, "label": e.label, "layer": e.layer, "lines": list(e.lines), **fig,
+               "median_text": f"{formatting.people(fig['median'])} ({fig['basis']})",
+               "coterminous_text": (f"{formatting.share(fig['coterminous'])} coterminous with "
+                                    f"{fig['councils']}" if fig["coterminous"] is not None else
+                                    "not classified against councils"),
+               "changes": None}
+        f = era_changes(atlas, e)
+        if f is not None:
+            counts, parts, moved = _moved_parts(f)
+            geoms = parts.geometry.to_numpy()
+            if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).all():
+                raise AtlasError(f"{e.changes[0]} against {e.changes[1]}: a moved part has no shape")
+            key = f"moved_{e.key}"
+            simple = b._from_atoms(geoms)  # unions of the page's atoms: on the drawn boundaries, their arcs
+            b.geometry[key] = b._add(gpd.GeoSeries(simple, crs=settings.CRS)) if len(simple) else []
+            era["changes"] = {"new": e.changes[0], "old": e.changes[1], "counts": counts,
+                              "total": int(sum(counts.values())), "parts": moved,
+                              "more": max(0, len(moved) - LISTED), "geometry": key,
+                              "new_title": _titled(atlas, e.changes[0]), "old_title": _titled(atlas, e.changes[1])}
+        out_eras.append(era)
+    table = coterminosity_over_time(atlas)
+    arcs, geometry = b.topology()
+    return {
+        "title": "Fifteen years in one view: NHS commissioners of England, 2011-2027",
+        "scale": list(COORD_SCALE), "palette": PALETTE, "coast": COAST_STYLE, "attribution": ATTRIBUTION,
+        "tolerance": float(tolerance), "arcs": arcs, "geometry": geometry, "layers": layers,
+        "base": b.layers[0]["geometry"], "eras": out_eras, "bounds": b.bounds(), "sources": b.sources,
+        "chart": chart_rows(table),
+    }
+
+
+def chart_rows(table) -> list[dict]:
+    """The over-time table as the chart's rows: year, short label, bodies per class, share coterminous."""
+    from ..over_time import CLASSES
+
+    short = {"icb_cluster_2025": "ICB clusters", "icb_merger_2027": "ICB proposed"}
+    return [{"year": str(r["date"])[:4], "label": short.get(r["layer"], str(r["layer"]).split("_")[0].upper()),
+             "layer": str(r["layer"]), "title": str(r["title"]), "bodies": int(r["bodies"]),
+             "share": formatting.share(r["share_coterminous"]), **{c: int(r[c]) for c in CLASSES}}
+            for _, r in table.iterrows()]
+
+
+def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True,
+                 index: str | None = None) -> Path:
+    """Write ``timeline.html``: every era 2011-2027 on one map with an era control and a side-by-side view.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The HTML file to write (atomically); at most 600 KB.
+    tolerance : float
+        Simplification tolerance in metres (the other maps' 200 m: all fourteen eras share one set of
+        arcs, so the page stays near 210 KB).
+    pack : bool
+        One gzip stream unpacked by ``assets/boot.js`` (else plain text).
+    index : str, optional
+        Relative link to the folder's ``index.html``.
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> timeline_map(ca.load(), "out/timeline.html")   # doctest: +SKIP
+    """
+    data = timeline_data(atlas, tolerance)
+    data["index"] = index
+    js, css = _leaflet_assets()
+    arcs = data["arcs"]
+    if pack:
+        data["arcs"] = None
+    parts = [css, asset("timeline.css").strip(), js, _json_for_script(data), asset("timeline.js").strip()]
+    title = html.escape(data["title"])
+    if not pack:
+        text = template("page.html").substitute(title=title, leaflet_css=parts[0], css=parts[1],
+                                                leaflet_js=parts[2], data=parts[3], js=parts[4])
+    else:
+        boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
+        text = template("packed.html").substitute(title=title, pack=pack_text(parts, arcs), boot=boot)
+    return _write_text(path, text)
+
+
+def index_entry(path: str | Path, href: str = "timeline.html") -> dict:
+    """The timeline's entry in ``index.html``: title, link, summary (its eras) and a thumbnail of its last era.
+
+    Parameters
+    ----------
+    path : str or Path
+        A page written by :func:`timeline_map`.
+    href : str
+        Its link relative to the index.
+
+    Returns
+    -------
+    dict
+        For :func:`.index.write_index`.
+    """
+    from .encode import read_page_data
+    from .thumbnail import thumbnail_svg
+
+    data = read_page_data(path)
+    last = data["eras"][-1]
+    page = {"bounds": data["bounds"], "scale": data["scale"], "arcs": data["arcs"], "geometry": data["geometry"],
+            "layers": [{"id": "base", "kind": "base", "geometry": data["base"]},
+                       {"id": last["layer"], "kind": "fill", "show": True, "geometry": last["layer"],
+                        "style": {"color": "#555555"}}]}
+    years = f"{data['eras'][0]['key']}-{last['key']}"
+    return {"title": f"Timeline: fifteen years in one view, {years}", "href": href,
+            "thumbnail": thumbnail_svg(page, "Thumbnail of the timeline map"),
+            "summary": f"{len(data['eras'])} eras on one map ({', '.join(e['key'] for e in data['eras'])}): each "
+                       "with its count of bodies, median size, share coterminous with councils and what moved "
+                       "since the era before; two eras side by side; the chart of commissioners over time."}
