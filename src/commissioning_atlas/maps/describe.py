@@ -64,15 +64,11 @@ def code_names(atlas: Any) -> dict[str, str]:
     """Code -> name over every layer of the atlas (members are written as names)."""
     memo = _memo(atlas)
     if "names" not in memo:
-        from ..footprints import MEMBER_LAYERS
-
-        # the units proposals name, and every boundary layer built so far (the page's, and those its checks
-        # used): not every vintage, which would build them all for one map
-        ctx = getattr(atlas, "ctx", None)
-        built = list(ctx.built()) if ctx is not None and hasattr(ctx, "built") else []
-        wanted = [lid for lid in atlas.layer_ids()
-                  if lid != "lsoa_2011" and (lid in built or lid in MEMBER_LAYERS)
-                  and (not hasattr(atlas, "has_layer") or atlas.has_layer(lid))]
+        # every layer the atlas holds, the same whatever was built before (so a page's bytes do not depend
+        # on the session); footprint sets only on a real build (an atlas of frames may not hold their units)
+        real = hasattr(getattr(atlas, "ctx", None), "catalogue")
+        wanted = [lid for lid in atlas.layer_ids() if lid != "lsoa_2011"
+                  and (real or lid not in getattr(atlas, "footprint_set_ids", lambda: [])())]
         names: dict[str, str] = {}
         for lid in wanted:
             layer = atlas.layer(lid)

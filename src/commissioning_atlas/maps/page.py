@@ -36,6 +36,11 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
+def script(name: str) -> str:
+    """A page's script: the shared arc decoding (``assets/arcs.js``), then the page's own file."""
+    return asset("arcs.js").strip() + "\n" + asset(name).strip()
+
+
 def template(name: str) -> Template:
     """A page template of ``maps/assets`` (``${name}`` placeholders, filled in one pass)."""
     return Template(asset(name))
@@ -119,7 +124,7 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         data["counts"] = counts
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
-    parts = [css, asset("map.css").strip(), js, _json_for_script(data), asset("map.js").strip()]  # boot.js order
+    parts = [css, asset("map.css").strip(), js, _json_for_script(data), script("map.js")]  # boot.js order
     if not pack:
         return template("page.html").substitute(title=html.escape(title), leaflet_css=parts[0], css=parts[1],
                                                 leaflet_js=parts[2], data=parts[3], js=parts[4])

@@ -27,7 +27,7 @@ from .describe import basis_label, layer_basis
 from .encode import _NOT_IN_PACK, _json_for_script, _plain
 from .encode import pack as pack_text
 from .labels import label_points
-from .page import _leaflet_assets, _write_text, asset, template
+from .page import _leaflet_assets, _write_text, asset, script, template
 from .style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
 
 #: Most moved parts listed per era (the rest are drawn and counted).
@@ -275,7 +275,7 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     arcs = data["arcs"]
     if pack:
         data["arcs"] = None
-    parts = [css, asset("timeline.css").strip(), js, _json_for_script(data), asset("timeline.js").strip()]
+    parts = [css, asset("timeline.css").strip(), js, _json_for_script(data), script("timeline.js")]
     title = html.escape(data["title"])
     if not pack:
         text = template("page.html").substitute(title=title, leaflet_css=parts[0], css=parts[1],
