@@ -61,3 +61,19 @@ def test_points_and_rings_follow_the_arcs(page):
     back = page.evaluate("a => ringOfArcs(arcPoints(a, 1, 1), [~0])", [[0, 0, 10, 0, 0, 10]])
     assert back == [[10, 10], [0, 10]]  # ~i: the arc reversed
     assert json.dumps(page.evaluate("() => typeof unpackArcs")) == '"function"'
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (Path(__file__).resolve().parents[1] / "src" /
+                                                         "commissioning_atlas" / "maps" / "assets").glob("*.js")))
+def test_every_script_parses(name, tmp_path):
+    """Each browser script is a syntactically valid file on its own (node --check), as shipped."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed")
+    path = tmp_path / name
+    path.write_text(asset(name), encoding="utf-8")
+    done = subprocess.run([node, "--check", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
