@@ -163,7 +163,7 @@ class BuildContext:
 
         return _hash(BUILD_VERSION, basis, self.source_key(get_basis(basis).groups))
 
-    def prefetch_populations(self, bases) -> None:
+    def prefetch_populations(self, bases, with_2024: bool = True) -> None:
         """Start reading the population bases not yet cached in a worker process, so that parsing the R data
         files (seconds each, pure Python) runs beside the layer build on a second core."""
         import multiprocessing
@@ -172,7 +172,9 @@ class BuildContext:
         from .population import get_basis, read_basis
 
         todo = []
-        for basis in sorted(set(bases) - {"census_2011"} - set(self._pop) - set(self._futures)):
+        order = {"mid_2017": 0, "mid_2019": 1, "mid_2020": 2, "census_2021": 3}
+        for basis in sorted(set(bases) - {"census_2011"} - set(self._pop) - set(self._futures),
+                            key=lambda b: (order.get(b, 9), b)):
             if not get_basis(basis).per_lsoa:
                 continue
             if not (self.rebuild and basis not in self._rebuilt) and \
@@ -184,8 +186,13 @@ class BuildContext:
         paths = {g: self.paths(g) for b in todo for g in get_basis(b).groups}
         codes = self.base["code"].to_numpy()
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        for basis in todo:
+        for basis in todo:  # in the order the layers need them (by date)
             self._futures[basis] = pool.submit(read_basis, basis, paths, codes)
+        if with_2024 and not all(self.cache.read(k, self.layer_key(k)) for k in ("sicbl_2023", "icb_2023")):
+            # the 2023 layers' cross-check parses two more R files: the same worker, after Census 2021 (which
+            # parses the LSOA11 -> LSOA21 lookup too: its worker keeps the parse)
+            self._futures["april_2024"] = pool.submit(read_2024_lookups, self.path("lsoa21_icb24_rda"),
+                                                      self.path("lsoa11_lsoa21_rda"))
         pool.shutdown(wait=False)
 
     def population(self, basis: str) -> np.ndarray:
@@ -367,6 +374,14 @@ def _contains(ctx, spec: LayerSpec, rule: str, codes: np.ndarray, keys: np.ndarr
     return f"{unit} holds all of {layer} {' '.join(wanted)}"
 
 
+def read_2024_lookups(icb24_path: Path, lsoa11_lsoa21_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The April 2024 LSOA21 lookup and the LSOA11 -> LSOA21 pairs (for the cross-check of the 2023 layers)."""
+    from .population import read_lsoa11_lsoa21
+    from .readers import read_lookup
+
+    return read_lookup(icb24_path), read_lsoa11_lsoa21(lsoa11_lsoa21_path)
+
+
 def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> dict:
     """Compare a 2023 layer with the April 2024 lookup (on 2021 LSOAs) through the LSOA11 -> LSOA21 lookup:
     the 2011 LSOAs none of whose 2021 LSOAs the 2024 lookup gives to the same unit (matched by code)."""
@@ -374,6 +389,9 @@ def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> di
     from .readers import read_lookup
 
     column = spec.params["crosscheck_2024"]
+    future = getattr(ctx, "_futures", {}).pop("april_2024", None)
+    if future is not None:  # read meanwhile in the worker process (prefetch_populations)
+        ctx._memo[("table", "lsoa21_icb24_rda")], ctx._memo["lsoa11_lsoa21"] = future.result()
     look = ctx.memo(("table", "lsoa21_icb24_rda"), lambda: read_lookup(ctx.path("lsoa21_icb24_rda")))
     if column not in look.columns or "lsoa21_code" not in look.columns:
         raise DataError(f"missing column {column!r}", path=ctx.path("lsoa21_icb24_rda"), column=column)
