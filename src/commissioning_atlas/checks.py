@@ -68,7 +68,7 @@ FINDING_COLUMNS = [
 DEFAULT_SHARE_TOLERANCE = 0.02
 _EPS = 1e-9
 
-#: Named presets: the questions of the seed articles and of the 2012 SHA assessment.
+#: Named presets: the questions of the early-2012 reports, of the 2012 SHA assessment and of the 2025 guidance.
 PRESETS: dict[str, dict] = {
     "cluster-vs-sha": {
         "title": "PCT clusters against SHAs", "subject": "pct_cluster_2011", "against": "sha_2011",
