@@ -65,3 +65,23 @@ def test_dissolve_groups_and_sums():
     assert out.geometry.iloc[0].equals(box(0, 0, 300, 100))
     keys, geoms = dissolve_geoms(g, np.array(list("ABABABABA"), dtype=object))
     assert keys.tolist() == ["A", "B"] and abs(geoms[0].area - 50_000) < 1e-6
+
+
+def test_dissolve_pieces_unions_whole_finer_units_and_the_lsoas_of_split_ones():
+    from commissioning_atlas.layers import dissolve_pieces
+
+    lsoas = _grid(4)  # 16 squares, row by row
+    # finer units: the four 2x2 blocks; the new units keep blocks 0, 1, 2 whole and split block 3
+    block = np.array([(j // 2) * 2 + (i // 2) for j in range(4) for i in range(4)])
+    codes = np.array(["A" if b in (0, 1) else "B" for b in block], dtype=object)
+    codes[15] = "A"  # one LSOA of block 3 goes to A
+    fine_index, fine_geoms = dissolve_geoms(lsoas, block)
+    assert list(fine_index) == [0, 1, 2, 3]
+    geoms, labels = dissolve_pieces(codes, block, fine_geoms, lsoas)
+    assert len(geoms) == 3 + 4  # blocks 0, 1, 2 whole; the four LSOAs of block 3 one by one
+    assert sorted(labels) == ["A", "A", "A", "B", "B", "B", "B"]
+    k, got = dissolve_geoms(geoms, labels)
+    k0, want = dissolve_geoms(lsoas, codes)
+    assert list(k) == list(k0) == ["A", "B"]
+    assert all(shapely.equals(a, b) for a, b in zip(got, want))
+    assert shapely.area(got[0]) == 9 * 10_000

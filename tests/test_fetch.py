@@ -135,3 +135,32 @@ def test_catalogue_errors(tmp_path):
         load_catalogue(bad)
     with pytest.raises(SourceError, match="not found"):
         load_catalogue(tmp_path / "absent.toml")
+
+
+def test_verified_files_skip_the_truncation_parse_only_while_unchanged(tmp_path):
+    """A file whose sha256 matched is whole (the reader skips re-parsing it); once changed it is checked."""
+    import time
+
+    from commissioning_atlas._errors import DataError
+    from commissioning_atlas.readers import _check_json_complete
+    from commissioning_atlas.verified import is_verified
+
+    mirror = tmp_path / "mirror"
+    sf = _sf("http://127.0.0.1:9/never")
+    (mirror / sf.relpath).parent.mkdir(parents=True)
+    (mirror / sf.relpath).write_bytes(PAYLOAD)
+    got = fetch_file(sf, tmp_path / "cache", mirror=mirror, progress=False)
+    assert is_verified(got)
+    _check_json_complete(got)
+    # another file of the same bytes was never verified; a truncated one is refused
+    other = tmp_path / "mine.json"
+    other.write_bytes(PAYLOAD[:500])
+    assert not is_verified(other)
+    with pytest.raises(DataError, match="mine.json: malformed or truncated JSON"):
+        _check_json_complete(other)
+    # the verified file, truncated afterwards, is no longer trusted
+    time.sleep(0.01)
+    got.write_bytes(PAYLOAD[:500])
+    assert not is_verified(got)
+    with pytest.raises(DataError, match="malformed or truncated JSON"):
+        _check_json_complete(got)

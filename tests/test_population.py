@@ -211,3 +211,22 @@ def test_every_basis_sums_to_england(real, basis):
         # merges and three complex LSOA21s are apportioned; everything else sums exactly
         assert rep["lsoa21_apportioned"] == 100
         assert 200_000 < rep["people_apportioned"] < 300_000
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("group", ["ltla19_utla19_rda", "ltla22_ltla23_rda"])
+def test_rda_reader_agrees_with_a_second_implementation(mirror, group):
+    """librdata (pyreadr, the reader) and the pure-Python ``rdata`` parse a real file to the same table."""
+    import rdata
+
+    from commissioning_atlas import catalogue, fetch
+
+    path = fetch.fetch([catalogue.load_catalogue()[group]], mirror=mirror, progress=False)[group][0]
+    ours = P.read_rda(path)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Missing constructor for R class")
+        theirs = next(iter(rdata.read_rda(path).values())).reset_index(drop=True)
+    assert len(ours) > 300 and list(ours.columns) == [str(c) for c in theirs.columns]
+    pd.testing.assert_frame_equal(ours, theirs.astype("string"), check_dtype=True)

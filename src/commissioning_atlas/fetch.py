@@ -19,6 +19,7 @@ from pathlib import Path
 from . import settings
 from ._errors import SourceError
 from .catalogue import SourceFile, SourceGroup, load_catalogue
+from .verified import mark_verified
 
 _CHUNK = 1 << 16
 
@@ -146,16 +147,19 @@ def fetch_file(sf: SourceFile, cache: Path, mirror: Path | None = None, progress
     dest = cache / sf.relpath
     if dest.exists():
         if dest.stat().st_size == sf.bytes and sha256_file(dest) == sf.sha256:
+            mark_verified(dest)
             return dest
         dest.unlink()  # stale or corrupt cache entry: fetch again
     if mirror is not None:
         src = mirror / sf.relpath
         if src.exists() or src.is_symlink():
             _copy_from_mirror(src, dest, sf)
+            mark_verified(dest)
             return dest
     try:
         with urllib.request.urlopen(sf.url, timeout=timeout) as resp:
             _atomic_copy_verified(resp, dest, sf.sha256, sf.bytes, sf.url, progress=progress)
+        mark_verified(dest)
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         if isinstance(exc, SourceError):
             raise

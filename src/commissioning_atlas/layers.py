@@ -34,7 +34,7 @@ from .readers import normalise, read_census_lc2101, read_vector
 from .registry import LayerSpec, layer_ids, layer_spec, registry
 
 #: Bump when the build logic of layers changes, so cached layers are rebuilt.
-BUILD_VERSION = "6"
+BUILD_VERSION = "7"
 #: Bump when the LSOA base (reading, coverage repair) changes: every layer is rebuilt.
 BASE_VERSION = "5"
 
@@ -157,6 +157,20 @@ class BuildContext:
     def points(self) -> np.ndarray:
         """Point on surface of every LSOA (the best-fit point)."""
         return self.memo("points", lambda: shapely.point_on_surface(self.base.geometry.values))
+
+    def atoms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The LSOAs grouped by district and name stem ("Hartlepool 009": the 2011 MSOA), each group
+        dissolved once per process: the atom of every LSOA (row) and the atoms' polygons.
+
+        A layer dissolved "from LSOAs" is dissolved from these 6,791 atoms, with the LSOAs of any atom it
+        splits: half the vertices, the same result (see :func:`_dissolve`)."""
+        def make():
+            base = self.base
+            stem = (base["lad_2011"].astype(str) + "|" + base["name"].astype(str).str[:-1]).to_numpy(dtype=object)
+            _, index = np.unique(stem, return_inverse=True)
+            _, geoms = dissolve_geoms(base.geometry.values, index)
+            return index.astype(np.int64), np.asarray(geoms, dtype=object)
+        return self.memo("atoms", make)
 
     def _population_key(self, basis: str) -> str:
         from .population import get_basis
@@ -329,7 +343,7 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
                         path=_source_path(ctx, spec))
     report: dict = dict(col.report)
     if spec.parent and not _depends_on(spec.parent, spec.id):  # a group of this layer nests by construction
-        report.update(_nesting(ctx, spec, codes))
+        report.update(_nesting(ctx, spec, codes, ctx.column(spec.parent)))
     if spec.params.get("crosscheck_2024"):
         report["april_2024_lookup"] = _crosscheck_2024(ctx, spec, codes, col)
     for rule in spec.params.get("contains", []):
@@ -419,9 +433,9 @@ def _depends_on(layer_id: str, other: str) -> bool:
     return other in deps or any(_depends_on(d, other) for d in deps)
 
 
-def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray) -> dict:
-    """Units straddling their declared parent: an error unless named in ``nest_exceptions``."""
-    parent = ctx.column(spec.parent)
+def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, parent: np.ndarray) -> dict:
+    """Units of ``spec`` (``codes``, per LSOA) straddling their declared parent (``parent``, per LSOA): an
+    error unless named in ``nest_exceptions``."""
     pop = ctx.population("census_2011")
     df = pd.DataFrame({"u": codes, "p": parent, "pop": pop})
     n = df.groupby("u")["p"].nunique()
@@ -441,17 +455,56 @@ def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray) -> dict:
 
 
 def _dissolve(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Coverage union of each unit: of the finer layer it is grouped from where there is one, else of LSOAs."""
+    """Coverage union of each unit, from the finer layer it is declared to be made of where there is one,
+    else from the LSOA atoms (:meth:`BuildContext.atoms`)."""
     finer = spec.params.get("dissolve_from") or (spec.params.get("of") if spec.kind in ("group", "regroup") else None)
+    lsoas = np.asarray(ctx.base.geometry.values, dtype=object)
     if finer:
-        fine = ctx.layer_frame(finer)
-        up = pd.Series(codes).groupby(ctx.column(finer)).agg(lambda s: s.iat[0])
-        nests = pd.Series(codes).groupby(ctx.column(finer)).nunique().max() == 1
-        if nests:
-            k, g = dissolve_geoms(fine.geometry.values, up.reindex(fine["code"]).to_numpy(dtype=object))
-            return pd.Series(g, index=k).reindex(keys).to_numpy()
-    k, g = dissolve_geoms(ctx.base.geometry.values, codes)
+        fine_index, fine_geoms = ctx.index(finer), np.asarray(ctx.layer_frame(finer).geometry.values, dtype=object)
+    elif hasattr(ctx, "atoms"):
+        fine_index, fine_geoms = ctx.atoms()
+    else:  # a context of given frames (tests): straight from the LSOAs
+        fine_index, fine_geoms = np.arange(len(lsoas)), lsoas
+    k, g = dissolve_geoms(*dissolve_pieces(codes, fine_index, fine_geoms, lsoas))
     return pd.Series(g, index=k).reindex(keys).to_numpy()
+
+
+def dissolve_pieces(codes: np.ndarray, fine_index: np.ndarray, fine_geoms: np.ndarray,
+                    lsoas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pieces a layer is the coverage union of: each finer unit whole where all its LSOAs lie in one
+    unit, else its LSOAs one by one (a CCG of 2019 across two of 2020).
+
+    Every piece is a coverage union of the same clean LSOA coverage, so the pieces form a coverage too and
+    their union per unit is the union of its LSOAs; only the number of vertices to union differs.
+
+    Parameters
+    ----------
+    codes : numpy.ndarray
+        The unit of every LSOA.
+    fine_index : numpy.ndarray of int
+        The finer unit (row of ``fine_geoms``) of every LSOA.
+    fine_geoms, lsoas : numpy.ndarray of shapely geometries
+        The finer units' and the LSOAs' polygons.
+
+    Returns
+    -------
+    geoms, labels : numpy.ndarray
+        The pieces and the unit each belongs to, for :func:`~commissioning_atlas.coverage.dissolve_geoms`.
+    """
+    codes = np.asarray(codes, dtype=object)
+    n_fine = len(fine_geoms)
+    order = np.argsort(fine_index, kind="stable")
+    rows, starts = np.unique(fine_index[order], return_index=True)
+    first = np.zeros(n_fine, dtype=np.int64)
+    first[rows] = order[starts]  # an LSOA of each finer unit
+    unit_of_row = codes[first]
+    whole = np.zeros(n_fine, dtype=bool)
+    whole[rows] = True  # a finer unit with no LSOA here has nothing to give
+    whole[np.unique(fine_index[codes != unit_of_row[fine_index]])] = False
+    loose = ~whole[fine_index]
+    geoms = np.concatenate([fine_geoms[whole], lsoas[loose]])
+    labels = np.concatenate([unit_of_row[whole], codes[loose]]).astype(object)
+    return geoms, labels
 
 
 def _against_polygons(ctx: BuildContext, group: str, codes: np.ndarray, names: pd.Series) -> dict:

@@ -21,6 +21,7 @@ import shapely
 
 from . import settings
 from ._errors import DataError
+from .verified import is_verified
 
 #: Suffixes the vector reader understands.
 VECTOR_SUFFIXES = {".geojson", ".json", ".topojson", ".kml", ".gpkg", ".shp", ".zip"}
@@ -37,7 +38,10 @@ def _is_topojson(path: Path) -> bool:
 
 
 def _check_json_complete(path: Path) -> None:
-    """Raise a one-line error for truncated or malformed (Geo/Topo)JSON before GDAL sees it."""
+    """Raise a one-line error for truncated or malformed (Geo/Topo)JSON before GDAL sees it (a pinned file
+    whose sha256 the fetch step matched in this process is whole: not parsed twice)."""
+    if is_verified(path):
+        return
     try:
         with open(path, "rb") as f:
             json.load(f)
@@ -314,10 +318,11 @@ def read_pct_2011_list(path: str | Path) -> pd.DataFrame:
 
 
 def read_rda(path: str | Path) -> pd.DataFrame:
-    """Read an R data file (``.rda``) holding one data frame, with the pure-Python PyPI package ``rdata``.
+    """Read an R data file (``.rda``) holding one data frame, with the PyPI package ``pyreadr`` (librdata).
 
-    Parsing is slow (seconds for a 32,844-row lookup), so a file read twice in one process (the LSOA11 ->
-    LSOA21 lookup serves Census 2021 and a cross-check) is parsed once; every call gets its own copy.
+    A file read twice in one process (the LSOA11 -> LSOA21 lookup serves Census 2021 and a cross-check) is
+    parsed once; every call gets its own copy. Text columns come back as pandas' ``string`` dtype, missing
+    values as ``<NA>``.
 
     Returns
     -------
@@ -338,15 +343,10 @@ def read_rda(path: str | Path) -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _parse_rda(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
-    import warnings
-
-    import rdata
+    import pyreadr
 
     try:
-        with warnings.catch_warnings():
-            # tibbles are read as plain data frames: the class-fallback notice is expected
-            warnings.filterwarnings("ignore", message="Missing constructor for R class")
-            objects = rdata.read_rda(path)
+        objects = pyreadr.read_r(path)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a corrupt file, reported as one line
         detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise DataError(f"not a readable R data file ({type(exc).__name__}: {detail})", path=path) from None
@@ -356,6 +356,9 @@ def _parse_rda(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
         raise DataError(f"expected one data frame, found {kinds}", path=path)
     df = frames[0].reset_index(drop=True)
     df.columns = [str(c) for c in df.columns]
+    for c in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]):
+            df[c] = df[c].astype("string")
     return df
 
 
