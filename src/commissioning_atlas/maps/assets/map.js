@@ -392,7 +392,7 @@ var Full = L.Control.extend({options: {position: "topleft"}, onAdd: function () 
       document.body.classList.remove("ca-max"); map.invalidateSize(); return; }
     var fallback = function () { document.body.classList.add("ca-max"); map.invalidateSize(); };
     if (de.requestFullscreen) {
-      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (e) { fallback(); }
+      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (ignored) { fallback(); }
     } else { fallback(); }
   });
   wrap.appendChild(b); return wrap; }});
@@ -596,7 +596,7 @@ function stateString() {
 function writeHash() {
   if (applying) { return; }
   var s = "#" + stateString();
-  if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (e) { location.hash = s; } }
+  if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (ignored) { location.hash = s; } }
 }
 function applyHash() {
   var h = readHash();
