@@ -115,8 +115,9 @@ def test_write_maps_files(written):
 
 
 def test_size_budgets(written):
-    assert written["ccg"].stat().st_size <= 1_000_000
-    assert written["atlas"].stat().st_size <= 3_000_000
+    """The issue's budgets (benchmarks/bench_maps.py): with every numeric column of every layer classed."""
+    assert written["ccg"].stat().st_size <= 200_000
+    assert written["atlas"].stat().st_size <= 320_000
 
 
 @pytest.mark.parametrize("key", ["ccg", "atlas", "check", "index"])
