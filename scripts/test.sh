@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# The test suite on a fresh machine: Debian's chromium for the browser tests, the package with its
-# test extras, then pytest (unit tests, real-data integration tests, browser tests, notebooks).
-# Installs into the active virtual environment, else into python3 where pip may install, else into
-# ./.venv, made here (see scripts/_python.sh).
+# The test suite on a fresh machine: Debian's chromium for the browser tests, node and npm for the
+# JavaScript lint (ESLint, pinned in tools/js/package-lock.json, installed with `npm ci`), the package
+# with its test extras, then pytest (unit tests, real-data integration tests, browser tests, the lint,
+# notebooks). Installs into the active virtual environment, else into python3 where pip may install,
+# else into ./.venv, made here (see scripts/_python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1; then
+APT=()
+command -v chromium >/dev/null 2>&1 || APT+=(chromium)
+command -v npm >/dev/null 2>&1 || APT+=(nodejs npm)
+if [ "${#APT[@]}" -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${APT[@]}" >/dev/null
 fi
+(cd tools/js && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 # shellcheck source=scripts/_python.sh
 . scripts/_python.sh
 select_python

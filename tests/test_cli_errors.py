@@ -131,3 +131,21 @@ def test_map_simplify_out_of_range_writes_nothing(tmp_path):
                           "--simplify", "-5", "--quiet"], capture_output=True, text=True, env={**os.environ})
     assert res.returncode == 2 and res.stderr.strip() == "error: --simplify must be between 0 and 5000 metres, got -5"
     assert not (tmp_path / "maps").exists()
+
+
+def test_map_unknown_choropleth_is_one_line_and_writes_nothing(atlas, tmp_path, monkeypatch, capsys):
+    """`map --choropleth` of a column no layer has: exit 2, one line listing the numeric columns, no
+    traceback, no folder (checked after the load, before any layer is built or map written)."""
+    from commissioning_atlas import cli
+
+    monkeypatch.setattr(cli, "_load", lambda args: atlas)
+    monkeypatch.setattr(type(atlas), "build_all", lambda self: pytest.fail("built before checking --choropleth"))
+    out = tmp_path / "maps"
+    code = cli.main(["map", "-o", str(out), "--choropleth", "name", "--quiet"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == "" and "Traceback" not in captured.err
+    lines = [ln for ln in captured.err.splitlines() if ln.strip()]
+    assert lines == ["error: --choropleth 'name' is not a numeric column of these maps; the numeric columns are: "
+                     "population, registered_population, area_km2, density, predecessor_pct_count, n_lsoas, "
+                     "share_crossing"]
+    assert not out.exists()

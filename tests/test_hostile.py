@@ -589,6 +589,16 @@ def test_control_characters_in_paths_and_errors(env, capsys):
     assert not any(u in err for u in UNSAFE)
 
 
+def test_hostile_choropleth_column_is_one_escaped_line(env, capsys):
+    """`map --choropleth` with markup and terminal controls: one line, controls escaped, nothing written."""
+    bad = "\x1b]0;pwned\x07<img src=x onerror=alert(1)>\u202e"
+    with unchanged(env["work"]):
+        code, out, err = run(capsys, "map", "-o", str(env["work"] / "maps"), "--choropleth", bad)
+    line = assert_one_line(err, code, 2, "--choropleth", "is not a numeric column", "population, registered_population")
+    assert not any(u in line for u in UNSAFE) and "<img src=x onerror=alert(1)>" in line and out == ""
+    assert not (env["work"] / "maps").exists()
+
+
 def test_terminal_sanitiser():
     assert escape_controls("a\x1b[31mb") == "a\\u001b[31mb"
     assert escape_controls("line\nnext\ttab") == "line\nnext\ttab"

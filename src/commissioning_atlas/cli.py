@@ -227,10 +227,16 @@ def cmd_map(args) -> int:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
+    if args.choropleth is not None:  # before the (slower) build of every layer and check
+        from .maps import choropleths
+        from .maps.figures import check_choice
+
+        check_choice(args.choropleth, choropleths(atlas), "--choropleth")
     atlas.build_all()
     results = _all_presets(atlas)
     with safe_io.staged_folder(out) as stage:
-        staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack)
+        staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack,
+                            choropleth=args.choropleth)
         names = [p.relative_to(stage) for p in staged]
     for name in names:
         p = out / name
@@ -421,6 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "0: no simplification)")
     m.add_argument("--no-pack", action="store_true",
                    help="write scripts and data as plain text (3.0 times the bytes; opens in browsers older than 2023)")
+    m.add_argument("--choropleth", metavar="COLUMN",
+                   help="the figure the maps open coloured by: a numeric column of the layers, e.g. population "
+                        "(the default), registered_population, area_km2, density (residents per km²) or "
+                        "share_crossing (a check's page); the legend offers every one")
     _common(m)
     m.set_defaults(func=cmd_map)
     from .advise_cli import add_advise_arguments

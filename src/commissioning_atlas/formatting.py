@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["area", "people", "share"]
+__all__ = ["area", "density", "number", "people", "share"]
 
 
 def _missing(value: Any) -> bool:
@@ -85,3 +85,56 @@ def area(value: Any) -> str:
     if _missing(value):
         return ""
     return f"{float(value):,.2f}"
+
+
+def density(value: Any) -> str:
+    """People per square kilometre: whole people from 100 up, one decimal below (``4512.3 -> "4,512"``,
+    ``62.34 -> "62.3"``); empty for a missing value.
+
+    Parameters
+    ----------
+    value : float
+        Residents (or patients) per km\u00b2.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> density(4512.3), density(62.34), density(None)
+    ('4,512', '62.3', '')
+    """
+    if _missing(value):
+        return ""
+    v = float(value)
+    return f"{round(v):,}" if abs(v) >= 99.95 else f"{v:,.1f}"
+
+
+def number(value: Any) -> str:
+    """Any other figure: a whole number with separators, else about three significant digits
+    (``12345.678 -> "12,346"``, ``12.3456 -> "12.3"``, ``0.012345 -> "0.0123"``); empty for a missing value.
+
+    Parameters
+    ----------
+    value : int or float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> number(3), number(12345.678), number(12.3456), number(0.012345), number(-0.5), number(None)
+    ('3', '12,346', '12.3', '0.0123', '-0.5', '')
+    """
+    if _missing(value):
+        return ""
+    v = float(value)
+    if math.isinf(v):
+        return "-infinity" if v < 0 else "infinity"
+    if v.is_integer() or abs(v) >= 99.95:
+        return f"{round(v):,}"
+    digits = min(6, max(1, 2 - math.floor(math.log10(abs(v)))))
+    text = f"{v:,.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text

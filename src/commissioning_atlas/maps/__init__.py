@@ -16,6 +16,9 @@ the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles
     :func:`simplification_report`: the gaps and overlaps simplification opened.
 ``style``
     Palettes, the atlas's layers and their styles, colouring of neighbours.
+``figures``
+    A layer's figures: every numeric column (residents, patients, area, residents per km², any other) as a
+    choropleth the legend offers and a popup line, titled with its unit or basis.
 ``builder``
     One page's layers, features and findings, their rings pooled into one set of shared arcs.
 ``encode``
@@ -65,7 +68,7 @@ from .encode import (  # noqa: F401 - for the tests and the benchmark
 )
 from .index import write_index
 from .page import _leaflet_assets  # noqa: F401 - for the benchmark
-from .pages import atlas_map, ccg_map, findings_map, layer_map, page_builder, write_maps
+from .pages import atlas_map, ccg_map, choropleths, findings_map, layer_map, page_builder, write_maps
 from .report import simplification_report
 from .style import (
                     ATLAS_LAYERS,
@@ -94,6 +97,7 @@ __all__ = [
     "arc_simplify",
     "atlas_map",
     "ccg_map",
+    "choropleths",
     "decode_arcs",
     "decode_page_geometry",
     "encode_arcs",

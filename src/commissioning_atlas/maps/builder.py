@@ -16,16 +16,16 @@ from .arcs import COORD_SCALE, quantised_rings, shared_arcs
 from .atoms import _layer_from_atoms, _page_atoms
 from .classes import classify
 from .describe import (
-    basis_label,
     code_names,
     feature_rows,
     finding_rows,
     finding_sentence,
     homes,
-    layer_basis,
+    layer_figures,
     nouns,
 )
 from .encode import _plain
+from .figures import SHARE_CROSSING
 from .labels import label_points, label_text
 from .style import (
     _SEVERITY_ORDER,
@@ -58,6 +58,15 @@ class _Builder:
     layers: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     simple: dict[str, gpd.GeoSeries] = field(default_factory=dict)
+    choropleth: str | None = None  # the figure the filled layer is coloured by when the page opens
+
+    def offered(self) -> list[str]:
+        """The keys of the figures the page's filled layers are classed by (the legend's chooser)."""
+        keys: list[str] = []
+        for layer in self.layers:
+            if layer.get("kind") == "fill":
+                keys += [c["key"] for c in layer.get("classes", []) if c["key"] not in keys]
+        return keys
 
     def _source(self, layer_id: str) -> None:
         try:
@@ -160,12 +169,10 @@ class _Builder:
                     f["s"] = sc
             features.append(f)
         classes = []
-        for col, label in (("population", f"Residents ({basis_label(layer_basis(self.atlas, layer_id))})"),
-                           ("registered_population", "Registered patients")):
-            if col in frame.columns:
-                c = classify(pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float), formatting.people)
-                if c:
-                    classes.append({"key": col, "title": label, **c})
+        for fig in layer_figures(self.atlas, frame, layer_id):
+            c = classify(fig.values, fig.fmt)
+            if c:
+                classes.append({"key": fig.key, "title": fig.title, "row": fig.label, **c})
         statuses = sorted({f["s"] for f in features if "s" in f})
         self.layers.append({
             "id": layer_id, "geometry": layer_id, "kind": "line" if line else "fill", "show": bool(show),
@@ -276,7 +283,7 @@ class _Builder:
             values = np.array([share.get(c, 0.0) for c in subject["codes"]], dtype=float)
             c = classify(values, formatting.share)
             if c:
-                subject["classes"].insert(0, {"key": "share_crossing", "title": "Share of residents outside "
+                subject["classes"].insert(0, {"key": SHARE_CROSSING, "title": "Share of residents outside "
                                               "their home", **c})
 
     def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ import pandas as pd
 
 from .. import formatting
 from .encode import _plain
-from .style import POPUP_FIGURES, POPUP_TEXT, style_of
+from .figures import Figure, figures
+from .style import POPUP_TEXT, style_of
 
 #: The basis of a residents figure where nothing names another (see :func:`basis_label`).
 POPULATION_BASIS = "Census 2011 usual residents"
@@ -29,6 +30,16 @@ _SHORT = {"census_2011": "Census 2011", "census_2021": "Census 2021", "mid_2017"
 def basis_label(basis: str | None) -> str:
     """A population basis as labels name it (``census_2021`` -> "Census 2021")."""
     return _SHORT.get(basis or "census_2011", basis or "Census 2011")
+
+
+def basis_title(basis: str | None) -> str:
+    """A population basis in full, as a legend names it (``census_2021`` -> "Census 2021 usual residents")."""
+    from ..population import get_basis
+
+    try:
+        return get_basis(basis or "census_2011").title
+    except Exception:  # noqa: BLE001 - an unknown basis is named by its id
+        return basis_label(basis)
 
 
 def population(atlas: Any, layer_id: str | None = None) -> np.ndarray:
@@ -53,6 +64,12 @@ def layer_basis(atlas: Any, layer_id: str) -> str:
         return atlas.layer(layer_id).attrs.get("population_basis") or atlas.default_basis(layer_id)
     except Exception:  # noqa: BLE001
         return "census_2011"
+
+
+def layer_figures(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[Figure]:
+    """The figures of a layer's frame (:func:`.figures.figures`), titled with the layer's population basis."""
+    basis = frame.attrs.get("population_basis") or layer_basis(atlas, layer_id)
+    return figures(frame, basis_title(basis), basis_label(basis))
 
 
 def _memo(atlas: Any) -> dict:
@@ -120,28 +137,23 @@ def _names_of(codes: str, names: dict[str, str]) -> str:
 def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[list[list[str]]]:
     """Each feature's popup lines after its heading: [label, text] pairs, in words.
 
-    Figures first (residents, patients, area), then the parents of :attr:`LayerStyle.parents` (a single
+    Figures first (residents, patients, area, residents per km² and the frame's other numeric columns:
+    :func:`layer_figures`), then the parents of :attr:`LayerStyle.parents` (a single
     parent by name, several with the share of residents in each), then members as names, status, notes
     and the row's source. Codes appear only in a last "Code" line.
     """
     names = code_names(atlas)
     style = style_of(layer_id)
-    basis_title = basis_label(frame.attrs.get("population_basis") or layer_basis(atlas, layer_id))
+    figs = layer_figures(atlas, frame, layer_id)
     parents = []
     for pid in style.parents:
         if pid in atlas.layer_ids() and pid != layer_id:
             title = atlas.info(pid).get("title", pid)
             parents.append((title, parent_shares(atlas, layer_id, pid)))
     rows = []
-    for rec in frame.to_dict("records"):
+    for n, rec in enumerate(frame.to_dict("records")):
         code = str(rec["code"])
-        lines = []
-        for col, label, kind in POPUP_FIGURES:
-            v = _plain(rec.get(col), None)
-            if v is not None:
-                if col == "population":
-                    label = f"Residents ({basis_title})"
-                lines.append([label, getattr(formatting, kind)(v)])
+        lines = [[f.label, f.fmt(f.values[n])] for f in figs if not np.isnan(f.values[n])]
         for title, shares in parents:
             got = shares.get(code, [])
             if len(got) == 1:

@@ -17,6 +17,7 @@ from ..export import atomic_write
 from .arcs import COORD_SCALE
 from .builder import _Builder
 from .encode import _NOT_IN_PACK, _json_for_script
+from .figures import check_choice
 from .encode import pack as pack_text
 from .style import (
     ATTRIBUTION,
@@ -99,12 +100,14 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     -------
     str
     """
+    check_choice(builder.choropleth, builder.offered())
     js, css = _leaflet_assets()
     arcs, geometry = builder.topology()
     data = {
         "title": title,
         "scale": list(COORD_SCALE),
         "choropleth": CHOROPLETH,
+        "colour_by": builder.choropleth,
         "crossing": {"colour": CROSSING_COLOUR, "shades": CROSSING_SHADES,
                      "breaks": [formatting.share(b) for b in CROSSING_BREAKS]},
         "severity": {k: {"colour": c, **SEVERITY_CUES[k]} for k, c in SEVERITY_COLOURS.items()},

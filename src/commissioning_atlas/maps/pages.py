@@ -14,6 +14,7 @@ from ..checks import counts as checks_counts
 from .arcs import DEFAULT_TOLERANCE_M
 from .builder import _Builder
 from .encode import read_page_data
+from .figures import FIRST, SHARE_CROSSING, check_choice, offered
 from .index import _flagged, people_affected, write_index
 from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
@@ -24,7 +25,8 @@ from .timeline import index_entry as timeline_index_entry
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
               show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
-              tiles: bool = False, pack: bool = True, index: str | None = None) -> Path:
+              tiles: bool = False, pack: bool = True, index: str | None = None,
+              choropleth: str | None = None) -> Path:
     """Write a map of one or more layers (each toggleable) over a grey outline.
 
     Parameters
@@ -48,6 +50,11 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
         the bytes; needs a browser from 2023 or later). False writes them as plain text.
     index : str, optional
         Relative link to the folder's ``index.html``, shown as "All maps" (write_maps sets it).
+    choropleth : str, optional
+        The figure the topmost layer is coloured by when the page opens: a numeric column of the layers
+        (``population``, the default, ``registered_population``, ``area_km2``, ``density``: residents per
+        km², or any other, see :mod:`.figures`); the legend's "Colour by" offers them all. An unknown one
+        raises :class:`AtlasError` naming those there are.
 
     Returns
     -------
@@ -61,6 +68,7 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
     layer_ids = list(layer_ids)
     shown = set(layer_ids if show is None else show)
     b = page_builder(atlas, layer_ids, tolerance)
+    b.choropleth = choropleth
     for lid in layer_ids:
         b.polygons(lid, lid in shown)
     title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
@@ -69,8 +77,8 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
 
 def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
             tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-            index: str | None = None) -> Path:
-    """Write the all-England map of the 211 CCGs (the size budget: at most 1 MB).
+            index: str | None = None, choropleth: str | None = None) -> Path:
+    """Write the all-England map of the 211 CCGs (the size budget: at most 200 KB).
 
     Parameters
     ----------
@@ -83,17 +91,21 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
         Add OpenStreetMap tiles.
     pack : bool
         Compress the page's scripts and data (see :func:`layer_map`).
+    choropleth : str, optional
+        The figure the CCGs are coloured by when the page opens (see :func:`layer_map`).
 
     Returns
     -------
     Path
     """
-    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index)
+    return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index,
+                     choropleth=choropleth)
 
 
 def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-2027",
               *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-              index: str | None = None, declarations: Sequence[LayerStyle] | None = None) -> Path:
+              index: str | None = None, declarations: Sequence[LayerStyle] | None = None,
+              choropleth: str | None = None) -> Path:
     """Write the atlas map: the layers of 2011-2027 declared in ATLAS_LAYERS as toggleable overlays (SHAs and CCGs shown first).
 
     Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
@@ -117,6 +129,9 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     declarations : sequence of LayerStyle, optional
         The page's layers and their styles, bottom to top (default :data:`ATLAS_LAYERS`; layers the atlas
         does not have are left out).
+    choropleth : str, optional
+        The figure the topmost layer shown is coloured by when the page opens (see :func:`layer_map`); a
+        layer without it is coloured by its residents.
 
     Returns
     -------
@@ -132,6 +147,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     if whatif:
         title = f"What-if: {whatif}. {title}"
     b = page_builder(atlas, [s.id for s in layers], tolerance)
+    b.choropleth = choropleth
     for s in layers:
         # a loaded scenario is what the page is about: shown first, over the 2012 set
         b.polygons(s.id, s.show or (s.id == "scenario"), s)
@@ -140,7 +156,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
-                 pack: bool = True, index: str | None = None) -> Path:
+                 pack: bool = True, index: str | None = None, choropleth: str | None = None) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -166,12 +182,16 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
         Add OpenStreetMap tiles.
     pack : bool
         Compress the page's scripts and data (see :func:`layer_map`).
+    choropleth : str, optional
+        The figure the subject layer is coloured by when the page opens (default: the share of residents
+        outside their home where the check has crossing parts, else residents; see :func:`layer_map`).
 
     Returns
     -------
     Path
     """
     b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
+    b.choropleth = choropleth
     b.polygons(subject_layer, True)
     if against_layer and against_layer != subject_layer:
         b.polygons(against_layer, True, line=True)
@@ -206,6 +226,51 @@ def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAUL
     return b
 
 
+def _atlas_figures(atlas: Any, declarations: Sequence[LayerStyle] | None = None) -> list[str]:
+    available = set(atlas.layer_ids())
+    return offered([atlas.layer(s.id) for s in (declarations if declarations is not None else ATLAS_LAYERS)
+                    if s.id in available])
+
+
+def _crossing(findings: gpd.GeoDataFrame | None) -> bool:
+    """Whether a check's page classes its subject by the share of residents outside their home (as
+    :meth:`_Builder._subject_figures` does: drawn crossing parts with a share)."""
+    if findings is None or not len(findings) or not {"rule", "class", "share_population"} <= set(findings.columns):
+        return False
+    cross = (findings["rule"].astype(str) == "crosses") & (findings["class"].astype(str) == "crossing part")
+    geoms = findings.geometry
+    return bool((cross & ~(geoms.isna() | geoms.is_empty)).any())
+
+
+def _findings_figures(atlas: Any, findings: gpd.GeoDataFrame | None, subject: str, against: str | None) -> list[str]:
+    return offered([atlas.layer(subject)], crossing=_crossing(findings) and "subject_code" in findings.columns)
+
+
+def choropleths(atlas: Any, presets: dict | None = None) -> list[str]:
+    """The figures ``write_maps`` can open its maps coloured by (``commissioning-atlas map --choropleth``):
+    every numeric column of the atlas's layers and of the check presets' subjects, residents per km², and
+    the share of residents outside their home (a check's page).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    presets : dict, optional
+        Check presets (:data:`commissioning_atlas.checks.PRESETS`, the default) whose subject layers count.
+
+    Returns
+    -------
+    list of str
+        Keys, residents first.
+    """
+    if presets is None:
+        from ..checks import PRESETS as presets
+    available = set(atlas.layer_ids())
+    subjects = [p["subject"] for p in presets.values() if p.get("subject") in available]
+    keys = list(dict.fromkeys(_atlas_figures(atlas) + offered([atlas.layer(s) for s in dict.fromkeys(subjects)])))
+    first = [k for k in FIRST if k in keys]
+    return first + [k for k in keys if k not in first] + [SHARE_CROSSING]
+
+
 def scenario_title(atlas: Any) -> str | None:
     """The loaded scenario's title ("scenario one.csv"), or None when the atlas has none."""
     if "scenario" not in atlas.layer_ids():
@@ -225,7 +290,7 @@ def _safe_name(preset: str) -> str:
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
                tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-               timeline: bool = True) -> list[Path]:
+               timeline: bool = True, choropleth: str | None = None) -> list[Path]:
     """Write ``atlas.html``, ``timeline.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
 
     Parameters
@@ -244,16 +309,28 @@ def write_maps(atlas: Any, out_dir: str | Path,
         Compress the page's scripts and data (see :func:`layer_map`).
     timeline : bool
         Also write ``timeline.html`` (:func:`.timeline.timeline_map`: every era 2011-2027 on one map).
+    choropleth : str, optional
+        The figure every map opens coloured by (see :func:`layer_map`), where its filled layer has it; one
+        that no map has raises :class:`AtlasError` (naming those there are) before anything is written.
 
     Returns
     -------
     list of Path
         Every file written, index last.
     """
+    pages = {"atlas": _atlas_figures(atlas)}
+    for preset, (findings, meta) in (findings_by_preset or {}).items():
+        pages[preset] = _findings_figures(atlas, findings, meta["subject"], meta.get("against"))
+    check_choice(choropleth, list(dict.fromkeys(k for keys in pages.values() for k in keys)))
+
+    def pick(page: str) -> str | None:
+        return choropleth if choropleth in pages[page] else None
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     whatif = scenario_title(atlas)
-    atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+    atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html",
+                           choropleth=pick("atlas"))
     written = [atlas_path]
     entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
                 "thumbnail": thumbnail_svg(read_page_data(atlas_path), "Thumbnail of the atlas map"),
@@ -268,7 +345,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
         path = findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
-                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html")
+                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html", choropleth=pick(preset))
         written.append(path)
         data = read_page_data(path)
         layer = next(l for l in data["layers"] if l["id"] == "findings")

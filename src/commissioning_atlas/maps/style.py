@@ -92,10 +92,7 @@ ATLAS_LAYERS: list[LayerStyle] = [
     LayerStyle("icb_merger_2027", False, "#7570b3", 2.2, "10 3 2 3", "proposed ICB", ("icb_2026", "nhs_region_2023")),
     LayerStyle("utla_2023", False, "#8c510a", 1.2, "1 3", "council", ("icb_2026",)),
 ]
-#: Columns a popup names, in this order, with their label and kind of figure (:mod:`..formatting`).
-POPUP_FIGURES = [("population", "Residents (Census 2011)", "people"),
-                 ("registered_population", "Registered patients", "people"),
-                 ("area_km2", "Area (km\u00b2)", "area")]
+#: (A popup's figures, and a choropleth's, are every numeric column of the layer: see :mod:`.figures`.)
 #: Text columns a popup names (members are written as names).
 POPUP_TEXT = [("members", "Members"), ("partners", "Partners"), ("status", "Status"), ("date", "Date"),
               ("confidence", "Confidence"), ("note", "Note"), ("source", "Source")]

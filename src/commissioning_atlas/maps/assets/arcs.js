@@ -1,6 +1,7 @@
 // Shared-arc geometry, read by map.js and timeline.js (each page inlines this file before its own script).
 // arcs: flat integer deltas (first vertex absolute); a ring lists its arcs, ~i meaning arc i reversed.
 // A packed page carries them as bytes (encode_arcs): 32-bit values in four byte planes, zigzag deltas.
+/* exported unpackArcs, arcPoints, ringOfArcs */
 function unpackArcs(b) {
   var k = b.length >> 2, v = new Array(k), i, j;
   for (i = 0; i < k; i++) { v[i] = (b[i] | b[k + i] << 8 | b[2 * k + i] << 16 | b[3 * k + i] << 24) >>> 0; }

@@ -89,7 +89,11 @@ if (DATA.tiles) {
 var LAYERS = DATA.layers.filter(function (l) { return l.kind === "fill" || l.kind === "line"; });
 var FINDINGS = DATA.layers.filter(function (l) { return l.kind === "findings"; })[0] || null;
 var NAMES = DATA.layers.filter(function (l) { return l.kind === "names"; })[0] || null;
-var groups = {}, counts = {}, entries = [], colourBy = {};
+var groups = {}, counts = {}, entries = [];
+// the figure the filled layer is coloured by (a key of its classes): the page's, then the legend's or a
+// link's choice; a layer without that figure is coloured by its first (residents)
+var colourKey = DATA.colour_by || null;
+var LAND = "#eef0f2", FILL_OPACITY = 0.62;
 
 function subject() {  // the topmost layer shown that may be filled
   for (var i = LAYERS.length - 1; i >= 0; i--) {
@@ -98,9 +102,19 @@ function subject() {  // the topmost layer shown that may be filled
   return null;
 }
 function classesOf(layer) {
-  var key = colourBy[layer.id];
-  var c = (layer.classes || []).filter(function (x) { return x.key === key; })[0];
-  return c || (layer.classes || [])[0] || null;
+  var cs = layer.classes || [];
+  return cs.filter(function (x) { return x.key === colourKey; })[0] || cs[0] || null;
+}
+function offersFigure(key) {
+  return LAYERS.some(function (l) { return (l.classes || []).some(function (c) { return c.key === key; }); });
+}
+function tint(hex) {  // a class's colour as the map shows it: at the fill's opacity over the land
+  var out = "#";
+  for (var i = 1; i < 7; i += 2) {
+    var v = Math.round(FILL_OPACITY * parseInt(hex.substr(i, 2), 16) + (1 - FILL_OPACITY) * parseInt(LAND.substr(i, 2), 16));
+    out += (v < 16 ? "0" : "") + v.toString(16);
+  }
+  return out;
 }
 function featureStyle(layer, f, i, filled) {
   var s = {renderer: renderer, stroke: false, fill: true, fillOpacity: 0, interactive: true};
@@ -110,7 +124,7 @@ function featureStyle(layer, f, i, filled) {
   }
   if (filled) {
     var c = classesOf(layer), k = c ? c.k[i] : -1;
-    s.fillColor = k >= 0 ? CHORO[k] : "#ffffff"; s.fillOpacity = k >= 0 ? 0.62 : 0.3;
+    s.fillColor = k >= 0 ? CHORO[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
   }
   return s;
 }
@@ -140,7 +154,7 @@ function addLand() { DATA.layers.forEach(function (layer) {
   if (layer.kind !== "base") { return; }
   var g = L.featureGroup();
   (DATA.geometry[layer.geometry] || []).forEach(function (geom) {
-    g.addLayer(L.polygon(decode(geom), {renderer: renderer, stroke: false, fillColor: "#eef0f2", fillOpacity: 1,
+    g.addLayer(L.polygon(decode(geom), {renderer: renderer, stroke: false, fillColor: LAND, fillOpacity: 1,
       interactive: false}));
   });
   var coast = Object.keys(COAST).map(function (a) { return ARCS[a]; });
@@ -170,7 +184,6 @@ var FIRST = (function () {  // the layer filled when the page opens: the topmost
 })();
 LAYERS.forEach(function (layer) {
   var geoms = DATA.geometry[layer.geometry] || [], group = L.featureGroup();
-  colourBy[layer.id] = layer.classes && layer.classes.length ? layer.classes[0].key : null;
   layer.dash = {};
   (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
   layer.features.forEach(function (f, i) {
@@ -266,7 +279,12 @@ function tooltipEl(layer, f) {
   var d = el("div", "ca-tt");
   d.appendChild(el("b", null, f.name));
   if (layer.kind === "findings") { d.appendChild(el("div", null, f.sentence)); }
-  else if (f.rows && f.rows.length) { d.appendChild(el("div", null, f.rows[0][0] + ": " + f.rows[0][1])); }
+  else if (f.rows && f.rows.length) {
+    var c = layer === subject() ? classesOf(layer) : null;
+    f.rows.forEach(function (row, n) {  // residents, and the figure the map is coloured by
+      if (n === 0 || (c && row[0] === c.row)) { d.appendChild(el("div", null, row[0] + ": " + row[1])); }
+    });
+  }
   return d;
 }
 function popupEl(layer, f) {
@@ -392,7 +410,7 @@ var Full = L.Control.extend({options: {position: "topleft"}, onAdd: function () 
       document.body.classList.remove("ca-max"); map.invalidateSize(); return; }
     var fallback = function () { document.body.classList.add("ca-max"); map.invalidateSize(); };
     if (de.requestFullscreen) {
-      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (e) { fallback(); }
+      try { de.requestFullscreen().then(function () { map.invalidateSize(); }, fallback); } catch (ignored) { fallback(); }
     } else { fallback(); }
   });
   wrap.appendChild(b); return wrap; }});
@@ -495,6 +513,18 @@ function swatch(kind, o) {
 function legendRow(d, sw, text) {
   var r = el("div", "ca-row"); r.appendChild(sw); r.appendChild(el("span", null, text)); d.appendChild(r);
 }
+function colourBar(d, c) {  // the classes light to dark: one bar of touching blocks, each with its range
+  var bar = el("div", "ca-bar");
+  bar.setAttribute("role", "list"); bar.setAttribute("aria-label", c.title);
+  c.labels.forEach(function (text, k) {
+    var sw = el("span", "ca-bar-sw"), label = el("span", "ca-bar-label", text);
+    sw.style.backgroundColor = tint(CHORO[k]); sw.setAttribute("aria-hidden", "true");
+    label.setAttribute("role", "listitem");
+    bar.appendChild(sw); bar.appendChild(label);
+  });
+  d.appendChild(bar);
+  if (c.k.indexOf(-1) >= 0) { legendRow(d, swatch("fill", {fill: "#ffffff", opacity: 0.3, color: "#999"}), "No figure"); }
+}
 function fillLegend(d) {
   d.textContent = "";
   var top = subject();
@@ -502,17 +532,19 @@ function fillLegend(d) {
     var c = classesOf(top);
     d.appendChild(el("h3", null, top.title));
     if (top.classes && top.classes.length > 1) {
-      var lab = el("label", "ca-by", "Colour by "), sel = el("select");
+      var lab = el("label", "ca-by", "Colour by"), sel = el("select");
       top.classes.forEach(function (x) {
         var o = el("option", null, x.title); o.value = x.key; if (c && x.key === c.key) { o.selected = true; }
         sel.appendChild(o);
       });
-      sel.addEventListener("change", function () { colourBy[top.id] = sel.value; restyle(); fillLegend(d); });
+      sel.addEventListener("change", function () {
+        colourKey = sel.value; changed();
+        var again = d.querySelector(".ca-by select"); if (again) { again.focus(); }
+      });
       lab.appendChild(sel); d.appendChild(lab);
+      if (c) { d.appendChild(el("div", "ca-bar-title", c.title)).setAttribute("aria-hidden", "true"); }  // on a phone
     } else if (c) { d.appendChild(el("div", "ca-by", c.title)); }
-    if (c) {
-      c.labels.forEach(function (text, k) { legendRow(d, swatch("fill", {fill: CHORO[k], opacity: 0.62, color: "#999"}), text); });
-    }
+    if (c) { colourBar(d, c); }
   }
   var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
   if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
@@ -590,18 +622,20 @@ function stateString() {
   parts.push("z=" + Math.round(map.getZoom() * 100) / 100);
   parts.push("c=" + c.lat.toFixed(4) + "," + c.lng.toFixed(4));
   if (selected) { parts.push("f=" + encodeURIComponent(selected.layer.id + ":" + selected.code)); }
+  if (colourKey && colourKey !== (DATA.colour_by || null)) { parts.push("ch=" + encodeURIComponent(colourKey)); }
   var era = readHash().era; if (era) { parts.push("era=" + encodeURIComponent(era)); }
   return parts.join("&");
 }
 function writeHash() {
   if (applying) { return; }
   var s = "#" + stateString();
-  if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (e) { location.hash = s; } }
+  if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (ignored) { location.hash = s; } }
 }
 function applyHash() {
   var h = readHash();
-  if (!h.l && !h.z && !h.f) { return; }
+  if (!h.l && !h.z && !h.f && !h.ch) { return; }
   applying = true;
+  colourKey = h.ch !== undefined && offersFigure(h.ch) ? h.ch : DATA.colour_by || null;
   if (h.l !== undefined) {
     var want = h.l.split(",");
     LAYERS.forEach(function (l) {
@@ -665,5 +699,6 @@ window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtm
   labels: function () { return Array.prototype.map.call(document.querySelectorAll(".ca-label"), function (x) {
     return x.getAttribute("data-text"); }); },
   state: stateString, updateLabels: updateLabels,
+  figure: function () { var t = subject(), c = t && classesOf(t); return c ? c.key : null; },
   visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
 })();

@@ -1,0 +1,39 @@
+// ESLint (flat config) for the maps' browser code: src/commissioning_atlas/maps/assets/*.js.
+// Run from the repository root (the test does; scripts/test.sh installs it with `npm ci`):
+//   tools/js/node_modules/.bin/eslint -c tools/js/eslint.config.js src/commissioning_atlas/maps/assets
+// With -c the patterns below are relative to the working folder, the repository root.
+"use strict";
+const js = require("@eslint/js");
+const globals = require("globals");
+
+// arcs.js is inlined into each page before the page's own script: its functions are the pages' globals
+const ARC_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfArcs: "readonly"};
+
+module.exports = [
+  {
+    files: ["src/commissioning_atlas/maps/assets/**/*.js"],
+    ...js.configs.recommended,
+    languageOptions: {
+      // plain ES5 scripts, so that a --no-pack page opens in old browsers (see map.js)
+      ecmaVersion: 5,
+      sourceType: "script",
+      globals: {...globals.browser, L: "readonly"},  // L: Leaflet, inlined before our scripts
+    },
+    linterOptions: {reportUnusedDisableDirectives: "error"},
+    rules: {
+      ...js.configs.recommended.rules,
+      // ES5 has no `catch {}` without a binding: a catch that does not use its error names it `ignored`
+      "no-unused-vars": ["error", {caughtErrorsIgnorePattern: "^ignored$"}],
+    },
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
+    languageOptions: {globals: ARC_FUNCTIONS},
+  },
+  {
+    // the boot script runs only where DecompressionStream exists (2023 browsers): typed arrays are there;
+    // page.py replaces __NOT_IN_PACK__ with the list of character codes the pack never uses
+    files: ["src/commissioning_atlas/maps/assets/boot.js"],
+    languageOptions: {globals: {...globals.es2015, __NOT_IN_PACK__: "readonly"}},
+  },
+];
