@@ -568,8 +568,11 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
             if layer not in lsoa.columns:
                 continue
             pairs = pd.DataFrame({"code": lsoa[layer].to_numpy(), "atom": atom_codes.to_numpy()}).dropna()
-            atoms = pairs.drop_duplicates().sort_values("atom").groupby("code", sort=True)["atom"].apply(tuple)
-            f = pd.DataFrame({"code": atoms.index.astype(str), "atoms": atoms.to_numpy()})
+            pairs = pairs.drop_duplicates().astype(str).sort_values(["code", "atom"], kind="stable")
+            # each unit's atoms in code order: split the sorted atoms where the unit changes (vectorised)
+            unit_codes, starts = np.unique(pairs["code"].to_numpy(dtype=object), return_index=True)
+            chunks = np.split(pairs["atom"].to_numpy(dtype=object), starts[1:])
+            f = pd.DataFrame({"code": unit_codes.astype(str), "atoms": [tuple(c.tolist()) for c in chunks]})
             f["layer"], f["vintage"] = layer, vintage
             lay = layers.get(layer)
             if lay is not None and len(lay):
