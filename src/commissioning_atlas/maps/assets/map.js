@@ -182,8 +182,15 @@ var FIRST = (function () {  // the layer filled when the page opens: the topmost
   var shown = LAYERS.filter(function (l) { return l.show && l.kind === "fill"; });
   return shown.length ? shown[shown.length - 1] : null;
 })();
-LAYERS.forEach(function (layer) {
-  var geoms = DATA.geometry[layer.geometry] || [], group = L.featureGroup();
+// the shapes of the layers shown when the page opens are made at once; their outlines and the other layers
+// (shapes decoded, polygons made) a frame later, in later(): the first draw waits only for the features
+LAYERS.forEach(function (layer, li) {
+  groups[layer.id] = L.featureGroup(); counts[layer.id] = layer.features.length; layer.order = li;
+});
+function buildLayer(layer) {
+  if (layer.built) { return; }
+  layer.built = true;
+  var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
   layer.dash = {};
   (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
   layer.features.forEach(function (f, i) {
@@ -194,14 +201,21 @@ LAYERS.forEach(function (layer) {
     }, function () { poly.setStyle(featureStyle(layer, f, i, layer === subject())); });
     group.addLayer(poly);
     entries.push({name: String(f.name), lower: norm(f.name), layer: layer, group: group, poly: poly,
-      code: layer.codes[i], f: f});
+      code: layer.codes[i], f: f, order: layer.order * 1e6 + i});
   });
-  if (!(layer.status && layer.status.length)) {
-    group.addLayer(L.polyline(outline(layer.geometry), {renderer: renderer, color: layer.style.color,
-      weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
-  }
-  groups[layer.id] = group; counts[layer.id] = layer.features.length;
-  if (layer.show) { group.addTo(map); }
+}
+function addOutline(layer) {  // the layer's edges as one line, each shared edge once (not the coast)
+  if (layer.outlined || (layer.status && layer.status.length)) { return; }
+  layer.outlined = true;
+  groups[layer.id].addLayer(L.polyline(outline(layer.geometry), {renderer: renderer, color: layer.style.color,
+    weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
+}
+function buildAll() {  // every layer, and the search entries in the declared order of layers and features
+  LAYERS.forEach(function (layer) { buildLayer(layer); addOutline(layer); });
+  entries.sort(function (a, b) { return a.order - b.order; });
+}
+LAYERS.forEach(function (layer) {  // the shown layers' shapes now, their outlines with the rest in later()
+  if (layer.show) { buildLayer(layer); groups[layer.id].addTo(map); }
 });
 if (FINDINGS) {
   var fg = L.featureGroup();
@@ -687,6 +701,7 @@ window.addEventListener("afterprint", function () { map.invalidateSize({animate:
 untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
+  buildAll(); reorder();
   addLand(); fillLegend(legendBody); applyHash(); updateLabels(); untab();
   document.documentElement.setAttribute("data-ca-ready", "1");
 }
