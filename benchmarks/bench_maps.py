@@ -225,8 +225,12 @@ def main() -> None:
             continue
         spread = lambda xs: f"{min(xs):.2f}-{max(xs):.2f}"  # noqa: E731
         verdict = "no worse" if now <= then * 1.05 else "WORSE"
+        # paired: each round drew ours, then the baseline, back to back, so load falls on both alike
+        diffs = np.array(now_s) - np.array(then_s)
+        faster = int((diffs <= 0).sum())
         print(f"first draw {key}: median {now:.2f} s now ({spread(now_s)}), {then:.2f} s baseline "
-              f"({spread(then_s)}), {len(now_s)} interleaved rounds: {now / then:.2f}x, {verdict}")
+              f"({spread(then_s)}), {len(now_s)} interleaved rounds: {now / then:.2f}x, {verdict}; paired: ours "
+              f"no slower in {faster} of {len(diffs)} rounds, median difference {np.median(diffs) * 1000:+.0f} ms")
     print()
     print(f"size ratio explore/ours (same CCG layer): {s_exp / s_ours:7.1f}x  (target >= 50x); "
           f"plain: {s_exp / s_plain:.1f}x")
