@@ -43,7 +43,8 @@ def _size_problem(n: int, total: int) -> str:
 
 def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int | None,
                           origin: str, progress: bool) -> None:
-    """Stream bytes into ``dest`` via a temp file, verifying size and sha256 before the rename.
+    """Stream bytes into ``dest`` via a temp file, verifying size and sha256 before the rename (then
+    recorded as verified: :mod:`.verified`).
 
     Reading stops one byte past ``total``: a source longer than the catalogue says (or endless,
     such as a link to ``/dev/zero``) is refused without filling the disk.
@@ -86,6 +87,7 @@ def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int 
             raise SourceError(f"checksum mismatch: sha256 {h.hexdigest()[:12]}..., expected {expected_sha[:12]}... "
                               "(the file was changed or replaced)", path=origin)
         os.replace(tmp, dest)
+        mark_verified(dest)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         if reading:
@@ -154,12 +156,10 @@ def fetch_file(sf: SourceFile, cache: Path, mirror: Path | None = None, progress
         src = mirror / sf.relpath
         if src.exists() or src.is_symlink():
             _copy_from_mirror(src, dest, sf)
-            mark_verified(dest)
             return dest
     try:
         with urllib.request.urlopen(sf.url, timeout=timeout) as resp:
             _atomic_copy_verified(resp, dest, sf.sha256, sf.bytes, sf.url, progress=progress)
-        mark_verified(dest)
     except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         if isinstance(exc, SourceError):
             raise

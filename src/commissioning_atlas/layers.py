@@ -178,8 +178,8 @@ class BuildContext:
         return _hash(BUILD_VERSION, basis, self.source_key(get_basis(basis).groups))
 
     def prefetch_populations(self, bases, with_2024: bool = True) -> None:
-        """Start reading the population bases not yet cached in a worker process, so that parsing the R data
-        files (seconds each, pure Python) runs beside the layer build on a second core."""
+        """Start reading the population bases not yet cached in a worker process, so that reading the R data
+        files (about 1-2 s each) runs beside the layer build on a second core."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -343,7 +343,7 @@ def _finish(ctx: BuildContext, spec: LayerSpec, col: Column) -> tuple[gpd.GeoDat
                         path=_source_path(ctx, spec))
     report: dict = dict(col.report)
     if spec.parent and not _depends_on(spec.parent, spec.id):  # a group of this layer nests by construction
-        report.update(_nesting(ctx, spec, codes, ctx.column(spec.parent)))
+        report.update(_nesting(ctx, spec, codes))
     if spec.params.get("crosscheck_2024"):
         report["april_2024_lookup"] = _crosscheck_2024(ctx, spec, codes, col)
     for rule in spec.params.get("contains", []):
@@ -433,9 +433,9 @@ def _depends_on(layer_id: str, other: str) -> bool:
     return other in deps or any(_depends_on(d, other) for d in deps)
 
 
-def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, parent: np.ndarray) -> dict:
-    """Units of ``spec`` (``codes``, per LSOA) straddling their declared parent (``parent``, per LSOA): an
-    error unless named in ``nest_exceptions``."""
+def _nesting(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray) -> dict:
+    """Units straddling their declared parent: an error unless named in ``nest_exceptions``."""
+    parent = ctx.column(spec.parent)
     pop = ctx.population("census_2011")
     df = pd.DataFrame({"u": codes, "p": parent, "pop": pop})
     n = df.groupby("u")["p"].nunique()
@@ -493,10 +493,9 @@ def dissolve_pieces(codes: np.ndarray, fine_index: np.ndarray, fine_geoms: np.nd
     """
     codes = np.asarray(codes, dtype=object)
     n_fine = len(fine_geoms)
-    order = np.argsort(fine_index, kind="stable")
-    rows, starts = np.unique(fine_index[order], return_index=True)
+    rows, first_lsoa = np.unique(fine_index, return_index=True)
     first = np.zeros(n_fine, dtype=np.int64)
-    first[rows] = order[starts]  # an LSOA of each finer unit
+    first[rows] = first_lsoa  # an LSOA of each finer unit
     unit_of_row = codes[first]
     whole = np.zeros(n_fine, dtype=bool)
     whole[rows] = True  # a finer unit with no LSOA here has nothing to give
