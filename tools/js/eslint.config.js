@@ -6,8 +6,10 @@
 const js = require("@eslint/js");
 const globals = require("globals");
 
-// arcs.js is inlined into each page before the page's own script: its functions are the pages' globals
-const ARC_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfArcs: "readonly"};
+// arcs.js and dom.js are inlined into each page before the page's own script: their functions are the
+// pages' globals
+const SHARED_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfArcs: "readonly",
+                          el: "readonly", svgEl: "readonly"};
 
 module.exports = [
   {
@@ -28,7 +30,7 @@ module.exports = [
   },
   {
     files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
-    languageOptions: {globals: ARC_FUNCTIONS},
+    languageOptions: {globals: SHARED_FUNCTIONS},
   },
   {
     // the boot script runs only where DecompressionStream exists (2023 browsers): typed arrays are there;

@@ -25,7 +25,7 @@ from .describe import (
     nouns,
 )
 from .encode import _plain
-from .figures import SHARE_CROSSING
+from .figures import SHARE_CROSSING, crossing_parts
 from .labels import label_points, label_text
 from .style import (
     _SEVERITY_ORDER,
@@ -157,7 +157,8 @@ class _Builder:
         frame = self.encode(layer_id)
         info = self.atlas.info(layer_id)
         pts, radii = label_points(self.simple[layer_id].to_numpy())
-        rows = feature_rows(self.atlas, frame, layer_id)
+        figs = layer_figures(self.atlas, frame, layer_id)
+        rows = feature_rows(self.atlas, frame, layer_id, figs)
         features = []
         for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
             name = _plain(rec.get("name")) or str(rec["code"])
@@ -169,7 +170,7 @@ class _Builder:
                     f["s"] = sc
             features.append(f)
         classes = []
-        for fig in layer_figures(self.atlas, frame, layer_id):
+        for fig in figs:
             c = classify(fig.values, fig.fmt)
             if c:
                 classes.append({"key": fig.key, "title": fig.title, "row": fig.label, **c})
@@ -206,9 +207,7 @@ class _Builder:
         sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
         f["_sev"] = sev.map(_SEVERITY_ORDER).fillna(3)
         # draw info first, errors last (on top); crossings on top of everything
-        # only a part beyond the feature's home is a crossing; home, main and below-tolerance parts are context
-        f["_cross"] = ((f["rule"].astype(str) == "crosses") & (f["class"].astype(str) == "crossing part")
-                       if {"rule", "class"} <= set(f.columns) else False)
+        f["_cross"] = crossing_parts(f)
         sort_cols = [c for c in ["_cross", "_sev", "subject_code", "against_code", "rule"] if c in f.columns]
         f = f.sort_values(sort_cols, ascending=[True, False] + [True] * (len(sort_cols) - 2), kind="stable")
         geoms = f.geometry.to_numpy()

@@ -134,17 +134,19 @@ def _names_of(codes: str, names: dict[str, str]) -> str:
     return ", ".join(names.get(c, c) for c in parts)
 
 
-def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[list[list[str]]]:
+def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
+                 figs: list[Figure] | None = None) -> list[list[list[str]]]:
     """Each feature's popup lines after its heading: [label, text] pairs, in words.
 
     Figures first (residents, patients, area, residents per km² and the frame's other numeric columns:
     :func:`layer_figures`), then the parents of :attr:`LayerStyle.parents` (a single
     parent by name, several with the share of residents in each), then members as names, status, notes
-    and the row's source. Codes appear only in a last "Code" line.
+    and the row's source. Codes appear only in a last "Code" line. ``figs``: the layer's figures, where the
+    caller has them already.
     """
     names = code_names(atlas)
     style = style_of(layer_id)
-    figs = layer_figures(atlas, frame, layer_id)
+    figs = layer_figures(atlas, frame, layer_id) if figs is None else figs
     parents = []
     for pid in style.parents:
         if pid in atlas.layer_ids() and pid != layer_id:

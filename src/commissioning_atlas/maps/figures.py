@@ -118,6 +118,15 @@ def offered(frames: Sequence[pd.DataFrame], crossing: bool = False) -> list[str]
     return keys
 
 
+def crossing_parts(findings: pd.DataFrame) -> pd.Series:
+    """Which findings are crossing parts (rule ``crosses``, class ``crossing part``): only a part beyond the
+    feature's home is a crossing; home, main and below-tolerance parts are context. All False where the
+    table has no rule and class."""
+    if not {"rule", "class"} <= set(findings.columns):
+        return pd.Series(False, index=findings.index)
+    return (findings["rule"].astype(str) == "crosses") & (findings["class"].astype(str) == "crossing part")
+
+
 def check_choice(key: str | None, available: Sequence[str], what: str = "choropleth") -> None:
     """Raise one clear :class:`AtlasError` when ``key`` is not among the ``available`` figures."""
     if key is None or key in available:

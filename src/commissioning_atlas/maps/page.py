@@ -38,8 +38,9 @@ def asset(name: str) -> str:
 
 
 def script(name: str) -> str:
-    """A page's script: the shared arc decoding (``assets/arcs.js``), then the page's own file."""
-    return asset("arcs.js").strip() + "\n" + asset(name).strip()
+    """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), then
+    the page's own file."""
+    return "\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", name))
 
 
 def template(name: str) -> Template:

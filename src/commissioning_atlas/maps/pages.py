@@ -14,7 +14,7 @@ from ..checks import counts as checks_counts
 from .arcs import DEFAULT_TOLERANCE_M
 from .builder import _Builder
 from .encode import read_page_data
-from .figures import FIRST, SHARE_CROSSING, check_choice, offered
+from .figures import FIRST, SHARE_CROSSING, check_choice, crossing_parts, offered
 from .index import _flagged, people_affected, write_index
 from .page import _render, _write_text
 from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
@@ -235,14 +235,14 @@ def _atlas_figures(atlas: Any, declarations: Sequence[LayerStyle] | None = None)
 def _crossing(findings: gpd.GeoDataFrame | None) -> bool:
     """Whether a check's page classes its subject by the share of residents outside their home (as
     :meth:`_Builder._subject_figures` does: drawn crossing parts with a share)."""
-    if findings is None or not len(findings) or not {"rule", "class", "share_population"} <= set(findings.columns):
+    if findings is None or not len(findings) or "share_population" not in findings.columns:
         return False
-    cross = (findings["rule"].astype(str) == "crosses") & (findings["class"].astype(str) == "crossing part")
+    cross = crossing_parts(findings)
     geoms = findings.geometry
     return bool((cross & ~(geoms.isna() | geoms.is_empty)).any())
 
 
-def _findings_figures(atlas: Any, findings: gpd.GeoDataFrame | None, subject: str, against: str | None) -> list[str]:
+def _findings_figures(atlas: Any, findings: gpd.GeoDataFrame | None, subject: str) -> list[str]:
     return offered([atlas.layer(subject)], crossing=_crossing(findings) and "subject_code" in findings.columns)
 
 
@@ -320,7 +320,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
     """
     pages = {"atlas": _atlas_figures(atlas)}
     for preset, (findings, meta) in (findings_by_preset or {}).items():
-        pages[preset] = _findings_figures(atlas, findings, meta["subject"], meta.get("against"))
+        pages[preset] = _findings_figures(atlas, findings, meta["subject"])
     check_choice(choropleth, list(dict.fromkeys(k for keys in pages.values() for k in keys)))
 
     def pick(page: str) -> str | None:

@@ -13,18 +13,7 @@ function escapeHtml(s) {
     return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c];
   });
 }
-function el(tag, cls, text) {
-  var e = document.createElement(tag);
-  if (cls) { e.className = cls; }
-  if (text !== undefined && text !== null) { e.textContent = String(text); }
-  return e;
-}
-var SVGNS = "http://www.w3.org/2000/svg";
-function svgEl(tag, attrs) {
-  var e = document.createElementNS(SVGNS, tag);
-  Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-  return e;
-}
+// el, svgEl: dom.js
 function linkify(node, text) {
   var re = /https?:\/\/[^\s()<>"']+/g, last = 0, m;
   text = String(text);

@@ -7,19 +7,7 @@ var DATA = JSON.parse(document.getElementById("ca-data").textContent);
 var SX = DATA.scale[0], SY = DATA.scale[1], ERAS = DATA.eras;
 var CLASSES = [["equal", "#1b7837"], ["union", "#7fbf7b"], ["within", "#af8dc3"], ["straddling", "#762a83"]];
 
-function el(tag, cls, text) {
-  var e = document.createElement(tag);
-  if (cls) { e.className = cls; }
-  if (text !== undefined && text !== null) { e.textContent = String(text); }
-  return e;
-}
-var SVGNS = "http://www.w3.org/2000/svg";
-function svgEl(tag, attrs, text) {
-  var e = document.createElementNS(SVGNS, tag);
-  Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
-  if (text !== undefined) { e.textContent = String(text); }
-  return e;
-}
+// el, svgEl: dom.js
 
 // ------------------------------------------------------------------------------------------ geometry
 var ARCS = arcPoints(DATA.arcs || unpackArcs(window.caArcBytes), SX, SY);  // arcs.js
