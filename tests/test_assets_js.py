@@ -19,23 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "src" / "commissioning_atlas" / "maps" / "assets"
 JS_TOOLS = ROOT / "tools" / "js"
 ESLINT = JS_TOOLS / "node_modules" / "eslint" / "bin" / "eslint.js"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        pg = b.new_page()
-        pg.set_content("<!doctype html><title>arcs</title>")
-        pg.add_script_tag(content=asset("arcs.js"))
-        yield pg
-        b.close()
+def page(browser):  # the browser fixture: tests/conftest.py
+    pg = browser.new_page()
+    pg.set_content("<!doctype html><title>arcs</title>")
+    pg.add_script_tag(content=asset("arcs.js"))
+    yield pg
+    pg.close()
 
 
 def _arcs(seed: int, n: int = 40) -> list[list[int]]:

@@ -20,9 +20,6 @@ from commissioning_atlas import maps
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>"]
 
 pytestmark = pytest.mark.integration
@@ -382,17 +379,6 @@ def test_findings_map_data(written, findings):
 
 
 # ------------------------------------------------------------------------------------------------ browser
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (apt-get install -y chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 class Page:
     """A page opened on a map, recording console errors, page errors, dialogs and outside requests."""
 

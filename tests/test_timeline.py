@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 import pytest
-from test_maps import Page, browser, page_text  # noqa: F401 - the browser fixture is used by name
+from test_maps import Page, page_text
 
 from commissioning_atlas import maps
 from commissioning_atlas.maps import timeline
@@ -120,7 +120,7 @@ def test_index_lists_the_timeline(pages, tmp_path):
 
 # ------------------------------------------------------------------------------------------------ browser
 @pytest.fixture(scope="module")
-def opened(browser, pages):  # noqa: F811 - the fixture imported from test_maps
+def opened(browser, pages):
     p = Page(browser, pages["packed"])
     yield p
     p.page.close()
