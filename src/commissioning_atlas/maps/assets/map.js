@@ -171,37 +171,44 @@ var FIRST = (function () {  // the layer filled when the page opens: the topmost
   var shown = LAYERS.filter(function (l) { return l.show && l.kind === "fill"; });
   return shown.length ? shown[shown.length - 1] : null;
 })();
-// the shapes of the layers shown when the page opens are made at once; their outlines and the other layers
-// (shapes decoded, polygons made) a frame later, in later(): the first draw waits only for the features
-LAYERS.forEach(function (layer, li) {
-  groups[layer.id] = L.featureGroup(); counts[layer.id] = layer.features.length; layer.order = li;
-});
-function buildLayer(layer) {
-  if (layer.built) { return; }
-  layer.built = true;
-  var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
-  layer.dash = {};
-  (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
+// the shapes of the layers shown when the page opens are made at once, their outlines a frame later, in
+// later(): the first draw waits only for the features. A hidden layer's shapes are made when it is first
+// shown (or a search finds one of them); the search entries are every layer's names, in declared order.
+LAYERS.forEach(function (layer) {
+  var group = groups[layer.id] = L.featureGroup();
+  counts[layer.id] = layer.features.length;
   layer.features.forEach(function (f, i) {
-    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, layer === FIRST));
+    entries.push({name: String(f.name), lower: norm(f.name), layer: layer, group: group, i: i,
+      code: layer.codes[i], f: f});
+  });
+});
+function buildLayer(layer) {  // the layer's polygons (made once), in the order of its features
+  if (layer.polys) { return layer.polys; }
+  var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
+  layer.dash = {}; layer.polys = [];
+  (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
+  var filled = layer === (map.hasLayer(group) ? subject() : FIRST);  // FIRST: before the layers join the map
+  layer.features.forEach(function (f, i) {
+    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, filled));
     poly.caFeature = i;
     bindFeature(layer, f, poly, function () {
       poly.setStyle({stroke: true, weight: layer.style.weight + 2, color: layer.style.color, dashArray: null});
     }, function () { poly.setStyle(featureStyle(layer, f, i, layer === subject())); });
-    group.addLayer(poly);
-    entries.push({name: String(f.name), lower: norm(f.name), layer: layer, group: group, poly: poly,
-      code: layer.codes[i], f: f, order: layer.order * 1e6 + i});
+    group.addLayer(poly); layer.polys.push(poly);
   });
+  return layer.polys;
 }
+function polyOf(entry) { return buildLayer(entry.layer)[entry.i]; }
 function addOutline(layer) {  // the layer's edges as one line, each shared edge once (not the coast)
   if (layer.outlined || (layer.status && layer.status.length)) { return; }
   layer.outlined = true;
   groups[layer.id].addLayer(L.polyline(outline(layer.geometry), {renderer: renderer, color: layer.style.color,
     weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
 }
-function buildAll() {  // every layer, and the search entries in the declared order of layers and features
-  LAYERS.forEach(function (layer) { buildLayer(layer); addOutline(layer); });
-  entries.sort(function (a, b) { return a.order - b.order; });
+function drawShown() {  // every shown layer's polygons and outline (a layer just turned on gets them now)
+  LAYERS.forEach(function (layer) {
+    if (map.hasLayer(groups[layer.id])) { buildLayer(layer); addOutline(layer); }
+  });
 }
 LAYERS.forEach(function (layer) {  // the shown layers' shapes now, their outlines with the rest in later()
   if (layer.show) { buildLayer(layer); }
@@ -352,14 +359,15 @@ var highlight = null, selected = null;
 function select(entry, open, keepView) {
   if (!map.hasLayer(entry.group)) { entry.group.addTo(map); changed(); }
   if (highlight) { map.removeLayer(highlight); }
-  highlight = L.polygon(entry.poly.getLatLngs(), {renderer: renderer, color: "#000000", weight: 4, fill: false,
+  var poly = polyOf(entry);
+  highlight = L.polygon(poly.getLatLngs(), {renderer: renderer, color: "#000000", weight: 4, fill: false,
     interactive: false, className: "ca-highlight"}).addTo(map);
   selected = entry;
-  if (!keepView) { map.fitBounds(entry.poly.getBounds(), {maxZoom: 11, animate: false}); }
+  if (!keepView) { map.fitBounds(poly.getBounds(), {maxZoom: 11, animate: false}); }
   if (open !== false) {
-    var popup = entry.poly.getPopup(), pan = popup.options.autoPan;
+    var popup = poly.getPopup(), pan = popup.options.autoPan;
     popup.options.autoPan = !keepView;  // a shared link's view is kept as it was
-    entry.poly.openPopup(entry.poly.getBounds().getCenter());
+    poly.openPopup(poly.getBounds().getCenter());
     popup.options.autoPan = pan;
   }
   writeHash();
@@ -671,7 +679,7 @@ function applyHash() {
 
 // ------------------------------------------------------------------------------------------ keeping it in step
 function changed() {
-  reorder(); restyle();
+  drawShown(); reorder(); restyle();
   if (legendBody) { fillLegend(legendBody); }
   if (listBox && !listBox.hidden) { fillList(); }
   updateLabels(); writeHash(); untab();
@@ -679,7 +687,7 @@ function changed() {
 map.on("overlayadd overlayremove", changed);
 map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
 map.on("popupclose", function (ev) {
-  if (!selected || (ev.popup && ev.popup._source !== selected.poly)) { return; }
+  if (!selected || (ev.popup && ev.popup._source !== polyOf(selected))) { return; }
   if (highlight) { map.removeLayer(highlight); highlight = null; }
   selected = null; writeHash();
 });
@@ -693,7 +701,7 @@ window.addEventListener("afterprint", function () { map.invalidateSize({animate:
 untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
-  buildAll(); reorder();
+  drawShown(); reorder();
   addLand(); fillLegend(legendBody); applyHash(); updateLabels(); untab();
   document.documentElement.setAttribute("data-ca-ready", "1");
 }
