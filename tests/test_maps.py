@@ -809,6 +809,16 @@ def test_phone_controls_cover_at_most_a_fifth(browser, written):
         r = page.evaluate("(() => { const b = document.querySelector('.leaflet-popup').getBoundingClientRect();"
                           " return [b.left, b.top, b.right, b.bottom]; })()")
         assert r[0] >= 0 and r[1] >= 0 and r[2] <= 390 and r[3] <= 844, r
+        # ... and no control covers it (the buttons on the left, the title, the legend, the attribution)
+        covered = page.evaluate("""([l, t, r, b]) => Array.from(document.querySelectorAll('.leaflet-control'))
+            .map(e => [e.className, e.getBoundingClientRect()])
+            .filter(([c, x]) => x.width && x.left < r && x.right > l && x.top < b && x.bottom > t)
+            .map(([c]) => c)""", r)
+        assert covered == [], covered
+        # a figure ("14,965,886") stays on one line however narrow the popup
+        lines = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-popup td.ca-fig')).map(td => {
+            const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; })""")
+        assert lines and set(lines) == {1}, lines
         page.screenshot(path=str(ARTIFACTS / f"phone-{key}-popup.png"))
         assert errors == []
         page.close()

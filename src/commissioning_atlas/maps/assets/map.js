@@ -158,9 +158,10 @@ function bindFeature(layer, f, poly, over, out) {
   poly.bindPopup(function () { return popupEl(layer, f); }, popupOptions());
   poly.on("mouseover", over); poly.on("mouseout", out);
 }
-function popupOptions() {  // fully on screen, clear of the controls along the top
-  return {maxWidth: Math.min(380, window.innerWidth - 70), maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
-    autoPanPaddingTopLeft: PHONE ? [8, 90] : [12, 12], autoPanPaddingBottomRight: PHONE ? [8, 40] : [12, 12]};
+function popupOptions() {  // fully on screen; on a phone clear of the buttons on the left, the title and the legend
+  return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 90 : 70)),
+    maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
+    autoPanPaddingTopLeft: PHONE ? [56, 124] : [12, 12], autoPanPaddingBottomRight: PHONE ? [8, 96] : [12, 12]};
 }
 function untab() {  // shapes stay out of the tab order: the list view serves keyboard users
   var n = document.querySelectorAll(".leaflet-pane path, .leaflet-pane [tabindex]");
@@ -303,7 +304,8 @@ function popupEl(layer, f) {
   var t = el("table");
   (f.rows || []).forEach(function (row) {
     var tr = el("tr"); tr.appendChild(el("th", null, row[0]));
-    var td = el("td"); linkify(td, row[1]); tr.appendChild(td); t.appendChild(tr);
+    var td = el("td", /^[-+\d.,%\u00a0 ]+$/.test(row[1]) ? "ca-fig" : null);  // a figure is never broken
+    linkify(td, row[1]); tr.appendChild(td); t.appendChild(tr);
   });
   d.appendChild(t);
   if (layer.source) { var s = el("p", "ca-source"); linkify(s, "Source: " + layer.source); d.appendChild(s); }
