@@ -827,7 +827,12 @@ def test_phone_controls_cover_at_most_a_fifth(browser, written):
 @pytest.mark.browser
 def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
     page = Page(browser, written["check"])
+    view = "(() => { const m = window.commissioningAtlas.map, b = m.getBounds(), c = m.getCenter();" \
+           " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast(), c.lat, c.lng, m.getZoom()]; })()"
+    screen = page.page.evaluate(view)
+    frames = "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"  # media changes land
     page.page.emulate_media(media="print")
+    page.page.evaluate(frames)
     shown = page.page.evaluate("""() => Object.fromEntries(['.ca-search', '.leaflet-control-layers',
         '.leaflet-control-zoom', '.ca-title-box', '.ca-legend', '.leaflet-control-attribution'].map(s =>
         [s, getComputedStyle(document.querySelector(s)).display !== 'none']))""")
@@ -836,9 +841,19 @@ def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
     width, height = page.page.evaluate("(() => { const r = document.getElementById('map').getBoundingClientRect();"
                                        " return [r.width, r.height]; })()")
     assert width == pytest.approx(281 / 25.4 * 96, abs=2) and height == pytest.approx(194 / 25.4 * 96, abs=2)
+    # what the screen showed is fitted to the page (on a smaller page, so zoomed out a little) ...
+    printed = page.page.evaluate(view)
+    eps = 1e-6
+    assert printed[0] <= screen[0] + eps and printed[1] <= screen[1] + eps, (printed, screen)
+    assert printed[2] >= screen[2] - eps and printed[3] >= screen[3] - eps, (printed, screen)
+    assert printed[6] < screen[6], (printed, screen)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.page.pdf(path=str(ARTIFACTS / "check-print.pdf"), format="A4", landscape=True)
     page.screenshot("check-print")
+    # ... and the screen gets its own view back
+    page.page.emulate_media(media="screen")
+    page.page.evaluate(frames)
+    assert page.page.evaluate(view)[4:] == pytest.approx(screen[4:], abs=1e-9)
     page.clean()
     page.page.close()
 

@@ -643,7 +643,7 @@ function stateString() {
   return parts.join("&");
 }
 function writeHash() {
-  if (applying) { return; }
+  if (applying || printView) { return; }  // a printed page's fitted view is not the reader's
   var s = "#" + stateString();
   if (s !== location.hash) { try { history.replaceState(null, "", s); } catch (ignored) { location.hash = s; } }
 }
@@ -694,12 +694,30 @@ map.on("popupclose", function (ev) {
   selected = null; writeHash();
 });
 window.addEventListener("hashchange", function () { if (location.hash.slice(1) !== stateString()) { applyHash(); } });
-window.addEventListener("beforeprint", function () {
-  document.querySelectorAll(".ca-legend details").forEach(function (x) { x.open = true; });
+// print: what the screen showed, fitted to the page (A4, map.css), then the screen's view back. Chromium
+// fires beforeprint while the screen's layout still holds, and the print media query once the page's does.
+var printView = null;
+function toPrint() {
+  if (!printView) {
+    printView = {c: map.getCenter(), z: map.getZoom(), b: map.getBounds()};
+    document.querySelectorAll(".ca-legend details").forEach(function (x) { x.open = true; });
+  }
+  var legend = document.querySelector(".ca-legend"), right = legend ? legend.getBoundingClientRect().width + 12 : 0;
   map.invalidateSize({animate: false});
+  map.fitBounds(printView.b, {animate: false, paddingBottomRight: [right, 0]});  // clear of the legend
   updateLabels();
-});
-window.addEventListener("afterprint", function () { map.invalidateSize({animate: false}); updateLabels(); });
+}
+function fromPrint() {
+  if (!printView) { return; }
+  var v = printView; printView = null;
+  map.invalidateSize({animate: false}); map.setView(v.c, v.z, {animate: false}); updateLabels();
+}
+window.addEventListener("beforeprint", toPrint);
+window.addEventListener("afterprint", fromPrint);
+var printMedia = window.matchMedia && window.matchMedia("print");
+if (printMedia && printMedia.addEventListener) {
+  printMedia.addEventListener("change", function (ev) { if (ev.matches) { toPrint(); } else { fromPrint(); } });
+}
 untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
