@@ -473,6 +473,7 @@ def test_atlas_map_toggle_search_in_browser(browser, atlas, written):
     assert "Luton" in popup.locator("h2").inner_text()
     assert re.search(r"Residents \(Census 2011\)\s*\d{1,3}(,\d{3})+", popup.inner_text())
     assert page.page.evaluate("window.commissioningAtlas.map.getZoom()") >= 8
+    assert _controls_over_popup(page.page) == []  # the map is panned so that the layers list does not cover it
     page.screenshot("atlas-search-luton")
     # full screen: the real API where the browser grants it, else the CSS fallback; no error either way
     page.page.locator("button.ca-full").click()
@@ -785,6 +786,14 @@ def test_the_view_lives_in_the_url(browser, atlas, written):
         p.page.close()
 
 
+def _controls_over_popup(page) -> list[str]:
+    """The class names of the controls that cover part of the open popup."""
+    return page.evaluate("""() => { const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
+        return Array.from(document.querySelectorAll('.leaflet-control')).map(e => [e.className, e.getBoundingClientRect()])
+          .filter(([c, x]) => x.width && x.left < p.right && x.right > p.left && x.top < p.bottom && x.bottom > p.top)
+          .map(([c]) => c); }""")
+
+
 @pytest.mark.browser
 def test_phone_controls_cover_at_most_a_fifth(browser, written):
     for key in ("atlas", "check"):
@@ -810,11 +819,7 @@ def test_phone_controls_cover_at_most_a_fifth(browser, written):
                           " return [b.left, b.top, b.right, b.bottom]; })()")
         assert r[0] >= 0 and r[1] >= 0 and r[2] <= 390 and r[3] <= 844, r
         # ... and no control covers it (the buttons on the left, the title, the legend, the attribution)
-        covered = page.evaluate("""([l, t, r, b]) => Array.from(document.querySelectorAll('.leaflet-control'))
-            .map(e => [e.className, e.getBoundingClientRect()])
-            .filter(([c, x]) => x.width && x.left < r && x.right > l && x.top < b && x.bottom > t)
-            .map(([c]) => c)""", r)
-        assert covered == [], covered
+        assert _controls_over_popup(page) == []
         # a figure ("14,965,886") stays on one line however narrow the popup
         lines = page.evaluate("""() => Array.from(document.querySelectorAll('.leaflet-popup td.ca-fig')).map(td => {
             const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length; })""")
@@ -917,6 +922,25 @@ def test_index_shows_thumbnails_questions_and_people(written, findings):
     layer = next(l for l in data["layers"] if l["id"] == "findings")
     assert f"{len(findings)} findings: {layer['drawn']} drawn on the map, 1 listed without a shape" in index
     assert 'href="index.html"' not in index and data["index"] == "index.html"  # every map links back
+    # the atlas's line names the layers its page draws, from the page itself
+    import html
+
+    drawn = [l["title"] for l in _data(written["atlas"])["layers"] if l["kind"] in ("fill", "line")]
+    assert f"{len(drawn)} layers, any of them on or off: " + html.escape("; ".join(drawn)) + "." in index
+
+
+def test_people_affected_counts_in_words():
+    from commissioning_atlas.maps.index import people_affected
+
+    part = {"severity": "warning", "rule": "crosses", "class": "crossing part", "population": 248821,
+            "population_basis": "census_2011"}
+    one = people_affected(pd.DataFrame([part]))
+    two = people_affected(pd.DataFrame([part, {**part, "population": 1000}]))
+    assert "248,821" in one and "the 1 crossing part, outside" in one
+    assert "249,821" in two and "the 2 crossing parts, outside" in two
+    org = {"severity": "warning", "rule": "min_population", "subject_code": "A", "population": 5}
+    assert "the 1 flagged organisation." in people_affected(pd.DataFrame([org]))
+    assert "the 2 flagged organisations." in people_affected(pd.DataFrame([org, {**org, "subject_code": "B"}]))
 
 
 def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):

@@ -83,13 +83,14 @@ def people_affected(findings: pd.DataFrame) -> str:
         if len(cross):
             total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
             return (f"People affected: {formatting.people(total)} ({_basis(cross)}) live in the "
-                    f"{len(cross)} crossing parts, outside their home.")
+                    f"{len(cross)} crossing part{'s' if len(cross) != 1 else ''}, outside their home.")
     if "subject_code" in bad.columns:
         bad = bad.drop_duplicates("subject_code")
     note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
     basis = note.split("population basis: ", 1)[1] if "population basis: " in note else _basis(bad)
     total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
-    return f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged organisations."
+    return (f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged "
+            f"organisation{'s' if len(bad) != 1 else ''}.")
 
 
 def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: int = 8) -> str:

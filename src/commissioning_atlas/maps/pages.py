@@ -108,9 +108,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
               choropleth: str | None = None) -> Path:
     """Write the atlas map: the layers of 2011-2027 declared in ATLAS_LAYERS as toggleable overlays (SHAs and CCGs shown first).
 
-    Layers: SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, the 2012
-    commissioning-support proposals, a scenario when one is loaded, the 2013 CSUs and NHS England
-    area teams.
+    Layers: those of ATLAS_LAYERS the atlas has, from the SHA clusters of 2011 to the ICB mergers proposed
+    for 2027 and the councils of 2011 and 2023, with a scenario (shown first) when one is loaded.
 
     Parameters
     ----------
@@ -332,11 +331,12 @@ def write_maps(atlas: Any, out_dir: str | Path,
     atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html",
                            choropleth=pick("atlas"))
     written = [atlas_path]
+    atlas_data = read_page_data(atlas_path)
+    titles = [layer["title"] for layer in atlas_data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
     entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
-                "thumbnail": thumbnail_svg(read_page_data(atlas_path), "Thumbnail of the atlas map"),
-                "summary": "SHA clusters, SHAs, PCT clusters, PCTs, upper-tier authorities, CCGs, 2012 "
-                           "commissioning-support proposals, 2013 CSUs and NHS England area teams"
-                           + (f", and the what-if scenario ({whatif})." if whatif else ".")}]
+                "thumbnail": thumbnail_svg(atlas_data, "Thumbnail of the atlas map"),
+                "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
+                           + (f" The what-if ({whatif}) is shown first." if whatif else "")}]
     if timeline and eras_of(atlas):  # an atlas without any era's layer (a small test mirror) has no timeline
         timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
         written.append(timeline_path)

@@ -158,10 +158,41 @@ function bindFeature(layer, f, poly, over, out) {
   poly.bindPopup(function () { return popupEl(layer, f); }, popupOptions());
   poly.on("mouseover", over); poly.on("mouseout", out);
 }
-function popupOptions() {  // fully on screen; on a phone clear of the buttons on the left, the title and the legend
+function popupOptions() {  // panned by clearOfControls, not by Leaflet: caPad is the margin left, top, right, bottom
   return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 90 : 70)),
     maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
-    autoPanPaddingTopLeft: PHONE ? [56, 124] : [12, 12], autoPanPaddingBottomRight: PHONE ? [8, 96] : [12, 12]};
+    autoPan: false, caClear: true, caPad: PHONE ? [56, 124, 8, 96] : [12, 12, 12, 12]};
+}
+function overlaps(a, b) { return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top; }
+// An open popup is moved (the map panned under it) onto the screen and, where there is room, clear of every
+// control: Leaflet's own autoPan knows only the screen's edges, so the layers list or the title could cover it.
+function clearOfControls(ev) {
+  var popup = ev.popup, box = popup.getElement();
+  if (!popup.options.caClear || !box) { return; }
+  var m = map.getContainer().getBoundingClientRect(), pad = popup.options.caPad, r = box.getBoundingClientRect();
+  var controls = Array.prototype.map.call(map.getContainer().querySelectorAll(".leaflet-control"), function (e) {
+    return e.getBoundingClientRect(); }).filter(function (c) { return c.width && c.height; });
+  function moved(d) { return {left: r.left + d[0], right: r.right + d[0], top: r.top + d[1], bottom: r.bottom + d[1]}; }
+  function fits(q) {
+    return q.left >= m.left + pad[0] - 0.5 && q.top >= m.top + pad[1] - 0.5 && q.right <= m.right - pad[2] + 0.5 &&
+      q.bottom <= m.bottom - pad[3] + 0.5 && controls.every(function (c) { return !overlaps(c, q); });
+  }
+  var onto = [Math.max(0, m.left + pad[0] - r.left) || Math.min(0, m.right - pad[2] - r.right),
+    Math.max(0, m.top + pad[1] - r.top) || Math.min(0, m.bottom - pad[3] - r.bottom)], best = onto;
+  var at = moved(onto);
+  if (!fits(at)) {  // the smallest further move left of, right of, below or above a control in the way
+    var tries = [];
+    controls.forEach(function (c) {
+      if (overlaps(c, at)) {
+        tries.push([c.left - 8 - at.right, 0], [c.right + 8 - at.left, 0], [0, c.bottom + 8 - at.top], [0, c.top - 8 - at.bottom]);
+      }
+    });
+    tries = tries.map(function (d) { return [onto[0] + d[0], onto[1] + d[1]]; })
+      .filter(function (d) { return fits(moved(d)); })
+      .sort(function (a, b) { return Math.abs(a[0]) + Math.abs(a[1]) - Math.abs(b[0]) - Math.abs(b[1]); });
+    if (tries.length) { best = tries[0]; }
+  }
+  if (best[0] || best[1]) { map.panBy([-best[0], -best[1]], {animate: false}); }
 }
 function untab() {  // shapes stay out of the tab order: the list view serves keyboard users
   var n = document.querySelectorAll(".leaflet-pane path, .leaflet-pane [tabindex]");
@@ -367,10 +398,10 @@ function select(entry, open, keepView) {
   selected = entry;
   if (!keepView) { map.fitBounds(poly.getBounds(), {maxZoom: 11, animate: false}); }
   if (open !== false) {
-    var popup = poly.getPopup(), pan = popup.options.autoPan;
-    popup.options.autoPan = !keepView;  // a shared link's view is kept as it was
+    var popup = poly.getPopup(), pan = popup.options.caClear;
+    popup.options.caClear = !keepView;  // a shared link's view is kept as it was
     poly.openPopup(poly.getBounds().getCenter());
-    popup.options.autoPan = pan;
+    popup.options.caClear = pan;
   }
   writeHash();
   return entry.name;
@@ -687,6 +718,7 @@ function changed() {
   updateLabels(); writeHash(); untab();
 }
 map.on("overlayadd overlayremove", changed);
+map.on("popupopen", clearOfControls);
 map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
 map.on("popupclose", function (ev) {
   if (!selected || (ev.popup && ev.popup._source !== polyOf(selected))) { return; }
