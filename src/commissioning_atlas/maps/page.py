@@ -11,6 +11,8 @@ from importlib import resources
 from pathlib import Path
 from string import Template
 
+import rjsmin
+
 from .. import formatting
 from .._errors import AtlasError
 from ..export import atomic_write
@@ -37,10 +39,12 @@ def asset(name: str) -> str:
     return resources.files(__package__).joinpath("assets", name).read_text(encoding="utf-8")
 
 
+@cache
 def script(name: str) -> str:
     """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), then
-    the page's own file."""
-    return "\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", name))
+    the page's own file, minified by ``rjsmin`` (comments and spaces out: about 2.5 KB less in a packed page;
+    the readable files are in ``maps/assets``)."""
+    return rjsmin.jsmin("\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", name)))
 
 
 def template(name: str) -> Template:
