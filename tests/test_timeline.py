@@ -65,7 +65,9 @@ def test_era_figures_match_the_layers_and_the_over_time_table(pages, atlas):
         assert era["basis"] in era["median_text"]
         if era["layer"] in table.index:
             assert era["coterminous"] == pytest.approx(table.loc[era["layer"], "share_coterminous"])
-            assert era["councils"].endswith(f"({table.loc[era['layer'], 'councils']})")
+            councils = table.loc[era["layer"], "councils"]  # named by title and vintage, not by layer id
+            assert era["councils"].startswith(atlas.info(councils)["title"]) and councils not in era["councils"]
+            assert str(atlas.info(councils)["vintage"]) in era["councils"]
     chart = pages["data"]["chart"]
     assert [r["layer"] for r in chart] == list(table.index)
     assert [r["bodies"] for r in chart] == list(table["bodies"])

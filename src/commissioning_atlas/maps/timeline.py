@@ -117,7 +117,7 @@ def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
         except (KeyError, IndexError, ValueError):  # no date or councils of its time: no share, and the page says so
             continue
         out[e.key].update(coterminous=float(row["share_coterminous"]),
-                          councils=atlas.info(str(row["councils"]))["title"] + f" ({row['councils']})",
+                          councils=_titled(atlas, str(row["councils"])),  # a title, not a layer id
                           classes={c: int(row[c]) for c in CLASSES})
     return out
 
