@@ -256,30 +256,33 @@ def main() -> None:
     def fmt(x):
         return "never" if x is None else f"{x:8.2f}"
 
+    def row(label, size=None, write=None, draw=..., settled=..., paths=None, blocked=None, tail=""):
+        """One line of the table; a column left as None (or ... for the draw times) is blank."""
+        cells = [f"{label:30s}", f"{size:14,d}" if size is not None else " " * 14,
+                 f"{write:10.2f}" if write is not None else " " * 10]
+        cells += [f"{fmt(x):>10s}" if x is not ... else " " * 10 for x in (draw, settled)]
+        cells += [f"{paths:7d}" if paths is not None else "", f"{blocked:9d}" if blocked is not None else ""]
+        print(("".join(cells) + tail).rstrip())
+
     print(f"CCG map, {len(ccg)} polygons, {maps.DEFAULT_TOLERANCE_M:.0f} m; files in {out}")
     print("draw s: the features first on screen; settled s: the main thread's last long task ended (time_draw)")
     print(f"{'':30s}{'bytes':>14s}{'write s':>10s}{'draw s':>10s}{'settled s':>10s}{'paths':>7s}{'blocked':>9s}")
-    print(f"{'ours (maps.ccg_map, packed)':30s}{s_ours:14,d}{t_ours:10.2f}{fmt(d_ours):>10s}{fmt(q_ours):>10s}"
-          f"{n_ours:7d}{b_ours:9d}")
-    print(f"{'ours, simplification cached':30s}{'':14s}{t_ours_cached:10.2f}{fmt(d_ours2):>10s}{fmt(q_ours2):>10s}")
-    print(f"{'ours, plain (pack=False)':30s}{s_plain:14,d}{t_plain:10.2f}{fmt(d_plain):>10s}{fmt(q_plain):>10s}"
-          f"{n_plain:7d}{b_plain:9d}")
-    print(f"{label:30s}{s_exp:14,d}{t_explore:10.2f}{fmt(d_exp):>10s}{fmt(q_exp):>10s}{n_exp:7d}{b_exp:9d}")
-    s_inl = (out / "explore-inlined.html").stat().st_size
-    print(f"{'explore, Leaflet inlined':30s}{s_inl:14,d}{'':10s}{fmt(d_inl):>10s}{fmt(q_inl):>10s}{n_inl:7d}"
-          f"{b_inl:9d}")
+    row("ours (maps.ccg_map, packed)", s_ours, t_ours, d_ours, q_ours, n_ours, b_ours)
+    row("ours, simplification cached", None, t_ours_cached, d_ours2, q_ours2)
+    row("ours, plain (pack=False)", s_plain, t_plain, d_plain, q_plain, n_plain, b_plain)
+    row(label, s_exp, t_explore, d_exp, q_exp, n_exp, b_exp)
+    row("explore, Leaflet inlined", (out / "explore-inlined.html").stat().st_size, None, d_inl, q_inl, n_inl, b_inl)
     if s_lsoa is not None:
-        print(f"{'explore, LSOAs by CCG':30s}{s_lsoa:14,d}{t_lsoa:10.2f}")
+        row("explore, LSOAs by CCG", s_lsoa, t_lsoa)
     s_atlas = atlas_page.stat().st_size
-    print(f"{'atlas (maps.atlas_map, packed)':30s}{s_atlas:14,d}{t_atlas:10.2f}{fmt(d_atlas):>10s}"
-          f"{fmt(q_atlas):>10s}{n_atlas_seen:7d}{b_atlas:9d}")
+    row("atlas (maps.atlas_map, packed)", s_atlas, t_atlas, d_atlas, q_atlas, n_atlas_seen, b_atlas)
     s_timeline = timeline_page.stat().st_size
-    print(f"{'timeline (maps.timeline_map)':30s}{s_timeline:14,d}{t_timeline:10.2f}{fmt(d_timeline):>10s}"
-          f"{fmt(q_timeline):>10s}{n_timeline_seen:7d}{b_timeline:9d}  ({len(timeline_data['eras'])} eras, "
-          f"{len(timeline_data['layers'])} layers, {len(timeline_data['arcs']):,d} shared arcs)")
+    row("timeline (maps.timeline_map)", s_timeline, t_timeline, d_timeline, q_timeline, n_timeline_seen, b_timeline,
+        f"  ({len(timeline_data['eras'])} eras, {len(timeline_data['layers'])} layers, "
+        f"{len(timeline_data['arcs']):,d} shared arcs)")
     for key, (size, then_s) in base.items():
-        print(f"{'baseline ' + key + '.html':30s}{size:14,d}{'':10s}{fmt(_median([x[0] for x in then_s])):>10s}"
-              f"{fmt(_median([x[1] for x in then_s])):>10s}  (medians of {len(then_s)})")
+        row(f"baseline {key}.html", size, None, _median([x[0] for x in then_s]), _median([x[1] for x in then_s]),
+            tail=f"  (medians of {len(then_s)})")
     print()
     for key, size in (("ccg", s_ours), ("atlas", s_atlas), ("timeline", s_timeline)):
         verdict = "within" if size <= BUDGETS[key] else "OVER"

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from . import formatting
 from ._errors import AtlasError
 from .adjacency import Link, connect_areas, lsoa_adjacency, unit_adjacency
 from .maxp import OBJECTIVES, AreaProblem, AreaSolution, count_plans as count_area_plans, solve_exact, solve_heuristic
@@ -753,7 +754,7 @@ def plan_frame(plan: Plan) -> pd.DataFrame:
             code, name, status = str(inst.fixed_codes[f]), str(inst.fixed_names[f]), "fixed"
         else:
             code, status = f"ADV{g + 1:0{width}d}", "advised"
-        note = (f"{pop:,} people ({inst.basis}); {len(members)} unit{'s' if len(members) > 1 else ''} of {inst.units}"
+        note = (f"{pop:,} people ({inst.basis}); {formatting.count(len(members), 'unit')} of {inst.units}"
                 + (f"; in {inst.within} {area} ({inst.area_names[inst.area[by_size[0]]]})" if inst.within else ""))
         rows.append({"code": code, "name": name, "status": status, "members": " ".join(map(str, inst.codes[members])),
                      "source": "commissioning-atlas advise", "confidence": "", "note": note,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["area", "density", "number", "people", "share"]
+__all__ = ["area", "count", "density", "number", "people", "share"]
 
 
 def _missing(value: Any) -> bool:
@@ -138,3 +138,25 @@ def number(value: Any) -> str:
     digits = min(6, max(1, 2 - math.floor(math.log10(abs(v)))))
     text = f"{v:,.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count(n: int, noun: str) -> str:
+    """A count with its noun, plural unless there is exactly one (``s`` added): ``"1 crossing part"``,
+    ``"2 crossing parts"``, ``"1,204 units"``.
+
+    Parameters
+    ----------
+    n : int
+    noun : str
+        The singular.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> count(1, "crossing part"), count(0, "unit"), count(1204, "unit")
+    ('1 crossing part', '0 units', '1,204 units')
+    """
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

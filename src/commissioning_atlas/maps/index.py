@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import formatting
+from .figures import crossing_parts
 from .page import _write_text, template
 from .style import _SEVERITY_ORDER, ATTRIBUTION
 
@@ -78,19 +79,18 @@ def people_affected(findings: pd.DataFrame) -> str:
     bad = findings[findings["severity"].astype(str).str.lower().isin(["error", "warning"])]
     if not len(bad):
         return "No one in a flagged part."
-    if {"rule", "class"} <= set(bad.columns):
-        cross = bad[(bad["rule"].astype(str) == "crosses") & (bad["class"].astype(str) == "crossing part")]
-        if len(cross):
-            total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
-            return (f"People affected: {formatting.people(total)} ({_basis(cross)}) live in the "
-                    f"{len(cross)} crossing part{'s' if len(cross) != 1 else ''}, outside their home.")
+    cross = bad[crossing_parts(bad)]
+    if len(cross):
+        total = pd.to_numeric(cross["population"], errors="coerce").fillna(0).sum()
+        return (f"People affected: {formatting.people(total)} ({_basis(cross)}) live in the "
+                f"{formatting.count(len(cross), 'crossing part')}, outside their home.")
     if "subject_code" in bad.columns:
         bad = bad.drop_duplicates("subject_code")
     note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
     basis = note.split("population basis: ", 1)[1] if "population basis: " in note else _basis(bad)
     total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
-    return (f"People affected: {formatting.people(total)} ({basis}) in the {len(bad)} flagged "
-            f"organisation{'s' if len(bad) != 1 else ''}.")
+    return (f"People affected: {formatting.people(total)} ({basis}) in the "
+            f"{formatting.count(len(bad), 'flagged organisation')}.")
 
 
 def _flagged(atlas: Any, findings: gpd.GeoDataFrame, subject_layer: str, shown: int = 8) -> str:

@@ -42,7 +42,7 @@ def asset(name: str) -> str:
 @cache
 def script(name: str) -> str:
     """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), then
-    the page's own file, minified by ``rjsmin`` (comments and spaces out: about 2.5 KB less in a packed page;
+    the page's own file, minified by ``rjsmin`` (comments and spaces out: 3.6 KB less in the packed CCG map;
     the readable files are in ``maps/assets``)."""
     return rjsmin.jsmin("\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", name)))
 
