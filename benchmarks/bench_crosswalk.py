@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 import commissioning_atlas as ca
-from commissioning_atlas import catalogue, fetch
+from commissioning_atlas.sources import catalogue
+from commissioning_atlas.sources import fetch
 from commissioning_atlas.crosswalk import apportion, crosswalk
 
 #: CCGs of the copy that are later mergers of 2013 CCGs (April 2015: NHS Newcastle Gateshead CCG, 13T):

@@ -54,8 +54,8 @@ def main() -> None:
                     help="dissolve only this many layers the naive way and scale (0: every layer)")
     args = ap.parse_args()
     warm = ca.load(progress=False)  # fetch every file once, so no route pays for copying from the mirror
-    from commissioning_atlas.catalogue import load_catalogue
-    from commissioning_atlas.fetch import fetch
+    from commissioning_atlas.sources.catalogue import load_catalogue
+    from commissioning_atlas.sources.fetch import fetch
 
     fetch(load_catalogue().values(), progress=False)
     upstream = settings.cache_dir() / "upstream"

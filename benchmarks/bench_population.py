@@ -1,6 +1,6 @@
 """Benchmark: the time to read each population basis onto the 2011 LSOAs, and checks of the result.
 
-For each basis of :data:`commissioning_atlas.population.BASES` held per LSOA: the seconds to read
+For each basis of :data:`commissioning_atlas.sources.population.BASES` held per LSOA: the seconds to read
 and validate it from the cached files (``rdata`` parsing dominates), England's total, and for
 Census 2021 what the LSOA11 -> LSOA21 apportioning moved. Then Census 2021 per LSOA21 against the
 second copy (``census21_pop.rda``, perturbed independently): how many LSOA21s differ and by how much.
@@ -15,8 +15,9 @@ import time
 import numpy as np
 
 import commissioning_atlas as ca
-from commissioning_atlas import catalogue, fetch
-from commissioning_atlas import population as P
+from commissioning_atlas.sources import catalogue
+from commissioning_atlas.sources import fetch
+from commissioning_atlas.sources import population as P
 
 
 def main() -> None:

@@ -13,11 +13,11 @@ import pytest
 import shapely
 
 from commissioning_atlas import Atlas, cli
-from commissioning_atlas.adjacency import lsoa_adjacency, unit_adjacency
+from commissioning_atlas.advise.adjacency import lsoa_adjacency, unit_adjacency
 from commissioning_atlas.advise import InfeasibleError, advise, build_instance, plan_frame, solve, write_scenario
-from commissioning_atlas.compare import adjusted_rand_index, compare_plans
+from commissioning_atlas.advise.compare import adjusted_rand_index, compare_plans
 from commissioning_atlas.footprints import read_proposals
-from commissioning_atlas.maxp import AreaProblem, check_partition, count_kept, count_plans, solve_exact, solve_heuristic
+from commissioning_atlas.advise.maxp import AreaProblem, check_partition, count_kept, count_plans, solve_exact, solve_heuristic
 
 # ------------------------------------------------------------------------------------------ enumeration
 
@@ -341,7 +341,7 @@ def test_cli_advise_bad_options_are_one_line(capsys):
 
 @pytest.mark.integration
 def test_2012_clusters_within_shas_beside_the_41_proposals(atlas):
-    from commissioning_atlas.compare import compare_advice
+    from commissioning_atlas.advise.compare import compare_advice
 
     plan, table = compare_advice(atlas, "pct_cluster_2011", 500_000, "css_2012", within="sha_2011",
                                  councils="utla_2011")
@@ -361,7 +361,7 @@ def test_2012_clusters_within_shas_beside_the_41_proposals(atlas):
 
 @pytest.mark.integration
 def test_luton_and_bedfordshire_options(atlas):
-    from commissioning_atlas.compare import unit_options
+    from commissioning_atlas.advise.compare import unit_options
 
     opts = unit_options(atlas, "CL31", [500_000, 750_000, 1_000_000], "pct_cluster_2011", within="sha_2011")
     assert set(opts["neighbour"]) == {"CL19", "CL27", "CL30", "CL43"}
@@ -401,7 +401,7 @@ def test_cli_advise_writes_a_scenario_that_check_reads(atlas, mirror, tmp_path, 
 
 
 def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
-    from commissioning_atlas.advise_map import advice_map
+    from commissioning_atlas.advise.advice_map import advice_map
     from commissioning_atlas.maps import read_page_data
 
     atlas = _atlas()
@@ -412,7 +412,7 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
     assert len(layers["scenario"]["features"]) == plan.groups
     split = {f["p"]["subject_code"] for f in layers["findings"]["features"]}
     # the councils the plan splits, and only those
-    from commissioning_atlas.compare import councils_split
+    from commissioning_atlas.advise.compare import councils_split
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}
     assert atlas.scenario is None  # the map worked on a copy
@@ -438,7 +438,7 @@ def test_fix_by_layer_id_keeps_every_group():
 
 
 def test_unit_options_against_enumeration():
-    from commissioning_atlas.compare import unit_options
+    from commissioning_atlas.advise.compare import unit_options
 
     opts = unit_options(_atlas(), "L05", [6], "pct_2011", within="sha_2011").set_index("neighbour")
     assert list(opts.index) == ["L01", "L06", "L09"]
@@ -455,7 +455,7 @@ def test_unit_options_against_enumeration():
 @pytest.mark.integration
 def test_2025_advice_beside_the_real_clusters(atlas):
     """The 42 ICBs of 2022 grouped at 1 million within regions, set beside the 26 real clusters of 2025."""
-    from commissioning_atlas.compare import compare_advice
+    from commissioning_atlas.advise.compare import compare_advice
 
     plan, table = compare_advice(atlas, "icb_2022", 1_000_000, "icb_cluster_2025", within="nhs_region_2022",
                                  councils="utla_2021", time_limit=30)

@@ -8,7 +8,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from commissioning_atlas.coverage import dissolve, dissolve_geoms, repair_coverage
+from commissioning_atlas.build.coverage import dissolve, dissolve_geoms, repair_coverage
 
 
 def _grid(n=3, size=100.0):
@@ -68,7 +68,7 @@ def test_dissolve_groups_and_sums():
 
 
 def test_dissolve_pieces_unions_whole_finer_units_and_the_lsoas_of_split_ones():
-    from commissioning_atlas.layers import dissolve_pieces
+    from commissioning_atlas.build.context import dissolve_pieces
 
     lsoas = _grid(4)  # 16 squares, row by row
     # finer units: the four 2x2 blocks; the new units keep blocks 0, 1, 2 whole and split block 3

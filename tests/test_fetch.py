@@ -9,8 +9,8 @@ import threading
 import pytest
 
 from commissioning_atlas._errors import SourceError
-from commissioning_atlas.catalogue import SourceFile, SourceGroup, load_catalogue
-from commissioning_atlas.fetch import fetch, fetch_file
+from commissioning_atlas.sources.catalogue import SourceFile, SourceGroup, load_catalogue
+from commissioning_atlas.sources.fetch import fetch, fetch_file
 
 PAYLOAD = b'{"type": "FeatureCollection", "features": []}\n' * 200
 
@@ -142,8 +142,8 @@ def test_verified_files_skip_the_truncation_parse_only_while_unchanged(tmp_path)
     import time
 
     from commissioning_atlas._errors import DataError
-    from commissioning_atlas.readers import _check_json_complete
-    from commissioning_atlas.verified import is_verified
+    from commissioning_atlas.sources.readers import _check_json_complete
+    from commissioning_atlas.sources.verified import is_verified
 
     mirror = tmp_path / "mirror"
     sf = _sf("http://127.0.0.1:9/never")

@@ -28,11 +28,11 @@ import shapely
 
 import commissioning_atlas as ca
 from commissioning_atlas import cli, settings
-from commissioning_atlas import layers as layers_mod
+from commissioning_atlas.build import context as layers_mod
 from commissioning_atlas._errors import AtlasError, DataError, SourceError
-from commissioning_atlas.catalogue import SourceFile
-from commissioning_atlas.fetch import _atomic_copy_verified, fetch_file
-from commissioning_atlas.text import defuse, degrade, escape_controls, for_terminal, frame_csv, rows_csv
+from commissioning_atlas.sources.catalogue import SourceFile
+from commissioning_atlas.sources.fetch import _atomic_copy_verified, fetch_file
+from commissioning_atlas.io.text import defuse, degrade, escape_controls, for_terminal, frame_csv, rows_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 GEO = ROOT / "geo"
@@ -747,7 +747,7 @@ def test_consistent_messages(env, capsys, name, text, words):
 
 
 def test_nul_byte_never_cut_in_a_geopackage(tmp_path):
-    from commissioning_atlas.export import export_layer
+    from commissioning_atlas.io.export import export_layer
 
     g = gpd.GeoDataFrame({"code": ["A"], "name": ["cut\x00here"]}, geometry=[shapely.box(0, 0, 1, 1)], crs=27700)
     with pytest.raises(AtlasError, match="NUL byte"):
@@ -756,7 +756,7 @@ def test_nul_byte_never_cut_in_a_geopackage(tmp_path):
 
 
 def test_empty_geometry_is_not_called_a_wrong_crs(tmp_path):
-    from commissioning_atlas.readers import normalise, read_vector
+    from commissioning_atlas.sources.readers import normalise, read_vector
 
     for geom in (None, {"type": "Polygon", "coordinates": []}):
         p = tmp_path / "e.geojson"

@@ -12,9 +12,9 @@ import sys
 import pytest
 
 import commissioning_atlas as ca
-from commissioning_atlas import layers as L
+from commissioning_atlas.build import context as L
 from commissioning_atlas import settings
-from commissioning_atlas.layer_cache import LayerCache
+from commissioning_atlas.build.cache import LayerCache
 
 pytestmark = pytest.mark.integration
 

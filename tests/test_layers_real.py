@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from commissioning_atlas import layers as L
+from commissioning_atlas.build import context as L
 
 pytestmark = pytest.mark.integration
 
 
 def test_every_layer_has_its_count(atlas):
-    from commissioning_atlas.population import BASES
+    from commissioning_atlas.sources.population import BASES
 
     assert len(L.EXPECTED_FEATURES) >= 40
     for lid, n in L.EXPECTED_FEATURES.items():

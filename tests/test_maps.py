@@ -710,7 +710,8 @@ def test_names_on_the_map_at_closer_zooms(browser, written):
 @pytest.mark.browser
 def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_path):
     """A crossing part's popup says in words what the CLI prints: the same people and share."""
-    from commissioning_atlas import checks, formatting
+    from commissioning_atlas import checks
+    from commissioning_atlas.io import formatting
 
     findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
     path = maps.findings_map(atlas, findings, tmp_path / "cvs.html", meta["title"], meta["subject"], meta["against"])
@@ -944,7 +945,8 @@ def test_people_affected_counts_in_words():
 
 
 def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
-    from commissioning_atlas import checks, formatting
+    from commissioning_atlas import checks
+    from commissioning_atlas.io import formatting
 
     findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
     path = maps.findings_map(atlas, findings, tmp_path / "c.html", meta["title"], meta["subject"], meta["against"])
@@ -1030,7 +1032,7 @@ def test_every_numeric_column_is_a_figure():
 def test_a_layers_extra_numeric_column_is_a_choropleth(atlas, tmp_path):
     """A user's numeric column joined to a layer gets classes, a popup line and can be the page's default;
     a text column does not; an unknown one is one clear error naming those there are, and nothing is written."""
-    from commissioning_atlas import formatting
+    from commissioning_atlas.io import formatting
     from commissioning_atlas._errors import AtlasError
 
     ccg = atlas.layer("ccg_2013").copy()

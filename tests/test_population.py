@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from commissioning_atlas import AtlasError, DataError
-from commissioning_atlas import population as P
-from commissioning_atlas.rounding import common_weights, largest_remainder
+from commissioning_atlas.sources import population as P
+from commissioning_atlas.core.rounding import common_weights, largest_remainder
 
 # --------------------------------------------------------------------------- largest remainder
 
@@ -185,7 +185,8 @@ def test_census_2021_reader_checks_repeated_totals(tmp_path):
 @pytest.fixture(scope="module")
 def real(mirror):
     import commissioning_atlas as ca
-    from commissioning_atlas import catalogue, fetch
+    from commissioning_atlas.sources import catalogue
+    from commissioning_atlas.sources import fetch
 
     cat = catalogue.load_catalogue()
     gids = sorted({g for b in P.BASES.values() if b.per_lsoa for g in b.groups + b.check_groups})
@@ -219,7 +220,8 @@ def test_rda_reader_agrees_with_a_second_implementation(mirror, group):
     """librdata (pyreadr, the reader) and the pure-Python ``rdata`` parse a real file to the same table."""
     import rdata
 
-    from commissioning_atlas import catalogue, fetch
+    from commissioning_atlas.sources import catalogue
+    from commissioning_atlas.sources import fetch
 
     path = fetch.fetch([catalogue.load_catalogue()[group]], mirror=mirror, progress=False)[group][0]
     ours = P.read_rda(path)

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import Polygon, box
 
 from commissioning_atlas._errors import DataError
-from commissioning_atlas.readers import (normalise, read_census_lc2101, read_pct_2011_list, read_table,
+from commissioning_atlas.sources.readers import (normalise, read_census_lc2101, read_pct_2011_list, read_table,
                                          read_vector)
 
 # two squares near Luton, lon/lat

@@ -12,8 +12,8 @@ import shapely
 
 from commissioning_atlas import cli, registry
 from commissioning_atlas._errors import AtlasError, DataError
-from commissioning_atlas.build_kinds import Column, group, lsoa_lookup
-from commissioning_atlas.layers import _finish
+from commissioning_atlas.build.kinds import Column, group, lsoa_lookup
+from commissioning_atlas.build.context import _finish
 from commissioning_atlas.registry import LayerSpec, _parse
 
 

@@ -1,5 +1,5 @@
 """``python -m commissioning_atlas``: the command line."""
 
-from .cli import main
+from commissioning_atlas.cli import main
 
 raise SystemExit(main())

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._errors import AtlasError
-from .population import BASES, get_basis
-from .rounding import largest_remainder
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.sources.population import BASES, get_basis
+from commissioning_atlas.core.rounding import largest_remainder
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
+    from commissioning_atlas import Atlas
 
 __all__ = [
     "CROSSWALK_COLUMNS",
@@ -426,7 +426,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
 
 
 def _csv(df: pd.DataFrame) -> str:
-    from .text import rows_csv
+    from commissioning_atlas.io.text import rows_csv
 
     return rows_csv(list(df.columns), (["" if v is None else v for v in rec.values()] for rec in _records(df)))
 
@@ -437,7 +437,7 @@ def _json(df: pd.DataFrame, meta: dict) -> str:
 
 
 def _markdown(df: pd.DataFrame, meta: dict, title: str) -> str:
-    from .checks import _md_cell
+    from commissioning_atlas.checks import _md_cell
 
     def fmt(c: str, v) -> str:
         if v is None:
@@ -463,7 +463,7 @@ def _markdown(df: pd.DataFrame, meta: dict, title: str) -> str:
 
 
 def _write_text(text: str, path: Path) -> Path:
-    from .export import atomic_write
+    from commissioning_atlas.io.export import atomic_write
 
     return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
@@ -509,8 +509,8 @@ def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> None:
     import geopandas as gpd
     import pyogrio
 
-    from .coverage import dissolve_geoms
-    from .export import _FIXED_DATE, atomic_write
+    from commissioning_atlas.build.coverage import dissolve_geoms
+    from commissioning_atlas.io.export import _FIXED_DATE, atomic_write
 
     meta = cw.attrs["meta"]
     fi, fk, fcodes = _members(atlas, meta["from"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .registry import registry
+from commissioning_atlas.registry import registry
 
 #: Commissioner layers in the table, in date order (later sets are appended where declared).
 COMMISSIONERS = ["pct_2011", "ccg_2013", "ccg_2015", "ccg_2016", "ccg_2017", "ccg_2018", "ccg_2019", "ccg_2020",
@@ -23,7 +23,7 @@ CLASSES = ["equal", "union", "within", "straddling"]
 
 
 def _date(layer_id: str) -> str:
-    from . import FOOTPRINT_ERA
+    from commissioning_atlas import FOOTPRINT_ERA
 
     reg = registry()
     return reg[layer_id].date if layer_id in reg else FOOTPRINT_ERA[layer_id][1]
@@ -58,7 +58,7 @@ def coterminosity_over_time(atlas, layers: list[str] | None = None) -> pd.DataFr
         ``within``, ``straddling``, ``share_coterminous`` (equal + union + within over bodies),
         ``median_population``, ``population_basis``.
     """
-    from .checks import Tolerance, check_coterminosity
+    from commissioning_atlas.checks import Tolerance, check_coterminosity
 
     rows = []
     for lid in layers or [k for k in COMMISSIONERS if k in atlas.layer_ids()]:

@@ -21,7 +21,7 @@ from difflib import get_close_matches
 from functools import lru_cache
 from importlib import resources
 
-from ._errors import AtlasError, DataError
+from commissioning_atlas._errors import AtlasError, DataError
 
 #: Build kinds a declaration may name (see ``layers.toml``).
 KINDS = ("lsoa_base", "builder", "lsoa_lookup", "group", "regroup")
@@ -51,7 +51,7 @@ class LayerSpec:
     expected : int
         Feature count, checked on every build.
     basis : str
-        Default population basis (see :mod:`commissioning_atlas.population`).
+        Default population basis (see :mod:`commissioning_atlas.sources.population`).
     source : str
         One line naming the source, for listings, maps and reports.
     params : dict

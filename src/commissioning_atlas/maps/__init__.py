@@ -48,7 +48,7 @@ Examples
 
 from __future__ import annotations
 
-from .arcs import (
+from commissioning_atlas.maps.arcs import (
                     COORD_SCALE,
                     DEFAULT_TOLERANCE_M,
                     arc_rings,
@@ -56,8 +56,8 @@ from .arcs import (
                     quantised_rings,
                     shared_arcs,
 )
-from .atoms import simplified_layer, simplified_layers
-from .encode import (  # noqa: F401 - for the tests and the benchmark
+from commissioning_atlas.maps.atoms import simplified_layer, simplified_layers
+from commissioning_atlas.maps.encode import (  # noqa: F401 - for the tests and the benchmark
                     _from_text,
                     _page_parts,
                     _to_text,
@@ -66,11 +66,11 @@ from .encode import (  # noqa: F401 - for the tests and the benchmark
                     encode_arcs,
                     read_page_data,
 )
-from .index import write_index
-from .page import _leaflet_assets  # noqa: F401 - for the benchmark
-from .pages import atlas_map, ccg_map, choropleths, findings_map, layer_map, page_builder, write_maps
-from .report import simplification_report
-from .style import (
+from commissioning_atlas.maps.index import write_index
+from commissioning_atlas.maps.page import _leaflet_assets  # noqa: F401 - for the benchmark
+from commissioning_atlas.maps.pages import atlas_map, ccg_map, choropleths, findings_map, layer_map, page_builder, write_maps
+from commissioning_atlas.maps.report import simplification_report
+from commissioning_atlas.maps.style import (
                     ATLAS_LAYERS,
                     ATTRIBUTION,
                     BASE_LAYER,
@@ -81,7 +81,7 @@ from .style import (
                     greedy_colouring,
                     style_of,
 )
-from .timeline import ERAS, timeline_data, timeline_map
+from commissioning_atlas.maps.timeline import ERAS, timeline_data, timeline_map
 
 __all__ = [
     "ATLAS_LAYERS",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import AtlasError
+from commissioning_atlas._errors import AtlasError
 
 #: screen; finer maps: ``--simplify``.
 DEFAULT_TOLERANCE_M = 200.0

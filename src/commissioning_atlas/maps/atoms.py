@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import settings
-from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_simplify
+from commissioning_atlas import settings
+from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_simplify
 
 
 def _cache(atlas: Any) -> dict:

@@ -11,11 +11,12 @@ import pandas as pd
 import shapely
 from shapely.strtree import STRtree
 
-from .. import formatting, settings
-from .arcs import COORD_SCALE, quantised_rings, shared_arcs
-from .atoms import _layer_from_atoms, _page_atoms
-from .classes import classify
-from .describe import (
+from commissioning_atlas import settings
+from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.arcs import COORD_SCALE, quantised_rings, shared_arcs
+from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms
+from commissioning_atlas.maps.classes import classify
+from commissioning_atlas.maps.describe import (
     code_names,
     feature_rows,
     finding_rows,
@@ -24,10 +25,10 @@ from .describe import (
     layer_figures,
     nouns,
 )
-from .encode import _plain
-from .figures import SHARE_CROSSING, crossing_parts
-from .labels import label_points, label_text
-from .style import (
+from commissioning_atlas.maps.encode import _plain
+from commissioning_atlas.maps.figures import SHARE_CROSSING, crossing_parts
+from commissioning_atlas.maps.labels import label_points, label_text
+from commissioning_atlas.maps.style import (
     _SEVERITY_ORDER,
     _STATUS_DASH,
     BASE_LAYER,

@@ -20,7 +20,7 @@ def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], 
     values : sequence of float
         One value per feature; NaN for a feature without one (drawn unfilled, class -1).
     fmt : callable
-        Writes a class bound (:func:`commissioning_atlas.formatting.people` or ``share``).
+        Writes a class bound (:func:`commissioning_atlas.io.formatting.people` or ``share``).
     k : int
         Largest number of classes (fewer when there are fewer distinct values).
 
@@ -32,7 +32,7 @@ def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], 
 
     Examples
     --------
-    >>> from commissioning_atlas.formatting import people
+    >>> from commissioning_atlas.io.formatting import people
     >>> classify([1, 2, 3, 10, 11, 12], people, k=2)
     {'k': [0, 0, 0, 1, 1, 1], 'labels': ['1 to 3', '10 to 12']}
     """

@@ -1,6 +1,6 @@
 """Popups in words: names for codes, a feature's parents, its figures, and findings as sentences.
 
-Every figure is written by :mod:`commissioning_atlas.formatting`, the functions the command line and the
+Every figure is written by :mod:`commissioning_atlas.io.formatting`, the functions the command line and the
 reports use, so a map shows the CLI's digits.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import formatting
-from .encode import _plain
-from .figures import Figure, figures
-from .style import POPUP_TEXT, style_of
+from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.encode import _plain
+from commissioning_atlas.maps.figures import Figure, figures
+from commissioning_atlas.maps.style import POPUP_TEXT, style_of
 
 #: The basis of a residents figure where nothing names another (see :func:`basis_label`).
 POPULATION_BASIS = "Census 2011 usual residents"
@@ -34,7 +34,7 @@ def basis_label(basis: str | None) -> str:
 
 def basis_title(basis: str | None) -> str:
     """A population basis in full, as a legend names it (``census_2021`` -> "Census 2021 usual residents")."""
-    from ..population import get_basis
+    from commissioning_atlas.sources.population import get_basis
 
     try:
         return get_basis(basis or "census_2011").title

@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .._errors import AtlasError
-from .arcs import arc_rings
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.maps.arcs import arc_rings
 
 
 def encode_arcs(arcs: Sequence[Sequence[int]]) -> bytes:

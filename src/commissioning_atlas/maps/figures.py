@@ -4,7 +4,7 @@ Residents on the layer's basis come first (the default choropleth), then registe
 has them, the area, residents per km² (derived: ``population / area_km2``) and every other numeric column
 the frame carries (a scenario's, or a user's table joined to a layer), in the frame's order. Codes, booleans
 and the page's helper columns are not figures. Each figure has a title in plain words with its unit or basis
-("Residents per km² (Census 2021 usual residents)") and is written by :mod:`commissioning_atlas.formatting`,
+("Residents per km² (Census 2021 usual residents)") and is written by :mod:`commissioning_atlas.io.formatting`,
 so the legend, the popups and the command line show the same digits.
 
 A title made from a user's column name is table text like any other: the page only ever shows it with
@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import formatting
-from .._errors import AtlasError
+from commissioning_atlas.io import formatting
+from commissioning_atlas._errors import AtlasError
 
 #: The figure of a check's page: the share of a subject's residents living outside their home.
 SHARE_CROSSING = "share_crossing"

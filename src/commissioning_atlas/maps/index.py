@@ -11,10 +11,10 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from .. import formatting
-from .figures import crossing_parts
-from .page import _write_text, template
-from .style import _SEVERITY_ORDER, ATTRIBUTION
+from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.figures import crossing_parts
+from commissioning_atlas.maps.page import _write_text, template
+from commissioning_atlas.maps.style import _SEVERITY_ORDER, ATTRIBUTION
 
 
 def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commissioning Atlas maps") -> Path:
@@ -61,7 +61,7 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
 
 
 def _basis(findings: pd.DataFrame) -> str:
-    from ..population import BASES
+    from commissioning_atlas.sources.population import BASES
 
     b = findings["population_basis"].dropna().astype(str) if "population_basis" in findings.columns else []
     basis = b.iloc[0] if len(b) else "census_2011"

@@ -8,8 +8,8 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-from .. import settings
-from .arcs import COORD_SCALE
+from commissioning_atlas import settings
+from commissioning_atlas.maps.arcs import COORD_SCALE
 
 _NHS = re.compile(r"^NHS\s+|\s+(CCG|PCT|CSU|CSS)$")
 

@@ -13,15 +13,15 @@ from string import Template
 
 import rjsmin
 
-from .. import formatting
-from .._errors import AtlasError
-from ..export import atomic_write
-from .arcs import COORD_SCALE
-from .builder import _Builder
-from .encode import _NOT_IN_PACK, _json_for_script
-from .figures import check_choice
-from .encode import pack as pack_text
-from .style import (
+from commissioning_atlas.io import formatting
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.export import atomic_write
+from commissioning_atlas.maps.arcs import COORD_SCALE
+from commissioning_atlas.maps.builder import _Builder
+from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script
+from commissioning_atlas.maps.figures import check_choice
+from commissioning_atlas.maps.encode import pack as pack_text
+from commissioning_atlas.maps.style import (
     ATTRIBUTION,
     CHOROPLETH,
     COAST_STYLE,

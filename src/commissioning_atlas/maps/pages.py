@@ -9,18 +9,18 @@ from typing import Any
 
 import geopandas as gpd
 
-from .._errors import AtlasError
-from ..checks import counts as checks_counts
-from .arcs import DEFAULT_TOLERANCE_M
-from .builder import _Builder
-from .encode import read_page_data
-from .figures import FIRST, SHARE_CROSSING, check_choice, crossing_parts, offered
-from .index import _flagged, people_affected, write_index
-from .page import _render, _write_text
-from .style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
-from .thumbnail import thumbnail_svg
-from .timeline import eras_of, timeline_map
-from .timeline import index_entry as timeline_index_entry
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.checks import counts as checks_counts
+from commissioning_atlas.maps.arcs import DEFAULT_TOLERANCE_M
+from commissioning_atlas.maps.builder import _Builder
+from commissioning_atlas.maps.encode import read_page_data
+from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice, crossing_parts, offered
+from commissioning_atlas.maps.index import _flagged, people_affected, write_index
+from commissioning_atlas.maps.page import _render, _write_text
+from commissioning_atlas.maps.style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
+from commissioning_atlas.maps.thumbnail import thumbnail_svg
+from commissioning_atlas.maps.timeline import eras_of, timeline_map
+from commissioning_atlas.maps.timeline import index_entry as timeline_index_entry
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
@@ -262,7 +262,7 @@ def choropleths(atlas: Any, presets: dict | None = None) -> list[str]:
         Keys, residents first.
     """
     if presets is None:
-        from ..checks import PRESETS as presets
+        from commissioning_atlas.checks import PRESETS as presets
     available = set(atlas.layer_ids())
     subjects = [p["subject"] for p in presets.values() if p.get("subject") in available]
     keys = list(dict.fromkeys(_atlas_figures(atlas) + offered([atlas.layer(s) for s in dict.fromkeys(subjects)])))

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from shapely.strtree import STRtree
 
-from .encode import _plain
+from commissioning_atlas.maps.encode import _plain
 
 #: Palette of :func:`greedy_colouring` (ColorBrewer Set2 plus two darker tones); 8 colours. The maps colour
 #: by a figure (:data:`CHOROPLETH`); this stays for users who want neighbours apart.

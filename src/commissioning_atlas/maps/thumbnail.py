@@ -7,8 +7,8 @@ import html
 import numpy as np
 import shapely
 
-from .encode import decode_page_geometry
-from .style import CHOROPLETH, COAST_STYLE, CROSSING_SHADES, SEVERITY_COLOURS
+from commissioning_atlas.maps.encode import decode_page_geometry
+from commissioning_atlas.maps.style import CHOROPLETH, COAST_STYLE, CROSSING_SHADES, SEVERITY_COLOURS
 
 
 def _path(geoms, project) -> str:

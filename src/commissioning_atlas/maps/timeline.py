@@ -20,15 +20,16 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .. import formatting, settings
-from .._errors import AtlasError
-from .arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
-from .describe import basis_label, layer_basis
-from .encode import _NOT_IN_PACK, _json_for_script, _plain
-from .encode import pack as pack_text
-from .labels import label_points
-from .page import _leaflet_assets, _write_text, asset, script, template
-from .style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
+from commissioning_atlas import settings
+from commissioning_atlas.io import formatting
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
+from commissioning_atlas.maps.describe import basis_label, layer_basis
+from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script, _plain
+from commissioning_atlas.maps.encode import pack as pack_text
+from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.maps.page import _leaflet_assets, _write_text, asset, script, template
+from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
 
 #: Most moved parts listed per era (the rest are drawn and counted).
 LISTED = 12
@@ -103,7 +104,7 @@ def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
     dict
         Era key -> ``{"bodies", "median", "basis", "coterminous", "councils", "classes"}``.
     """
-    from ..over_time import CLASSES, coterminosity_over_time
+    from commissioning_atlas.over_time import CLASSES, coterminosity_over_time
 
     out = {}
     for e in eras:
@@ -124,7 +125,7 @@ def era_figures(atlas: Any, eras: Sequence[Era]) -> dict[str, dict]:
 
 def era_changes(atlas: Any, era: Era) -> gpd.GeoDataFrame | None:
     """The ``changes`` findings of an era against the one before (None for the first era)."""
-    from ..checks import run_check
+    from commissioning_atlas.checks import run_check
 
     if era.changes is None:
         return None
@@ -170,8 +171,8 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
     dict
         JSON-ready; ``arcs`` are the page's shared arcs (flat integer deltas).
     """
-    from ..over_time import coterminosity_over_time
-    from .pages import page_builder
+    from commissioning_atlas.over_time import coterminosity_over_time
+    from commissioning_atlas.maps.pages import page_builder
 
     eras = eras_of(atlas, eras)
     if not eras:
@@ -235,7 +236,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
 
 def chart_rows(table) -> list[dict]:
     """The over-time table as the chart's rows: year, short label, bodies per class, share coterminous."""
-    from ..over_time import CLASSES
+    from commissioning_atlas.over_time import CLASSES
 
     short = {"icb_cluster_2025": "ICB clusters", "icb_merger_2027": "ICB proposed"}
     return [{"year": str(r["date"])[:4], "label": short.get(r["layer"], str(r["layer"]).split("_")[0].upper()),
@@ -301,8 +302,8 @@ def index_entry(path: str | Path, href: str = "timeline.html") -> dict:
     dict
         For :func:`.index.write_index`.
     """
-    from .encode import read_page_data
-    from .thumbnail import thumbnail_svg
+    from commissioning_atlas.maps.encode import read_page_data
+    from commissioning_atlas.maps.thumbnail import thumbnail_svg
 
     data = read_page_data(path)
     last = data["eras"][-1]

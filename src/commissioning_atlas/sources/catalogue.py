@@ -10,8 +10,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import settings
-from ._errors import SourceError
+from commissioning_atlas import settings
+from commissioning_atlas._errors import SourceError
 
 
 @dataclass(frozen=True)

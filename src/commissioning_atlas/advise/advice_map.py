@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
-    from .advise import Plan
+    from commissioning_atlas import Atlas
+    from commissioning_atlas.advise import Plan
 
 __all__ = ["advice_map", "with_scenario"]
 
@@ -43,8 +43,8 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
     -------
     Path
     """
-    from .checks import Tolerance, run_check
-    from .maps import findings_map
+    from commissioning_atlas.checks import Tolerance, run_check
+    from commissioning_atlas.maps import findings_map
 
     inst = plan.instance
     copy = with_scenario(atlas, scenario)

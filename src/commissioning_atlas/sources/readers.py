@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from ._errors import DataError
-from .verified import is_verified
+from commissioning_atlas import settings
+from commissioning_atlas._errors import DataError
+from commissioning_atlas.sources.verified import is_verified
 
 #: Suffixes the vector reader understands.
 VECTOR_SUFFIXES = {".geojson", ".json", ".topojson", ".kml", ".gpkg", ".shp", ".zip"}

@@ -210,7 +210,7 @@ def _require(module: str, package: str):
     try:
         return importlib.import_module(module)
     except ImportError:
-        from ._errors import AtlasError
+        from commissioning_atlas._errors import AtlasError
 
         raise AtlasError(f"the advisor needs {package}: python3 -m pip install {package}") from None
 

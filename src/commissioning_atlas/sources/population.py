@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import AtlasError, DataError
-from .readers import read_census_lc2101, read_rda
-from .rounding import common_weights, largest_remainder
+from commissioning_atlas._errors import AtlasError, DataError
+from commissioning_atlas.sources.readers import read_census_lc2101, read_rda
+from commissioning_atlas.core.rounding import common_weights, largest_remainder
 
 __all__ = [
     "BASES",
@@ -380,7 +380,7 @@ def _one(paths: dict[str, list[Path]], gid: str, basis: str) -> Path:
     files = paths.get(gid)
     if not files:
         raise AtlasError(f"population basis {basis} needs catalogue group {gid!r}; fetch it first "
-                         f"(commissioning_atlas.fetch.fetch)")
+                         f"(commissioning_atlas.sources.fetch.fetch)")
     if len(files) != 1:
         raise AtlasError(f"catalogue group {gid!r} should hold one file, has {len(files)}")
     return Path(files[0])
@@ -402,7 +402,7 @@ def read_basis(basis: str, paths: dict[str, list[Path]], lsoa_codes) -> BasisVal
     basis : str
         A key of :data:`BASES`.
     paths : dict of str to list of Path
-        What :func:`commissioning_atlas.fetch.fetch` returns for (at least) the basis' groups.
+        What :func:`commissioning_atlas.sources.fetch.fetch` returns for (at least) the basis' groups.
     lsoa_codes : array-like of str
         The 32,844 LSOA11 codes, in the atlas' order.
 
@@ -457,7 +457,7 @@ def lsoa_population(basis: str, paths: dict[str, list[Path]], lsoa_codes) -> np.
         ``census_2011``, ``mid_2017``, ``mid_2019``, ``mid_2020`` or ``census_2021``
         (``registered_2013`` is held on CCG layers only).
     paths : dict of str to list of Path
-        What :func:`commissioning_atlas.fetch.fetch` returns for the basis' groups
+        What :func:`commissioning_atlas.sources.fetch.fetch` returns for the basis' groups
         (``BASES[basis].groups``).
     lsoa_codes : array-like of str
         The 32,844 LSOA11 codes in the atlas' order (``atlas.lsoa["code"]``).

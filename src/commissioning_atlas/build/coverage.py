@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
+from commissioning_atlas import settings
 
 
 @dataclass(frozen=True)

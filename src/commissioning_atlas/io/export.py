@@ -16,11 +16,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from . import settings
-from ._errors import AtlasError
-from .safe_io import FIXED_DATE as _FIXED_DATE  # noqa: F401 - kept for importers
-from .safe_io import atomic_write, guard_gpkg, guard_output, write_gpkg_layer, write_text
-from .text import frame_csv
+from commissioning_atlas import settings
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.safe import FIXED_DATE as _FIXED_DATE  # noqa: F401 - kept for importers
+from commissioning_atlas.io.safe import atomic_write, guard_gpkg, guard_output, write_gpkg_layer, write_text
+from commissioning_atlas.io.text import frame_csv
 
 __all__ = ["SUFFIXES", "atomic_write", "export_layer", "check_output"]
 

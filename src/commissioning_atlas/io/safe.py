@@ -30,8 +30,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import settings
-from ._errors import AtlasError
+from commissioning_atlas import settings
+from commissioning_atlas._errors import AtlasError
 
 __all__ = ["atomic_write", "write_text", "write_gpkg_layer", "guard_output", "guard_gpkg", "staged_folder",
            "register_input", "protect_folder", "reset", "os_error"]

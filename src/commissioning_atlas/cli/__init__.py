@@ -5,7 +5,7 @@ Exit codes: 0 no warnings, 1 warnings or errors found by ``check``, 2 a problem 
 the path and the problem), 3 an unexpected error (a bug: one line and a hint to report it; the
 traceback only with ``--debug``), 130 interrupted. A crash never exits 1.
 
-Everything printed goes through :func:`commissioning_atlas.text.for_terminal`: control
+Everything printed goes through :func:`commissioning_atlas.io.text.for_terminal`: control
 characters are escaped and what the terminal cannot encode is degraded to ASCII.
 """
 
@@ -17,9 +17,10 @@ import sys
 import warnings
 from pathlib import Path
 
-from . import safe_io, settings
-from ._errors import AtlasError
-from .text import for_terminal, stream_encoding
+from commissioning_atlas import settings
+from commissioning_atlas.io import safe as safe_io
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.text import for_terminal, stream_encoding
 
 #: ``check -o FILE`` without ``--format``: the format from the suffix.
 FORMAT_BY_SUFFIX = {".txt": "table", ".csv": "csv", ".json": "json", ".md": "md", ".gpkg": "gpkg"}
@@ -70,7 +71,7 @@ def _needs_scenario(args, *layers) -> None:
 
 
 def _load(args):
-    from . import load
+    from commissioning_atlas import load
 
     return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
                 scenario=getattr(args, "scenario", None), progress=not args.quiet,
@@ -78,8 +79,8 @@ def _load(args):
 
 
 def cmd_fetch(args) -> int:
-    from .catalogue import load_catalogue
-    from .fetch import fetch
+    from commissioning_atlas.sources.catalogue import load_catalogue
+    from commissioning_atlas.sources.fetch import fetch
 
     groups = load_catalogue()
     paths = fetch(groups.values(), mirror=args.mirror, progress=not args.quiet)
@@ -97,7 +98,7 @@ def cmd_layers(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import check_output, export_layer
+    from commissioning_atlas.io.export import check_output, export_layer
 
     _needs_scenario(args, args.layer)
     fmt = check_output(args.output)  # before the (slower) load
@@ -112,7 +113,7 @@ def cmd_export(args) -> int:
 
 def layer_table(atlas, era: str | None = None) -> str:
     """The ``layers`` listing as text, grouped by era: id, vintage, features, population, basis, source."""
-    from .population import get_basis
+    from commissioning_atlas.sources.population import get_basis
 
     ids = atlas.layer_ids(era=era)
     rows = []
@@ -138,7 +139,7 @@ def layer_table(atlas, era: str | None = None) -> str:
 
 
 def _tolerance(args):
-    from .checks import Tolerance
+    from commissioning_atlas.checks import Tolerance
 
     if not 0 <= args.tolerance < 0.5:
         raise AtlasError(f"--tolerance must be a share between 0 and 0.5, got {args.tolerance}")
@@ -147,7 +148,7 @@ def _tolerance(args):
 
 def cmd_check(args) -> int:
     """Run a preset or a subject/against check; exit 0 without findings, 1 with findings."""
-    from . import checks
+    from commissioning_atlas import checks
 
     if args.list_presets:
         for name, p in checks.PRESETS.items():
@@ -214,22 +215,22 @@ def _check_format(args) -> str:
 
 def _all_presets(atlas, geometry: bool = True) -> dict:
     """Every check preset run once: preset -> (findings, meta)."""
-    from . import checks
+    from commissioning_atlas import checks
 
     return {name: checks.run_preset(atlas, name, geometry=geometry) for name in checks.PRESETS}
 
 
 def cmd_map(args) -> int:
     """Write the atlas map, one map per check preset and index.html into a folder."""
-    from .maps import write_maps
+    from commissioning_atlas.maps import write_maps
 
     if not 0 <= args.simplify <= 5000:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
     if args.choropleth is not None:  # before the (slower) build of every layer and check
-        from .maps import choropleths
-        from .maps.figures import check_choice
+        from commissioning_atlas.maps import choropleths
+        from commissioning_atlas.maps.figures import check_choice
 
         check_choice(args.choropleth, choropleths(atlas), "--choropleth")
     atlas.build_all()
@@ -246,7 +247,7 @@ def cmd_map(args) -> int:
 
 def write_reports(out: Path, results: dict) -> list[str]:
     """Write each preset's findings as Markdown, CSV and JSON into ``out``; return summary lines."""
-    from . import checks
+    from commissioning_atlas import checks
 
     out.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -266,9 +267,9 @@ def cmd_build(args) -> int:
     """
     import json
 
-    from .export import export_layer, export_table
-    from .over_time import chart, coterminosity_over_time
-    from .maps import write_maps
+    from commissioning_atlas.io.export import export_layer, export_table
+    from commissioning_atlas.over_time import chart, coterminosity_over_time
+    from commissioning_atlas.maps import write_maps
 
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
@@ -314,7 +315,7 @@ def _population_arg(args, atlas):
 
 def _check_population_arg(args) -> None:
     """Fail on an unknown basis (with suggestions) before the slower load."""
-    from .population import get_basis
+    from commissioning_atlas.sources.population import get_basis
 
     if args.population is not None:
         b = get_basis(args.population)
@@ -325,7 +326,7 @@ def _check_population_arg(args) -> None:
 
 def cmd_crosswalk(args) -> int:
     """Every (FROM, TO) pair sharing LSOAs, with people, area, shares and best fit."""
-    from .crosswalk import check_output, crosswalk, write_crosswalk
+    from commissioning_atlas.crosswalk import check_output, crosswalk, write_crosswalk
 
     _check_population_arg(args)
     check_output(args.output, "crosswalk")
@@ -347,8 +348,8 @@ def _columns(value: str | None) -> list[str]:
 
 def cmd_apportion(args) -> int:
     """Re-base a table of figures per FROM unit onto the TO units."""
-    from .crosswalk import apportion, check_output, write_apportioned
-    from .readers import read_table
+    from commissioning_atlas.crosswalk import apportion, check_output, write_apportioned
+    from commissioning_atlas.sources.readers import read_table
 
     _check_population_arg(args)
     check_output(args.output, "apportion")
@@ -368,7 +369,7 @@ def cmd_apportion(args) -> int:
 
 def cmd_advise(args) -> int:
     """Propose groupings that pass the rules; write them as a scenario (and a findings map)."""
-    from .advise_cli import run_advise, validate_advise_args
+    from commissioning_atlas.cli.advise import run_advise, validate_advise_args
 
     validate_advise_args(args)  # fail before the (slower) load
     for line in run_advise(_load(args), args):
@@ -378,7 +379,7 @@ def cmd_advise(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
-    from . import __version__
+    from commissioning_atlas import __version__
 
     p = _Parser(prog="commissioning-atlas",
                 description="Map the NHS commissioning reorganisations of 2011-2027 and check proposals against boundaries.",
@@ -402,8 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, metavar="FILE")
     _common(ex)
     ex.set_defaults(func=cmd_export)
-    from .checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
-    from .maps import DEFAULT_TOLERANCE_M
+    from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
+    from commissioning_atlas.maps import DEFAULT_TOLERANCE_M
 
     c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no warnings, 1: warnings or "
                                      "errors, 2: bad input, 3: unexpected error)")
@@ -433,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "share_crossing (a check's page); the legend offers every one")
     _common(m)
     m.set_defaults(func=cmd_map)
-    from .advise_cli import add_advise_arguments
+    from commissioning_atlas.cli.advise import add_advise_arguments
 
     ad = sub.add_parser("advise", help="propose contiguous groupings of a layer's units that reach a population floor")
     add_advise_arguments(ad)

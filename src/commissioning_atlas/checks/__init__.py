@@ -47,12 +47,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import formatting, settings
-from ._errors import AtlasError, DataError
-from .coverage import dissolve_geoms
+from commissioning_atlas import settings
+from commissioning_atlas.io import formatting
+from commissioning_atlas._errors import AtlasError, DataError
+from commissioning_atlas.build.coverage import dissolve_geoms
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
+    from commissioning_atlas import Atlas
 
 RULES = ("crosses", "coterminosity", "coverage", "size", "changes", "splits")
 SEVERITIES = ("error", "warning", "info")
@@ -163,7 +164,7 @@ def _membership(atlas: Atlas, layer_id: str) -> pd.DataFrame:
     (LSOA, unit) pair of a layer; memoised on the atlas. :func:`_codes` gives the codes."""
     key = ("membership", layer_id)
     if key not in atlas._memo:
-        from .layers import LSOA_LAYERS
+        from commissioning_atlas.build.context import LSOA_LAYERS
 
         if layer_id in LSOA_LAYERS and layer_id in atlas.lsoa.columns:
             i = np.arange(len(atlas.lsoa), dtype=np.int64)
@@ -332,7 +333,7 @@ def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
     """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
     (layer id, code). Memoised."""
     if "units" not in atlas._memo:
-        from .footprints import MEMBER_LAYERS
+        from commissioning_atlas.footprints import MEMBER_LAYERS
 
         units: dict[str, tuple[str, str]] = {}
         for lid in MEMBER_LAYERS:
@@ -551,7 +552,7 @@ def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
     (Bassetlaw, 2022). Parts under the tolerance (share of the old unit's area and residents) are
     ``below tolerance``.
     """
-    from .registry import registry
+    from commissioning_atlas.registry import registry
 
     parts = crosstab(atlas, subject, against)
     parts = parts[parts["against_code"] != ""]
@@ -923,8 +924,8 @@ def to_json(findings: pd.DataFrame, meta: dict) -> str:
 
 def to_csv(findings: pd.DataFrame) -> str:
     """CSV without geometry; text cells that a spreadsheet would run as formulas are defused
-    (:func:`commissioning_atlas.text.rows_csv`, the one CSV writer of the tool)."""
-    from .text import rows_csv
+    (:func:`commissioning_atlas.io.text.rows_csv`, the one CSV writer of the tool)."""
+    from commissioning_atlas.io.text import rows_csv
 
     return rows_csv(FINDING_COLUMNS, ([rec[c] for c in FINDING_COLUMNS] for rec in _records(findings)))
 
@@ -935,7 +936,7 @@ def _pct(v) -> str:
 
 def _clean(s: str, width: int | None = None, encoding: str = "utf-8") -> str:
     """One cell: whitespace collapsed, control characters escaped, fitted to ``encoding`` and ``width``."""
-    from .text import cut
+    from commissioning_atlas.io.text import cut
 
     return cut(s, width if width is not None else 1 << 30, encoding)
 
@@ -953,14 +954,14 @@ def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str
     for its column ends in ``…``, or ``...`` where the encoding has no ``…``), so the table is safe
     to print on any terminal.
     """
-    from .text import for_terminal
+    from commissioning_atlas.io.text import for_terminal
 
     head = (f"# {meta.get('title', '')}: {meta.get('subject')} against {meta.get('against') or 'thresholds'}"
             f" ({', '.join(meta.get('rules', []))})")
     lines = [for_terminal(head, encoding=encoding, keep=""),
              for_terminal(f"# tolerance: {meta.get('tolerance', '')}", encoding=encoding, keep="")]
     if meta.get("population_basis"):
-        from .population import get_basis
+        from commissioning_atlas.sources.population import get_basis
 
         lines.append(for_terminal(f"# population: {get_basis(meta['population_basis']).title} "
                                   f"({meta['population_basis']}), summed over 2011 LSOAs", encoding=encoding, keep=""))
@@ -1020,12 +1021,12 @@ def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str |
                    encoding: str = "utf-8") -> str | None:
     """Render findings in ``fmt``; write atomically to ``path`` or return the text for stdout.
 
-    Files go through :mod:`commissioning_atlas.safe_io`: written whole or not at all, never over
+    Files go through :mod:`commissioning_atlas.io.safe`: written whole or not at all, never over
     an input of the run, a file of ``geo/``, the cache or a read-only file; ``gpkg`` adds (or
     replaces) the layer ``findings`` of an existing GeoPackage and keeps its other layers.
     ``encoding`` is that of the stream a returned table is printed on.
     """
-    from .safe_io import write_gpkg_layer, write_text
+    from commissioning_atlas.io.safe import write_gpkg_layer, write_text
 
     if fmt not in FORMATS:
         raise AtlasError(f"unknown format {fmt!r}; formats are {', '.join(FORMATS)}")

@@ -53,11 +53,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import settings
-from ._errors import ScenarioError
+from commissioning_atlas import settings
+from commissioning_atlas._errors import ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
+    from commissioning_atlas import Atlas
 
 #: Columns every proposal set must have.
 REQUIRED_COLUMNS = ["code", "name", "members"]
@@ -134,7 +134,7 @@ def _err(msg: str, path: Any = None, row: Any = None, column: Any = None) -> Sce
 
 def _read_text(path: Path) -> str:
     """The file's text, read as data: only a regular file, at most :data:`MAX_FILE_BYTES`, UTF-8, no NUL."""
-    from .safe_io import os_error, register_input
+    from commissioning_atlas.io.safe import os_error, register_input
 
     register_input(path)
     try:
@@ -862,7 +862,7 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     membership : pandas.DataFrame
         ``lsoa_code``, ``code``.
     """
-    from .coverage import dissolve
+    from commissioning_atlas.build.coverage import dissolve
 
     path = path or df.attrs.get("path")
     units = unit_catalogue(lsoa, layers)

@@ -4,7 +4,7 @@ Given units (any layer), a population floor and the rules (stay inside ``within`
 a ``keep_whole`` unit, keep the ``fix`` groups as they are), :func:`advise` proposes contiguous groups,
 each of at least ``floor`` people: the most groups (max-p), then the fewest crossings of a reference
 layer (or the reverse), then, as a tie-break, the most groups kept from a given plan. It is exact
-(CP-SAT, :mod:`commissioning_atlas.maxp`) where it can be and says whether the result is proven
+(CP-SAT, :mod:`commissioning_atlas.advise.maxp`) where it can be and says whether the result is proven
 optimal, with the bound; beyond ``exact_max_nodes`` nodes an area goes to spopt's heuristic.
 :func:`write_scenario` writes the plan in the proposal schema of ``geo/css_2012.csv`` so that
 ``check --scenario`` and ``map --scenario`` read it.
@@ -12,7 +12,7 @@ optimal, with the bound; beyond ``exact_max_nodes`` nodes an area goes to spopt'
 Rules, as sums over LSOAs (every figure on the population basis given, Census 2011 by default):
 
 * a unit belongs to the ``within`` area holding most of its residents;
-* adjacency is shared LSOA boundary (:mod:`commissioning_atlas.adjacency`); a piece of an area with
+* adjacency is shared LSOA boundary (:mod:`commissioning_atlas.advise.adjacency`); a piece of an area with
   no land link to the rest (an island) joins the nearest unit of its area, and the plan says so;
 * a ``keep_whole`` unit is split when at least ``tolerance`` of its residents lie in each of two
   groups; its parts in different ``within`` areas are allowed apart (reported as forced by the
@@ -43,13 +43,13 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from . import formatting
-from ._errors import AtlasError
-from .adjacency import Link, connect_areas, lsoa_adjacency, unit_adjacency
-from .maxp import OBJECTIVES, AreaProblem, AreaSolution, count_plans as count_area_plans, solve_exact, solve_heuristic
+from commissioning_atlas.io import formatting
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.advise.adjacency import Link, connect_areas, lsoa_adjacency, unit_adjacency
+from commissioning_atlas.advise.maxp import OBJECTIVES, AreaProblem, AreaSolution, count_plans as count_area_plans, solve_exact, solve_heuristic
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
+    from commissioning_atlas import Atlas
 
 __all__ = ["Instance", "Plan", "InfeasibleError", "build_instance", "solve", "advise", "population_vector",
            "write_scenario", "plan_frame", "DEFAULT_TOLERANCE", "DEFAULT_BASIS", "METHODS"]
@@ -84,7 +84,7 @@ def population_vector(atlas: "Atlas", basis: str | None = None, layer: str | Non
     ----------
     atlas : Atlas
     basis : str, optional
-        A per-LSOA basis of :data:`commissioning_atlas.population.BASES`; default: the ``layer``'s own
+        A per-LSOA basis of :data:`commissioning_atlas.sources.population.BASES`; default: the ``layer``'s own
         (``--population`` if the atlas has one), else Census 2011.
     layer : str, optional
         The units being grouped.
@@ -93,7 +93,7 @@ def population_vector(atlas: "Atlas", basis: str | None = None, layer: str | Non
     -------
     numpy.ndarray of float, str
     """
-    from .population import get_basis
+    from commissioning_atlas.sources.population import get_basis
 
     basis = basis or (atlas.default_basis(layer) if layer else DEFAULT_BASIS)
     b = get_basis(basis)
@@ -157,7 +157,7 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.n
     if not path.exists():
         raise AtlasError(f"{spec}: neither a layer id nor a proposal file (known layers: "
                          f"{', '.join(atlas.layer_ids())})")
-    from .footprints import footprint_membership, read_proposals, unit_catalogue
+    from commissioning_atlas.footprints import footprint_membership, read_proposals, unit_catalogue
 
     df = read_proposals(path)
     mm = footprint_membership(df, atlas.lsoa, unit_catalogue(atlas.lsoa, atlas.layers), include_partners=False,
@@ -523,7 +523,7 @@ def _area_problems(inst: Instance):
 
 
 def _infeasible(inst: Instance, a: int, units: np.ndarray, node: np.ndarray, prob: AreaProblem) -> None:
-    from .maxp import _components
+    from commissioning_atlas.advise.maxp import _components
 
     comp = _components(prob.n, prob.edges)
     for c in np.unique(comp):
@@ -798,7 +798,7 @@ def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> 
     """
     import yaml
 
-    from .export import atomic_write
+    from commissioning_atlas.io.export import atomic_write
 
     path = Path(path)
     df = plan_frame(plan)

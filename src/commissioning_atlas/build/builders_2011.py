@@ -4,7 +4,7 @@ These layers have no LSOA lookup of their own, so each is reconstructed: distric
 names, counties from the December 2011 boundaries, PCTs from ``geo/pct_composition.csv`` (plus 2005 PCT
 polygons inside split districts), clusters and SHAs from ``geo/`` tables, CCGs by best fit of LSOA points
 in the April 2013 polygons, area teams from the GP registered lists. Each builder takes the build context
-and returns a :class:`~commissioning_atlas.build_kinds.Column`; :data:`BUILDERS` names them for
+and returns a :class:`~commissioning_atlas.build.kinds.Column`; :data:`BUILDERS` names them for
 ``layers.toml``.
 """
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import settings
-from ._errors import DataError
-from .build_kinds import Column, assign_points
-from .readers import normalise, read_pct_2011_list, read_table, read_vector
+from commissioning_atlas import settings
+from commissioning_atlas._errors import DataError
+from commissioning_atlas.build.kinds import Column, assign_points
+from commissioning_atlas.sources.readers import normalise, read_pct_2011_list, read_table, read_vector
 
 
 def _geo_table(name: str, required: list[str]) -> tuple[pd.DataFrame, Path]:

@@ -16,10 +16,10 @@ import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 
-from . import settings
-from ._errors import SourceError
-from .catalogue import SourceFile, SourceGroup, load_catalogue
-from .verified import mark_verified
+from commissioning_atlas import settings
+from commissioning_atlas._errors import SourceError
+from commissioning_atlas.sources.catalogue import SourceFile, SourceGroup, load_catalogue
+from commissioning_atlas.sources.verified import mark_verified
 
 _CHUNK = 1 << 16
 
@@ -49,7 +49,7 @@ def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int 
     Reading stops one byte past ``total``: a source longer than the catalogue says (or endless,
     such as a link to ``/dev/zero``) is refused without filling the disk.
     """
-    from .safe_io import os_error
+    from commissioning_atlas.io.safe import os_error
 
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)

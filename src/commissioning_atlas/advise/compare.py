@@ -7,7 +7,7 @@ that much of stands alone). Figures are on the advice instance's population basi
 
 Examples
 --------
->>> from commissioning_atlas.compare import compare_advice
+>>> from commissioning_atlas.advise.compare import compare_advice
 >>> plan, table = compare_advice(atlas, "pct_cluster_2011", 750_000, "css_2012",
 ...                              within="sha_2011", councils="utla_2011")     # doctest: +SKIP
 >>> # 2025, once the layers exist:
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .advise import (DEFAULT_TOLERANCE, Instance, Plan, _area_problems, _cross, _majority, _pairs,
+from commissioning_atlas.advise import (DEFAULT_TOLERANCE, Instance, Plan, _area_problems, _cross, _majority, _pairs,
                      _read_plan_pairs, advise, build_instance)
-from .maxp import AreaProblem, solve_exact
+from commissioning_atlas.advise.maxp import AreaProblem, solve_exact
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import Atlas
+    from commissioning_atlas import Atlas
 
 __all__ = ["adjusted_rand_index", "real_partition", "councils_split", "compare_plans", "compare_advice",
            "unit_options"]

@@ -22,16 +22,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from ._errors import DataError
-from .build_kinds import KIND_FUNCTIONS, Column, assign_points
-from .builders_2011 import BUILDERS
-from .catalogue import load_catalogue
-from .coverage import dissolve_geoms, repair_coverage
-from .fetch import fetch
-from .layer_cache import LayerCache
-from .readers import normalise, read_census_lc2101, read_vector
-from .registry import LayerSpec, layer_ids, layer_spec, registry
+from commissioning_atlas import settings
+from commissioning_atlas._errors import DataError
+from commissioning_atlas.build.kinds import KIND_FUNCTIONS, Column, assign_points
+from commissioning_atlas.build.builders_2011 import BUILDERS
+from commissioning_atlas.sources.catalogue import load_catalogue
+from commissioning_atlas.build.coverage import dissolve_geoms, repair_coverage
+from commissioning_atlas.sources.fetch import fetch
+from commissioning_atlas.build.cache import LayerCache
+from commissioning_atlas.sources.readers import normalise, read_census_lc2101, read_vector
+from commissioning_atlas.registry import LayerSpec, layer_ids, layer_spec, registry
 
 #: Bump when the build logic of layers changes, so cached layers are rebuilt.
 BUILD_VERSION = "7"
@@ -173,7 +173,7 @@ class BuildContext:
         return self.memo("atoms", make)
 
     def _population_key(self, basis: str) -> str:
-        from .population import get_basis
+        from commissioning_atlas.sources.population import get_basis
 
         return _hash(BUILD_VERSION, basis, self.source_key(get_basis(basis).groups))
 
@@ -183,7 +183,7 @@ class BuildContext:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        from .population import get_basis, read_basis
+        from commissioning_atlas.sources.population import get_basis, read_basis
 
         todo = []
         order = {"mid_2017": 0, "mid_2019": 1, "mid_2020": 2, "census_2021": 3}
@@ -212,7 +212,7 @@ class BuildContext:
     def population(self, basis: str) -> np.ndarray:
         """Residents of every LSOA on ``basis`` (int64, aligned with :attr:`base`), read once and cached."""
         if basis not in self._pop:
-            from .population import get_basis, read_basis
+            from commissioning_atlas.sources.population import get_basis, read_basis
 
             b = get_basis(basis)
             if basis == "census_2011":  # read with the LSOA base
@@ -390,8 +390,8 @@ def _contains(ctx, spec: LayerSpec, rule: str, codes: np.ndarray, keys: np.ndarr
 
 def read_2024_lookups(icb24_path: Path, lsoa11_lsoa21_path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The April 2024 LSOA21 lookup and the LSOA11 -> LSOA21 pairs (for the cross-check of the 2023 layers)."""
-    from .population import read_lsoa11_lsoa21
-    from .readers import read_lookup
+    from commissioning_atlas.sources.population import read_lsoa11_lsoa21
+    from commissioning_atlas.sources.readers import read_lookup
 
     return read_lookup(icb24_path), read_lsoa11_lsoa21(lsoa11_lsoa21_path)
 
@@ -399,8 +399,8 @@ def read_2024_lookups(icb24_path: Path, lsoa11_lsoa21_path: Path) -> tuple[pd.Da
 def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> dict:
     """Compare a 2023 layer with the April 2024 lookup (on 2021 LSOAs) through the LSOA11 -> LSOA21 lookup:
     the 2011 LSOAs none of whose 2021 LSOAs the 2024 lookup gives to the same unit (matched by code)."""
-    from .population import read_lsoa11_lsoa21
-    from .readers import read_lookup
+    from commissioning_atlas.sources.population import read_lsoa11_lsoa21
+    from commissioning_atlas.sources.readers import read_lookup
 
     column = spec.params["crosscheck_2024"]
     future = getattr(ctx, "_futures", {}).pop("april_2024", None)
@@ -489,7 +489,7 @@ def dissolve_pieces(codes: np.ndarray, fine_index: np.ndarray, fine_geoms: np.nd
     Returns
     -------
     geoms, labels : numpy.ndarray
-        The pieces and the unit each belongs to, for :func:`~commissioning_atlas.coverage.dissolve_geoms`.
+        The pieces and the unit each belongs to, for :func:`~commissioning_atlas.build.coverage.dissolve_geoms`.
     """
     codes = np.asarray(codes, dtype=object)
     n_fine = len(fine_geoms)

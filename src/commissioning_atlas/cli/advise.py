@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._errors import AtlasError
-from .advise import DEFAULT_TOLERANCE, METHODS, advise, write_scenario
-from .maxp import OBJECTIVES
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.advise import DEFAULT_TOLERANCE, METHODS, advise, write_scenario
+from commissioning_atlas.advise.maxp import OBJECTIVES
 
 __all__ = ["add_advise_arguments", "validate_advise_args", "run_advise"]
 
@@ -58,7 +58,7 @@ def validate_advise_args(args: argparse.Namespace) -> None:
 
 def run_advise(atlas, args: argparse.Namespace) -> list[str]:
     """Run the advice for parsed options; return the lines to print."""
-    from .footprints import MEMBER_LAYERS
+    from commissioning_atlas.footprints import MEMBER_LAYERS
 
     plan = advise(atlas, args.units, args.floor, within=args.within, keep_whole=args.keep_whole,
                   tolerance=args.tolerance, fix=args.fix, reference=args.reference, closest_to=args.closest_to,
@@ -71,7 +71,7 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
         lines.append(f"note: scenarios name units of {', '.join(MEMBER_LAYERS)}; check --scenario cannot read "
                      f"{args.units} codes until the footprint reader accepts them")
     if args.compare:
-        from .compare import compare_plans
+        from commissioning_atlas.advise.compare import compare_plans
 
         table = compare_plans(atlas, plan, args.compare, args.reference or args.keep_whole)
         for row, r in table.iterrows():
@@ -84,7 +84,7 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
         if args.units not in MEMBER_LAYERS:
             raise AtlasError(f"--map needs a scenario the footprint reader resolves; {args.units} units are not "
                              f"among {', '.join(MEMBER_LAYERS)}")
-        from .advise_map import advice_map
+        from commissioning_atlas.advise.advice_map import advice_map
 
         path = advice_map(atlas, plan, out, Path(args.map))
         lines.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")

@@ -2,7 +2,7 @@
 
 Each kind is a function ``(ctx, spec) -> Column``: the unit code of every LSOA (in the order of the LSOA
 base), the units' names and ODS codes, optional extra columns and what was measured. The engine
-(:mod:`commissioning_atlas.layers`) validates, dissolves and caches the result; a kind only reads and
+(:mod:`commissioning_atlas.build.context`) validates, dissolves and caches the result; a kind only reads and
 maps. ``lsoa_lookup`` reads a column of an LSOA11 lookup; ``group`` maps the units of a built layer
 through a lookup file or ``geo/`` table; ``regroup`` regroups a built layer by a ``geo/`` table, splitting
 units by another layer where the table says so.
@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import settings
-from ._errors import DataError
-from .readers import read_lookup, read_table
+from commissioning_atlas import settings
+from commissioning_atlas._errors import DataError
+from commissioning_atlas.sources.readers import read_lookup, read_table
 
 
 @dataclass

@@ -1,0 +1,305 @@
+"""The Atlas: every layer of every era, built from LSOAs when first used, and the footprint sets."""
+
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from commissioning_atlas import settings
+from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
+from commissioning_atlas.build.context import BuildContext
+from commissioning_atlas.registry import layer_ids as _declared_ids
+from commissioning_atlas.registry import layer_spec, suggest
+from commissioning_atlas.registry import registry as _specs
+
+__all__ = ["Atlas", "load"]
+
+#: Footprint sets shipped in ``geo/``: layer id -> table.
+FOOTPRINT_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv", "icb_cluster_2025": "icb_cluster_2025.csv",
+                  "icb_merger_2027": "icb_merger_2027.csv"}
+FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "Commissioning support units",
+                    "icb_cluster_2025": "ICB clusters (shared leadership)",
+                    "icb_merger_2027": "ICB mergers proposed for April 2027"}
+FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013", "icb_cluster_2025": "2025",
+                     "icb_merger_2027": "proposed for 1 April 2027"}
+#: A layer each shipped set's members are units of (an atlas without it cannot hold the set).
+_SET_UNITS = {"css_2012": "pct_cluster_2011", "csu_2013": "ccg_2013", "icb_cluster_2025": "icb_2023",
+              "icb_merger_2027": "icb_2026"}
+#: Era, date and default population basis of each footprint set.
+FOOTPRINT_ERA = {"css_2012": ("2012", "2012-02-01", "census_2011"), "csu_2013": ("2013", "2013-04-01", "census_2011"),
+                 "icb_cluster_2025": ("2025", "2025-10-01", "census_2021"),
+                 "icb_merger_2027": ("2027", "2027-04-01", "census_2021")}
+
+
+class _LazyLayers(Mapping):
+    """Every declared layer by id, built (or read from the cache) on first access."""
+
+    def __init__(self, atlas: "Atlas"):
+        self._atlas = atlas
+
+    def __getitem__(self, layer_id: str) -> gpd.GeoDataFrame:
+        if layer_id not in _specs():
+            raise KeyError(layer_id)
+        return self._atlas.layer(layer_id)
+
+    def __iter__(self):
+        return iter(_declared_ids())
+
+    def __len__(self) -> int:
+        return len(_specs())
+
+
+@dataclass
+class Atlas:
+    """Every layer of every era, built from LSOAs when first used, plus footprint sets.
+
+    Attributes
+    ----------
+    ctx : BuildContext
+        The build: fetched files, the LSOA base and the layers built or read so far.
+    scenario : Path or None
+        The user's proposal file, if any; it becomes the layer ``scenario``.
+    basis : str or None
+        Population basis for every figure (``--population``); None: each layer's default basis.
+    """
+
+    ctx: BuildContext
+    scenario: Path | None = None
+    basis: str | None = None
+    _footprints: dict[str, tuple[gpd.GeoDataFrame, pd.DataFrame]] = field(default_factory=dict, repr=False)
+    #: derived tables reused between checks and maps (memberships by LSOA position, joins, simplified
+    #: layers); never user-visible, and not copied by ``dataclasses.replace`` (a changed copy starts empty)
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_frames(cls, lsoa: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> "Atlas":
+        """An atlas over frames in memory (synthetic tests, layers built elsewhere): see
+        :class:`~commissioning_atlas.build.context.FrameContext`."""
+        from commissioning_atlas.build.context import FrameContext
+
+        return cls(ctx=FrameContext(lsoa, layers), **kwargs)
+
+    @property
+    def lsoa(self) -> gpd.GeoDataFrame:
+        """The 32,844 LSOAs (EPSG:27700): ``code``, ``name``, ``population`` (Census 2011), ``area_m2``,
+        geometry and one code column per layer built so far."""
+        return self.ctx.base
+
+    @property
+    def layers(self) -> Mapping[str, gpd.GeoDataFrame]:
+        """Every declared boundary layer by id (built on first access)."""
+        return _LazyLayers(self)
+
+    @property
+    def report(self) -> dict:
+        """What the build measured, for every layer built or read so far."""
+        return {k: v for k, v in self.ctx.reports.items() if v}
+
+    def footprint_set_ids(self) -> list[str]:
+        """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""
+        ids = [k for k, f in FOOTPRINT_SETS.items()
+               if (settings.geo_dir() / f).exists() and self.ctx.available(_SET_UNITS[k])]
+        return ids + (["scenario"] if self.scenario is not None else [])
+
+    def layer_ids(self, era: str | None = None) -> list[str]:
+        """All layer ids (boundary layers by date, then footprint sets), or those of one era."""
+        ids = sorted([i for i in _declared_ids() if self.ctx.available(i)] + self.footprint_set_ids(),
+                     key=lambda i: self.era(i) if i != "scenario" else "9")
+        if era is None:
+            return ids
+        known = sorted({self.era(i) for i in ids})
+        if str(era) not in known:
+            raise suggest(str(era), known, "era")
+        return [i for i in ids if self.era(i) == str(era)]
+
+    def era(self, layer_id: str) -> str:
+        """The era (year) of a layer."""
+        if layer_id in _specs():
+            return _specs()[layer_id].era
+        return FOOTPRINT_ERA.get(layer_id, ("scenario",))[0]
+
+    def _check_id(self, layer_id: str) -> None:
+        if layer_id in _specs() or layer_id in self.footprint_set_ids():
+            return
+        raise suggest(layer_id, self.layer_ids(), "layer")
+
+    def default_basis(self, layer_id: str) -> str:
+        """The population basis figures of ``layer_id`` use: ``--population`` if given, else the layer's own."""
+        if self.basis:
+            return self.basis
+        if layer_id in _specs():
+            return _specs()[layer_id].basis
+        if layer_id in FOOTPRINT_ERA:
+            return FOOTPRINT_ERA[layer_id][2]
+        if layer_id == "scenario":
+            return self._scenario_basis()
+        return "census_2011"
+
+    def _scenario_basis(self) -> str:
+        fp = self._footprints.get("scenario")
+        if fp is not None and "population_basis" in fp[0].attrs:
+            return fp[0].attrs["population_basis"]
+        return "census_2011"
+
+    def population(self, basis: str | None = None) -> np.ndarray:
+        """Residents of every LSOA on ``basis`` (default census_2011), aligned with :attr:`lsoa`."""
+        from commissioning_atlas.sources.population import get_basis
+
+        basis = basis or self.basis or "census_2011"
+        get_basis(basis)
+        return self.ctx.population(basis)
+
+    def layer(self, layer_id: str, population: str | None = None) -> gpd.GeoDataFrame:
+        """Return a layer (boundaries or footprints) as a GeoDataFrame in EPSG:27700.
+
+        Parameters
+        ----------
+        layer_id : str
+            e.g. ``"pct_cluster_2011"``, ``"ccg_2019"``, ``"icb_2022"``, ``"css_2012"``, ``"scenario"``.
+        population : str, optional
+            Population basis of the ``population`` column (``census_2011``, ``mid_2017``, ``mid_2019``,
+            ``mid_2020``, ``census_2021``); default :meth:`default_basis`. The frame's
+            ``attrs["population_basis"]`` names it.
+        """
+        self._check_id(layer_id)
+        basis = population or self.default_basis(layer_id)
+        memo = ("layer", layer_id, basis)
+        if memo in self._memo:
+            return self._memo[memo]
+        if layer_id in _specs():
+            frame = self.ctx.layer_frame(layer_id)
+            pop = np.bincount(self.ctx.index(layer_id), weights=self.population(basis).astype(float),
+                              minlength=len(frame)).astype("int64")
+            out = frame.copy()
+            out.insert(3, "population", pop)
+            if layer_id == "lsoa_2011":
+                out.insert(4, "area_m2", self.lsoa["area_m2"].to_numpy())
+        else:
+            fp = self._footprint_set(layer_id)[0]
+            out = fp.copy()
+            if basis != "census_2011":
+                memb = self._footprint_set(layer_id)[1]
+                pos = pd.Series(np.arange(len(self.lsoa)), index=self.lsoa["code"].to_numpy())
+                rows = pos.reindex(memb["lsoa_code"].to_numpy()).to_numpy()
+                v = self.population(basis)[rows]
+                sums = pd.Series(v, index=memb["code"].to_numpy()).groupby(level=0).sum()
+                out["population"] = sums.reindex(out["code"]).fillna(0).astype("int64").to_numpy()
+        out.attrs["population_basis"] = basis
+        self._memo[memo] = out
+        return out
+
+    def has_layer(self, layer_id: str) -> bool:
+        """Whether this atlas can give ``layer_id`` (every declared layer; an atlas of frames, its own)."""
+        return self.ctx.available(layer_id)
+
+    def with_layer(self, layer_id: str, frame: gpd.GeoDataFrame) -> "Atlas":
+        """A copy of this atlas whose ``layer_id`` reads as ``frame`` (e.g. renamed features); the units, and
+        so every membership, stay those of the atlas."""
+        copy = dataclasses.replace(self, _footprints=dict(self._footprints))
+        frame = frame.copy()
+        frame.attrs["population_basis"] = self.default_basis(layer_id)
+        copy._memo[("layer", layer_id, self.default_basis(layer_id))] = frame
+        return copy
+
+    def column(self, layer_id: str) -> np.ndarray:
+        """Unit code of every LSOA in a boundary layer (aligned with :attr:`lsoa`)."""
+        layer_spec(layer_id)
+        return self.ctx.column(layer_id)
+
+    def membership(self, layer_id: str) -> pd.DataFrame:
+        """Return which LSOAs make each unit of a layer: columns ``lsoa_code``, ``code``."""
+        self._check_id(layer_id)
+        if layer_id in _specs():
+            return pd.DataFrame({"lsoa_code": self.lsoa["code"].to_numpy(), "code": self.ctx.column(layer_id)})
+        return self._footprint_set(layer_id)[1]
+
+    def footprints(self, set_id: str = "css_2012") -> gpd.GeoDataFrame:
+        """Return a footprint set (one dissolved polygon per organisation)."""
+        return self.layer(set_id)
+
+    def _footprint_set(self, set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+        if set_id not in self._footprints:
+            from commissioning_atlas.footprints import load_footprint_set
+
+            self._footprints[set_id] = load_footprint_set(self, set_id)
+        return self._footprints[set_id]
+
+    def info(self, layer_id: str) -> dict[str, str]:
+        """Title, vintage, era, date, default population basis and source of a layer."""
+        if layer_id in _specs():
+            s = _specs()[layer_id]
+            return {"title": s.title, "vintage": s.vintage, "era": s.era, "date": s.date,
+                    "basis": self.default_basis(layer_id), "source": s.source, "body": s.body}
+        path = self.scenario if layer_id == "scenario" else settings.geo_dir() / FOOTPRINT_SETS[layer_id]
+        era, date, _ = FOOTPRINT_ERA.get(layer_id, ("scenario", "", ""))
+        return {"title": FOOTPRINT_TITLES.get(layer_id, "Scenario"), "vintage": FOOTPRINT_VINTAGE.get(layer_id, "user"),
+                "era": era, "date": date, "basis": self.default_basis(layer_id),
+                "source": f"{Path(path).name}, dissolved from LSOAs", "body": "footprint"}
+
+    def crosswalk(self, from_id: str, to_id: str, population: str | None = None) -> pd.DataFrame:
+        """Every (FROM unit, TO unit) pair sharing LSOAs, with people, area, shares and best fit; see
+        :func:`commissioning_atlas.crosswalk.crosswalk`. ``population``: a basis (default the FROM layer's)."""
+        from commissioning_atlas.crosswalk import crosswalk
+
+        return crosswalk(self, from_id, to_id, basis=population)
+
+    def apportion(self, df: pd.DataFrame, code_column: str, from_id: str, to_id: str, counts=(), rates=(),
+                  population: str | None = None) -> pd.DataFrame:
+        """Re-base a table of figures per FROM unit onto the TO units; see
+        :func:`commissioning_atlas.crosswalk.apportion`."""
+        from commissioning_atlas.crosswalk import apportion
+
+        return apportion(self, df, code_column, from_id, to_id, counts=list(counts), rates=list(rates), basis=population)
+
+    def build_all(self) -> None:
+        """Build (or read) every declared layer and footprint set, so :attr:`report` is complete; the
+        population bases are read meanwhile in a worker process."""
+        ids = self.layer_ids()
+        if hasattr(self.ctx, "prefetch_populations"):
+            self.ctx.prefetch_populations({self.default_basis(lid) for lid in ids if lid != "scenario"})
+        for lid in ids:
+            self.layer(lid)
+
+
+def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: bool = False,
+         scenario: str | Path | None = None, progress: bool = True, population: str | None = None) -> Atlas:
+    """Open the atlas; layers are built (and cached) when first used.
+
+    Parameters
+    ----------
+    mirror : str or Path, optional
+        Local mirror of the pinned upstream files (default ``$COMMISSIONING_ATLAS_MIRROR``);
+        without one, files are downloaded from their pinned URLs.
+    engine : {"pyogrio", "fiona"}
+        Vector I/O engine for the raw files.
+    rebuild : bool
+        Ignore the cache and rebuild each layer from the raw files when first used.
+    scenario : str or Path, optional
+        A proposal set of your own (CSV or YAML, the schema of ``geo/css_2012.csv``); it becomes
+        the layer ``scenario`` and is validated on load.
+    progress : bool
+        Show download progress and one line per layer built (on stderr).
+    population : str, optional
+        Population basis for every figure; default: each layer's own (see ``layers`` listing).
+
+    Returns
+    -------
+    Atlas
+    """
+    if population is not None:
+        from commissioning_atlas.sources.population import get_basis
+
+        get_basis(population)
+    ctx = BuildContext(mirror=mirror, engine=engine, rebuild=rebuild, progress=progress)
+    atlas = Atlas(ctx=ctx, scenario=Path(scenario) if scenario else None, basis=population)
+    atlas.lsoa  # the LSOA base: every layer needs it
+    if atlas.scenario is not None:
+        atlas.layer("scenario")  # validate now: a bad scenario fails at load, not halfway through a report
+    return atlas

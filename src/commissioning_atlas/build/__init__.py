@@ -1,0 +1,1 @@
+"""The build: context, LSOA base, kinds, coverage dissolves, layer cache."""

@@ -1,0 +1,1 @@
+"""The arithmetic every question shares: memberships, crosstabs, exact rounding."""

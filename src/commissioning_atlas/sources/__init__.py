@@ -1,0 +1,1 @@
+"""Pinned upstream files in, frames out: catalogue, fetch, readers, population bases."""
