@@ -296,7 +296,7 @@ def test_cli_bad_format_is_a_usage_error(capsys):
 def test_worked_scenario_runs_through_check_and_export(mirror, tmp_path, capsys):
     from pathlib import Path
 
-    scen = Path(__file__).resolve().parents[1] / "geo" / "scenarios" / "birmingham_black_country_2012.yaml"
+    scen = Path(__file__).resolve().parents[1] / "src/commissioning_atlas/data/geo" / "scenarios" / "birmingham_black_country_2012.yaml"
     args = ["--mirror", str(mirror), "--quiet", "--scenario", str(scen)]
     assert cli.main(["check", "--preset", "proposal-vs-cluster", "--format", "json"] + args) == 1
     doc = json.loads(capsys.readouterr().out)

@@ -19,16 +19,15 @@ LSOA_REL = "upstream/martinjc/UK-GeoJSON/json/statistical/eng/lsoa_by_lad/E06000
 def _project(tmp_path: Path, mirror: Path) -> dict:
     """A throw-away project: copies of geo/ and the catalogue, its own cache, a symlinked mirror."""
     home = tmp_path / "home"
-    shutil.copytree(ROOT / "geo", home / "geo")
-    (home / "boundaries").mkdir(parents=True)
-    shutil.copy(ROOT / "boundaries" / "sources.toml", home / "boundaries" / "sources.toml")
+    shutil.copytree(ROOT / "src/commissioning_atlas/data/geo", home / "geo")
+    shutil.copy(ROOT / "src/commissioning_atlas/data/sources.toml", home / "sources.toml")
     mir = tmp_path / "mirror"
     for src in (mirror / "upstream").rglob("*"):
         if src.is_file():
             dest = mir / src.relative_to(mirror)
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.symlink_to(src)
-    env = {"COMMISSIONING_ATLAS_HOME": str(home), "COMMISSIONING_ATLAS_CACHE": str(tmp_path / "cache"),
+    env = {"COMMISSIONING_ATLAS_DATA": str(home), "COMMISSIONING_ATLAS_CACHE": str(tmp_path / "cache"),
            "COMMISSIONING_ATLAS_MIRROR": str(mir), "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"),
            "PYTHONPATH": str(ROOT / "src")}  # this checkout's code, installed or not
     return {"home": home, "mirror": mir, "cache": tmp_path / "cache", "env": env}
@@ -46,7 +45,7 @@ def _replace_source(p: dict, rel: str, data: bytes, pin: bool) -> None:
     target.unlink()
     target.write_bytes(data)
     if pin:
-        cat = p["home"] / "boundaries" / "sources.toml"
+        cat = p["home"] / "sources.toml"
         text = cat.read_text()
         text = text.replace(hashlib.sha256(old).hexdigest(), hashlib.sha256(data).hexdigest())
         text = re.sub(rf'(path = "{re.escape(rel.split("/", 3)[3])}"\nurl = "[^"]*"\nsha256 = "[0-9a-f]+"\nbytes = )\d+',
@@ -71,7 +70,7 @@ pytestmark = pytest.mark.integration
 def test_missing_file(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     (p["mirror"] / LSOA_REL).unlink()
-    cat = p["home"] / "boundaries" / "sources.toml"
+    cat = p["home"] / "sources.toml"
     # no network in CI: point the pinned URL of the missing file at a closed local port
     cat.write_text(re.sub(r'url = "https://[^"]*E06000001\.json"', 'url = "http://127.0.0.1:9/E06000001.json"',
                           cat.read_text()))

@@ -18,7 +18,7 @@ from commissioning_atlas.footprints import (build_footprints, count_organisation
 
 FIX = Path(__file__).parent / "fixtures" / "footprints"
 ROOT = Path(__file__).resolve().parents[1]
-GEO = ROOT / "geo"
+GEO = ROOT / "src/commissioning_atlas/data/geo"
 ORG_CODES = ROOT.parent / "shared" / "data" / "upstream" / "ebmdatalab" / "openprescribing" / "openprescribing" \
     / "data" / "org_codes"
 

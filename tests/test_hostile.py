@@ -35,7 +35,7 @@ from commissioning_atlas.sources.fetch import _atomic_copy_verified, fetch_file
 from commissioning_atlas.io.text import defuse, degrade, escape_controls, for_terminal, frame_csv, rows_csv
 
 ROOT = Path(__file__).resolve().parents[1]
-GEO = ROOT / "geo"
+GEO = ROOT / "src/commissioning_atlas/data/geo"
 SCEN_HEADER = "code,name,members\n"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -358,13 +358,13 @@ def test_output_that_is_the_scenarios_base(env, capsys):
 @pytest.mark.parametrize("argv, words", [
     (["export", "css_2012", "-o", str(GEO / "css_2012.csv")], "is in the project's tables"),
     (["export", "css_2012", "-o", str(GEO / "new.gpkg")], "is in the project's tables"),
-    (["check", "--preset", "ccg-size", "--format", "md", "-o", str(ROOT / "boundaries" / "sources.toml")],
+    (["check", "--preset", "ccg-size", "--format", "md", "-o", str(ROOT / "src/commissioning_atlas/data/sources.toml")],
      "is the catalogue"),
     (["map", "-o", str(GEO / "maps")], "is in the project's tables"),
     (["build", "-o", str(GEO)], "is in the project's tables"),
 ])
 def test_outputs_into_the_project_tables(env, capsys, argv, words):
-    with unchanged(env["tmp"], ROOT / "boundaries" / "sources.toml"):
+    with unchanged(env["tmp"], ROOT / "src/commissioning_atlas/data/sources.toml"):
         code, _, err = run(capsys, *argv)
     assert_one_line(err, code, 2, words)
 

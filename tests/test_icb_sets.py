@@ -9,7 +9,7 @@ import pytest
 from commissioning_atlas.checks import run_check, run_preset
 
 pytestmark = pytest.mark.integration
-SCENARIO = "geo/scenarios/east_midlands_one_icb_2027.yaml"
+SCENARIO = "src/commissioning_atlas/data/geo/scenarios/east_midlands_one_icb_2027.yaml"
 
 
 def test_icb_2026_is_the_approved_36_in_seven_regions(atlas):

@@ -621,7 +621,7 @@ def test_finding_that_is_not_made_of_lsoas_is_still_drawn(atlas, tmp_path):
 def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
     import commissioning_atlas as ca
 
-    scen = ROOT / "geo" / "scenarios" / "birmingham_black_country_2012.yaml"
+    scen = ROOT / "src/commissioning_atlas/data/geo" / "scenarios" / "birmingham_black_country_2012.yaml"
     path = maps.atlas_map(ca.load(mirror=mirror, scenario=scen, progress=False), tmp_path / "atlas.html")
     ids = [l["id"] for l in _data(path)["layers"]]
     assert "scenario" in ids and ids.index("scenario") == ids.index("css_2012") + 1

@@ -1,6 +1,6 @@
-"""Regenerate boundaries/sources.toml from a SOURCES.csv listing (one-off maintenance script).
+"""Regenerate src/commissioning_atlas/data/sources.toml from a SOURCES.csv listing (one-off maintenance script).
 
-Usage: python tools/make_catalogue.py ../shared/data/SOURCES.csv > boundaries/sources.toml
+Usage: python tools/make_catalogue.py ../shared/data/SOURCES.csv > src/commissioning_atlas/data/sources.toml
 Group metadata (id, format, vintage, expected features, attribution) is kept here, by hand.
 """
 import csv

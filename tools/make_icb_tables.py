@@ -10,7 +10,7 @@ import csv
 import sys
 from pathlib import Path
 
-GEO = Path(__file__).resolve().parents[1] / "geo"
+GEO = Path(__file__).resolve().parents[1] / "src/commissioning_atlas/data/geo"
 #: April 2023 recoding (ONS SICBL23-ICB23-NHSER23 lookup): the 2022 code -> the 2023 code.
 RECODED_2023 = {"E54000052": "E54000063", "E54000053": "E54000064"}
 #: ICBs split between 2025 clusters: 2022 code -> {cluster id: sub-ICB locations (ODS)} (icb_changes rows 2026-01..03).

@@ -124,7 +124,7 @@ def _parse(data: dict, origin: str) -> dict[str, LayerSpec]:
 @lru_cache(maxsize=1)
 def registry() -> dict[str, LayerSpec]:
     """Every declared layer, in declaration order (read once from the packaged ``layers.toml``)."""
-    text = resources.files(__package__).joinpath("layers.toml").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("data", "layers.toml").read_text(encoding="utf-8")
     return _parse(tomllib.loads(text), "layers.toml")
 
 

@@ -7,13 +7,17 @@ notebooks can point the tool at other data without touching code.
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
+
+import platformdirs
 
 #: Environment variable naming a local mirror of the pinned upstream files
 #: (laid out as ``<repository>/<path>``, like ``../shared/data/upstream``).
 MIRROR_ENV = "COMMISSIONING_ATLAS_MIRROR"
-#: Environment variable overriding the project root (where ``geo/`` and ``boundaries/`` live).
-HOME_ENV = "COMMISSIONING_ATLAS_HOME"
+#: Environment variable naming a folder laid out like the package's ``data/`` (``geo/``, ``sources.toml``):
+#: tables and catalogue of one's own, for tests and forks.
+DATA_ENV = "COMMISSIONING_ATLAS_DATA"
 #: Environment variable overriding the cache directory.
 CACHE_ENV = "COMMISSIONING_ATLAS_CACHE"
 
@@ -27,29 +31,43 @@ SNAP_GRID_M = 0.001
 COVERAGE_TOLERANCE_M2 = 1.0
 
 
-def project_root() -> Path:
-    """Return the project root: ``$COMMISSIONING_ATLAS_HOME`` or the source checkout."""
-    env = os.environ.get(HOME_ENV)
-    if env:
-        return Path(env).resolve()
-    # src/commissioning_atlas/settings.py -> the repository root
-    return Path(__file__).resolve().parents[2]
+def package_data() -> Path:
+    """Return the package's own ``data/`` folder: declarations, ``geo/`` tables, the source catalogue."""
+    return Path(str(resources.files("commissioning_atlas") / "data"))
+
+
+def data_dir() -> Path:
+    """Return the folder of tables and catalogue in use: ``$COMMISSIONING_ATLAS_DATA`` or the package's."""
+    env = os.environ.get(DATA_ENV)
+    return Path(env).resolve() if env else package_data()
 
 
 def geo_dir() -> Path:
-    """Return the folder of project-authored tables (memberships, proposals)."""
-    return project_root() / "geo"
+    """Return the folder of project-authored tables (memberships, proposals), each row with its source."""
+    return data_dir() / "geo"
 
 
-def boundaries_dir() -> Path:
-    """Return the folder holding the boundary-source catalogue."""
-    return project_root() / "boundaries"
+def catalogue_path() -> Path:
+    """Return the boundary-source catalogue (pinned URL and sha256 of every upstream file)."""
+    return data_dir() / "sources.toml"
+
+
+def checkout_root() -> Path | None:
+    """Return the source checkout the package runs from (editable install or ``PYTHONPATH=src``), or None."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / "src" / "commissioning_atlas").is_dir() else None
 
 
 def cache_dir() -> Path:
-    """Return the git-ignored cache folder (``$COMMISSIONING_ATLAS_CACHE`` overrides)."""
+    """Return the cache folder: ``$COMMISSIONING_ATLAS_CACHE``, else ``boundaries/cache`` of the checkout the
+    package runs from, else the user's cache folder (``platformdirs``)."""
     env = os.environ.get(CACHE_ENV)
-    return Path(env).resolve() if env else boundaries_dir() / "cache"
+    if env:
+        return Path(env).resolve()
+    root = checkout_root()
+    if root is not None:
+        return root / "boundaries" / "cache"
+    return Path(platformdirs.user_cache_dir("commissioning-atlas", appauthor=False))
 
 
 def default_mirror() -> Path | None:

@@ -107,7 +107,7 @@ def _protected(real: Path) -> str | None:
     geo = settings.geo_dir().resolve()
     if _within(real, geo):
         return f"is in the project's tables ({geo}); write the output elsewhere"
-    if real == (settings.boundaries_dir() / "sources.toml").resolve():
+    if real == (settings.catalogue_path()).resolve():
         return "is the catalogue of sources; write the output elsewhere"
     cache = settings.cache_dir().resolve()
     if _within(real, cache):

@@ -47,7 +47,7 @@ class SourceGroup:
 
 def catalogue_path() -> Path:
     """Return the path of ``boundaries/sources.toml``."""
-    return settings.boundaries_dir() / "sources.toml"
+    return settings.catalogue_path()
 
 
 def load_catalogue(path: str | Path | None = None) -> dict[str, SourceGroup]:
