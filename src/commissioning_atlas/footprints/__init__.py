@@ -46,6 +46,9 @@ from commissioning_atlas.footprints.sets import (
     SHIPPED_SETS,
 )
 from commissioning_atlas.footprints.read import (
+    PLAN_COLUMNS,
+    is_plan_table,
+    plan_to_proposals,
     MAX_FILE_BYTES,
     MAX_ORGANISATIONS,
     MAX_OVERLAP,

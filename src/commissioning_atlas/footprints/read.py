@@ -412,6 +412,74 @@ def _remove_from(df: pd.DataFrame, base_df: pd.DataFrame, base: str, remove: lis
     return out
 
 
+#: Columns of a plan table (one row per unit, the convention redistricting tools share); ``unit_name`` and
+#: ``group_name`` are optional (the planner page writes them), other columns are ignored.
+PLAN_COLUMNS = ("unit_code", "group")
+
+
+def is_plan_table(columns) -> bool:
+    """A CSV header of a plan (``unit_code,group``) rather than an organisation table (``code,name,members``)."""
+    cols = set(columns)
+    return set(PLAN_COLUMNS) <= cols and "members" not in cols
+
+
+def plan_to_proposals(df: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A plan table (one row per unit: ``unit_code``, ``group``) -> one organisation per group.
+
+    A group's code is its ``group`` value where that is a valid organisation code, else ``G1``, ``G2`` ... in
+    order of first appearance (the value becomes its name); its name is ``group_name`` where given. A unit
+    with an empty ``group`` is unassigned (left out). Groups keep the order they first appear in.
+
+    Raises
+    ------
+    ScenarioError
+        An empty unit code, or a unit listed twice (naming both rows).
+    """
+    seen: dict[str, int] = {}
+    groups: dict[str, dict] = {}
+    unit_rows: dict[str, int] = {}
+    gname = df["group_name"] if "group_name" in df.columns else None
+    for i in range(len(df)):
+        row = int(df["_row"].iat[i])
+        unit = str(df["unit_code"].iat[i]).strip()
+        group = str(df["group"].iat[i]).strip()
+        if not unit:
+            raise _err("empty unit code", path, row=row, column="unit_code")
+        if unit.upper() in seen:
+            raise _err(f"unit {unit[:40]!r} appears twice (rows {seen[unit.upper()]} and {row}); a plan puts each "
+                       "unit in one group", path, row=row, column="unit_code")
+        seen[unit.upper()] = row
+        unit_rows[unit.upper()] = row
+        if not group:
+            continue  # unassigned
+        g = groups.setdefault(group, {"members": [], "_row": row, "_line": df["_line"].iat[i], "name": ""})
+        g["members"].append(unit)
+        if gname is not None and not g["name"]:
+            g["name"] = str(gname.iat[i]).strip()
+    if not groups:
+        raise _err("no groups: every unit of the plan is unassigned", path, row="(file)", column="group")
+    if len(groups) > MAX_ORGANISATIONS:
+        raise _too_many(len(groups), path)
+    taken = {k for k in groups if _CODE_OK.match(k)}
+    records, n = [], 0
+    for key, g in groups.items():
+        code = key
+        if not _CODE_OK.match(key):
+            n += 1
+            while f"G{n}" in taken:
+                n += 1
+            code = f"G{n}"
+            taken.add(code)
+        if len(g["members"]) > MAX_UNITS_PER_ORGANISATION:
+            raise _err(f"group {key[:40]!r} has too many units ({len(g['members']):,}; at most "
+                       f"{MAX_UNITS_PER_ORGANISATION:,})", path, row=g["_row"], column="group")
+        records.append({"code": code, "name": g["name"] or key, "members": " ".join(g["members"]),
+                        "_path": str(path), "_row": g["_row"], "_line": g["_line"]})
+    out = pd.DataFrame.from_records(records)
+    out.attrs["unit_rows"] = unit_rows
+    return out
+
+
 def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     """Read a proposal set (CSV or YAML) in the schema of ``geo/css_2012.csv``.
 
@@ -443,6 +511,8 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
         df, opts = _read_yaml(path, text, _depth)
     elif suffix in (".csv", ".txt"):
         df, opts = _read_csv(path, text), _Options()
+        if is_plan_table(df.columns):
+            df = plan_to_proposals(df, path)
         missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
         if missing:
             near = get_close_matches(missing[0], [c for c in df.columns if not c.startswith("_")], n=1, cutoff=0.6)

@@ -184,6 +184,9 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
             for t in toks:
                 j = look.get(t.upper())
                 if j is None:
+                    where = df.attrs.get("unit_rows", {}).get(t.upper())  # a plan table: the unit's own row
+                    if where is not None:
+                        row, column = where, "unit_code"
                     other = next((v for v in reversed(list(lookups)) if t.upper() in lookups[v]), None)
                     if other is not None:
                         k = lookups[other][t.upper()]
