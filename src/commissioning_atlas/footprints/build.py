@@ -97,6 +97,20 @@ def load_proposal_set(path: str | Path, lsoa: gpd.GeoDataFrame, layers: Mapping[
     return build_footprints(df, lsoa, layers, path=path)
 
 
+def read_for_atlas(atlas: "Atlas", path: str | Path) -> pd.DataFrame:
+    """Read a proposal file against an atlas: every layer whose units a proposal may name is made first
+    (so a file naming PCT clusters resolves in a run that has not built them yet), and a ``base`` that is a
+    boundary layer is read from the atlas."""
+    for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
+        if atlas.has_layer(lid):
+            atlas.column(lid)
+    token = _BASE_LAYERS.set(atlas.layers)
+    try:
+        return read_proposals(path)
+    finally:
+        _BASE_LAYERS.reset(token)
+
+
 def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The footprint set ``set_id`` of an atlas (``css_2012``, ``csu_2013`` or ``scenario``).
 
@@ -120,14 +134,7 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         path = settings.geo_dir() / SHIPPED_SETS[set_id]
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
-    for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
-        if atlas.has_layer(lid):
-            atlas.column(lid)
-    token = _BASE_LAYERS.set(atlas.layers)
-    try:
-        df = read_proposals(path)
-    finally:
-        _BASE_LAYERS.reset(token)
+    df = read_for_atlas(atlas, path)
     opts = SET_OPTIONS.get(set_id, {})
     if opts.get("vintage") and "vintage" not in df.attrs:
         df.attrs["vintage"] = opts["vintage"]
