@@ -201,7 +201,7 @@ def cmd_crosswalk(args) -> int:
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     cw = crosswalk(atlas, args.from_layer, args.to_layer, population=pop, basis=basis)
-    kept = [n for n in safe_io.gpkg_layers(args.output) if n != "crosswalk"] if args.output else []
+    kept = sorted(n for n in safe_io.gpkg_layers(args.output) if n != "crosswalk") if args.output else []
     text = write_crosswalk(cw, args.output, atlas=atlas)
     if text is not None:
         _say(text, end="")

@@ -86,7 +86,7 @@ def _cell(value: Any, path: Path, row: int, column: str) -> str:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     df = read_user_csv(path, "proposal file", ScenarioError, max_rows=MAX_ORGANISATIONS, rows="organisations",
-                       expect="code, name, members")
+                       expect="code, name, members", expected="CSV or YAML file")
     if not len(df):
         raise _err("no organisations: the file has a header row but no organisation rows", path, row="(file)",
                    column="(organisation)")

@@ -75,7 +75,8 @@ def what_it_is(data: bytes) -> str | None:
     return None
 
 
-def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError] = AtlasError) -> bytes:
+def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError] = AtlasError,
+                    expected: str = "CSV or YAML file") -> bytes:
     """The bytes of a user's file: a regular file of at most :data:`MAX_FILE_BYTES`, registered as an input.
 
     Parameters
@@ -83,6 +84,8 @@ def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError
     path : str or Path
     what : str
         What the file is, for messages ("proposal file", "data table").
+    expected : str
+        The kind of file wanted, for messages ("CSV file").
     error : type
         The :class:`AtlasError` subclass raised.
     """
@@ -98,9 +101,9 @@ def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError
     try:
         st = os.fstat(fd)
         if stat.S_ISDIR(st.st_mode):
-            raise error(f"is a folder, expected a {what}", path=path)
+            raise error(f"is a folder, expected a {expected}", path=path)
         if not stat.S_ISREG(st.st_mode):
-            raise error(f"is not a regular file (a pipe, device or socket); give a {what}", path=path)
+            raise error(f"is not a regular file (a pipe, device or socket); give a {expected}", path=path)
         if st.st_size > MAX_FILE_BYTES:
             raise error(f"file too large ({st.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
         with os.fdopen(os.dup(fd), "rb") as f:
@@ -115,13 +118,13 @@ def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError
 
 
 def read_user_text(path: str | Path, what: str = "file", error: type[AtlasError] = AtlasError,
-                   csv_rows: bool | None = None) -> str:
+                   csv_rows: bool | None = None, expected: str = "CSV or YAML file") -> str:
     """The text of a user's file (:func:`read_user_bytes`), which must be UTF-8 (a BOM is dropped) without NUL.
 
     ``csv_rows``: name the place of a bad byte as a CSV data row (default: for ``.csv``/``.txt`` files).
     """
     path = Path(path)
-    data = read_user_bytes(path, what, error)
+    data = read_user_bytes(path, what, error, expected)
     if csv_rows is None:
         csv_rows = path.suffix.lower() in (".csv", ".txt")
     kind = what_it_is(data)
@@ -151,7 +154,7 @@ def read_user_text(path: str | Path, what: str = "file", error: type[AtlasError]
 
 def read_user_csv(path: str | Path, what: str = "table", error: type[AtlasError] = AtlasError,
                   required: list[str] | tuple[str, ...] = (), max_rows: int = MAX_ROWS, rows: str = "rows",
-                  expect: str = "") -> pd.DataFrame:
+                  expect: str = "", expected: str = "CSV file") -> pd.DataFrame:
     """A user's CSV table, every cell text (stripped header names; blank lines skipped).
 
     ``rows`` names the rows in the too-many message ("organisations"); ``expect`` the header wanted, for the
@@ -164,7 +167,7 @@ def read_user_csv(path: str | Path, what: str = "table", error: type[AtlasError]
         whose fields do not match the header, more than ``max_rows`` rows, a missing required column.
     """
     path = Path(path)
-    text = read_user_text(path, what, error, csv_rows=True)
+    text = read_user_text(path, what, error, csv_rows=True, expected=expected)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)

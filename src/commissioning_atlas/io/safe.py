@@ -198,7 +198,8 @@ def guard_output(path: str | Path) -> Path:
     if str(path) in ("", ".") or path.name in ("", ".", ".."):
         raise AtlasError("is a folder; give a file name", path=path)
     if _system_path(path):
-        raise AtlasError("is in a folder of the operating system (/dev, /proc, /sys): nothing is written there "
+        link = f"is a link to {path.resolve()}, " if path.is_symlink() else "is "
+        raise AtlasError(f"{link}in a folder of the operating system (/dev, /proc, /sys): nothing is written there "
                          "(give -o a file name elsewhere, or /dev/stdout for the standard output)", path=path)
     if path.is_symlink():  # write through the link: its target is the output, guarded as any other
         try:
