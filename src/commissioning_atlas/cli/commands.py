@@ -117,6 +117,9 @@ def cmd_check(args) -> int:
         meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
                 "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
                 "tolerance": tol.describe()}
+        if "splits" in use:
+            meta["split_rule"] = tol.describe_splits()
+            meta["councils_split"] = len(checks.councils_split(findings))
     text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout))
     if text is not None:
         if args.format == "json":

@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.checks import counts as checks_counts
+from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.builder import _Builder
 from commissioning_atlas.maps.encode import read_page_data
@@ -356,6 +357,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
             + ".")
         summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
                    f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+        if meta.get("split_rule"):  # the councils' view: its headline count names its rule
+            summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
         entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
                         "question": meta.get("question"), "people": people_affected(findings),
                         "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
