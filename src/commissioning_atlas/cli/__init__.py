@@ -377,6 +377,16 @@ def cmd_advise(args) -> int:
     return 0
 
 
+def cmd_plan(args) -> int:
+    """Write the planner page (see :mod:`.cli.plan`)."""
+    from commissioning_atlas.cli.plan import prepare_plan_args, run_plan
+
+    prepare_plan_args(args)  # fail before the (slower) load
+    for line in run_plan(_load(args), args):
+        _say(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     from commissioning_atlas import __version__
@@ -440,6 +450,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_advise_arguments(ad)
     _common(ad, scenario=False)
     ad.set_defaults(func=cmd_advise)
+    from commissioning_atlas.cli.plan import add_plan_arguments
+
+    pl = sub.add_parser("plan", help="write the planner page: click units into groups, checked as you click")
+    add_plan_arguments(pl)
+    _common(pl, scenario=False)
+    pl.set_defaults(func=cmd_plan)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)
