@@ -426,8 +426,10 @@ function parseYaml(text) {
   if (orgs === null) { throw new PlanError("not a plan: no 'organisations:' list"); }
   return {top: top, orgs: orgs};
 }
+var OWN_PREFIX = {};  // code prefixes of this page's own units: an unknown code with one is simply unknown
+U.codes.forEach(function (c) { OWN_PREFIX[c.slice(0, 3).toUpperCase()] = true; });
 function unknownUnit(code) {
-  var c = String(code).slice(0, 40), kind = DATA.prefixes[c.slice(0, 3).toUpperCase()];
+  var c = String(code).slice(0, 40), p = c.slice(0, 3).toUpperCase(), kind = OWN_PREFIX[p] ? null : DATA.prefixes[p];
   return kind ? c + " is the code of " + kind + ", not one of this page's " + U.label :
     "unknown unit code '" + c + "' (this page's units are " + U.label + ", codes like " + U.codes[0] + ")";
 }
@@ -566,7 +568,7 @@ function fromHash() {
 // ------------------------------------------------------------------------------------------ panel
 function button(text, fn, title) {
   var b = el("button", "pl-btn", text);
-  b.type = "button"; if (title) { b.title = title; b.setAttribute("aria-label", title); }
+  b.type = "button"; if (title) { b.title = title; }  // the visible text stays the accessible name
   b.addEventListener("click", fn);
   return b;
 }
@@ -821,6 +823,29 @@ window.caPlanner = {
   evaluate: function (plan) { return evaluate(plan || state, {basis: view.basis, threshold: threshold()}); },
   summary: function () { return summary.textContent; },
   csv: function () { return planCsv(state); },
-  yaml: function () { return planYaml(state); }
+  yaml: function () { return planYaml(state); },
+  // the figures by code, as `check --scenario` reports them on the exported CSV
+  figures: function () {
+    var res = evaluate(state, {basis: view.basis, threshold: threshold()}), gcode = function (g) { return state.groups[g].code; };
+    return {
+      groups: res.groups.map(function (grp, g) {
+        return {code: gcode(g), name: state.groups[g].name, pop: Math.round(grp.pop), sized: grp.sized, low: grp.low,
+          high: grp.high, pieces: grp.pieces, home: DATA.regions.codes[grp.home] || null,
+          crossing: grp.crossing.map(function (r) { return {code: DATA.regions.codes[r.r], pop: Math.round(r.pop)}; })};
+      }),
+      splits: res.splits.map(function (s) {
+        return {code: DATA.councils.codes[s.council], parts: s.parts.map(function (q) {
+          return {group: gcode(q.g), pop: Math.round(q.pop), sig: q.sig};
+        })};
+      }),
+      unassigned: res.unassigned.map(function (u) { return U.codes[u]; })
+    };
+  },
+  // where a unit is on the screen (its label point), for a click
+  unitPoint: function (code) {
+    var lp = U.lp[UNIT_OF[code.toUpperCase()]], pt = map.latLngToContainerPoint(L.latLng(lp[1] / SY, lp[0] / SX));
+    var r = box.getBoundingClientRect();
+    return {x: pt.x + r.left, y: pt.y + r.top};
+  }
 };
 })();
