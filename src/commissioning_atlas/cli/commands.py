@@ -1,4 +1,4 @@
-"""The commands: fetch, layers, export, check, map, build, crosswalk, apportion, advise."""
+"""The commands: fetch, layers, export, check, map, build, crosswalk, apportion, advise, plan."""
 from __future__ import annotations
 
 import json
@@ -241,4 +241,14 @@ def cmd_advise(args) -> int:
     validate_advise_args(args)  # fail before the (slower) load
     for line in run_advise(_load(args), args):
         print(line)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    """Write the planner page (see :mod:`.cli.plan`)."""
+    from commissioning_atlas.cli.plan import prepare_plan_args, run_plan
+
+    prepare_plan_args(args)  # fail before the (slower) load
+    for line in run_plan(_load(args), args):
+        _say(line)
     return 0

@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_advise_arguments(ad)
     _common(ad, scenario=False)
     ad.set_defaults(func=commands.cmd_advise)
+    from commissioning_atlas.cli.plan import add_plan_arguments
+
+    pl = sub.add_parser("plan", help="write the planner page: click units into groups, checked as you click")
+    add_plan_arguments(pl)
+    _common(pl, scenario=False)
+    pl.set_defaults(func=commands.cmd_plan)
     b = sub.add_parser("build", help="the main job: build every layer and write the outputs into a folder")
     b.add_argument("-o", "--output", default="out", metavar="DIR")
     _common(b)
