@@ -47,3 +47,25 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+#: Fixtures that read the real England data (the mirror, or the atlas built from it).
+REAL_DATA = {"mirror", "atlas"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run a suite whose tiers lie: ``integration`` marks exactly the tests that use the real
+    data (the ``mirror`` or ``atlas`` fixture, directly or through another fixture), ``browser`` exactly
+    those that start Chromium (the ``browser`` fixture). ``-m "not integration and not browser"`` then
+    runs every test that needs neither, and only those."""
+    wrong = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        marks = {m.name for m in item.iter_markers()}
+        for mark, uses in (("integration", bool(names & REAL_DATA)), ("browser", "browser" in names)):
+            if uses and mark not in marks:
+                wrong.append(f"{item.nodeid}: uses {mark} fixtures without @pytest.mark.{mark}")
+            elif mark in marks and not uses:
+                wrong.append(f"{item.nodeid}: marked {mark} but uses no {mark} fixture")
+    if wrong:
+        raise pytest.UsageError("mislabelled tests:\n  " + "\n  ".join(wrong))

@@ -64,9 +64,9 @@ def _assert_clean_failure(res: subprocess.CompletedProcess, p: dict, *needles: s
     assert not list(p["cache"].rglob(".part-*")) if p["cache"].exists() else True
 
 
-pytestmark = pytest.mark.integration
 
 
+@pytest.mark.integration
 def test_missing_file(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     (p["mirror"] / LSOA_REL).unlink()
@@ -78,6 +78,7 @@ def test_missing_file(tmp_path, mirror):
     _assert_clean_failure(res, p, "E06000001.json", "cannot download")
 
 
+@pytest.mark.integration
 def test_checksum_mismatch(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     data = (mirror / LSOA_REL).read_bytes()
@@ -86,6 +87,7 @@ def test_checksum_mismatch(tmp_path, mirror):
     _assert_clean_failure(res, p, "E06000001.json", "checksum mismatch")
 
 
+@pytest.mark.integration
 def test_truncated_geojson(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     data = (mirror / LSOA_REL).read_bytes()
@@ -94,6 +96,7 @@ def test_truncated_geojson(tmp_path, mirror):
     _assert_clean_failure(res, p, "E06000001.json", "truncated")
 
 
+@pytest.mark.integration
 def test_layer_without_code_column(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     data = (mirror / LSOA_REL).read_bytes()
@@ -102,6 +105,7 @@ def test_layer_without_code_column(tmp_path, mirror):
     _assert_clean_failure(res, p, "E06000001.json", "LSOA11CD")
 
 
+@pytest.mark.integration
 def test_composition_row_with_unknown_district(tmp_path, mirror):
     p = _project(tmp_path, mirror)
     comp = p["home"] / "geo" / "pct_composition.csv"
@@ -114,6 +118,7 @@ def test_composition_row_with_unknown_district(tmp_path, mirror):
     _assert_clean_failure(res, p, "pct_composition.csv", "row 6", "E07999999", "lad_code")
 
 
+@pytest.mark.integration
 def test_unknown_layer_and_bad_suffix(atlas, tmp_path):
     env = {**os.environ}
     res = subprocess.run([sys.executable, "-m", "commissioning_atlas.cli", "export", "pct_clusters", "-o",
@@ -132,6 +137,7 @@ def test_map_simplify_out_of_range_writes_nothing(tmp_path):
     assert not (tmp_path / "maps").exists()
 
 
+@pytest.mark.integration
 def test_map_unknown_choropleth_is_one_line_and_writes_nothing(atlas, tmp_path, monkeypatch, capsys):
     """`map --choropleth` of a column no layer has: exit 2, one line listing the numeric columns, no
     traceback, no folder (checked after the load, before any layer is built or map written)."""
