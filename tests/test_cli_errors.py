@@ -143,7 +143,7 @@ def test_map_unknown_choropleth_is_one_line_and_writes_nothing(atlas, tmp_path, 
     traceback, no folder (checked after the load, before any layer is built or map written)."""
     from commissioning_atlas import cli
 
-    monkeypatch.setattr(cli, "_load", lambda args: atlas)
+    monkeypatch.setattr(cli.commands, "_load", lambda args: atlas)
     monkeypatch.setattr(type(atlas), "build_all", lambda self: pytest.fail("built before checking --choropleth"))
     out = tmp_path / "maps"
     code = cli.main(["map", "-o", str(out), "--choropleth", "name", "--quiet"])

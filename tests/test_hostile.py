@@ -404,7 +404,9 @@ def quick_build(monkeypatch, atlas):
     table = over_time.coterminosity_over_time(atlas, ["pct_2011"])
     monkeypatch.setattr(over_time, "coterminosity_over_time", lambda atlas: table)
 
-    monkeypatch.setattr(cli, "_all_presets", lambda atlas, geometry=True: {})
+    import commissioning_atlas.pipeline as pipeline
+
+    monkeypatch.setattr(pipeline, "run_all_presets", lambda atlas, geometry=True: {})
     monkeypatch.setattr(ca.Atlas, "layer_ids",
                         lambda self, era=None: ["lsoa_2011", "sha_2011"] + (["scenario"] if self.scenario else []))
 
@@ -813,23 +815,23 @@ def _raises(exc: BaseException):
 
 @pytest.mark.integration
 def test_unexpected_error_exits_3_in_one_line(env, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "cmd_layers", _raises(ValueError("something\nwent wrong")))
+    monkeypatch.setattr(cli.commands, "cmd_layers", _raises(ValueError("something\nwent wrong")))
     code, _, err = run(capsys, "layers")
     line = assert_one_line(err, code, 3, "internal error: ValueError: something went wrong", "report it",
                            "--debug")
     assert line.startswith("internal error")
     code, _, err = run(capsys, "layers", "--debug")
     assert code == 3 and "Traceback" in err and err.strip().splitlines()[-1].startswith("internal error")
-    monkeypatch.setattr(cli, "cmd_layers", _raises(MemoryError()))
+    monkeypatch.setattr(cli.commands, "cmd_layers", _raises(MemoryError()))
     code, _, err = run(capsys, "layers")
     assert_one_line(err, code, 3, "out of memory")
-    monkeypatch.setattr(cli, "cmd_layers", _raises(RecursionError("maximum recursion depth exceeded")))
+    monkeypatch.setattr(cli.commands, "cmd_layers", _raises(RecursionError("maximum recursion depth exceeded")))
     code, _, err = run(capsys, "layers")
     assert_one_line(err, code, 3, "RecursionError")
-    monkeypatch.setattr(cli, "cmd_layers", _raises(KeyboardInterrupt()))
+    monkeypatch.setattr(cli.commands, "cmd_layers", _raises(KeyboardInterrupt()))
     code, _, err = run(capsys, "layers")
     assert_one_line(err, code, 130, "interrupted")
-    monkeypatch.setattr(cli, "cmd_layers", _raises(PermissionError(13, "Permission denied", "/some/file")))
+    monkeypatch.setattr(cli.commands, "cmd_layers", _raises(PermissionError(13, "Permission denied", "/some/file")))
     code, _, err = run(capsys, "layers")
     assert_one_line(err, code, 2, "error: /some/file: permission denied")
 

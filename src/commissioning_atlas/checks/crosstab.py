@@ -1,0 +1,318 @@
+"""Subject against reference: memberships joined on the LSOA, parts summed by area and people, and
+the findings frame those parts become."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from commissioning_atlas import settings
+from commissioning_atlas.build.coverage import dissolve_geoms
+
+if TYPE_CHECKING:  # pragma: no cover
+    from commissioning_atlas import Atlas
+
+
+RULES = ("crosses", "coterminosity", "coverage", "size", "changes", "splits")
+SEVERITIES = ("error", "warning", "info")
+#: Columns of a findings table, in order (QGIS topology-checker style, plus the tolerance used).
+FINDING_COLUMNS = [
+    "rule", "subject_layer", "subject_code", "subject_name", "against_layer", "against_code",
+    "against_name", "class", "class_strict", "area_km2", "share_area", "population",
+    "share_population", "population_basis", "severity", "tolerance", "note",
+]
+#: Default tolerance: a part holding less than this share of a feature's area AND of its
+#: residents is ignored by the tolerant results. 2% is about one LSOA in a 100,000-person
+#: area: it absorbs best-fit (point-on-surface) assignment differences, not real straddles.
+DEFAULT_SHARE_TOLERANCE = 0.02
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """The tolerances of a check run, printed with every finding.
+
+    Parameters
+    ----------
+    share : float
+        Parts holding less than this share of a feature's area and of its residents are ignored
+        by the tolerant results (``class``, ``crosses``).
+    area_m2 : float
+        Geometric floor: a gap or overlap smaller than this is never a finding (generalised
+        boundaries leave slivers of about 1 m²).
+    """
+
+    share: float = DEFAULT_SHARE_TOLERANCE
+    area_m2: float = settings.COVERAGE_TOLERANCE_M2
+
+    def describe(self) -> str:
+        """One-line description used in the ``tolerance`` column."""
+        return (f"parts under {self.share:.0%} of both area and residents ignored; "
+                f"areas under {self.area_m2:g} m2 ignored")
+
+
+# --------------------------------------------------------------------------------------------
+# sums over LSOAs
+
+def _membership(atlas: Atlas, layer_id: str) -> pd.DataFrame:
+    """``i`` (LSOA position), ``code`` and ``k`` (index into the sorted unit codes) of every
+    (LSOA, unit) pair of a layer; memoised on the atlas. :func:`_codes` gives the codes."""
+    key = ("membership", layer_id)
+    if key not in atlas._memo:
+        from commissioning_atlas.build.context import LSOA_LAYERS
+
+        if layer_id in LSOA_LAYERS and layer_id in atlas.lsoa.columns:
+            i = np.arange(len(atlas.lsoa), dtype=np.int64)
+            code = atlas.lsoa[layer_id].astype(str).to_numpy()
+        else:
+            mm = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
+            pos = pd.Series(np.arange(len(atlas.lsoa)), index=atlas.lsoa["code"].to_numpy())
+            i = pos.reindex(mm["lsoa_code"].to_numpy()).to_numpy().astype(np.int64)
+            code = mm["code"].astype(str).to_numpy()
+        k, codes = pd.factorize(code, sort=True)
+        atlas._memo[key] = pd.DataFrame({"i": i, "code": code, "k": k.astype(np.int64)})
+        atlas._memo[("codes", layer_id)] = np.asarray(codes, dtype=object)
+    return atlas._memo[key]
+
+
+def _codes(atlas: Atlas, layer_id: str) -> np.ndarray:
+    """Sorted unit codes of a layer's membership (``k`` indexes them)."""
+    _membership(atlas, layer_id)
+    return atlas._memo[("codes", layer_id)]
+
+
+def _join(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
+    """Every (LSOA, subject unit, reference unit) triple as integer columns ``i``, ``ks``, ``ka``
+    (``ka`` = -1 where the LSOA is in no reference unit) and ``pair``. Memoised."""
+    memo = ("join", subject, against)
+    if memo not in atlas._memo:
+        ms, ma = _membership(atlas, subject), _membership(atlas, against)
+        n = len(atlas.lsoa)
+        if len(ma) == n and np.array_equal(ma["i"].to_numpy(), np.arange(n)):
+            # one reference unit per LSOA (every boundary layer): a lookup, no merge
+            i = ms["i"].to_numpy()
+            j = pd.DataFrame({"i": i, "ks": ms["k"].to_numpy(), "ka": ma["k"].to_numpy()[i]})
+        else:
+            j = ms[["i", "k"]].merge(ma[["i", "k"]], on="i", how="left", suffixes=("s", "a"))
+            j = pd.DataFrame({"i": j["i"].to_numpy(), "ks": j["ks"].to_numpy(),
+                              "ka": j["ka"].fillna(-1).to_numpy().astype(np.int64)})
+        j["pair"] = _pair(j["ks"].to_numpy(), j["ka"].to_numpy(), len(_codes(atlas, against)))
+        atlas._memo[memo] = j
+    return atlas._memo[memo]
+
+
+def _pair(ks: np.ndarray, ka: np.ndarray, n_against: int) -> np.ndarray:
+    """One integer per (subject index, reference index); ``ka`` = -1 (outside) sorts first."""
+    return ks * (n_against + 1) + ka + 1
+
+
+def basis_of(atlas: Atlas, subject: str) -> str:
+    """The population basis a check of ``subject`` uses: ``--population``, else the subject's default."""
+    return atlas.default_basis(subject)
+
+
+def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int, basis: str
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Area, residents (on ``basis``) and LSOA count per group index ``k`` (bincount over LSOAs)."""
+    area = np.bincount(k, weights=atlas.lsoa["area_m2"].to_numpy()[i], minlength=size)
+    pop = np.bincount(k, weights=atlas.population(basis)[i].astype(float), minlength=size)
+    return area, pop, np.bincount(k, minlength=size)
+
+
+def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
+    """Area and residents of every part (subject unit x reference unit), summed over LSOAs.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    subject, against : str
+        Layer ids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per part: ``subject_code``, ``against_code`` (``""`` where the subject lies in
+        no reference unit), ``area_m2``, ``population``, ``share_area`` and
+        ``share_population`` (of the subject), ``cover_area`` and ``cover_population`` (the
+        share of the reference unit the part covers), sorted by subject then reference code.
+    """
+    memo = ("crosstab", subject, against, basis_of(atlas, subject))
+    if memo not in atlas._memo:
+        atlas._memo[memo] = _crosstab(atlas, subject, against)
+    return atlas._memo[memo].copy()
+
+
+def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
+    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
+    j = _join(atlas, subject, against)
+    width = len(a_codes) + 1
+    basis = basis_of(atlas, subject)
+    area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width, basis)
+    pair = np.flatnonzero(count)  # sorted: by subject, then "" (outside), then reference code
+    ks, ka = pair // width, pair % width - 1
+    ts, ta = _totals(atlas, subject, basis), _totals(atlas, against, basis)
+    s_area, s_pop = ts["area_m2"].to_numpy(), ts["population"].to_numpy().astype(float)
+    a_area = np.append(ta["area_m2"].to_numpy(), np.nan)  # index -1: outside
+    a_pop = np.append(ta["population"].to_numpy().astype(float), 0.0)
+    parts = pd.DataFrame({
+        "subject_code": s_codes[ks], "against_code": np.where(ka >= 0, a_codes[ka], ""),
+        "area_m2": area[pair], "population": pop[pair].round().astype(np.int64)})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parts["share_area"] = area[pair] / s_area[ks]
+        parts["share_population"] = np.where(s_pop[ks] > 0, pop[pair] / s_pop[ks], 0.0)
+        parts["cover_area"] = np.nan_to_num(area[pair] / a_area[ka])
+        parts["cover_population"] = np.where(a_pop[ka] > 0, pop[pair] / a_pop[ka], 0.0)
+    return parts
+
+
+def _totals(atlas: Atlas, layer_id: str, basis: str | None = None) -> pd.DataFrame:
+    """Area and residents (on ``basis``, default the layer's) per unit of a layer's membership, by code."""
+    m, codes = _membership(atlas, layer_id), _codes(atlas, layer_id)
+    area, pop, _ = _sums(atlas, m["i"].to_numpy(), m["k"].to_numpy(), len(codes), basis or basis_of(atlas, layer_id))
+    return pd.DataFrame({"area_m2": area, "population": pop.round().astype(np.int64)},
+                        index=pd.Index(codes, name="code"))
+
+
+def _significant(parts: pd.DataFrame, share: float) -> np.ndarray:
+    """A part counts unless it holds less than ``share`` of the subject's area AND residents."""
+    if share <= 0:
+        return (parts["area_m2"] > 0).to_numpy() | (parts["population"] > 0).to_numpy()
+    return ((parts["share_area"] >= share) | (parts["share_population"] >= share)).to_numpy()
+
+
+def _whole(parts: pd.DataFrame, share: float) -> np.ndarray:
+    """The part covers its whole reference unit (what is left out is below tolerance)."""
+    slack = max(share, _EPS)
+    return (((1 - parts["cover_area"]) < slack) & ((1 - parts["cover_population"]) < slack)).to_numpy()
+
+
+def classify(parts: pd.DataFrame, share: float) -> pd.Series:
+    """Coterminosity class per subject code: ``equal``, ``union``, ``within`` or ``straddling``.
+
+    Parameters
+    ----------
+    parts : pandas.DataFrame
+        From :func:`crosstab`.
+    share : float
+        Tolerance (0 for the strict result).
+    """
+    p = parts[parts["against_code"] != ""]
+    sig = _significant(p, share)
+    whole = _whole(p, share)
+    df = pd.DataFrame({"s": p["subject_code"].to_numpy(), "sig": sig, "sig_whole": sig & whole})
+    g = df.groupby("s", sort=True).sum()
+    outside = parts.loc[parts["against_code"] == ""].set_index("subject_code")
+    out = pd.Series("straddling", index=g.index, dtype=object)
+    one, all_whole = g["sig"] == 1, g["sig"] == g["sig_whole"]
+    out[one & all_whole] = "equal"
+    out[one & ~all_whole] = "within"
+    out[(g["sig"] > 1) & all_whole] = "union"
+    if len(outside):  # a subject reaching outside every reference unit is never coterminous
+        reach = _significant(outside.reset_index(), share)
+        out[outside.index[reach].intersection(out.index)] = "straddling"
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# rules
+
+def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
+    memo = ("names", layer_id)
+    if memo not in atlas._memo:
+        layer = atlas.layer(layer_id)
+        atlas._memo[memo] = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    return atlas._memo[memo]
+
+
+def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
+    """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
+    (layer id, code). Memoised."""
+    if "units" not in atlas._memo:
+        from commissioning_atlas.footprints import MEMBER_LAYERS
+
+        units: dict[str, tuple[str, str]] = {}
+        for lid in MEMBER_LAYERS:
+            lay = atlas.layers[lid]
+            for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
+                units.setdefault(c, (lid, c))
+                if o:
+                    units.setdefault(o, (lid, c))
+        atlas._memo["units"] = units
+    return atlas._memo["units"]
+
+
+def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFrame) -> np.ndarray:
+    """Coverage union of the LSOAs of each (subject, against) pair in ``keys``."""
+    if keys.empty:
+        return np.empty(0, dtype=object)
+    j = _join(atlas, subject, against)
+    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
+    ks = pd.Series(np.arange(len(s_codes)), index=s_codes).reindex(keys["subject_code"].to_numpy()).to_numpy()
+    ka = (pd.Series(np.arange(len(a_codes)), index=a_codes).reindex(keys["against_code"].to_numpy())
+          .fillna(-1).to_numpy().astype(np.int64))
+    want = _pair(ks, ka, len(a_codes))
+    out = np.empty(len(want), dtype=object)
+    # a part that is a whole subject or a whole reference unit already has its geometry
+    s_geom = dict(zip(atlas.layer(subject)["code"].astype(str), atlas.layer(subject).geometry.values))
+    a_geom = dict(zip(atlas.layer(against)["code"].astype(str), atlas.layer(against).geometry.values))
+    whole_s = (keys["share_area"] >= 1 - _EPS).to_numpy()
+    whole_a = (keys["cover_area"] >= 1 - _EPS).to_numpy() & (keys["against_code"] != "").to_numpy()
+    for n, (s_, a_) in enumerate(zip(keys["subject_code"], keys["against_code"])):
+        out[n] = s_geom.get(s_) if whole_s[n] else (a_geom.get(a_) if whole_a[n] else None)
+    todo = np.flatnonzero(~(whole_s | whole_a))
+    if len(todo):
+        sel = j[np.isin(j["pair"].to_numpy(), want[todo])]
+        uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[sel["i"].to_numpy()], sel["pair"].to_numpy())
+        lookup = dict(zip(uniq, geoms))
+        for n in todo:
+            out[n] = lookup.get(want[n])
+    return out
+
+
+def _frame(rows: list[dict], geoms: list, crs) -> gpd.GeoDataFrame:
+    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(list(geoms), crs=crs), crs=crs)
+
+
+def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]:
+    """Reference units a footprint calls home, from its own ``members`` (partners excluded).
+
+    When the members are units of ``against`` (a proposal of clusters checked against clusters),
+    home is those units: only parts beyond them cross. Otherwise home is the one ``against`` unit
+    holding most of the members' residents (Luton and Bedfordshire's home SHA is East of England,
+    whatever its partners add). Layers without ``members`` have no home; their largest part is
+    the main part.
+    """
+    layer = atlas.layer(subject)
+    if "members" not in layer.columns:
+        return {}
+    ref = atlas.layer(against)
+    known = dict(zip(ref["code"].astype(str), ref["code"].astype(str)))
+    if "ods_code" in ref.columns:
+        known.update({str(o): str(c) for o, c in zip(ref["ods_code"], ref["code"]) if isinstance(o, str) and o})
+    units = _unit_index(atlas)
+    out: dict[str, set[str]] = {}
+    via = []  # (subject, layer, unit) for members that are not units of `against`
+    for code, members in zip(layer["code"].astype(str), layer["members"].fillna("").astype(str)):
+        tokens = members.replace(",", " ").replace(";", " ").split()
+        direct = {known[t] for t in tokens if t in known}
+        if direct:
+            out[code] = direct
+        else:
+            via.extend((code, *units[t]) for t in tokens if t in units)
+    if via and against in atlas.layers:
+        atlas.column(against)
+        v = pd.DataFrame(via, columns=["subject", "lid", "unit"])
+        pieces = [v[v["lid"] == lid].merge(_membership(atlas, lid), left_on="unit", right_on="code")
+                  for lid in v["lid"].unique()]
+        m = pd.concat(pieces, ignore_index=True)[["subject", "i"]]
+        m["a"] = atlas.lsoa[against].to_numpy()[m["i"].to_numpy()]
+        m["population"] = atlas.population(basis_of(atlas, subject))[m["i"].to_numpy()]
+        best = (m.groupby(["subject", "a"], sort=True)["population"].sum().reset_index()
+                .sort_values(["subject", "population"], ascending=[True, False], kind="stable")
+                .drop_duplicates("subject"))
+        out.update({s_: {str(a_)} for s_, a_ in zip(best["subject"], best["a"])})
+    return out
