@@ -1,7 +1,9 @@
-"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache)."""
+"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache), Chromium, and
+the check that every test carries the marks of the tiers it belongs to."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -22,19 +24,44 @@ def _mirror() -> Path | None:
     return SHARED if SHARED.is_dir() else None
 
 
+def _england(mirror: Path, lock_dir: Path):
+    """The atlas of England; under pytest-xdist, built whole by the first worker while the others wait on a
+    file lock and then read the warm cache (instead of building England twice on two cores)."""
+    import commissioning_atlas as ca
+    from commissioning_atlas.sources.population import BASES
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return ca.load(mirror=mirror, progress=False)  # one process: layers are built when first used
+    with open(lock_dir / "england.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        atlas = ca.load(mirror=mirror, progress=False)
+        atlas.build_all()
+        for basis in sorted(BASES):
+            atlas.population(basis)
+        return atlas
+
+
 @pytest.fixture(scope="session")
-def mirror() -> Path:
+def mirror(tmp_path_factory) -> Path:
+    """The mirror of the pinned upstream files; under xdist, the England cache is warm once this returns
+    (tests that build through the command line then read it too)."""
     m = _mirror()
     if m is None:
         pytest.skip("no mirror of the upstream data (../shared/data or $COMMISSIONING_ATLAS_MIRROR)")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _ENGLAND.setdefault(m, _england(m, tmp_path_factory.getbasetemp().parent))
     return m
 
 
-@pytest.fixture(scope="session")
-def atlas(mirror):
-    import commissioning_atlas as ca
+#: The session's atlas of each mirror (one per process).
+_ENGLAND: dict = {}
 
-    return ca.load(mirror=mirror, progress=False)
+
+@pytest.fixture(scope="session")
+def atlas(mirror, tmp_path_factory):
+    if mirror not in _ENGLAND:
+        _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
+    return _ENGLAND[mirror]
 
 
 @pytest.fixture(scope="module")
