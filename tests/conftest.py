@@ -96,3 +96,11 @@ def pytest_collection_modifyitems(config, items):
                 wrong.append(f"{item.nodeid}: marked {mark} but uses no {mark} fixture")
     if wrong:
         raise pytest.UsageError("mislabelled tests:\n  " + "\n  ".join(wrong))
+
+
+@pytest.fixture(scope="session")
+def small_atlas():
+    """The small synthetic atlas of tests/small_atlas.py (288 LSOAs, five layers), made in memory."""
+    from small_atlas import small_atlas as make
+
+    return make()
