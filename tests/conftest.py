@@ -36,7 +36,7 @@ def _england(mirror: Path, lock_dir: Path):
         fcntl.flock(lock, fcntl.LOCK_EX)
         atlas = ca.load(mirror=mirror, progress=False)
         atlas.build_all()
-        for basis in sorted(BASES):
+        for basis in sorted(b for b, v in BASES.items() if v.per_lsoa):  # the others live on layers
             atlas.population(basis)
         return atlas
 
