@@ -101,10 +101,10 @@ def page_text(path: Path) -> str:
 @pytest.mark.integration
 def test_write_maps_files(written):
     names = [p.name for p in written["written"]]
-    assert names == ["atlas.html", "timeline.html", "check-csu-vs-sha.html", "index.html"]
+    assert names == ["atlas.html", "timeline.html", "planner.html", "check-csu-vs-sha.html", "index.html"]
     index = written["index"].read_text(encoding="utf-8")
     assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
-    assert 'href="timeline.html"' in index
+    assert 'href="timeline.html"' in index and 'href="planner.html"' in index
     assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
     assert re.search(r"error: \d+", index) and "Open Government Licence" in index
     assert re.search(r"\d of 20 Commissioning support units flagged: NHS ", index)
@@ -575,7 +575,7 @@ def test_index_in_browser(browser, written):
     requests = []
     p.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else requests.append(r.url))
     p.goto(written["index"].as_uri())
-    assert p.locator("a[href$='.html']").count() == 3  # atlas, timeline, the check
+    assert p.locator("a[href$='.html']").count() == 4  # atlas, timeline, planner, the check
     p.locator("a", has_text="CSUs against SHAs").click()
     p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
     assert p.url.endswith("check-csu-vs-sha.html") and requests == []
@@ -681,7 +681,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
     results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
-    assert paths[-1].name == "index.html" and len(paths) == len(results) + 3  # atlas, timeline, index
+    assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
     # a scenario's pages say they are a what-if and show its layer by default
     page = _data(tmp_path / "m" / "atlas.html")
     assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")
@@ -956,7 +956,7 @@ def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
 @pytest.mark.integration
 def test_index_shows_thumbnails_questions_and_people(written, findings):
     index = written["index"].read_text(encoding="utf-8")
-    assert index.count('<svg class="thumb"') == 3 and index.count('role="img"') == 3  # atlas, timeline, check
+    assert index.count('<svg class="thumb"') == 4 and index.count('role="img"') == 4  # atlas, timeline, planner, check
     assert re.search(r"People affected: \d{1,3}(,\d{3})* \(Census 2011 usual residents\)", index)
     data = _data(written["check"])
     layer = next(l for l in data["layers"] if l["id"] == "findings")

@@ -1,4 +1,4 @@
-"""The commands: fetch, layers, export, check, map, build, crosswalk, apportion, advise."""
+"""The commands: fetch, layers, export, check, map, build, crosswalk, apportion, advise, plan."""
 from __future__ import annotations
 
 import json
@@ -119,6 +119,9 @@ def cmd_check(args) -> int:
         meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
                 "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
                 "tolerance": tol.describe()}
+        if "splits" in use:
+            meta["split_rule"] = tol.describe_splits()
+            meta["councils_split"] = len(checks.councils_split(findings))
     text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout))
     if text is not None:
         if args.format == "json":
@@ -255,4 +258,14 @@ def cmd_advise(args) -> int:
     validate_advise_args(args)  # fail before the (slower) load
     for line in run_advise(_load(args), args):
         print(line)
+    return 0
+
+
+def cmd_plan(args) -> int:
+    """Write the planner page (see :mod:`.cli.plan`)."""
+    from commissioning_atlas.cli.plan import prepare_plan_args, run_plan
+
+    prepare_plan_args(args)  # fail before the (slower) load
+    for line in run_plan(_load(args), args):
+        _say(line)
     return 0
