@@ -278,11 +278,15 @@ def test_cli_exit_zero_without_findings(mirror, capsys):
     ([], "nothing to check"),
     (["--subject", "ccg_2013", "--against", "ccg_2013"], "same layer"),
 ])
-@pytest.mark.integration
-def test_cli_bad_options_exit_2(args, words, mirror, capsys):
-    assert cli.main(["check", "--mirror", str(mirror), "--quiet"] + args) == 2
+def test_cli_bad_options_exit_2(args, words, tmp_path, monkeypatch, capsys):
+    """Bad options are one line and exit 2 before any data is read: the mirror and the cache are empty
+    folders here, so a run that tried to load England would fail on a missing file instead."""
+    monkeypatch.setenv("COMMISSIONING_ATLAS_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "mirror").mkdir()
+    assert cli.main(["check", "--mirror", str(tmp_path / "mirror"), "--quiet"] + args) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "cache").exists() and not list((tmp_path / "mirror").iterdir())
 
 
 def test_cli_bad_format_is_a_usage_error(capsys):
