@@ -8,7 +8,7 @@ import geopandas as gpd
 
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.checks.crosstab import Tolerance, basis_of
-from commissioning_atlas.checks.rules import run_check
+from commissioning_atlas.checks.rules import councils_split, run_check
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -52,6 +52,10 @@ PRESETS: dict[str, dict] = {
         "title": "What the 2021 boundary review moved", "subject": "sicbl_2022", "against": "ccg_2021",
         "rules": ("changes",),
         "question": "Which parts of the 2021 CCGs changed body when the sub-ICB locations of July 2022 began?"},
+    "icb-2023-changes": {
+        "title": "What moved on 1 April 2023", "subject": "icb_2023", "against": "icb_2022",
+        "rules": ("changes",),
+        "question": "Which part of Surrey Heartlands went to Sussex when both ICBs were recoded in April 2023?"},
 }
 # The 2022-27 sets against the rules of 2025: each council in one ICB, no body across a region line, no gaps
 # or overlaps, at least 1 million people.
@@ -71,9 +75,22 @@ for _key, _subject, _councils, _region, _what in [
     PRESETS[f"{_key}-size"] = {
         "title": f"{_what[0].upper()}{_what[1:]} against the 1 million floor", "subject": _subject, "against": None,
         "rules": ("size",), "question": f"Which of {_what} have fewer than 1 million people?"}
+# Strategic authorities: the 2025 guidance asks ICBs to be coterminous with them where feasible
+for _key, _subject, _what in [("cluster-2025", "icb_cluster_2025", "the 26 ICB clusters of 2025"),
+                              ("icb-2026", "icb_2026", "the 36 ICBs of April 2026"),
+                              ("merger-2027", "icb_merger_2027", "the mergers proposed for April 2027")]:
+    PRESETS[f"{_key}-vs-authorities"] = {
+        "title": f"{_what[0].upper()}{_what[1:]} against the combined authorities of May 2025", "subject": _subject,
+        "against": "ca_2025", "rules": ("splits",),
+        "question": f"Which strategic authorities are split between several bodies under {_what}, and by how many "
+                    f"people?"}
 PRESETS["icb-2026-changes"] = {
     "title": "What moved on 1 April 2026", "subject": "icb_2026", "against": "icb_2023", "rules": ("changes",),
     "question": "Which ICBs merged, and where did Frimley's area go?"}
+PRESETS["sicbl-2026-changes"] = {
+    "title": "What moved on 1 April 2026, by sub-ICB location", "subject": "sicbl_2026", "against": "sicbl_2023",
+    "rules": ("changes",),
+    "question": "Which sub-ICB locations took Frimley's three parts, and which were recoded?"}
 #: Proposal sets a ``--scenario`` of the same vintage replaces as the subject of their presets.
 _PROPOSAL_SUBJECTS = ("css_2012", "icb_merger_2027")
 
@@ -101,4 +118,7 @@ def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: 
     meta = {"preset": name, "title": p["title"], "question": p["question"], "subject": p["subject"],
             "against": p["against"], "rules": list(use), "tolerance": tol.describe(),
             "population_basis": basis_of(atlas, p["subject"])}
+    if "splits" in use:  # the headline count of the councils' view names its rule
+        meta["split_rule"] = tol.describe_splits()
+        meta["councils_split"] = len(councils_split(findings))
     return findings, meta
