@@ -232,7 +232,8 @@ def test_yaml_base_that_is_not_a_file(env, capsys, base, words):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("argv, words", [
-    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "/dev/null"], "is not a regular file"),
+    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "/dev/null"], "folder of the operating system"),
+    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "fifo"], "is not a regular file"),
     (["export", "css_2012", "-o", "missing/x.csv"], "output folder does not exist"),
     (["export", "css_2012", "-o", "file.txt/x.csv"], "is not a folder"),
     (["map", "-o", "file.txt"], "is a file, expected a folder"),
@@ -240,6 +241,7 @@ def test_yaml_base_that_is_not_a_file(env, capsys, base, words):
 ])
 def test_output_paths_that_cannot_be_written(env, capsys, argv, words):
     (env["work"] / "file.txt").write_text("keep")
+    os.mkfifo(env["work"] / "fifo")
     before_null = os.stat("/dev/null")
     with unchanged(env["tmp"]):
         code, _, err = run(capsys, *argv)
@@ -1024,6 +1026,7 @@ APPORTION = ("--code-column", "pct", "--from", "pct_2011", "--to", "ccg_2013", "
 
 
 # 1. outputs that are links, devices or system files
+@pytest.mark.integration
 def test_output_link_writes_its_target(env, capsys):
     """An output that is a symlink: its target is written (atomically), the link stays a link."""
     target = env["work"] / "target.csv"
@@ -1047,6 +1050,7 @@ def test_output_link_writes_its_target(env, capsys):
     (["map", "-o", "/dev/maps"], "/dev/maps"),
     (["advise", "--units", "pct_cluster_2011", "--floor", "750000", "-o", "/dev/a.yaml"], "/dev/a.yaml"),
 ])
+@pytest.mark.integration
 def test_nothing_is_written_under_dev_proc_sys(env, capsys, argv, words):
     before = sorted(os.listdir("/dev"))
     shm = sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else []
@@ -1057,6 +1061,7 @@ def test_nothing_is_written_under_dev_proc_sys(env, capsys, argv, words):
     assert (sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else []) == shm
 
 
+@pytest.mark.integration
 def test_a_link_to_a_device_is_refused(env, capsys):
     link = env["work"] / "null.csv"
     link.symlink_to("/dev/null")
@@ -1066,13 +1071,14 @@ def test_a_link_to_a_device_is_refused(env, capsys):
     assert link.is_symlink()
 
 
-def test_stdout_as_output_is_a_stream_never_replaced(tmp_path):
+@pytest.mark.integration
+def test_stdout_as_output_is_a_stream_never_replaced(tmp_path, mirror):
     """`-o /dev/stdout` (and a link to the stdout) with stdout redirected to a file: the CSV goes into that file
     as a stream; neither /dev/stdout nor the link is replaced, and the 'wrote' line goes to stderr."""
     link = tmp_path / "so"
     link.symlink_to("/proc/self/fd/1")
     dev_before = _digest(Path("/dev/stdout"))
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), settings.MIRROR_ENV: str(mirror)}
     for target in ("/dev/stdout", str(link)):
         out = tmp_path / "out.csv"
         with open(out, "wb") as f:
@@ -1088,6 +1094,7 @@ def test_stdout_as_output_is_a_stream_never_replaced(tmp_path):
 
 
 # 2. outputs that are inputs, package files or other layers
+@pytest.mark.integration
 def test_apportion_never_writes_over_its_data(env, capsys, atlas):
     data = _apportion_table(atlas, env["work"] / "d.csv")
     for target in (str(data), "d.csv", "./d.csv"):
@@ -1096,6 +1103,7 @@ def test_apportion_never_writes_over_its_data(env, capsys, atlas):
         assert_one_line(err, code, 2, "is an input of this run")
 
 
+@pytest.mark.integration
 def test_advise_compare_plan_is_an_input(env, capsys):
     """`advise --compare X -o X` is refused before any work: X is read by the run."""
     plan = env["work"] / "plan.yaml"
@@ -1116,6 +1124,7 @@ def test_advise_compare_plan_is_an_input(env, capsys):
     ["advise", "--units", "pct_cluster_2011", "--floor", "750000", "-o", str(PKG / "advise/x.yaml")],
     ["map", "-o", str(PKG / "maps")],
 ])
+@pytest.mark.integration
 def test_no_output_is_a_package_file(env, capsys, atlas, argv):
     argv = [str(_apportion_table(atlas, env["work"] / "d.csv")) if a == "DATA" else a for a in argv]
     with unchanged(env["tmp"]):
@@ -1124,6 +1133,7 @@ def test_no_output_is_a_package_file(env, capsys, atlas, argv):
     assert "is a file of the commissioning_atlas package" in err or "is in the project's tables" in err
 
 
+@pytest.mark.integration
 def test_crosswalk_geopackage_keeps_the_other_layers(env, capsys):
     gp = env["work"] / "multi.gpkg"
     assert run(capsys, "export", "pct_2011", "-o", str(gp))[0] == 0
@@ -1135,6 +1145,7 @@ def test_crosswalk_geopackage_keeps_the_other_layers(env, capsys):
     assert len(pyogrio.read_dataframe(gp, layer="crosswalk", read_geometry=False)) == 239
 
 
+@pytest.mark.integration
 def test_crosswalk_refuses_a_gpkg_that_is_not_one(env, capsys):
     gp = env["work"] / "notes.gpkg"
     gp.write_text("my notes")
@@ -1144,6 +1155,7 @@ def test_crosswalk_refuses_a_gpkg_that_is_not_one(env, capsys):
 
 
 # 3. silently wrong numbers
+@pytest.mark.integration
 @pytest.mark.parametrize("column", ["population", "to_code", "to_name", "share_covered", "basis"])
 def test_apportion_column_that_would_be_overwritten(env, capsys, atlas, column):
     data = _apportion_table(atlas, env["work"] / "d.csv", {column: 1000})
@@ -1154,6 +1166,7 @@ def test_apportion_column_that_would_be_overwritten(env, capsys, atlas, column):
     assert_one_line(err, code, 2, "d.csv", f"column {column!r}", "would be overwritten")
 
 
+@pytest.mark.integration
 def test_apportion_onto_an_overlapping_set_is_refused(env, capsys, atlas):
     data = _apportion_table(atlas, env["work"] / "d.csv")
     with unchanged(env["tmp"]):
@@ -1162,6 +1175,7 @@ def test_apportion_onto_an_overlapping_set_is_refused(env, capsys, atlas):
     assert_one_line(err, code, 2, "css_2012", "overlap")
 
 
+@pytest.mark.integration
 def test_crosswalk_onto_an_overlapping_set_says_so(env, capsys):
     code, out, err = run(capsys, "crosswalk", "pct_2011", "css_2012", "-o", "cw.json")
     assert code == 0 and err == ""
@@ -1170,6 +1184,7 @@ def test_crosswalk_onto_an_overlapping_set_says_so(env, capsys):
     assert "The css_2012 units overlap" in out
 
 
+@pytest.mark.integration
 def test_advise_within_a_layer_the_units_do_not_nest_in(env, capsys):
     code, out, err = run(capsys, "advise", "--units", "ccg_2013", "--floor", "250000", "--within",
                          "pct_cluster_2011", "--time-limit", "20", "--no-count", "-o", "w.yaml")
@@ -1183,8 +1198,9 @@ def test_advise_within_a_layer_the_units_do_not_nest_in(env, capsys):
 
 
 # 4. advise reads a plan file naming units of a layer the run has not built yet
-def test_advise_plan_files_resolve_in_a_fresh_run(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+@pytest.mark.integration
+def test_advise_plan_files_resolve_in_a_fresh_run(tmp_path, mirror):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), settings.MIRROR_ENV: str(mirror)}
     base = [sys.executable, "-m", "commissioning_atlas", "advise", "--units", "pct_cluster_2011", "--floor", "750000",
             "--within", "sha_2011", "--time-limit", "120", "--no-count", "--quiet"]
     css = str(GEO / "css_2012.csv")
@@ -1212,6 +1228,7 @@ def test_advise_plan_files_resolve_in_a_fresh_run(tmp_path):
     ("d.csv", b"", "empty file"),
     ("d.csv", b"pct,deaths\n5A3,1,2\n", "malformed CSV: 3 fields where the header has 2"),
 ])
+@pytest.mark.integration
 def test_apportion_data_through_the_one_reader(env, capsys, name, data, words):
     p = env["work"] / name
     p.write_bytes(data)
@@ -1220,6 +1237,7 @@ def test_apportion_data_through_the_one_reader(env, capsys, name, data, words):
     assert_one_line(err, code, 2, name, words)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("kind", ["folder", "fifo", "dev-zero", "dangling", "too-large"])
 def test_apportion_data_that_is_not_a_file(env, capsys, kind):
     p = env["work"] / "d.csv"
@@ -1246,6 +1264,7 @@ def test_apportion_data_that_is_not_a_file(env, capsys, kind):
     ("- {code: A}\n".encode("utf-16"), "is UTF-16 text"),
     (b"PK\x03\x04" + b"\x00" * 40, "is a ZIP archive"),
 ])
+@pytest.mark.integration
 @pytest.mark.parametrize("opt", ["--fix", "--closest-to", "--compare"])
 def test_advise_plans_through_the_one_reader(env, capsys, data, words, opt):
     p = env["work"] / "plan.yaml"
@@ -1257,6 +1276,7 @@ def test_advise_plans_through_the_one_reader(env, capsys, data, words, opt):
     assert not (env["work"] / "out.yaml").exists()
 
 
+@pytest.mark.integration
 def test_scenario_that_is_an_excel_workbook(env, capsys):
     p = env["work"] / "s.csv"
     p.write_bytes(b"PK\x03\x04" + b"\x00" * 26 + b"[Content_Types].xml xl/worksheets/sheet1.xml")

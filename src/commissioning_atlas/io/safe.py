@@ -149,14 +149,14 @@ def _protected(real: Path) -> str | None:
                 same = False
         if same:
             return "is an input of this run (a file this command reads); write the output elsewhere"
-    pkg = package_dir()
-    if _within(real, pkg):
-        return f"is a file of the commissioning_atlas package ({pkg}); write the output elsewhere"
     geo = settings.geo_dir().resolve()
     if _within(real, geo):
         return f"is in the project's tables ({geo}); write the output elsewhere"
     if real == (settings.catalogue_path()).resolve():
         return "is the catalogue of sources; write the output elsewhere"
+    pkg = package_dir()
+    if _within(real, pkg):
+        return f"is a file of the commissioning_atlas package ({pkg}); write the output elsewhere"
     cache = settings.cache_dir().resolve()
     if _within(real, cache):
         return f"is in the cache ({cache}); write the output elsewhere"
@@ -206,7 +206,10 @@ def guard_output(path: str | Path) -> Path:
             target = path.resolve(strict=False)
         except (OSError, RuntimeError):
             raise AtlasError("is a symbolic link that loops; give a file name", path=path) from None
-        return guard_output(target)
+        try:
+            return guard_output(target)
+        except AtlasError as exc:  # name the path the user gave, and where it leads
+            raise AtlasError(exc.message, path=f"{path} (a link to {exc.path or target})") from None
     try:
         st = os.stat(path)
     except FileNotFoundError:
