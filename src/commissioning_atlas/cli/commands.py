@@ -87,7 +87,7 @@ def cmd_check(args) -> int:
     from commissioning_atlas import checks
 
     if args.list_presets:
-        for name, p in checks.PRESETS.items():
+        for name, p in checks.declared_presets().items():
             _say(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): "
                  f"{p['question']}")
         return 0
