@@ -34,7 +34,8 @@ def test_the_shipped_declarations_are_read_and_refer_to_declared_layers():
     known = set(d.layers) | set(d.sets)
     assert set(d.sets) == {"css_2012", "csu_2013", "icb_cluster_2025", "icb_merger_2027"}
     assert all(s.path.is_file() and s.units in d.layers for s in d.sets.values())
-    assert len(d.presets) == 22 and all(p["subject"] in known for p in d.presets.values())
+    assert {"ccg-size", "merger-2027-vs-region"} <= set(d.presets)
+    assert all(p["subject"] in known and p["against"] in known | {None} for p in d.presets.values())
     assert [e["key"] for e in d.eras] == sorted(e["key"] for e in d.eras)
     assert [s["id"] for s in d.styles][:2] == ["sha_cluster_2011", "sha_2011"]
     assert d.commissioners["icb_merger_2027"] == "ICB proposed" and d.commissioners["ccg_2013"] == "CCG"
