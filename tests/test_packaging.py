@@ -23,8 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory):
-    """A virtual environment with this checkout installed by ``pip install .``; its python, CLI and a foreign folder."""
+def installed(tmp_path_factory, mirror):
+    """A virtual environment with this checkout installed by ``pip install .``; its python, CLI, a foreign folder
+    and an environment naming the shared cache (warm from ``mirror``) and no checkout."""
     base = tmp_path_factory.mktemp("packaging")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
@@ -36,6 +37,7 @@ def installed(tmp_path_factory):
     foreign.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", settings.DATA_ENV, settings.DECLARATIONS_ENV)}
     env[settings.CACHE_ENV] = str(settings.cache_dir())  # the shared, warm cache
+    env[settings.MIRROR_ENV] = str(mirror)
     env["HOME"] = str(base / "home")
     return {"python": py, "cli": venv / "bin" / "commissioning-atlas", "cwd": foreign, "env": env, "venv": venv}
 
