@@ -113,7 +113,8 @@ def test_write_maps_files(written):
 
 @pytest.mark.integration
 def test_size_budgets(written):
-    """The issue's budgets (benchmarks/bench_maps.py): with every numeric column of every layer classed."""
+    """The pages stay within their size budgets (CCG map 200 KB, atlas 320 KB; measured in
+    benchmarks/bench_maps.py) with every numeric column of every layer classed."""
     assert written["ccg"].stat().st_size <= 200_000
     assert written["atlas"].stat().st_size <= 320_000
 
@@ -671,7 +672,7 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
 
 @pytest.mark.integration
 def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
-    """Issue 12, item 1: a one-row scenario (its findings have no geometry) maps every preset and the index;
+    """A one-row scenario (its findings have no geometry) maps every preset and the index;
     each map says how many findings it draws and lists the others without a shape."""
     import commissioning_atlas as ca
     from commissioning_atlas import checks
@@ -707,7 +708,7 @@ def test_findings_without_geometry_are_listed_not_dropped(atlas, tmp_path):
     assert data["counts"] == {"error": 0, "warning": 1, "info": 1}
 
 
-# ------------------------------------------------------------------------------------------------ issue 15: readable maps
+# ------------------------------------------------------------------------------------------------ readable maps
 def _view(page, lat, lng, zoom):
     return page.page.evaluate("([a, b, z]) => { window.commissioningAtlas.map.setView([a, b], z, {animate: false});"
                               " return window.commissioningAtlas.labels(); }", [lat, lng, zoom])
