@@ -80,11 +80,20 @@ def browser():
 REAL_DATA = {"mirror", "atlas"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Refuse to run a suite whose tiers lie: ``integration`` marks exactly the tests that use the real
     data (the ``mirror`` or ``atlas`` fixture, directly or through another fixture), ``browser`` exactly
     those that start Chromium (the ``browser`` fixture). ``-m "not integration and not browser"`` then
-    runs every test that needs neither, and only those."""
+    runs every test that needs neither, and only those.
+
+    Under pytest-xdist (``--dist loadgroup``, scripts/test.sh) a file's tests share one worker, so its
+    module fixtures (the written maps, one Chromium) are made once; each notebook and each packaging test
+    is a group of its own, as they are long and share nothing."""
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            alone = item.get_closest_marker("packaging") or item.originalname == "test_notebook_runs"
+            item.add_marker(pytest.mark.xdist_group(item.nodeid if alone else item.nodeid.split("::")[0]))
     wrong = []
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
