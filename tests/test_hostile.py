@@ -27,6 +27,7 @@ import pytest
 import shapely
 
 import commissioning_atlas as ca
+from commissioning_atlas import atlas as atlas_mod
 from commissioning_atlas import cli, settings
 from commissioning_atlas.build import context as layers_mod
 from commissioning_atlas._errors import AtlasError, DataError, SourceError
@@ -77,7 +78,7 @@ def env(atlas, tmp_path, monkeypatch):
     (cache / "atlas.json").write_text('{"key": "stand-in"}')
     monkeypatch.setenv(settings.CACHE_ENV, str(cache))
     monkeypatch.delenv(settings.MIRROR_ENV, raising=False)
-    monkeypatch.setattr(ca, "BuildContext", lambda **kw: atlas.ctx)  # the session's layers, read already
+    monkeypatch.setattr(atlas_mod, "BuildContext", lambda **kw: atlas.ctx)  # the session's layers, read already
     monkeypatch.chdir(work)
     return {"work": work, "cache": cache, "tmp": tmp_path}
 
@@ -243,7 +244,7 @@ def test_read_only_working_folder(env, capsys, ro_disk, monkeypatch, command):
 
 def test_read_only_cache(env, capsys, ro_disk, mirror, monkeypatch):
     monkeypatch.setenv(settings.CACHE_ENV, str(ro_disk / "cache"))
-    monkeypatch.setattr(ca, "BuildContext", layers_mod.BuildContext)
+    monkeypatch.setattr(atlas_mod, "BuildContext", layers_mod.BuildContext)
     with unchanged(env["tmp"], mirror / "upstream" / "martinjc" / "UK-GeoJSON" / "json" / "statistical" / "eng"
                    / "lsoa_by_lad" / "E06000001.json"):
         code, _, err = run(capsys, "layers", "--mirror", str(mirror))
@@ -253,7 +254,7 @@ def test_read_only_cache(env, capsys, ro_disk, mirror, monkeypatch):
 def test_cache_path_that_is_a_file(env, capsys, mirror, monkeypatch):
     (env["tmp"] / "cachefile").write_text("not a folder")
     monkeypatch.setenv(settings.CACHE_ENV, str(env["tmp"] / "cachefile"))
-    monkeypatch.setattr(ca, "BuildContext", layers_mod.BuildContext)
+    monkeypatch.setattr(atlas_mod, "BuildContext", layers_mod.BuildContext)
     with unchanged(env["tmp"]):
         code, _, err = run(capsys, "layers", "--mirror", str(mirror))
     assert_one_line(err, code, 2, "cachefile", "cannot write to the cache")
