@@ -427,19 +427,13 @@ def read_2024_lookups(icb24_path: Path, lsoa11_lsoa21_path: Path) -> tuple[pd.Da
 def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> dict:
     """Compare a 2023 layer with the April 2024 lookup (on 2021 LSOAs) through the LSOA11 -> LSOA21 lookup:
     the 2011 LSOAs none of whose 2021 LSOAs the 2024 lookup gives to the same unit (matched by code)."""
-    from commissioning_atlas.sources.population import read_lsoa11_lsoa21
-    from commissioning_atlas.sources.readers import read_lookup
+    from commissioning_atlas.build.kinds import lsoa21_tables
 
     column = spec.params["crosscheck_2024"]
-    future = getattr(ctx, "_futures", {}).pop("april_2024", None)
-    if future is not None:  # read meanwhile in the worker process (prefetch_populations)
-        ctx._memo[("table", "lsoa21_icb24_rda")], ctx._memo["lsoa11_lsoa21"] = future.result()
-    look = ctx.memo(("table", "lsoa21_icb24_rda"), lambda: read_lookup(ctx.path("lsoa21_icb24_rda")))
+    look, pairs = lsoa21_tables(ctx, "lsoa21_icb24_rda", "lsoa11_lsoa21_rda")
     if column not in look.columns or "lsoa21_code" not in look.columns:
         raise DataError(f"missing column {column!r}", path=ctx.path("lsoa21_icb24_rda"), column=column)
-    pairs = ctx.memo("lsoa11_lsoa21", lambda: read_lsoa11_lsoa21(ctx.path("lsoa11_lsoa21_rda")))
     unit24 = look.set_index("lsoa21_code")[column]
-    pairs = pairs[pairs["lsoa11_code"].str.startswith("E01")]
     pos = pd.Series(np.arange(len(codes)), index=ctx.base["code"].to_numpy())
     i = pos.reindex(pairs["lsoa11_code"].to_numpy()).to_numpy()
     ok = ~np.isnan(i.astype(float))

@@ -52,6 +52,10 @@ PRESETS: dict[str, dict] = {
         "title": "What the 2021 boundary review moved", "subject": "sicbl_2022", "against": "ccg_2021",
         "rules": ("changes",),
         "question": "Which parts of the 2021 CCGs changed body when the sub-ICB locations of July 2022 began?"},
+    "icb-2023-changes": {
+        "title": "What moved on 1 April 2023", "subject": "icb_2023", "against": "icb_2022",
+        "rules": ("changes",),
+        "question": "Which part of Surrey Heartlands went to Sussex when both ICBs were recoded in April 2023?"},
 }
 # The 2022-27 sets against the rules of 2025: each council in one ICB, no body across a region line, no gaps
 # or overlaps, at least 1 million people.
@@ -74,6 +78,10 @@ for _key, _subject, _councils, _region, _what in [
 PRESETS["icb-2026-changes"] = {
     "title": "What moved on 1 April 2026", "subject": "icb_2026", "against": "icb_2023", "rules": ("changes",),
     "question": "Which ICBs merged, and where did Frimley's area go?"}
+PRESETS["sicbl-2026-changes"] = {
+    "title": "What moved on 1 April 2026, by sub-ICB location", "subject": "sicbl_2026", "against": "sicbl_2023",
+    "rules": ("changes",),
+    "question": "Which sub-ICB locations took Frimley's three parts, and which were recoded?"}
 #: Proposal sets a ``--scenario`` of the same vintage replaces as the subject of their presets.
 _PROPOSAL_SUBJECTS = ("css_2012", "icb_merger_2027")
 
