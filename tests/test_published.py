@@ -68,3 +68,26 @@ def test_sicbl_2026_takes_the_three_new_codes_with_the_published_shares(atlas):
     findings, _ = run_preset(atlas, "sicbl-2026-changes", geometry=False)
     moved = findings[findings["against_code"] == "E38000252"]
     assert set(moved["subject_code"]) == new
+
+
+def test_councils_view_counts_people_and_names_its_rule(atlas):
+    from commissioning_atlas.checks import Tolerance, councils_split
+
+    by_people, meta = run_preset(atlas, "icb-2022-vs-councils", geometry=False, rules=["splits"])
+    by_area, meta_area = run_preset(atlas, "icb-2022-vs-councils", Tolerance(split_by="area-or-residents"),
+                                    geometry=False, rules=["splits"])
+    # residents: the published six (Cumbria, Essex, Hampshire, North Yorkshire, Suffolk, Surrey) ...
+    assert meta["councils_split"] == 6 and meta["split_rule"] == Tolerance().describe_splits()
+    names = dict(zip(by_people["against_code"], by_people["against_name"]))
+    assert sorted(names[c] for c in councils_split(by_people)) == [
+        "Cumbria", "Essex", "Hampshire", "North Yorkshire", "Suffolk", "Surrey"]
+    # ... area or residents: nine, the three rural fringes listed as info under the residents rule
+    assert meta_area["councils_split"] == 9 and "area" in meta_area["split_rule"]
+    fringes = by_people[by_people["against_code"].isin(set(councils_split(by_area)) - set(councils_split(by_people)))]
+    fringes = fringes[fringes["class"] == "fringe"].set_index("against_name")["population"]
+    assert fringes.to_dict() == {"Buckinghamshire": 6996, "Hertfordshire": 20236, "West Sussex": 6705}
+    assert (by_people.loc[by_people["class"] == "fringe", "severity"] == "info").all()
+    # a floor of people: Cumberland's 8,514 in Lancashire and South Cumbria is a fringe at 10,000
+    f, m = run_preset(atlas, "icb-2026-vs-councils", Tolerance(split_people=10_000), geometry=False, rules=["splits"])
+    assert m["councils_split"] == 2 and m["split_rule"].endswith("and at least 10,000 people")
+    assert run_preset(atlas, "icb-2026-vs-councils", geometry=False, rules=["splits"])[1]["councils_split"] == 3

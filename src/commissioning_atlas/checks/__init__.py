@@ -39,6 +39,7 @@ from commissioning_atlas.checks.crosstab import (
     FINDING_COLUMNS,
     RULES,
     SEVERITIES,
+    SPLIT_RULES,
     Tolerance,
     _EPS,
     _codes,
@@ -66,6 +67,7 @@ from commissioning_atlas.checks.rules import (
     check_crosses,
     check_size,
     check_splits,
+    councils_split,
     read_thresholds,
     run_check,
 )

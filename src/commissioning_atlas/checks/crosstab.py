@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning_atlas import settings
+from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.build.coverage import dissolve_geoms
 from commissioning_atlas.core.membership import pair_key
 
@@ -29,6 +30,11 @@ FINDING_COLUMNS = [
 #: residents is ignored by the tolerant results. 2% is about one LSOA in a 100,000-person
 #: area: it absorbs best-fit (point-on-surface) assignment differences, not real straddles.
 DEFAULT_SHARE_TOLERANCE = 0.02
+#: How the councils' view (rule ``splits``) decides that a part splits its council: ``residents`` (a share of
+#: the council's residents and a minimum number of people; the rule ICBs are judged by, each council in one ICB,
+#: is about people) or ``area-or-residents`` (the rule before December 2026: a share of its area or residents,
+#: so rural fringes of a few thousand people counted).
+SPLIT_RULES = ("residents", "area-or-residents")
 _EPS = 1e-9
 
 
@@ -48,11 +54,37 @@ class Tolerance:
 
     share: float = DEFAULT_SHARE_TOLERANCE
     area_m2: float = settings.COVERAGE_TOLERANCE_M2
+    split_by: str = "residents"
+    split_share: float = DEFAULT_SHARE_TOLERANCE
+    split_people: int = 0
+
+    def __post_init__(self):
+        if self.split_by not in SPLIT_RULES:
+            raise AtlasError(f"unknown split rule {self.split_by!r}; rules are {', '.join(SPLIT_RULES)}")
+        if not 0 <= self.split_share < 0.5:
+            raise AtlasError(f"the split share must be between 0 and 0.5, got {self.split_share}")
+        if self.split_people < 0:
+            raise AtlasError(f"the minimum number of people must not be negative, got {self.split_people}")
 
     def describe(self) -> str:
         """One-line description used in the ``tolerance`` column."""
         return (f"parts under {self.share:.0%} of both area and residents ignored; "
                 f"areas under {self.area_m2:g} m2 ignored")
+
+    def describe_splits(self) -> str:
+        """The rule by which the councils' view (rule ``splits``) counts a council as split, in words."""
+        if self.split_by == "area-or-residents":
+            return (f"split where a part beyond its largest holds at least {self.split_share:.0%} of the council's "
+                    f"area or of its residents")
+        people = f" and at least {self.split_people:,} people" if self.split_people else ""
+        return f"split where a part beyond its largest holds at least {self.split_share:.0%} of the council's residents{people}"
+
+    def splits(self, share_population, share_area, population) -> np.ndarray:
+        """Whether each part (shares of its council, residents) is large enough to split its council."""
+        share_population, population = np.asarray(share_population), np.asarray(population)
+        if self.split_by == "area-or-residents":
+            return (share_population >= self.split_share) | (np.asarray(share_area) >= self.split_share)
+        return (share_population >= self.split_share) & (population >= self.split_people)
 
 
 # --------------------------------------------------------------------------------------------

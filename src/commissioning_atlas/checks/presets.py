@@ -8,7 +8,7 @@ import geopandas as gpd
 
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.checks.crosstab import Tolerance, basis_of
-from commissioning_atlas.checks.rules import run_check
+from commissioning_atlas.checks.rules import councils_split, run_check
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -109,4 +109,7 @@ def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: 
     meta = {"preset": name, "title": p["title"], "question": p["question"], "subject": p["subject"],
             "against": p["against"], "rules": list(use), "tolerance": tol.describe(),
             "population_basis": basis_of(atlas, p["subject"])}
+    if "splits" in use:  # the headline count of the councils' view names its rule
+        meta["split_rule"] = tol.describe_splits()
+        meta["councils_split"] = len(councils_split(findings))
     return findings, meta

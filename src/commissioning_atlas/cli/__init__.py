@@ -35,6 +35,7 @@ from commissioning_atlas.cli.commands import (
     cmd_fetch,
     cmd_layers,
     cmd_map,
+    cmd_plan,
     layer_table,
 )
 from commissioning_atlas.cli.main import _one_line, _run, build_parser, main

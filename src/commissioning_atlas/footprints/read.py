@@ -280,11 +280,13 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
     remove: list[str] = []
     if isinstance(data, dict):
         unknown = set(map(str, data)) - {"organisations", "base", "remove", "exclusive", "title", "description",
-                                         "vintage"}
+                                         "vintage", "units"}
         if unknown:
             raise _err(f"unknown top-level key(s) {', '.join(sorted(unknown))}; expected organisations, "
-                       "base, remove, exclusive, title, description, vintage", path, row="(file)",
+                       "base, remove, exclusive, title, description, vintage, units", path, row="(file)",
                        column=sorted(unknown)[0])
+        if "units" in data and not isinstance(data["units"], str):  # the planner's unit layer: a note for readers
+            raise _err("'units' must be a layer id such as sicbl_2023", path, row="(file)", column="units")
         if "vintage" in data:
             v = str(data["vintage"]).strip()
             if v not in MEMBER_VINTAGES:
