@@ -91,3 +91,33 @@ def test_councils_view_counts_people_and_names_its_rule(atlas):
     f, m = run_preset(atlas, "icb-2026-vs-councils", Tolerance(split_people=10_000), geometry=False, rules=["splits"])
     assert m["councils_split"] == 2 and m["split_rule"].endswith("and at least 10,000 people")
     assert run_preset(atlas, "icb-2026-vs-councils", geometry=False, rules=["splits"])[1]["councils_split"] == 3
+
+
+def test_combined_authorities_of_2024_and_2025_with_none_outside(atlas):
+    ca25, ca24 = atlas.layer("ca_2025", population="census_2021"), atlas.layer("ca_2024", population="census_2021")
+    assert len(ca25) == 15 + 1 and len(ca24) == 11 + 1  # the authorities and "none" for the rest of England
+    assert ca25.set_index("code").loc["none", "name"] == "No combined authority"
+    lad_ca = dict(zip(atlas.column("lad_2023"), atlas.column("ca_2025")))
+    assert sum(v == "E47000017" for v in lad_ca.values()) == 9  # Greater Lincolnshire, a combined county authority
+    assert sum(v != "none" for v in lad_ca.values()) == 106 and atlas.report["ca_2025"]["outside"]["lad_2023_units"] == 190
+    # Barnsley and Sheffield (recoded in 2025) found by name, in South Yorkshire
+    names = dict(zip(atlas.layer("lad_2023")["code"], atlas.layer("lad_2023")["name"]))
+    assert {names[c] for c, v in lad_ca.items() if v == "E47000002"} == {"Barnsley", "Doncaster", "Rotherham", "Sheffield"}
+    # every district of a May 2024 authority is in the same authority in May 2025 (four authorities were added)
+    lad24 = dict(zip(atlas.column("lad_2023"), atlas.column("ca_2024")))
+    assert all(lad_ca[d] == a for d, a in lad24.items() if a != "none")
+
+
+def test_combined_authorities_split_by_the_2026_icbs(atlas):
+    findings, meta = run_preset(atlas, "icb-2026-vs-authorities", geometry=False)
+    assert "none" not in set(findings["against_code"])  # the rest of England is not an authority
+    split = findings[findings["class"] == "split part"]
+    assert meta["councils_split"] == 5 and sorted(set(split["against_name"])) == [
+        "East Midlands", "Greater Lincolnshire", "West Midlands", "West of England", "York and North Yorkshire"]
+    people = split.groupby("against_name")["population"].sum()
+    assert people["West Midlands"] == 1_213_199 + 345_326  # Black Country, Coventry and Warwickshire beside Birmingham
+    assert people["Greater Lincolnshire"] == 326_633  # North and North East Lincolnshire in Humber and North Yorkshire
+    assert meta["population_basis"] == "census_2021"
+    # the 2025 clusters and 2027 proposals join Birmingham and the Black Country: four authorities split
+    assert run_preset(atlas, "cluster-2025-vs-authorities", geometry=False)[1]["councils_split"] == 4
+    assert run_preset(atlas, "merger-2027-vs-authorities", geometry=False)[1]["councils_split"] == 4

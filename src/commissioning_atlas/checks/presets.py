@@ -75,6 +75,15 @@ for _key, _subject, _councils, _region, _what in [
     PRESETS[f"{_key}-size"] = {
         "title": f"{_what[0].upper()}{_what[1:]} against the 1 million floor", "subject": _subject, "against": None,
         "rules": ("size",), "question": f"Which of {_what} have fewer than 1 million people?"}
+# Strategic authorities: the 2025 guidance asks ICBs to be coterminous with them where feasible
+for _key, _subject, _what in [("cluster-2025", "icb_cluster_2025", "the 26 ICB clusters of 2025"),
+                              ("icb-2026", "icb_2026", "the 36 ICBs of April 2026"),
+                              ("merger-2027", "icb_merger_2027", "the mergers proposed for April 2027")]:
+    PRESETS[f"{_key}-vs-authorities"] = {
+        "title": f"{_what[0].upper()}{_what[1:]} against the combined authorities of May 2025", "subject": _subject,
+        "against": "ca_2025", "rules": ("splits",),
+        "question": f"Which strategic authorities are split between several bodies under {_what}, and by how many "
+                    f"people?"}
 PRESETS["icb-2026-changes"] = {
     "title": "What moved on 1 April 2026", "subject": "icb_2026", "against": "icb_2023", "rules": ("changes",),
     "question": "Which ICBs merged, and where did Frimley's area go?"}

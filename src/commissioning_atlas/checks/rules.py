@@ -122,7 +122,8 @@ def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tole
     are listed with their people but do not split the council. Every row's ``tolerance`` names the rule.
     """
     parts = crosstab(atlas, subject, against)
-    parts = parts[parts["against_code"] != ""].copy()
+    # the rest of England outside every unit of the against layer (no combined authority) is not a council
+    parts = parts[(parts["against_code"] != "") & ~parts["against_code"].isin(_outside_units(against))].copy()
     parts["sig"] = tol.splits(parts["cover_population"], parts["cover_area"], parts["population"])
     n_any = parts.groupby("against_code")["sig"].transform("size")
     parts = parts[(n_any > 1).to_numpy()]
@@ -148,6 +149,14 @@ def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tole
         rows.append(row)
     geoms = _part_geometries(atlas, subject, against, parts) if geometry else [None] * len(rows)
     return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+def _outside_units(layer_id: str) -> set[str]:
+    """The unit a layer declares for the LSOAs outside all its units (``outside`` in ``layers.toml``)."""
+    from commissioning_atlas.registry import registry
+
+    spec = registry().get(layer_id)
+    return {spec.params["outside"]} if spec is not None and spec.params.get("outside") else set()
 
 
 def councils_split(findings: pd.DataFrame) -> list[str]:
