@@ -49,19 +49,32 @@ def mirror(tmp_path_factory) -> Path:
     if m is None:
         pytest.skip("no mirror of the upstream data (../shared/data or $COMMISSIONING_ATLAS_MIRROR)")
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        _ENGLAND.setdefault(m, _england(m, tmp_path_factory.getbasetemp().parent))
+        _session_england(m, tmp_path_factory)
     return m
 
 
-#: The session's atlas of each mirror (one per process).
+#: The session's atlas of each mirror, or the error its build raised (one per process).
 _ENGLAND: dict = {}
+
+
+def _session_england(mirror: Path, tmp_path_factory):
+    """Build (or read) England once per process; a failed build fails every later test at once instead of
+    being tried again for each (pytest retries a session fixture that raised)."""
+    if mirror not in _ENGLAND:
+        try:
+            _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
+        except Exception as err:  # noqa: BLE001 - kept and re-raised below
+            _ENGLAND[mirror] = err
+    got = _ENGLAND[mirror]
+    if isinstance(got, Exception):
+        raise got
+    return got
 
 
 @pytest.fixture(scope="session")
 def atlas(mirror, tmp_path_factory):
-    if mirror not in _ENGLAND:
-        _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
-    return _ENGLAND[mirror]
+    """The atlas of England (see :func:`_england`)."""
+    return _session_england(mirror, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
