@@ -1,4 +1,4 @@
-"""Nothing a user does loses data or ends in a traceback (issue 12).
+"""Nothing a user does loses data or ends in a traceback.
 
 Each case runs the command line (in-process through ``cli.main`` on the session atlas, or as a real
 process where the process itself matters) and asserts the exit code, the one-line message, that no

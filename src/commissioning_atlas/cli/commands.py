@@ -88,7 +88,7 @@ def cmd_check(args) -> int:
     from commissioning_atlas import checks
 
     if args.list_presets:
-        for name, p in checks.PRESETS.items():
+        for name, p in checks.declared_presets().items():
             _say(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): "
                  f"{p['question']}")
         return 0
@@ -140,10 +140,9 @@ def _known_layers(args, subject: str | None, against: str | None) -> None:
     """Unknown layers (``check --subject/--against``, ``export LAYER``), or the same layer twice, fail
     before the (slower) load, with the message the atlas gives (among every declared layer, the shipped
     footprint sets and ``scenario``)."""
-    from commissioning_atlas.atlas import FOOTPRINT_SETS
-    from commissioning_atlas.registry import layer_ids, suggest
+    from commissioning_atlas.registry import footprint_sets, layer_ids, suggest
 
-    known = [*layer_ids(), *FOOTPRINT_SETS, *(["scenario"] if getattr(args, "scenario", None) else [])]
+    known = [*layer_ids(), *footprint_sets(), *(["scenario"] if getattr(args, "scenario", None) else [])]
     for lid in (subject, against):
         if lid is not None and lid not in known:
             raise suggest(lid, known, "layer")
