@@ -1283,3 +1283,100 @@ def test_scenario_that_is_an_excel_workbook(env, capsys):
     with unchanged(env["tmp"]):
         code, _, err = run(capsys, "check", "--preset", "proposal-vs-cluster", "--scenario", str(p))
     assert_one_line(err, code, 2, "s.csv", "is an Excel workbook (.xlsx), not text; save the sheet as CSV")
+
+
+# 5. an interrupt is not a result
+def _hard_model(n: int = 60):
+    """A CP-SAT model that takes far longer than a second to prove (a large subset-sum)."""
+    from ortools.sat.python import cp_model
+
+    m = cp_model.CpModel()
+    xs = [m.NewBoolVar(f"x{i}") for i in range(n)]
+    w = [(i * 7919) % 100_003 + 50_000 for i in range(n)]
+    m.Add(sum(wi * x for wi, x in zip(w, xs)) <= sum(w) // 2 - 1)
+    m.Maximize(sum(wi * x for wi, x in zip(w, xs)) + sum((i % 5) * x for i, x in enumerate(xs)))
+    return m
+
+
+def test_ctrl_c_stops_the_solver_and_the_run():
+    """CP-SAT's own SIGINT handler would return its best plan as if cut by the time limit; ours re-raises."""
+    import threading
+    import time
+
+    from ortools.sat.python import cp_model
+
+    from commissioning_atlas.advise.maxp import _solve
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 120
+    solver.parameters.num_workers = 1
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        _solve(solver, _hard_model())
+    assert time.perf_counter() - t0 < 30  # stopped, not run to the time limit
+
+
+def test_ctrl_c_during_advise_is_exit_130_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from commissioning_atlas.cli import commands
+
+    def fake_advise(args):
+        from commissioning_atlas.advise.maxp import _solve
+        from ortools.sat.python import cp_model
+
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = 120
+        import threading
+
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+        _solve(solver, _hard_model())
+        (tmp_path / "a.yaml").write_text("written after the solve")
+
+    monkeypatch.setattr(commands, "cmd_advise", fake_advise)
+    code = cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "-o", str(tmp_path / "a.yaml")])
+    err = capsys.readouterr().err
+    assert_one_line(err, code, 130, "interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_sigterm_during_map_leaves_no_staging_folder(tmp_path, monkeypatch, capsys):
+    """SIGTERM unwinds like Ctrl-C: the staged folder is removed, the earlier output kept, exit 143."""
+    import time
+
+    from commissioning_atlas.cli import commands
+    from commissioning_atlas.io import safe as safe_io
+
+    out = tmp_path / "maps"
+    out.mkdir()
+    (out / "index.html").write_text("earlier map")
+
+    def fake_map(args):
+        with safe_io.staged_folder(args.output) as stage:
+            (stage / "index.html").write_text("half a new map")
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)
+
+    monkeypatch.setattr(commands, "cmd_map", fake_map)
+    code = cli.main(["map", "-o", str(out)])
+    assert_one_line(capsys.readouterr().err, code, 143, "terminated")
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+    assert (out / "index.html").read_text() == "earlier map"
+
+
+def test_stale_staging_folders_are_swept(tmp_path):
+    """A staging folder whose run is gone (killed with SIGKILL) is removed by the next run; a live run's is kept."""
+    from commissioning_atlas.io import safe as safe_io
+
+    out = tmp_path / "maps"
+    out.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = out / f".staging-{dead.pid}-abc"
+    (stale / "sub").mkdir(parents=True)
+    live = out / f".staging-{os.getppid()}-def"
+    live.mkdir()
+    with safe_io.staged_folder(out) as stage:
+        (stage / "index.html").write_text("new")
+    assert not stale.exists() and live.exists()
+    assert sorted(p.name for p in out.iterdir()) == [live.name, "index.html"]

@@ -422,7 +422,7 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
         expr, maximise = exprs[phase]
         m.Maximize(expr) if maximise else m.Minimize(expr)
         solver.parameters.max_time_in_seconds = max(deadline - time.perf_counter(), 0.05)
-        status = solver.Solve(m)
+        status = _solve(solver, m)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if best is None:
                 return None
@@ -455,6 +455,39 @@ def solve_exact(problem: AreaProblem, objective: str = "most-groups", time_limit
     sol.seconds = time.perf_counter() - t0
     sol.note = "proven optimal" if optimal else "cut by the time limit: best plan found, with its bound"
     return sol
+
+
+def _solve(solver, model):
+    """``solver.Solve(model)``, but Ctrl-C stops the run rather than the search.
+
+    CP-SAT catches SIGINT itself and returns its best plan so far, which the caller could not tell from a
+    plan cut by the time limit: an interrupted run would then write its output and exit 0. So CP-SAT's own
+    handler is off, the search runs in a worker thread, and the main thread (where Python delivers
+    KeyboardInterrupt) waits; on Ctrl-C it stops the search and re-raises, and nothing is written.
+    """
+    solver.parameters.catch_sigint_signal = False
+    if threading.current_thread() is not threading.main_thread():
+        return solver.Solve(model)
+    box: dict = {}
+
+    def run():
+        try:
+            box["status"] = solver.Solve(model)
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name="cp-sat", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.05)
+    except BaseException:  # KeyboardInterrupt, or SIGTERM turned into an exception by the CLI
+        solver.StopSearch()
+        worker.join()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["status"]
 
 
 def count_plans(problem: AreaProblem, solution: AreaSolution, objective: str = "most-groups",
@@ -491,7 +524,7 @@ def count_plans(problem: AreaProblem, solution: AreaSolution, objective: str = "
         if remaining <= 0.01:
             return found, True
         solver.parameters.max_time_in_seconds = remaining
-        status = solver.Solve(m)
+        status = _solve(solver, m)
         if status == cp_model.INFEASIBLE:
             return found, False
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

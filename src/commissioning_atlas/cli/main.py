@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import warnings
 
 from commissioning_atlas import settings
@@ -137,6 +139,30 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (see the module docstring)."""
     raw = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in raw
+    old_term = _on_sigterm()
+    try:
+        return _main(argv, debug)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so staged folders and temp files are removed on the way out."""
+
+
+def _on_sigterm():
+    """Turn SIGTERM into :class:`Terminated` (main thread only); return the handler it replaced."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
+def _main(argv: list[str] | None, debug: bool) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = lambda message, category, *a, **k: _warn(f"warning: {message}")
         try:
@@ -147,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             _say("interrupted", sys.stderr)
             return 130
+        except Terminated:
+            _say("terminated", sys.stderr)
+            return 143
         except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error, and no traceback
             import os
 

@@ -444,8 +444,9 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
     folder = guard_output_folder(folder)
     fresh = not folder.exists()
     base = _nearest_existing(folder) if fresh else folder
+    sweep_stale_stages(base)
     try:
-        stage = Path(tempfile.mkdtemp(dir=base, prefix=".staging-"))
+        stage = Path(tempfile.mkdtemp(dir=base, prefix=f".staging-{os.getpid()}-"))
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(stage, 0o777 & ~umask)
@@ -460,6 +461,37 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
         raise _unstaged(exc, stage, folder) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def sweep_stale_stages(base: Path) -> list[Path]:
+    """Remove the staging folders in ``base`` left by runs that were killed (their process is gone).
+
+    A staging folder is named ``.staging-<pid>-...`` by the run writing it; one whose process no longer
+    exists can only be the leftover of a run killed before its clean-up (SIGKILL, a power cut). Folders of
+    runs still going, and of other machines' runs that reuse no pid here, are left alone by that test.
+    """
+    removed = []
+    try:
+        entries = list(base.glob(".staging-*"))
+    except OSError:
+        return removed
+    for p in entries:
+        parts = p.name.split("-")
+        if len(parts) < 3 or not parts[1].isdigit() or not p.is_dir() or p.is_symlink():
+            continue
+        pid = int(parts[1])
+        if pid == os.getpid():
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # that run is still going
+        except ProcessLookupError:
+            pass
+        except OSError:  # another user's live process
+            continue
+        shutil.rmtree(p, ignore_errors=True)
+        removed.append(p)
+    return removed
 
 
 def _unstaged(exc: AtlasError, stage: Path, folder: Path) -> AtlasError:
