@@ -1380,3 +1380,25 @@ def test_stale_staging_folders_are_swept(tmp_path):
         (stage / "index.html").write_text("new")
     assert not stale.exists() and live.exists()
     assert sorted(p.name for p in out.iterdir()) == [live.name, "index.html"]
+
+
+# 7. a damaged package file: exit 3 in one line, never a traceback and exit 1
+@pytest.mark.parametrize("rel, text, words", [
+    ("data/layers.toml", "code,name\nCL01,a\n", "layers.toml: a file of the package is damaged (not valid TOML"),
+    ("cli/commands.py", "def broken(:\n", "the commissioning_atlas package cannot be loaded (SyntaxError"),
+    ("io/safe.py", "raise RuntimeError('cut short')\n", "cannot be loaded (RuntimeError: cut short)"),
+])
+@pytest.mark.parametrize("entry", [["-m", "commissioning_atlas"], ["-m", "commissioning_atlas.cli"]])
+def test_damaged_package_file_is_exit_3_in_one_line(tmp_path, rel, text, words, entry):
+    """A copy of the package with one file overwritten (as `check -o layers.toml` once did)."""
+    import shutil
+
+    shutil.copytree(PKG, tmp_path / "commissioning_atlas", ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "commissioning_atlas" / rel).write_text(text)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), settings.CACHE_ENV: str(tmp_path / "cache")}
+    res = subprocess.run([sys.executable, *entry, "layers", "--quiet"], capture_output=True, text=True,
+                         timeout=300, env=env)
+    assert res.returncode == 3 and "Traceback" not in res.stderr, res.stderr
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("internal error: ") and words in lines[0], res.stderr
+    assert not (tmp_path / "cache").exists()  # nothing was built or written

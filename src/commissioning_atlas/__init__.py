@@ -13,7 +13,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
-from commissioning_atlas.atlas import Atlas, load
 
 __all__ = ["AtlasError", "Atlas", "DataError", "ScenarioError", "SourceError", "load"]
 
@@ -21,3 +20,13 @@ try:
     __version__ = version("commissioning-atlas")
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "0+unknown"
+
+
+def __getattr__(name: str):
+    """``Atlas`` and ``load`` on first use: importing the package (as the command line does first) reads no
+    declaration, so a damaged package file is reported by the command line in one line (exit 3)."""
+    if name in ("Atlas", "load"):
+        from commissioning_atlas import atlas as _atlas
+
+        return getattr(_atlas, name)
+    raise AttributeError(f"module 'commissioning_atlas' has no attribute {name!r}")

@@ -52,3 +52,8 @@ class DataError(AtlasError):
 
 class ScenarioError(AtlasError):
     """A proposal table or scenario file is invalid."""
+
+
+class PackageError(AtlasError):
+    """A file of the installed package itself is damaged (e.g. a declaration overwritten): not the user's input,
+    so the command line reports it as an internal error (exit code 3), in one line."""

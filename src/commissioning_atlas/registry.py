@@ -40,7 +40,7 @@ from importlib import resources
 from pathlib import Path
 
 from commissioning_atlas import settings
-from commissioning_atlas._errors import AtlasError, DataError
+from commissioning_atlas._errors import AtlasError, DataError, PackageError
 
 #: Build kinds a declaration may name (see ``layers.toml``).
 KINDS = ("lsoa_base", "builder", "lsoa_lookup", "group", "regroup")
@@ -363,7 +363,14 @@ def _load_toml(text: str, origin: str) -> dict:
 @lru_cache(maxsize=4)
 def _declarations(extra: str | None) -> Declarations:
     package = resources.files(__package__).joinpath("data")
-    files = [(name, _load_toml(package.joinpath(name).read_text(encoding="utf-8"), name), None) for name in FILES]
+    files = []
+    for name in FILES:
+        try:
+            files.append((name, _load_toml(package.joinpath(name).read_text(encoding="utf-8"), name), None))
+        except (DataError, UnicodeDecodeError, OSError) as exc:  # the package's own file: damaged, not user input
+            what = exc.message if isinstance(exc, DataError) else " ".join(str(exc).split())
+            raise PackageError(f"a file of the package is damaged ({what}); reinstall commissioning-atlas "
+                               "(or git checkout the file in a source tree)", path=str(package.joinpath(name))) from None
     if extra:
         folder = Path(extra)
         if not folder.is_dir():

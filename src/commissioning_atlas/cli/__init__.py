@@ -8,34 +8,55 @@ traceback only with ``--debug``), 130 interrupted. A crash never exits 1.
 Everything printed goes through :func:`commissioning_atlas.io.text.for_terminal`: control
 characters are escaped and what the terminal cannot encode is degraded to ASCII."""
 
-# The package's names, re-exported from the modules that hold them.
-from commissioning_atlas.cli.common import (
-    EXIT_BUG,
-    FORMAT_BY_SUFFIX,
-    _Parser,
-    _check_population_arg,
-    _columns,
-    _common,
-    _debug_flag,
-    _load,
-    _needs_scenario,
-    _population_arg,
-    _say,
-    _tolerance,
-    _warn,
-)
-from commissioning_atlas.cli.commands import (
-    _check_format,
-    cmd_advise,
-    cmd_apportion,
-    cmd_build,
-    cmd_check,
-    cmd_crosswalk,
-    cmd_export,
-    cmd_fetch,
-    cmd_layers,
-    cmd_map,
-    cmd_plan,
-    layer_table,
-)
-from commissioning_atlas.cli.main import _one_line, _run, build_parser, main
+# The package's names, re-exported from the modules that hold them. A package file damaged after
+# installation (a declaration overwritten, a module cut short) fails here: the command line then says so
+# in one line and exits 3, instead of a traceback and exit 1.
+try:
+    from commissioning_atlas.cli.common import (
+        EXIT_BUG,
+        FORMAT_BY_SUFFIX,
+        _Parser,
+        _check_population_arg,
+        _columns,
+        _common,
+        _debug_flag,
+        _load,
+        _needs_scenario,
+        _population_arg,
+        _say,
+        _tolerance,
+        _warn,
+    )
+    from commissioning_atlas.cli.commands import (
+        _check_format,
+        cmd_advise,
+        cmd_apportion,
+        cmd_build,
+        cmd_check,
+        cmd_crosswalk,
+        cmd_export,
+        cmd_fetch,
+        cmd_layers,
+        cmd_map,
+        cmd_plan,
+        layer_table,
+    )
+    from commissioning_atlas.cli.main import _one_line, _run, build_parser, main
+except Exception as _exc:  # noqa: BLE001 - reported by main(), re-raised for any other use
+    _DAMAGED = _exc
+
+    def main(argv=None) -> int:
+        """Report the damaged package in one line; exit code 3."""
+        import sys
+
+        what = " ".join(str(_DAMAGED).split())[:300] or type(_DAMAGED).__name__
+        line = (f"internal error: the commissioning_atlas package cannot be loaded ({type(_DAMAGED).__name__}: "
+                f"{what}). A file of the package is damaged: reinstall it (pip install --force-reinstall "
+                "commissioning-atlas, or git checkout in a source tree)\n")
+        if sys.stderr is not None:
+            enc = getattr(sys.stderr, "encoding", None) or "utf-8"
+            sys.stderr.write(line.encode(enc, "backslashreplace").decode(enc, "replace"))
+        return 3
+
+    def __getattr__(name: str):
+        raise _DAMAGED

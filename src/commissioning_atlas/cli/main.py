@@ -8,7 +8,7 @@ import threading
 import warnings
 
 from commissioning_atlas import settings
-from commissioning_atlas._errors import AtlasError
+from commissioning_atlas._errors import AtlasError, PackageError
 from commissioning_atlas.cli import commands
 from commissioning_atlas.cli.common import EXIT_BUG, _common, _debug_flag, _Parser, _say, _warn
 from commissioning_atlas.io import safe as safe_io
@@ -167,6 +167,9 @@ def _main(argv: list[str] | None, debug: bool) -> int:
         warnings.showwarning = lambda message, category, *a, **k: _warn(f"warning: {message}")
         try:
             return _run(argv)
+        except PackageError as exc:  # not the user's input: the installation is damaged
+            _say(f"internal error: {exc}", sys.stderr)
+            return EXIT_BUG
         except AtlasError as exc:
             _say(f"error: {exc}", sys.stderr)
             return 2
