@@ -25,7 +25,7 @@ MEMBER_VINTAGES: dict[str, tuple[str, ...]] = {
     "2013": ("ccg_2013", "nhs_area_team_2013"),
     "2022": ("icb_2022", "sicbl_2022", "utla_2021", "lad_2021"),
     "2023": ("icb_2023", "sicbl_2023", "utla_2023", "lad_2023"),
-    "2026": ("icb_2026", "utla_2023", "lad_2023"),
+    "2026": ("icb_2026", "sicbl_2026", "utla_2023", "lad_2023"),
 }
 #: Every member layer with the first vintage it serves.
 MEMBER_LAYERS: dict[str, str] = {}
@@ -36,7 +36,7 @@ for _v, _ls in MEMBER_VINTAGES.items():
 ATOM_LAYER = {"2011": "pct_2011", "2013": "ccg_2013", "2022": "lsoa_2011", "2023": "lsoa_2011", "2026": "lsoa_2011"}
 LAYER_LABEL = {"pct_cluster_2011": "PCT cluster", "pct_2011": "PCT", "sha_2011": "SHA",
                "ccg_2013": "CCG", "nhs_area_team_2013": "NHS area team", "icb_2022": "ICB", "icb_2023": "ICB",
-               "icb_2026": "ICB", "sicbl_2022": "sub-ICB location", "sicbl_2023": "sub-ICB location",
+               "icb_2026": "ICB", "sicbl_2022": "sub-ICB location", "sicbl_2023": "sub-ICB location", "sicbl_2026": "sub-ICB location",
                "utla_2021": "upper-tier council", "utla_2023": "upper-tier council", "lad_2021": "district",
                "lad_2023": "district", "lsoa_2011": "LSOA"}
 #: Boundary layers a scenario may start from (``base: icb_2026``): each unit becomes an organisation.

@@ -841,6 +841,15 @@ window.caPlanner = {
       unassigned: res.unassigned.map(function (u) { return U.codes[u]; })
     };
   },
+  // one edit as a click makes it: unit `code` into the group coded `group` (null: unassigned); the benchmark times it
+  move: function (code, group) {
+    var g = -1;
+    state.groups.forEach(function (x, i) { if (x.code === group) { g = i; } });
+    var u = UNIT_OF[code.toUpperCase()];
+    if ((group !== null && g < 0) || state.assign[u] === g) { return false; }  // no such group, or no change
+    view.active = g; paint(u, true);
+    return true;
+  },
   // where a unit is on the screen (its label point), for a click
   unitPoint: function (code) {
     var lp = U.lp[UNIT_OF[code.toUpperCase()]], pt = map.latLngToContainerPoint(L.latLng(lp[1] / SY, lp[0] / SX));
