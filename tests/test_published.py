@@ -1,4 +1,4 @@
-"""Published figures and boundaries of 2013-2026, reproduced on the real data (issue 26)."""
+"""Published figures and boundaries of 2013-2026, reproduced on the real data."""
 
 from __future__ import annotations
 
@@ -68,3 +68,56 @@ def test_sicbl_2026_takes_the_three_new_codes_with_the_published_shares(atlas):
     findings, _ = run_preset(atlas, "sicbl-2026-changes", geometry=False)
     moved = findings[findings["against_code"] == "E38000252"]
     assert set(moved["subject_code"]) == new
+
+
+def test_councils_view_counts_people_and_names_its_rule(atlas):
+    from commissioning_atlas.checks import Tolerance, councils_split
+
+    by_people, meta = run_preset(atlas, "icb-2022-vs-councils", geometry=False, rules=["splits"])
+    by_area, meta_area = run_preset(atlas, "icb-2022-vs-councils", Tolerance(split_by="area-or-residents"),
+                                    geometry=False, rules=["splits"])
+    # residents: the published six (Cumbria, Essex, Hampshire, North Yorkshire, Suffolk, Surrey) ...
+    assert meta["councils_split"] == 6 and meta["split_rule"] == Tolerance().describe_splits()
+    names = dict(zip(by_people["against_code"], by_people["against_name"]))
+    assert sorted(names[c] for c in councils_split(by_people)) == [
+        "Cumbria", "Essex", "Hampshire", "North Yorkshire", "Suffolk", "Surrey"]
+    # ... area or residents: nine, the three rural fringes listed as info under the residents rule
+    assert meta_area["councils_split"] == 9 and "area" in meta_area["split_rule"]
+    fringes = by_people[by_people["against_code"].isin(set(councils_split(by_area)) - set(councils_split(by_people)))]
+    fringes = fringes[fringes["class"] == "fringe"].set_index("against_name")["population"]
+    assert fringes.to_dict() == {"Buckinghamshire": 6996, "Hertfordshire": 20236, "West Sussex": 6705}
+    assert (by_people.loc[by_people["class"] == "fringe", "severity"] == "info").all()
+    # a floor of people: Cumberland's 8,514 in Lancashire and South Cumbria is a fringe at 10,000
+    f, m = run_preset(atlas, "icb-2026-vs-councils", Tolerance(split_people=10_000), geometry=False, rules=["splits"])
+    assert m["councils_split"] == 2 and m["split_rule"].endswith("and at least 10,000 people")
+    assert run_preset(atlas, "icb-2026-vs-councils", geometry=False, rules=["splits"])[1]["councils_split"] == 3
+
+
+def test_combined_authorities_of_2024_and_2025_with_none_outside(atlas):
+    ca25, ca24 = atlas.layer("ca_2025", population="census_2021"), atlas.layer("ca_2024", population="census_2021")
+    assert len(ca25) == 15 + 1 and len(ca24) == 11 + 1  # the authorities and "none" for the rest of England
+    assert ca25.set_index("code").loc["none", "name"] == "No combined authority"
+    lad_ca = dict(zip(atlas.column("lad_2023"), atlas.column("ca_2025")))
+    assert sum(v == "E47000017" for v in lad_ca.values()) == 9  # Greater Lincolnshire, a combined county authority
+    assert sum(v != "none" for v in lad_ca.values()) == 106 and atlas.report["ca_2025"]["outside"]["lad_2023_units"] == 190
+    # Barnsley and Sheffield (recoded in 2025) found by name, in South Yorkshire
+    names = dict(zip(atlas.layer("lad_2023")["code"], atlas.layer("lad_2023")["name"]))
+    assert {names[c] for c, v in lad_ca.items() if v == "E47000002"} == {"Barnsley", "Doncaster", "Rotherham", "Sheffield"}
+    # every district of a May 2024 authority is in the same authority in May 2025 (four authorities were added)
+    lad24 = dict(zip(atlas.column("lad_2023"), atlas.column("ca_2024")))
+    assert all(lad_ca[d] == a for d, a in lad24.items() if a != "none")
+
+
+def test_combined_authorities_split_by_the_2026_icbs(atlas):
+    findings, meta = run_preset(atlas, "icb-2026-vs-authorities", geometry=False)
+    assert "none" not in set(findings["against_code"])  # the rest of England is not an authority
+    split = findings[findings["class"] == "split part"]
+    assert meta["councils_split"] == 5 and sorted(set(split["against_name"])) == [
+        "East Midlands", "Greater Lincolnshire", "West Midlands", "West of England", "York and North Yorkshire"]
+    people = split.groupby("against_name")["population"].sum()
+    assert people["West Midlands"] == 1_213_199 + 345_326  # Black Country, Coventry and Warwickshire beside Birmingham
+    assert people["Greater Lincolnshire"] == 326_633  # North and North East Lincolnshire in Humber and North Yorkshire
+    assert meta["population_basis"] == "census_2021"
+    # the 2025 clusters and 2027 proposals join Birmingham and the Black Country: four authorities split
+    assert run_preset(atlas, "cluster-2025-vs-authorities", geometry=False)[1]["councils_split"] == 4
+    assert run_preset(atlas, "merger-2027-vs-authorities", geometry=False)[1]["councils_split"] == 4

@@ -131,8 +131,12 @@ def group(ctx, spec) -> Column:
     child = ctx.layer_frame(p["of"])
     df, path, first = _table(ctx, spec.sources[0])
     _require(df, path, [c for c in (p["key"], p["code"], p["name"], p.get("ods")) if c])
-    key_of_child = child["ods_code"] if p.get("match") == "ods" else child["code"]
+    # the child's units are found by code, ODS code or name (districts recoded since: Barnsley and Sheffield, 2025)
+    key_of_child = child[{"ods": "ods_code", "name": "name"}.get(p.get("match"), "code")]
     keys = set(key_of_child.astype(str))
+    unknown = sorted(set(df[p["key"]].astype(str)) - keys)
+    if unknown and p.get("outside"):  # a lookup of some units only: every unit it names must exist
+        raise DataError(f"{p['of']} has no unit {unknown[0]!r} ({len(unknown)} in all)", path=path, column=p["key"])
     df = df[df[p["key"]].astype(str).isin(keys)]
     pairs = df[[p["key"], p["code"]]].drop_duplicates()
     dup = pairs[p["key"]].duplicated()
@@ -142,13 +146,18 @@ def group(ctx, spec) -> Column:
                         row=i + first, column=p["key"])
     mapping = pairs.set_index(p["key"])[p["code"]]
     missing = sorted(keys - set(mapping.index))
-    if missing:
+    report = {}
+    if missing and p.get("outside"):  # units in no group (districts outside every combined authority)
+        mapping = pd.concat([mapping, pd.Series(p["outside"], index=missing)])
+        report["outside"] = {"code": p["outside"], p["of"] + "_units": len(missing)}
+    elif missing:
         raise DataError(f"no group for {p['of']} unit {missing[0]!r} ({len(missing)} in all)", path=path,
                         column=p["key"])
     unit_group = pd.Series(mapping.reindex(key_of_child.astype(str)).to_numpy(), index=child["code"].to_numpy())
     codes = pd.Series(ctx.column(p["of"])).map(unit_group).to_numpy(dtype=object)
     names, ods = _named(df, path, first, p["code"], p["name"]), _named(df, path, first, p["code"], p.get("ods"))
-    report = {}
+    if missing and p.get("outside"):
+        names = pd.concat([names, pd.Series({p["outside"]: p.get("outside_name", p["outside"])})])
     if p.get("moves"):
         codes, report["lsoa21_moves"] = lsoa21_moves(ctx, p["moves"], codes, ods if p.get("match") == "ods" else None)
     return Column(codes, names, ods, report=report)

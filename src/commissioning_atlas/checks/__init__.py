@@ -39,19 +39,17 @@ from commissioning_atlas.checks.crosstab import (
     FINDING_COLUMNS,
     RULES,
     SEVERITIES,
+    SPLIT_RULES,
     Tolerance,
     _EPS,
     _codes,
     _crosstab,
     _frame,
     _home_units,
-    _join,
     _membership,
     _names,
-    _pair,
     _part_geometries,
     _significant,
-    _sums,
     _totals,
     _unit_index,
     _whole,
@@ -69,10 +67,11 @@ from commissioning_atlas.checks.rules import (
     check_crosses,
     check_size,
     check_splits,
+    councils_split,
     read_thresholds,
     run_check,
 )
-from commissioning_atlas.checks.presets import PRESETS, _PROPOSAL_SUBJECTS, resolve_preset, run_preset
+from commissioning_atlas.checks.presets import declared_presets, resolve_preset, run_preset
 from commissioning_atlas.checks.report import (
     FORMATS,
     _HEAD,

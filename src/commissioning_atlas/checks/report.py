@@ -96,6 +96,9 @@ def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str
             f" ({', '.join(meta.get('rules', []))})")
     lines = [for_terminal(head, encoding=encoding, keep=""),
              for_terminal(f"# tolerance: {meta.get('tolerance', '')}", encoding=encoding, keep="")]
+    if meta.get("split_rule"):
+        lines.append(for_terminal(f"# councils' view: {meta.get('councils_split')} split, {meta['split_rule']}",
+                                  encoding=encoding, keep=""))
     if meta.get("population_basis"):
         from commissioning_atlas.sources.population import get_basis
 
@@ -133,6 +136,8 @@ def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
            f"- subject: `{meta.get('subject')}`; against: `{meta.get('against') or 'thresholds'}`; "
            f"rules: {', '.join(meta.get('rules', []))}",
            f"- tolerance: {_md_cell(meta.get('tolerance', ''))}",
+           *([f"- councils' view: {meta.get('councils_split')} split, {_md_cell(meta['split_rule'])}"]
+             if meta.get("split_rule") else []),
            f"- {len(findings)} rows: {c['error']} error, {c['warning']} warning, {c['info']} info", ""]
     cols = ["rule", "subject_code", "subject_name", "against_code", "against_name", "class", "class_strict",
             "area_km2", "share_area", "population", "share_population", "severity"]

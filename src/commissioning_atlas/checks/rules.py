@@ -116,34 +116,55 @@ def check_splits(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tole
     """Rule ``splits``, the councils' view: every ``against`` unit (a council) split between several
     ``subject`` units (commissioners), one row per part with its residents and share of the council.
 
-    The part holding most of a split council's residents is ``largest part`` (info); each other part is
-    ``split part`` (warning). Parts under the tolerance (share of the council's area and residents) are
-    ``below tolerance`` and do not split it.
+    The part holding most of a split council's residents is ``largest part`` (info); each other part large
+    enough by the split rule (:meth:`Tolerance.splits`: by default at least ``split_share`` of the council's
+    residents and ``split_people`` people) is ``split part`` (warning). Smaller parts are ``fringe`` (info): they
+    are listed with their people but do not split the council. Every row's ``tolerance`` names the rule.
     """
     parts = crosstab(atlas, subject, against)
-    parts = parts[parts["against_code"] != ""].copy()
-    parts["sig"] = (parts["cover_population"] >= tol.share) | (parts["cover_area"] >= tol.share)
-    n_sig = parts.groupby("against_code")["sig"].transform("sum")
+    # the rest of England outside every unit of the against layer (no combined authority) is not a council
+    parts = parts[(parts["against_code"] != "") & ~parts["against_code"].isin(_outside_units(against))].copy()
+    parts["sig"] = tol.splits(parts["cover_population"], parts["cover_area"], parts["population"])
     n_any = parts.groupby("against_code")["sig"].transform("size")
     parts = parts[(n_any > 1).to_numpy()]
     parts = parts.sort_values(["against_code", "population", "area_m2", "subject_code"],
                               ascending=[True, False, False, True], kind="stable")
     parts["rank"] = parts.groupby("against_code").cumcount()
+    # a council is split when a part beyond its largest passes the rule
+    parts["beyond"] = parts["sig"] & (parts["rank"] > 0)
+    n_beyond = parts.groupby("against_code")["beyond"].transform("sum")
     sn, an = _names(atlas, subject), _names(atlas, against)
+    rule = tol.describe_splits()
     rows = []
-    for r, ns in zip(parts.itertuples(index=False), n_sig.reindex(parts.index).to_numpy()):
+    for r, nb in zip(parts.itertuples(index=False), n_beyond.to_numpy()):
         strict = "largest part" if r.rank == 0 else "split part"
-        cls = strict if (r.sig and ns > 1) or r.rank == 0 else "below tolerance"
-        if ns <= 1 and r.rank == 0:
-            cls = "largest part"
+        cls = "largest part" if r.rank == 0 else ("split part" if r.beyond else "fringe")
         sev = "warning" if cls == "split part" else "info"
         note = (f"{r.cover_population:.1%} of {an.get(r.against_code, r.against_code)}'s residents are in "
                 f"{sn.get(r.subject_code, r.subject_code)}")
-        if ns <= 1:
-            note += "; split only within the tolerance (tolerant result: not split)"
-        rows.append(_part_row("splits", subject, against, r, sn, an, cls, strict, sev, tol, note))
+        if nb == 0:
+            note += "; only fringes beyond its largest part (not split by the rule)"
+        row = _part_row("splits", subject, against, r, sn, an, cls, strict, sev, tol, note)
+        row["tolerance"] = rule
+        rows.append(row)
     geoms = _part_geometries(atlas, subject, against, parts) if geometry else [None] * len(rows)
     return _frame(rows, geoms, atlas.lsoa.crs)
+
+
+def _outside_units(layer_id: str) -> set[str]:
+    """The unit a layer declares for the LSOAs outside all its units (``outside`` in ``layers.toml``)."""
+    from commissioning_atlas.registry import registry
+
+    spec = registry().get(layer_id)
+    return {spec.params["outside"]} if spec is not None and spec.params.get("outside") else set()
+
+
+def councils_split(findings: pd.DataFrame) -> list[str]:
+    """The councils (``against_code``) a ``splits`` finding table counts as split: those with a split part."""
+    if not len(findings) or "rule" not in findings.columns:
+        return []
+    s = findings[(findings["rule"] == "splits") & (findings["class"] == "split part")]
+    return sorted(set(s["against_code"].astype(str)))
 
 
 def _successors(parts: pd.DataFrame, frm: str, to: str) -> pd.Series:

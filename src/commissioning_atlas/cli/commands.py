@@ -45,6 +45,7 @@ def cmd_export(args) -> int:
     from commissioning_atlas.io.export import check_output, export_layer
 
     _needs_scenario(args, args.layer)
+    _known_layers(args, args.layer, None)
     fmt = check_output(args.output)  # before the (slower) load
     atlas = _load(args)
     layer = atlas.layer(args.layer)
@@ -87,7 +88,7 @@ def cmd_check(args) -> int:
     from commissioning_atlas import checks
 
     if args.list_presets:
-        for name, p in checks.PRESETS.items():
+        for name, p in checks.declared_presets().items():
             _say(f"{name:<24} {p['subject']} vs {p['against'] or 'thresholds'} ({', '.join(p['rules'])}): "
                  f"{p['question']}")
         return 0
@@ -105,6 +106,7 @@ def cmd_check(args) -> int:
     if args.preset:
         checks.resolve_preset(args.preset)
     _needs_scenario(args, args.subject, args.against)
+    _known_layers(args, args.subject, args.against)
     if args.output:  # before the (slower) load
         (safe_io.guard_gpkg if args.format == "gpkg" else safe_io.guard_output)(args.output)
     atlas = _load(args)
@@ -117,6 +119,9 @@ def cmd_check(args) -> int:
         meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
                 "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
                 "tolerance": tol.describe()}
+        if "splits" in use:
+            meta["split_rule"] = tol.describe_splits()
+            meta["councils_split"] = len(checks.councils_split(findings))
     text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout))
     if text is not None:
         if args.format == "json":
@@ -129,6 +134,20 @@ def cmd_check(args) -> int:
         c = checks.counts(findings)
         _say(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
     return 1 if checks.has_problems(findings) else 0
+
+
+def _known_layers(args, subject: str | None, against: str | None) -> None:
+    """Unknown layers (``check --subject/--against``, ``export LAYER``), or the same layer twice, fail
+    before the (slower) load, with the message the atlas gives (among every declared layer, the shipped
+    footprint sets and ``scenario``)."""
+    from commissioning_atlas.registry import footprint_sets, layer_ids, suggest
+
+    known = [*layer_ids(), *footprint_sets(), *(["scenario"] if getattr(args, "scenario", None) else [])]
+    for lid in (subject, against):
+        if lid is not None and lid not in known:
+            raise suggest(lid, known, "layer")
+    if subject is not None and subject == against:
+        raise AtlasError(f"--subject and --against are the same layer ({subject})")
 
 
 def _check_format(args) -> str:

@@ -69,7 +69,9 @@ def _tolerance(args):
 
     if not 0 <= args.tolerance < 0.5:
         raise AtlasError(f"--tolerance must be a share between 0 and 0.5, got {args.tolerance}")
-    return Tolerance(share=args.tolerance)
+    return Tolerance(share=args.tolerance, split_by=getattr(args, "split_by", "residents"),
+                     split_share=getattr(args, "split_share", args.tolerance),
+                     split_people=getattr(args, "split_people", 0))
 
 
 def _debug_flag(p: argparse.ArgumentParser, top: bool = False) -> None:

@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("-o", "--output", required=True, metavar="FILE")
     _common(ex)
     ex.set_defaults(func=commands.cmd_export)
-    from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES
+    from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE, FORMATS, RULES, SPLIT_RULES
     from commissioning_atlas.maps import DEFAULT_TOLERANCE_M
 
     c = sub.add_parser("check", help="check footprints against boundaries (exit 0: no warnings, 1: warnings or "
@@ -52,6 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     c.add_argument("--tolerance", type=float, default=DEFAULT_SHARE_TOLERANCE, metavar="SHARE",
                    help=f"ignore parts under this share of area and residents (default {DEFAULT_SHARE_TOLERANCE})")
+    c.add_argument("--split-by", choices=SPLIT_RULES, default="residents",
+                   help="the councils' view (rule splits): a part splits its council by its share of the council's "
+                        "residents (default), or by its share of area or residents (the rule before December 2026)")
+    c.add_argument("--split-share", type=float, default=DEFAULT_SHARE_TOLERANCE, metavar="SHARE",
+                   help=f"the share a part must hold to split its council (default {DEFAULT_SHARE_TOLERANCE})")
+    c.add_argument("--split-people", type=int, default=0, metavar="N",
+                   help="and the people it must hold, with --split-by residents (default 0: the share alone)")
     c.add_argument("--list-presets", action="store_true", help="list the presets and exit")
     _common(c)
     c.set_defaults(func=commands.cmd_check)

@@ -1,18 +1,18 @@
 """Footprints from proposals: unions of member units' LSOAs, and the shipped and user sets loaded."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from commissioning_atlas import settings
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.read import _BASE_LAYERS, _YES, _complete_with, _tokens, read_proposals
 from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
-from commissioning_atlas.footprints.sets import MEMBER_LAYERS, SET_OPTIONS, SHIPPED_SETS
+from commissioning_atlas.footprints.sets import MEMBER_LAYERS
+from commissioning_atlas.registry import footprint_sets, member_vintages
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
                      path: str | Path | None = None, include_partners: bool | None = None,
-                     exclusive: bool | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                     exclusive: bool | None = None, dissolver: Callable | None = None,
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Dissolve each organisation of a proposal set into its footprint.
 
     Parameters
@@ -37,6 +38,9 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
         Override ``partners_in_footprint`` for every organisation.
     exclusive : bool, optional
         Override the file's exclusivity rule.
+    dissolver : callable, optional
+        ``dissolver(lsoa, membership)`` in place of :func:`~commissioning_atlas.build.coverage.dissolve`
+        (the atlas passes one that caches the polygons).
 
     Returns
     -------
@@ -56,7 +60,7 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     units = unit_catalogue(lsoa, layers)
     members, partners, vintage = _resolve(df, path, units, exclusive)
     memb = _membership_from_resolved(df, lsoa, units, members, partners, include_partners)
-    diss = dissolve(lsoa, memb).set_index("code")
+    diss = (dissolver or dissolve)(lsoa, memb).set_index("code")
     codes = df["code"].str.strip().to_numpy()
     out = pd.DataFrame({"code": codes, "name": df["name"].to_numpy(), "ods_code": ""})
     out["status"] = df["status"].to_numpy()
@@ -98,7 +102,7 @@ def load_proposal_set(path: str | Path, lsoa: gpd.GeoDataFrame, layers: Mapping[
 
 
 def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The footprint set ``set_id`` of an atlas (``css_2012``, ``csu_2013`` or ``scenario``).
+    """The footprint set ``set_id`` of an atlas (one declared in ``footprints.toml``, or ``scenario``).
 
     Parameters
     ----------
@@ -116,33 +120,29 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         if atlas.scenario is None:
             raise ScenarioError("no scenario given (use --scenario FILE)")
         path = Path(atlas.scenario)
-    elif set_id in SHIPPED_SETS:
-        path = settings.geo_dir() / SHIPPED_SETS[set_id]
+    elif set_id in footprint_sets():
+        path = footprint_sets()[set_id].path
     else:
-        raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
-    for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
-        if atlas.has_layer(lid):
-            atlas.column(lid)
+        raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*footprint_sets(), 'scenario'])}")
+    # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
+    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
     token = _BASE_LAYERS.set(atlas.layers)
     try:
         df = read_proposals(path)
     finally:
         _BASE_LAYERS.reset(token)
-    opts = SET_OPTIONS.get(set_id, {})
-    if opts.get("vintage") and "vintage" not in df.attrs:
-        df.attrs["vintage"] = opts["vintage"]
-    if opts.get("complete_with"):
-        df = _complete_with(df, atlas.layers[opts["complete_with"]], opts["complete_with"])
-    fp, memb = build_footprints(df, atlas.lsoa, atlas.layers, path=path)
+    shipped = footprint_sets().get(set_id)
+    if shipped is not None and shipped.member_vintage and "vintage" not in df.attrs:
+        df.attrs["vintage"] = shipped.member_vintage
+    if shipped is not None and shipped.complete_with:
+        df = _complete_with(df, atlas.layers[shipped.complete_with], shipped.complete_with)
+    cached = getattr(atlas.ctx, "dissolve_footprints", None)
+    dissolver = (lambda frame, m: cached(set_id, frame, m)) if cached is not None else None
+    fp, memb = build_footprints(df, lsoa, atlas.layers, path=path, dissolver=dissolver)
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
-    fp.attrs["population_basis"] = _VINTAGE_BASIS.get(vintage, "census_2011")
+    fp.attrs["population_basis"] = member_vintages()[vintage].basis if vintage in member_vintages() else "census_2011"
     fp.attrs["vintage"] = vintage
     return fp, memb
-
-
-#: Default population basis of a set's vintage.
-_VINTAGE_BASIS = {"2011": "census_2011", "2013": "census_2011", "2022": "census_2021", "2023": "census_2021",
-                  "2026": "census_2021"}
 
 
 def _vintage_of(fp: pd.DataFrame) -> str:

@@ -15,16 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from commissioning_atlas import settings
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.sets import (
     MEMBER_LAYERS,
     MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    SET_OPTIONS,
-    SHIPPED_SETS,
 )
+from commissioning_atlas.registry import footprint_sets
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -301,7 +299,8 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
             opts.exclusive = data["exclusive"]
         base = data.get("base")
         if base is not None and not isinstance(base, str):
-            raise _err("'base' must be a set id (css_2012, csu_2013) or a file path", path, row="(file)", column="base")
+            raise _err(f"'base' must be a set id ({', '.join(footprint_sets())}) or a file path", path, row="(file)",
+                       column="base")
         rm = data.get("remove") or []
         if isinstance(rm, str):
             rm = _SPLIT.split(rm.strip())
@@ -357,14 +356,15 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         out = _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
         out.attrs["vintage"] = MEMBER_LAYERS[base]
         return out
-    if base in SHIPPED_SETS:
-        base_path = settings.geo_dir() / SHIPPED_SETS[base]
+    shipped = footprint_sets().get(base)
+    if shipped is not None:
+        base_path = shipped.path
     else:
         base_path = (path.parent / base).resolve()
         if base_path == path.resolve():
             raise _err("a scenario cannot be its own base", path, row="(file)", column="base")
     if not base_path.exists():
-        raise _err(f"base {base!r} not found (use css_2012, csu_2013 or a path relative to this file)",
+        raise _err(f"base {base!r} not found (use {', '.join(footprint_sets())} or a path relative to this file)",
                    path, row="(file)", column="base")
     if base_path.is_dir():
         raise _err(f"base {base!r} is a folder, expected a CSV or YAML file", path, row="(file)", column="base")
@@ -372,11 +372,11 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         raise _err(f"base {base!r} is not a regular file (a pipe, device or socket)", path, row="(file)",
                    column="base")
     base_df = read_proposals(base_path, _depth=depth + 1)
-    opts = SET_OPTIONS.get(base, {})
-    if opts.get("complete_with") and layers is not None:
-        base_df = _complete_with(base_df, layers[opts["complete_with"]], opts["complete_with"])
+    complete_with = shipped.complete_with if shipped is not None else None
+    if complete_with and layers is not None:
+        base_df = _complete_with(base_df, layers[complete_with], complete_with)
     out = _remove_from(df, base_df, base, remove, path)
-    vintage = base_df.attrs.get("vintage") or opts.get("vintage")
+    vintage = base_df.attrs.get("vintage") or (shipped.member_vintage if shipped is not None else None)
     if vintage:
         out.attrs["vintage"] = vintage
     return out
