@@ -61,15 +61,18 @@ BENCH_JS = r"""
       const crossing = Object.keys(reg).filter(r => +r !== home && (reg[r][1] >= D.tolerance * area || (pop > 0 && reg[r][0] / pop >= D.tolerance))).length;
       out.push({pop, pieces, crossing});
     }
-    let split = 0;
+    let split = 0; const S = D.split_rule;
     for (let c = 0; c < D.councils.codes.length; c++) {
-      let sig = 0;
+      const ps = [];
       for (let g = 0; g < G; g++) {
-        let p = 0, a = 0;
-        for (let k = 0; k < D.councils.u.length; k++) if (D.councils.o[k] === c && plan.assign[D.councils.u[k]] === g) { p += D.councils.part[basis.id][k]; a += D.councils.part.area[k]; }
-        if ((p > 0 || a > 0) && (p >= D.tolerance * D.councils.total[basis.id][c] || a >= D.tolerance * D.councils.total.area[c])) sig++;
+        let p = 0, a = 0, any = false;
+        for (let k = 0; k < D.councils.u.length; k++) if (D.councils.o[k] === c && plan.assign[D.councils.u[k]] === g) { any = true; p += D.councils.part[basis.id][k]; a += D.councils.part.area[k]; }
+        if (any) ps.push([p, a]);
       }
-      if (sig > 1) split++;
+      ps.sort((x, y) => y[0] - x[0] || y[1] - x[1]);
+      const tp = D.councils.total[basis.id][c], ta = D.councils.total.area[c];
+      if (ps.slice(1).some(([p, a]) => S.by === 'area-or-residents' ? (tp > 0 && p / tp >= S.share) || a >= S.share * ta
+                                                                  : tp > 0 && p / tp >= S.share && p >= S.people)) split++;
     }
     return {groups: out, split};
   }
