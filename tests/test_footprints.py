@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from commissioning_atlas._errors import ScenarioError
+from commissioning_atlas.footprints import MEMBER_LAYERS
 from commissioning_atlas.footprints import (build_footprints, count_organisations, footprint_membership,
                                             load_proposal_set, read_proposals, unit_catalogue,
                                             validate_proposals)
@@ -316,8 +317,9 @@ def test_real_footprints(atlas):
     assert m2.lsoa_code.is_unique and len(m2) == len(atlas.lsoa)
     assert int(csu.population.sum()) == 53_012_456
     assert (csu.registered_population > 0).all()
+    lsoa = atlas.lsoa_table(MEMBER_LAYERS)  # the LSOAs with the code columns of every member layer
     for p in sorted((GEO / "scenarios").glob("*.y*ml")):
-        fp, _ = load_proposal_set(p, atlas.lsoa, atlas.layers)
+        fp, _ = load_proposal_set(p, lsoa, atlas.layers)
         assert np.isfinite(fp.area_km2).all()
 
 

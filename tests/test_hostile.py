@@ -1,4 +1,4 @@
-"""Nothing a user does loses data or ends in a traceback (issue 12).
+"""Nothing a user does loses data or ends in a traceback.
 
 Each case runs the command line (in-process through ``cli.main`` on the session atlas, or as a real
 process where the process itself matters) and asserts the exit code, the one-line message, that no
@@ -838,8 +838,8 @@ def test_unexpected_error_exits_3_in_one_line(env, capsys, monkeypatch):
 
 
 def test_a_crash_never_exits_1_as_a_process(tmp_path):
-    code = ("import sys, commissioning_atlas.cli as c\n"
-            "c.cmd_layers = lambda a: {}['missing']\n"
+    code = ("import sys, commissioning_atlas.cli as c, commissioning_atlas.cli.commands as cmds\n"
+            "cmds.cmd_layers = lambda a: {}['missing']\n"
             "raise SystemExit(c.main(['layers', '--quiet']))\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})

@@ -33,15 +33,14 @@ def practices(atlas: Any) -> tuple[pd.DataFrame, dict]:
     """The May 2022 practices with their sub-ICB location of July 2022 (read once per atlas)."""
     from commissioning_atlas.sources.practices import practices_july_2022, read_patients_2022, read_practice_map
 
-    key = ("practices_2022",)
-    if key not in atlas._memo:
+    def make():
         sicbl = atlas.layer("sicbl_2022")
         icb = pd.Series(atlas.column("icb_2022"), index=atlas.column("sicbl_2022")).groupby(level=0).first()
         icb_of = pd.Series(icb.reindex(sicbl["code"]).to_numpy(), index=sicbl["ods_code"].astype(str).to_numpy())
         pts = read_patients_2022(atlas.ctx.path("gp_patients_2022"))
-        got = practices_july_2022(pts, read_practice_map(atlas.ctx.path("gp_practice_map_2025")), icb_of)
-        atlas._memo[key] = got
-    return atlas._memo[key]
+        return practices_july_2022(pts, read_practice_map(atlas.ctx.path("gp_practice_map_2025")), icb_of)
+
+    return atlas.derived(("registered", "practices_2022"), make)
 
 
 def registered_2022(atlas: Any, layer_id: str) -> pd.DataFrame:

@@ -63,22 +63,10 @@ def population_vector(atlas: "Atlas", basis: str | None = None, layer: str | Non
 
 
 def _pairs(atlas: "Atlas", layer: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(LSOA row, unit index) of every membership pair of a layer, and the sorted unit codes."""
-    if layer not in atlas.layer_ids():
-        atlas._check_id(layer)  # raises with suggestions
-    memo = ("advise_pairs", layer)
-    if memo not in atlas._memo:
-        if layer in atlas.lsoa.columns:
-            codes = atlas.lsoa[layer].astype(object).to_numpy()
-            rows = np.flatnonzero(pd.notna(codes))
-            codes = codes[rows].astype(str)
-        else:
-            mm = atlas.membership(layer)[["lsoa_code", "code"]].drop_duplicates()
-            pos = pd.Index(atlas.lsoa["code"].to_numpy()).get_indexer(mm["lsoa_code"].to_numpy())
-            rows, codes = pos[pos >= 0], mm["code"].astype(str).to_numpy()[pos >= 0]
-        k, uniq = pd.factorize(codes, sort=True)
-        atlas._memo[memo] = (rows.astype(np.int64), k.astype(np.int64), np.asarray(uniq, dtype=object))
-    return atlas._memo[memo]
+    """(LSOA row, unit index) of every membership pair of a layer, and the sorted unit codes
+    (:meth:`Atlas.membership_index`)."""
+    m = atlas.membership_index(layer)  # an unknown layer raises with suggestions
+    return m.rows, m.units, m.codes
 
 
 def _names(atlas: "Atlas", layer: str, codes: np.ndarray) -> np.ndarray:
@@ -119,12 +107,12 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.n
     if not path.exists():
         raise AtlasError(f"{spec}: neither a layer id nor a proposal file (known layers: "
                          f"{', '.join(atlas.layer_ids())})")
-    from commissioning_atlas.footprints import footprint_membership, read_proposals, unit_catalogue
+    from commissioning_atlas.footprints import MEMBER_LAYERS, footprint_membership, read_proposals, unit_catalogue
 
     df = read_proposals(path)
-    mm = footprint_membership(df, atlas.lsoa, unit_catalogue(atlas.lsoa, atlas.layers), include_partners=False,
-                              path=path)
-    pos = pd.Index(atlas.lsoa["code"].to_numpy()).get_indexer(mm["lsoa_code"].to_numpy())
+    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
+    mm = footprint_membership(df, lsoa, unit_catalogue(lsoa, atlas.layers), include_partners=False, path=path)
+    pos = atlas.lsoa_rows(mm["lsoa_code"].to_numpy(), path.name)
     order = pd.Index(df["code"].str.strip().to_numpy())
     k = order.get_indexer(mm["code"].to_numpy())
     return (pos.astype(np.int64), k.astype(np.int64), order.to_numpy(dtype=object),
@@ -300,10 +288,7 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     else:
         area = np.zeros(n, dtype=np.int64)
         area_codes, area_names = np.array(["England"], dtype=object), np.array(["England"], dtype=object)
-    memo = "advise_lsoa_adjacency"
-    if memo not in atlas._memo:
-        atlas._memo[memo] = lsoa_adjacency(atlas.lsoa.geometry.to_numpy())
-    li, lj, ll = atlas._memo[memo]
+    li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
     edges, length = unit_adjacency(li, lj, ll, labels, n)
     links = connect_areas(edges, area, labels, atlas.lsoa.geometry.to_numpy())
     inst = Instance(units=units, codes=codes, names=_names(atlas, units, codes),

@@ -12,6 +12,7 @@ import pandas as pd
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.build.coverage import dissolve_geoms
+from commissioning_atlas.core.membership import pair_key
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -90,55 +91,15 @@ class Tolerance:
 # sums over LSOAs
 
 def _membership(atlas: Atlas, layer_id: str) -> pd.DataFrame:
-    """``i`` (LSOA position), ``code`` and ``k`` (index into the sorted unit codes) of every
-    (LSOA, unit) pair of a layer; memoised on the atlas. :func:`_codes` gives the codes."""
-    key = ("membership", layer_id)
-    if key not in atlas._memo:
-        from commissioning_atlas.build.context import LSOA_LAYERS
-
-        if layer_id in LSOA_LAYERS and layer_id in atlas.lsoa.columns:
-            i = np.arange(len(atlas.lsoa), dtype=np.int64)
-            code = atlas.lsoa[layer_id].astype(str).to_numpy()
-        else:
-            mm = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
-            pos = pd.Series(np.arange(len(atlas.lsoa)), index=atlas.lsoa["code"].to_numpy())
-            i = pos.reindex(mm["lsoa_code"].to_numpy()).to_numpy().astype(np.int64)
-            code = mm["code"].astype(str).to_numpy()
-        k, codes = pd.factorize(code, sort=True)
-        atlas._memo[key] = pd.DataFrame({"i": i, "code": code, "k": k.astype(np.int64)})
-        atlas._memo[("codes", layer_id)] = np.asarray(codes, dtype=object)
-    return atlas._memo[key]
+    """``i`` (LSOA row), ``code`` and ``k`` (index into the sorted unit codes) of every (LSOA, unit)
+    pair of a layer, from the atlas' membership core (:meth:`Atlas.membership_index`)."""
+    m = atlas.membership_index(layer_id)
+    return pd.DataFrame({"i": m.rows, "code": m.code_of_pair, "k": m.units})
 
 
 def _codes(atlas: Atlas, layer_id: str) -> np.ndarray:
     """Sorted unit codes of a layer's membership (``k`` indexes them)."""
-    _membership(atlas, layer_id)
-    return atlas._memo[("codes", layer_id)]
-
-
-def _join(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
-    """Every (LSOA, subject unit, reference unit) triple as integer columns ``i``, ``ks``, ``ka``
-    (``ka`` = -1 where the LSOA is in no reference unit) and ``pair``. Memoised."""
-    memo = ("join", subject, against)
-    if memo not in atlas._memo:
-        ms, ma = _membership(atlas, subject), _membership(atlas, against)
-        n = len(atlas.lsoa)
-        if len(ma) == n and np.array_equal(ma["i"].to_numpy(), np.arange(n)):
-            # one reference unit per LSOA (every boundary layer): a lookup, no merge
-            i = ms["i"].to_numpy()
-            j = pd.DataFrame({"i": i, "ks": ms["k"].to_numpy(), "ka": ma["k"].to_numpy()[i]})
-        else:
-            j = ms[["i", "k"]].merge(ma[["i", "k"]], on="i", how="left", suffixes=("s", "a"))
-            j = pd.DataFrame({"i": j["i"].to_numpy(), "ks": j["ks"].to_numpy(),
-                              "ka": j["ka"].fillna(-1).to_numpy().astype(np.int64)})
-        j["pair"] = _pair(j["ks"].to_numpy(), j["ka"].to_numpy(), len(_codes(atlas, against)))
-        atlas._memo[memo] = j
-    return atlas._memo[memo]
-
-
-def _pair(ks: np.ndarray, ka: np.ndarray, n_against: int) -> np.ndarray:
-    """One integer per (subject index, reference index); ``ka`` = -1 (outside) sorts first."""
-    return ks * (n_against + 1) + ka + 1
+    return atlas.membership_index(layer_id).codes
 
 
 def basis_of(atlas: Atlas, subject: str) -> str:
@@ -146,12 +107,9 @@ def basis_of(atlas: Atlas, subject: str) -> str:
     return atlas.default_basis(subject)
 
 
-def _sums(atlas: Atlas, i: np.ndarray, k: np.ndarray, size: int, basis: str
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Area, residents (on ``basis``) and LSOA count per group index ``k`` (bincount over LSOAs)."""
-    area = np.bincount(k, weights=atlas.lsoa["area_m2"].to_numpy()[i], minlength=size)
-    pop = np.bincount(k, weights=atlas.population(basis)[i].astype(float), minlength=size)
-    return area, pop, np.bincount(k, minlength=size)
+def _weights(atlas: Atlas, basis: str) -> dict[str, np.ndarray]:
+    """The LSOA weights every part sums: area and residents on ``basis``."""
+    return {"area": atlas.lsoa["area_m2"].to_numpy(), "pop": atlas.population(basis)}
 
 
 def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
@@ -171,41 +129,37 @@ def crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
         ``share_population`` (of the subject), ``cover_area`` and ``cover_population`` (the
         share of the reference unit the part covers), sorted by subject then reference code.
     """
-    memo = ("crosstab", subject, against, basis_of(atlas, subject))
-    if memo not in atlas._memo:
-        atlas._memo[memo] = _crosstab(atlas, subject, against)
-    return atlas._memo[memo].copy()
-
-
-def _crosstab(atlas: Atlas, subject: str, against: str) -> pd.DataFrame:
-    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
-    j = _join(atlas, subject, against)
-    width = len(a_codes) + 1
     basis = basis_of(atlas, subject)
-    area, pop, count = _sums(atlas, j["i"].to_numpy(), j["pair"].to_numpy(), len(s_codes) * width, basis)
-    pair = np.flatnonzero(count)  # sorted: by subject, then "" (outside), then reference code
-    ks, ka = pair // width, pair % width - 1
+    key = ("checks.crosstab", subject, against, basis)
+    return atlas.derived(key, lambda: _crosstab(atlas, subject, against, basis)).copy()
+
+
+def _crosstab(atlas: Atlas, subject: str, against: str, basis: str) -> pd.DataFrame:
+    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
+    ct = atlas.crosstab(subject, against, _weights(atlas, basis))
+    ks, ka = ct.ks, ct.ka
+    area, pop = ct.sums["area"], ct.sums["pop"]
     ts, ta = _totals(atlas, subject, basis), _totals(atlas, against, basis)
     s_area, s_pop = ts["area_m2"].to_numpy(), ts["population"].to_numpy().astype(float)
     a_area = np.append(ta["area_m2"].to_numpy(), np.nan)  # index -1: outside
     a_pop = np.append(ta["population"].to_numpy().astype(float), 0.0)
     parts = pd.DataFrame({
         "subject_code": s_codes[ks], "against_code": np.where(ka >= 0, a_codes[ka], ""),
-        "area_m2": area[pair], "population": pop[pair].round().astype(np.int64)})
+        "area_m2": area, "population": pop.round().astype(np.int64)})
     with np.errstate(invalid="ignore", divide="ignore"):
-        parts["share_area"] = area[pair] / s_area[ks]
-        parts["share_population"] = np.where(s_pop[ks] > 0, pop[pair] / s_pop[ks], 0.0)
-        parts["cover_area"] = np.nan_to_num(area[pair] / a_area[ka])
-        parts["cover_population"] = np.where(a_pop[ka] > 0, pop[pair] / a_pop[ka], 0.0)
+        parts["share_area"] = area / s_area[ks]
+        parts["share_population"] = np.where(s_pop[ks] > 0, pop / s_pop[ks], 0.0)
+        parts["cover_area"] = np.nan_to_num(area / a_area[ka])
+        parts["cover_population"] = np.where(a_pop[ka] > 0, pop / a_pop[ka], 0.0)
     return parts
 
 
 def _totals(atlas: Atlas, layer_id: str, basis: str | None = None) -> pd.DataFrame:
     """Area and residents (on ``basis``, default the layer's) per unit of a layer's membership, by code."""
-    m, codes = _membership(atlas, layer_id), _codes(atlas, layer_id)
-    area, pop, _ = _sums(atlas, m["i"].to_numpy(), m["k"].to_numpy(), len(codes), basis or basis_of(atlas, layer_id))
-    return pd.DataFrame({"area_m2": area, "population": pop.round().astype(np.int64)},
-                        index=pd.Index(codes, name="code"))
+    m = atlas.membership_index(layer_id)
+    w = _weights(atlas, basis or basis_of(atlas, layer_id))
+    return pd.DataFrame({"area_m2": m.sums(w["area"]), "population": m.sums(w["pop"]).round().astype(np.int64)},
+                        index=pd.Index(m.codes, name="code"))
 
 
 def _significant(parts: pd.DataFrame, share: float) -> np.ndarray:
@@ -252,17 +206,16 @@ def classify(parts: pd.DataFrame, share: float) -> pd.Series:
 # rules
 
 def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
-    memo = ("names", layer_id)
-    if memo not in atlas._memo:
+    def make() -> dict[str, str]:
         layer = atlas.layer(layer_id)
-        atlas._memo[memo] = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
-    return atlas._memo[memo]
+        return dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    return atlas.derived(("checks.names", layer_id), make)
 
 
 def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
     """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
-    (layer id, code). Memoised."""
-    if "units" not in atlas._memo:
+    (layer id, code). Made once per atlas."""
+    def make() -> dict[str, tuple[str, str]]:
         from commissioning_atlas.footprints import MEMBER_LAYERS
 
         units: dict[str, tuple[str, str]] = {}
@@ -272,20 +225,18 @@ def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
                 units.setdefault(c, (lid, c))
                 if o:
                     units.setdefault(o, (lid, c))
-        atlas._memo["units"] = units
-    return atlas._memo["units"]
+        return units
+    return atlas.derived("checks.units", make)
 
 
 def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFrame) -> np.ndarray:
     """Coverage union of the LSOAs of each (subject, against) pair in ``keys``."""
     if keys.empty:
         return np.empty(0, dtype=object)
-    j = _join(atlas, subject, against)
-    s_codes, a_codes = _codes(atlas, subject), _codes(atlas, against)
-    ks = pd.Series(np.arange(len(s_codes)), index=s_codes).reindex(keys["subject_code"].to_numpy()).to_numpy()
-    ka = (pd.Series(np.arange(len(a_codes)), index=a_codes).reindex(keys["against_code"].to_numpy())
-          .fillna(-1).to_numpy().astype(np.int64))
-    want = _pair(ks, ka, len(a_codes))
+    j = atlas.join(subject, against)
+    ks = j.subject.index_of(keys["subject_code"].to_numpy())
+    ka = j.against.index_of(keys["against_code"].to_numpy())  # "" (outside): -1
+    want = pair_key(ks, ka, len(j.against.codes))
     out = np.empty(len(want), dtype=object)
     # a part that is a whole subject or a whole reference unit already has its geometry
     s_geom = dict(zip(atlas.layer(subject)["code"].astype(str), atlas.layer(subject).geometry.values))
@@ -296,8 +247,8 @@ def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFram
         out[n] = s_geom.get(s_) if whole_s[n] else (a_geom.get(a_) if whole_a[n] else None)
     todo = np.flatnonzero(~(whole_s | whole_a))
     if len(todo):
-        sel = j[np.isin(j["pair"].to_numpy(), want[todo])]
-        uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[sel["i"].to_numpy()], sel["pair"].to_numpy())
+        sel = np.isin(j.pair, want[todo])
+        uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j.rows[sel]], j.pair[sel])
         lookup = dict(zip(uniq, geoms))
         for n in todo:
             out[n] = lookup.get(want[n])
@@ -336,12 +287,11 @@ def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]
         else:
             via.extend((code, *units[t]) for t in tokens if t in units)
     if via and against in atlas.layers:
-        atlas.column(against)
         v = pd.DataFrame(via, columns=["subject", "lid", "unit"])
         pieces = [v[v["lid"] == lid].merge(_membership(atlas, lid), left_on="unit", right_on="code")
                   for lid in v["lid"].unique()]
         m = pd.concat(pieces, ignore_index=True)[["subject", "i"]]
-        m["a"] = atlas.lsoa[against].to_numpy()[m["i"].to_numpy()]
+        m["a"] = atlas.column(against)[m["i"].to_numpy()]
         m["population"] = atlas.population(basis_of(atlas, subject))[m["i"].to_numpy()]
         best = (m.groupby(["subject", "a"], sort=True)["population"].sum().reset_index()
                 .sort_values(["subject", "population"], ascending=[True, False], kind="stable")

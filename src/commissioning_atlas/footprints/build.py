@@ -1,7 +1,7 @@
 """Footprints from proposals: unions of member units' LSOAs, and the shipped and user sets loaded."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +20,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
                      path: str | Path | None = None, include_partners: bool | None = None,
-                     exclusive: bool | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                     exclusive: bool | None = None, dissolver: Callable | None = None,
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Dissolve each organisation of a proposal set into its footprint.
 
     Parameters
@@ -37,6 +38,9 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
         Override ``partners_in_footprint`` for every organisation.
     exclusive : bool, optional
         Override the file's exclusivity rule.
+    dissolver : callable, optional
+        ``dissolver(lsoa, membership)`` in place of :func:`~commissioning_atlas.build.coverage.dissolve`
+        (the atlas passes one that caches the polygons).
 
     Returns
     -------
@@ -56,7 +60,7 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     units = unit_catalogue(lsoa, layers)
     members, partners, vintage = _resolve(df, path, units, exclusive)
     memb = _membership_from_resolved(df, lsoa, units, members, partners, include_partners)
-    diss = dissolve(lsoa, memb).set_index("code")
+    diss = (dissolver or dissolve)(lsoa, memb).set_index("code")
     codes = df["code"].str.strip().to_numpy()
     out = pd.DataFrame({"code": codes, "name": df["name"].to_numpy(), "ods_code": ""})
     out["status"] = df["status"].to_numpy()
@@ -120,9 +124,8 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         path = settings.geo_dir() / SHIPPED_SETS[set_id]
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
-    for lid in MEMBER_LAYERS:  # the units a proposal may name: their LSOA columns and names
-        if atlas.has_layer(lid):
-            atlas.column(lid)
+    # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
+    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
     token = _BASE_LAYERS.set(atlas.layers)
     try:
         df = read_proposals(path)
@@ -133,7 +136,9 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         df.attrs["vintage"] = opts["vintage"]
     if opts.get("complete_with"):
         df = _complete_with(df, atlas.layers[opts["complete_with"]], opts["complete_with"])
-    fp, memb = build_footprints(df, atlas.lsoa, atlas.layers, path=path)
+    cached = getattr(atlas.ctx, "dissolve_footprints", None)
+    dissolver = (lambda frame, m: cached(set_id, frame, m)) if cached is not None else None
+    fp, memb = build_footprints(df, lsoa, atlas.layers, path=path, dissolver=dissolver)
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
     fp.attrs["population_basis"] = _VINTAGE_BASIS.get(vintage, "census_2011")
     fp.attrs["vintage"] = vintage

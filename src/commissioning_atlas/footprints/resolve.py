@@ -45,20 +45,37 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     """
     layers = layers or {}
     frames = []
+    factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def codes_of(column: str) -> tuple[np.ndarray, np.ndarray]:
+        """Index of every LSOA's code (-1: none) into the sorted codes of a column, made once per column."""
+        if column not in factorized:
+            vals = lsoa[column].to_numpy(dtype=object).copy()
+            na = pd.isna(vals)
+            vals[~na] = pd.Series(vals[~na], dtype=object).astype(str).to_numpy()  # codes compare as text
+            vals[na] = None
+            k, uniq = pd.factorize(vals, sort=True)
+            factorized[column] = (k.astype(np.int64), np.asarray(uniq, dtype=object))
+        return factorized[column]
+
     for vintage, member_layers in MEMBER_VINTAGES.items():
         atom = ATOM_LAYER[vintage]
-        atom_codes = lsoa["code"] if atom == "lsoa_2011" else lsoa.get(atom)
-        if atom_codes is None:
+        atom_column = "code" if atom == "lsoa_2011" else atom
+        if atom_column not in lsoa.columns:
             continue
+        ka, atom_codes = codes_of(atom_column)
         for layer in member_layers:
             if layer not in lsoa.columns:
                 continue
-            pairs = pd.DataFrame({"code": lsoa[layer].to_numpy(), "atom": atom_codes.to_numpy()}).dropna()
-            pairs = pairs.drop_duplicates().astype(str).sort_values(["code", "atom"], kind="stable")
-            # each unit's atoms in code order: split the sorted atoms where the unit changes (vectorised)
-            unit_codes, starts = np.unique(pairs["code"].to_numpy(dtype=object), return_index=True)
-            chunks = np.split(pairs["atom"].to_numpy(dtype=object), starts[1:])
-            f = pd.DataFrame({"code": unit_codes.astype(str), "atoms": [tuple(c.tolist()) for c in chunks]})
+            ku, unit_codes = codes_of(layer)
+            ok = (ku >= 0) & (ka >= 0)
+            # each unit's distinct atoms in code order: one sort of integer keys, split where the unit changes
+            key = np.unique(ku[ok] * len(atom_codes) + ka[ok])
+            unit, atoms = key // max(len(atom_codes), 1), atom_codes[key % max(len(atom_codes), 1)]
+            starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.zeros(0, dtype=np.int64)
+            chunks = np.split(atoms, starts[1:]) if len(unit) else []
+            f = pd.DataFrame({"code": unit_codes[unit[starts]].astype(str),
+                              "atoms": [tuple(c.tolist()) for c in chunks]})
             f["layer"], f["vintage"] = layer, vintage
             lay = layers.get(layer)
             if lay is not None and len(lay):
@@ -151,9 +168,11 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
     partners_out: list[list[int]] = []
     if len(df) > MAX_ORGANISATIONS:
         raise _too_many(len(df), path)
+    # columns as arrays once: the loops below look up thousands of atoms (every LSOA of a council set)
+    u_atoms, u_codes, u_layer = units["atoms"].to_numpy(), units["code"].to_numpy(), units["layer"].to_numpy()
     # England's finest units of the set's vintage (PCTs, CCGs or LSOAs): the atoms of its first member layer
     first = MEMBER_VINTAGES[set_vintage_id][0]
-    n_atoms = {set_vintage_id: sum(len(a) for a, u, v in zip(units["atoms"], units["layer"], units["vintage"])
+    n_atoms = {set_vintage_id: sum(len(a) for a, u, v in zip(u_atoms, u_layer, units["vintage"].to_numpy())
                                    if u == first and v == set_vintage_id)}
     held = 0  # memberships of the finest units in the whole set (partners in footprints included)
     for i in range(len(df)):
@@ -193,7 +212,7 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                         example = next((x for c in ("members", "partners") if c in df.columns for v in df[c]
                                         for x in _tokens(str(v)) if x.upper() in look), "")
                         kinds = ", ".join(dict.fromkeys(LAYER_LABEL[x] for x in MEMBER_VINTAGES[set_vintage_id]))
-                        raise _err(f"mixed vintages: {t} is a {other} {LAYER_LABEL[units['layer'].iat[k]]} but this "
+                        raise _err(f"mixed vintages: {t} is a {other} {LAYER_LABEL[u_layer[k]]} but this "
                                    f"set's units are of {set_vintage_id} ({kinds}; e.g. {example}); a set uses units "
                                    "of one vintage", p, row, column)
                     raise _err(f"unknown unit code {t[:40]!r}{_suggest(t[:40], units, look)}", p, row, column)
@@ -202,16 +221,15 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
         # a unit listed twice in one organisation (directly, or a PCT inside a listed cluster)
         own: dict[str, str] = {}
         for j in resolved["members"]:
-            for a in units["atoms"].iat[j]:
+            via = u_codes[j]
+            for a in u_atoms[j]:
                 if a in own:
-                    raise _err(f"{a} is listed twice in {code} (via {own[a]} and {units['code'].iat[j]})",
-                               p, row, "members")
-                own[a] = units["code"].iat[j]
+                    raise _err(f"{a} is listed twice in {code} (via {own[a]} and {via})", p, row, "members")
+                own[a] = via
         for j in resolved["partners"]:
-            hit = [a for a in units["atoms"].iat[j] if a in own]
+            hit = [a for a in u_atoms[j] if a in own]
             if hit:
-                raise _err(f"partner {units['code'].iat[j]} overlaps {code}'s own members ({hit[0]})",
-                           p, row, "partners")
+                raise _err(f"partner {u_codes[j]} overlaps {code}'s own members ({hit[0]})", p, row, "partners")
         if exclusive:
             for a, via in own.items():
                 if a in claimed:
@@ -224,7 +242,7 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                 claimed[a] = (code, row, via)
         held += len(own)
         if pif in _YES:
-            held += sum(len(units["atoms"].iat[j]) for j in resolved["partners"])
+            held += sum(len(u_atoms[j]) for j in resolved["partners"])
         limit = MAX_OVERLAP * max(n_atoms.get(set_vintage_id, 0), 1)
         if held > limit:
             atom = LAYER_LABEL.get(ATOM_LAYER[set_vintage_id], "LSOA")
@@ -272,19 +290,31 @@ def count_organisations(df: pd.DataFrame) -> int:
 def _membership_from_resolved(df: pd.DataFrame, lsoa: pd.DataFrame, units: pd.DataFrame,
                               members: list[list[int]], partners: list[list[int]],
                               include_partners: bool | None) -> pd.DataFrame:
-    parts = []
+    """``lsoa_code``, ``code``: the LSOAs of every organisation's units (partners where they count)."""
+    u_layer, u_code = units["layer"].to_numpy(), units["code"].to_numpy()
+    org, unit = [], []
     for i in range(len(df)):
-        code = str(df["code"].iat[i]).strip()
         flag = str(df["partners_in_footprint"].iat[i]).strip().lower() in _YES \
             if include_partners is None else include_partners
         idx = members[i] + (partners[i] if flag else [])
-        for j in idx:
-            layer, ucode = units["layer"].iat[j], units["code"].iat[j]
-            hit = lsoa["code"].to_numpy()[lsoa[layer].to_numpy() == ucode]
-            parts.append(pd.DataFrame({"lsoa_code": hit, "code": code}))
-    if not parts:
+        org += [i] * len(idx)
+        unit += idx
+    org_codes = df["code"].astype(str).str.strip().to_numpy(dtype=object)
+    org, unit = np.asarray(org, dtype=np.int64), np.asarray(unit, dtype=np.int64)
+    lsoa_codes = lsoa["code"].to_numpy(dtype=object)
+    parts_l, parts_c = [], []
+    for layer in dict.fromkeys(u_layer[unit]):  # per member layer: every LSOA of every named unit at once
+        sel = u_layer[unit] == layer
+        column = pd.Series(lsoa[layer].to_numpy(dtype=object)).astype(str).to_numpy()
+        rows_by_unit = pd.Series(np.arange(len(column))).groupby(column, sort=False).indices
+        for o, u in zip(org[sel], unit[sel]):
+            rows = rows_by_unit.get(str(u_code[u]))
+            if rows is not None:
+                parts_l.append(lsoa_codes[rows])
+                parts_c.append(np.full(len(rows), org_codes[o], dtype=object))
+    if not parts_l:
         return pd.DataFrame({"lsoa_code": pd.Series(dtype=object), "code": pd.Series(dtype=object)})
-    out = pd.concat(parts, ignore_index=True).drop_duplicates()
+    out = pd.DataFrame({"lsoa_code": np.concatenate(parts_l), "code": np.concatenate(parts_c)}).drop_duplicates()
     return out.sort_values(["code", "lsoa_code"], kind="stable").reset_index(drop=True)
 
 

@@ -59,10 +59,10 @@ def _unit_spec(units: str) -> dict:
 
 
 def _pairs(atlas: Any, layer_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(LSOA row, unit index, sorted codes) of a layer's membership: the same pairs ``advise`` and ``check`` sum."""
-    from commissioning_atlas.advise import _pairs as advise_pairs
-
-    return advise_pairs(atlas, layer_id)
+    """(LSOA row, unit index, sorted codes) of a layer's membership: the same pairs ``advise`` and ``check`` sum
+    (:meth:`Atlas.membership_index`)."""
+    m = atlas.membership_index(layer_id)
+    return m.rows, m.units, m.codes
 
 
 def _crosstab(atlas: Any, labels: np.ndarray, n_units: int, other: str, weights: dict[str, np.ndarray]
@@ -204,10 +204,8 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
         bases.append({"id": "registered_2013", "label": "registered patients (GP lists, April-June 2013)",
                        "pop": reg, "registered": True})
 
-    memo = "advise_lsoa_adjacency"  # shared with advise: the same LSOA edges
-    if memo not in atlas._memo:
-        atlas._memo[memo] = lsoa_adjacency(atlas.lsoa.geometry.to_numpy())
-    li, lj, ll = atlas._memo[memo]
+    # shared with advise (the same key): the same LSOA edges, found once per atlas
+    li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
     edges, _ = unit_adjacency(li, lj, ll, labels, n)
     links = connect_areas(edges, np.zeros(n, dtype=np.int64), labels, atlas.lsoa.geometry.to_numpy())
 
