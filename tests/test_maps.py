@@ -176,7 +176,7 @@ def atlas_page(written):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("layer_id", [s.id for s in maps.ATLAS_LAYERS if s.id != "scenario"])
+@pytest.mark.parametrize("layer_id", [s.id for s in maps.atlas_layers() if s.id != "scenario"])
 def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
     """Each of the atlas page's layers, as drawn, is valid, opens no gap or sliver between neighbours and
     moves no boundary further than the tolerance (measured from vertex to true boundary)."""
@@ -678,7 +678,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     scen = tmp_path / "one.csv"
     scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
     atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
-    results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
+    results = {n: checks.run_preset(atlas, n) for n in checks.declared_presets() if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
     assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
     # a scenario's pages say they are a what-if and show its layer by default
