@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.describe import in_words
 from commissioning_atlas.maps.figures import crossing_parts
 from commissioning_atlas.maps.page import _write_text, template
 from commissioning_atlas.maps.style import _SEVERITY_ORDER, ATTRIBUTION
@@ -87,7 +88,7 @@ def people_affected(findings: pd.DataFrame) -> str:
     if "subject_code" in bad.columns:
         bad = bad.drop_duplicates("subject_code")
     note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
-    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else _basis(bad)
+    basis = in_words(note.split("population basis: ", 1)[1]) if "population basis: " in note else _basis(bad)
     total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
     return (f"People affected: {formatting.people(total)} ({basis}) in the "
             f"{formatting.count(len(bad), 'flagged organisation')}.")

@@ -130,6 +130,8 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     }
     if counts is not None:
         data["counts"] = counts
+    if builder.finding:
+        data["finding"] = builder.finding
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
     parts = [css, asset("map.css").strip(), js, _json_for_script(data), script("map.js")]  # boot.js order
