@@ -202,6 +202,7 @@ class _Builder:
                  "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0}
         self.layers.append(layer)
         if findings is None or len(findings) == 0:
+            self._flag(subject_layer, finding)  # "none of ...": the sentence all the same
             return counts
         f = findings.copy()
         if f.crs is None:
@@ -271,6 +272,9 @@ class _Builder:
             layer["features"].append(feat)
         layer["drawn"] = len(layer["features"])
         layer["rows"] = _legend_rows(f, against_noun)
+        for row in layer["rows"]:  # drawn as whole subject features (outlined) or as parts (hatched)
+            drawn = [x for x in layer["features"] if x["p"].get("class") == row["cls"] and x["sev"] == row["sev"]]
+            row["whole"] = bool(drawn) and all("r" in x for x in drawn)
         self._subject_figures(f, subject_layer)
         self._flag(subject_layer, finding)
         # the list reads most severe first (the map draws them last, on top)

@@ -87,7 +87,7 @@ def _noun_of(atlas: Any, layer_id: str | None) -> str:
         return noun
     title = str(atlas.info(layer_id).get("title", layer_id)).split(" (")[0]
     title = title[:1].lower() + title[1:] if title[1:2].islower() else title
-    return title[:-1] if title.endswith("s") else title
+    return title.removesuffix("s")
 
 
 def _names(items: list[str], more: int) -> str:
@@ -190,7 +190,7 @@ def sentence(atlas: Any, findings: pd.DataFrame | None, meta: dict) -> str:
     str
     """
     lid = meta["subject"]
-    subject, total, noun = subject_phrase(atlas, lid)
+    subject, total, _ = subject_phrase(atlas, lid)
     rules = tuple(meta.get("rules") or ())
     bad = _bad(findings)
     if not len(bad):

@@ -598,7 +598,14 @@ var Title = L.Control.extend({options: {position: "topright"}, onAdd: function (
   d.appendChild(h);
   if (DATA.whatif) { d.appendChild(el("div", "ca-whatif", "What-if: a proposal of your own, not a real boundary")); }
   if (FINDING) {
-    d.appendChild(el("p", "ca-finding", FINDING.sentence));
+    var said = el("p", "ca-finding", FINDING.sentence);
+    if (PHONE) {  // three lines on a phone; a tap shows the rest
+      said.setAttribute("role", "button"); said.setAttribute("tabindex", "0"); said.setAttribute("aria-expanded", "false");
+      var more = function () { var open = said.classList.toggle("ca-open"); said.setAttribute("aria-expanded", String(open)); };
+      said.addEventListener("click", more);
+      said.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); more(); } });
+    }
+    d.appendChild(said);
     if (FINDING.thresholds && FINDING.thresholds.length > 1) {
       var lab = el("label", "ca-by", "Flag the features "), sel = el("select");
       FINDING.thresholds.forEach(function (t, n) {
@@ -703,7 +710,7 @@ function fillLegend(d) {
       } else if (FINDING && FINDING.key && (row.cls === "below minimum" || row.cls === "above maximum")) {
         text = row.cls === "below minimum" ? "under the minimum" : "over the maximum";
       }
-      var whole = FINDINGS.features.some(function (f) { return f.r && f.sev === row.sev && !f.x; }) && !row.x;
+      var whole = row.whole && !row.x;
       var sw = row.x ? swatch("fill", {fill: "url(#ca-p-x)", color: CROSS.colour, weight: 2}) :
         whole ? swatch("fill", {fill: "none", color: s.colour, weight: 2.5, dash: s.dash}) :
         swatch("fill", {fill: s.pattern ? "url(#ca-p-" + row.sev + ")" : s.colour, opacity: s.pattern ? 1 : 0.3,
@@ -721,6 +728,13 @@ function fillLegend(d) {
     }
   }
 }
+function fitLegend() {  // the legend fits between the right-hand controls above it and the map's foot
+  var legend = document.querySelector(".ca-legend"), above = document.querySelector(".leaflet-top.leaflet-right");
+  if (!legend || !above || printView) { return; }
+  var m = map.getContainer().getBoundingClientRect(), top = above.getBoundingClientRect().bottom;
+  legend.style.maxHeight = Math.max(120, m.bottom - top - 46) + "px";
+}
+window.addEventListener("resize", fitLegend);
 var legendBody;
 var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: function () {
   var d = box("ca-legend"), h = el("h2", "ca-legend-title", "Legend");
@@ -852,7 +866,7 @@ untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
   drawShown(); reorder();
-  addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab();
+  addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
