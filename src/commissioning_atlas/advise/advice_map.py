@@ -54,6 +54,17 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
         findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=inst.tolerance), geometry=True)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    title = (f"Advice: {plan.groups} groups of {inst.units} of at least {inst.floor:,} people"
-             + (f" within {inst.within}" if inst.within else ""))
-    return findings_map(copy, findings, out / "advice.html", title, "scenario", against, pack=pack)
+    title = (f"Advice: {plan.groups} groups of {_titled(atlas, inst.units)} of at least {inst.floor:,} people"
+             + (f", each within one of the {_titled(atlas, inst.within)}" if inst.within else ""))
+    return findings_map(copy, findings, out / "advice.html", title, "scenario", against, pack=pack, distinct=True)
+
+
+def _titled(atlas: "Atlas", layer_id: str) -> str:
+    """A layer in words for a title: "PCT clusters (2011-12)", not ``pct_cluster_2011``."""
+    try:
+        info = atlas.info(layer_id)
+    except Exception:  # noqa: BLE001 - a layer without metadata is named by its id
+        return layer_id
+    title = str(info.get("title", layer_id))
+    title = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return f"{title} ({info['vintage']})" if info.get("vintage") else title

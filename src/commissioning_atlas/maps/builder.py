@@ -35,9 +35,12 @@ from commissioning_atlas.maps.style import (
     BASE_LAYER,
     CROSSING_BREAKS,
     CLASS_WORDS,
+    DISTINCT,
+    PALETTE,
     SEVERITY_COLOURS,
     LayerStyle,
     _status_class,
+    greedy_colouring,
     style_of,
 )
 
@@ -187,6 +190,14 @@ class _Builder:
             "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
             "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
         })
+
+    def distinct(self, layer_id: str) -> None:
+        """Colour a drawn layer's features so that no two neighbours are alike (:func:`greedy_colouring` over
+        :data:`PALETTE`), offered first as the figure ``distinct``."""
+        layer = next(l for l in self.layers if l.get("id") == layer_id)
+        colours = greedy_colouring(self.simple[layer_id].to_numpy())
+        layer["classes"].insert(0, {"key": DISTINCT, "title": "Each its own colour (neighbours never alike)",
+                                    "k": [int(c) for c in colours], "labels": [], "palette": PALETTE})
 
     def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
                  subject_layer: str | None = None, finding: dict | None = None) -> dict[str, int]:

@@ -46,9 +46,12 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
                 f'{html.escape(str(e.get("title", href)))}</a>')
         if e.get("question"):
             line += f'<br><span class="q">{html.escape(str(e["question"]))}</span>'
+        if e.get("finding"):
+            line += f'<br><strong class="finding">{html.escape(str(e["finding"]))}</strong>'
         counts = e.get("counts") or {}
         badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
-                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0])))
+                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0]))
+                         if int(v))  # no empty severity: "info: 0" says nothing
         if badges:
             line += f"<br>{badges}"
         if e.get("people"):

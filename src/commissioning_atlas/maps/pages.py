@@ -18,7 +18,7 @@ from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice
 from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
-from commissioning_atlas.maps.style import ATLAS_LAYERS, BASE_LAYER, REFERENCE_NAMES, LayerStyle
+from commissioning_atlas.maps.style import ATLAS_LAYERS, BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.timeline import eras_of, timeline_map
 from commissioning_atlas.maps.timeline import index_entry as timeline_index_entry
@@ -157,7 +157,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
                  pack: bool = True, index: str | None = None, choropleth: str | None = None,
-                 meta: dict | None = None) -> Path:
+                 meta: dict | None = None, distinct: bool = False) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -189,6 +189,9 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     meta : dict, optional
         The check's ``rules`` and ``population_basis`` (:func:`commissioning_atlas.checks.run_preset`): the
         page opens with the sentence of :func:`.headline.sentence` and names every flagged feature.
+    distinct : bool
+        Colour the subject's features each apart from its neighbours (the advice's groups), outlined in
+        dark grey, and open the page so coloured.
 
     Returns
     -------
@@ -196,7 +199,12 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     """
     b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
     b.choropleth = choropleth
-    b.polygons(subject_layer, True)
+    if distinct:  # the advice's groups: each its own colour, outlined apart from the councils' dots
+        b.polygons(subject_layer, True, style_of(subject_layer)._replace(colour="#222222", dash="", weight=1.6))
+        b.distinct(subject_layer)
+        b.choropleth = b.choropleth or DISTINCT
+    else:
+        b.polygons(subject_layer, True)
     if against_layer and against_layer != subject_layer:
         b.polygons(against_layer, True, line=True)
     meta = {"rules": tuple(dict.fromkeys(findings["rule"].astype(str))) if findings is not None and len(findings)
@@ -366,6 +374,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
                    f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
         entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
+                        "finding": (data.get("finding") or {}).get("sentence"),
                         "question": meta.get("question"), "people": people_affected(findings),
                         "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
     written.append(write_index(entries, out / "index.html",

@@ -19,6 +19,8 @@ CHOROPLETH = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 #: the upper bounds of the classes.
 CROSSING_SHADES = ["#fbb4b9", "#f768a1", "#c51b8a", "#7a0177"]
 CROSSING_BREAKS = [0.05, 0.10, 0.25]
+#: The key of a layer's "each feature apart from its neighbours" colouring (:meth:`_Builder.distinct`).
+DISTINCT = "distinct"
 #: Severity colours (Okabe-Ito, colour-blind safe) and each severity's second cue, so that warning, info and
 #: a crossing part stay apart in greyscale and under deuteranopia: the pattern of its fill and the dash of
 #: its outline.

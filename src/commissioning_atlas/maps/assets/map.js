@@ -118,7 +118,7 @@ function featureStyle(layer, f, i, filled) {
   }
   if (filled) {
     var c = classesOf(layer), k = c ? c.k[i] : -1;
-    s.fillColor = k >= 0 ? CHORO[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
+    s.fillColor = k >= 0 ? (c.palette || CHORO)[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
   }
   return s;
 }
@@ -687,7 +687,12 @@ function fillLegend(d) {
       lab.appendChild(sel); d.appendChild(lab);
       if (c) { d.appendChild(el("div", "ca-bar-title", c.title)).setAttribute("aria-hidden", "true"); }  // on a phone
     } else if (c) { d.appendChild(el("div", "ca-by", c.title)); }
-    if (c) { colourBar(d, c); }
+    if (c && c.palette) {  // each feature its own colour: a sample of the colours, no scale
+      var sample = el("div", "ca-row");
+      c.palette.forEach(function (p) { var b = el("span", "ca-bar-sw"); b.style.backgroundColor = tint(p);
+        b.style.display = "inline-block"; b.style.width = "14px"; b.setAttribute("aria-hidden", "true"); sample.appendChild(b); });
+      d.appendChild(sample);
+    } else if (c) { colourBar(d, c); }
   }
   var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
   if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
