@@ -24,8 +24,9 @@ pytestmark = pytest.mark.integration
 #: One preset per kind of finding: size (one threshold, several), crossing, splits, changes, none.
 PRESETS = ["icb-2026-size", "ccg-size", "cluster-vs-sha", "icb-2026-vs-councils", "icb-2026-changes",
            "icb-2026-vs-region"]
-#: A layer id, a basis id or a raw status code: what a reader should never see.
-RAW = re.compile(r"\b[a-z]+(?:_[a-z]+)*_\d{4}\b|status: |\b(?:error|warning|info) \(0\)|\(census_")
+#: A layer id, a basis id or a raw status code: what a reader should never see (a cited file,
+#: "geo/icb_2026.csv" in the layer sources, is a citation).
+RAW = re.compile(r"(?<![/\w])[a-z]+(?:_[a-z]+)*_\d{4}\b(?!\.)|status: |\b(?:error|warning|info) \(0\)|\(census_")
 
 
 @pytest.fixture(scope="module")

@@ -210,7 +210,7 @@ class _Builder:
         counts = {k: 0 for k in SEVERITY_COLOURS}
         self.geometry["findings"] = []
         layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
-                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0}
+                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0, "rows": []}
         self.layers.append(layer)
         if findings is None or len(findings) == 0:
             self._flag(subject_layer, finding)  # "none of ...": the sentence all the same

@@ -831,6 +831,9 @@ function changed() {
   updateLabels(); writeHash(); untab();
 }
 map.on("overlayadd overlayremove", changed);
+// on a phone an open popup has the screen: the title box keeps only the title while it is open
+map.on("popupopen", function () { if (PHONE) { document.body.classList.add("ca-popped"); } });
+map.on("popupclose", function () { document.body.classList.remove("ca-popped"); });
 map.on("popupopen", clearOfControls);
 map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
 map.on("popupclose", function (ev) {
