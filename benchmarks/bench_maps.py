@@ -218,7 +218,7 @@ def main() -> None:
     inline_explore(explore, out / "explore-inlined.html")
     s_lsoa = t_lsoa = None
     if not args.skip_lsoa:
-        lsoa = atlas.lsoa[["code", "ccg_2013", "geometry"]]
+        lsoa = atlas.lsoa_table(["ccg_2013"])[["code", "ccg_2013", "geometry"]]
         _, t_lsoa = explore_page(lsoa, out / "explore-lsoa.html", column="ccg_2013", legend=False)
         s_lsoa = (out / "explore-lsoa.html").stat().st_size
         (out / "explore-lsoa.html").unlink()  # 90 MB

@@ -1,7 +1,9 @@
-"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache)."""
+"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache), Chromium, and
+the check that every test carries the marks of the tiers it belongs to."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -22,19 +24,44 @@ def _mirror() -> Path | None:
     return SHARED if SHARED.is_dir() else None
 
 
+def _england(mirror: Path, lock_dir: Path):
+    """The atlas of England; under pytest-xdist, built whole by the first worker while the others wait on a
+    file lock and then read the warm cache (instead of building England twice on two cores)."""
+    import commissioning_atlas as ca
+    from commissioning_atlas.sources.population import BASES
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return ca.load(mirror=mirror, progress=False)  # one process: layers are built when first used
+    with open(lock_dir / "england.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        atlas = ca.load(mirror=mirror, progress=False)
+        atlas.build_all()
+        for basis in sorted(b for b, v in BASES.items() if v.per_lsoa):  # the others live on layers
+            atlas.population(basis)
+        return atlas
+
+
 @pytest.fixture(scope="session")
-def mirror() -> Path:
+def mirror(tmp_path_factory) -> Path:
+    """The mirror of the pinned upstream files; under xdist, the England cache is warm once this returns
+    (tests that build through the command line then read it too)."""
     m = _mirror()
     if m is None:
         pytest.skip("no mirror of the upstream data (../shared/data or $COMMISSIONING_ATLAS_MIRROR)")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        _ENGLAND.setdefault(m, _england(m, tmp_path_factory.getbasetemp().parent))
     return m
 
 
-@pytest.fixture(scope="session")
-def atlas(mirror):
-    import commissioning_atlas as ca
+#: The session's atlas of each mirror (one per process).
+_ENGLAND: dict = {}
 
-    return ca.load(mirror=mirror, progress=False)
+
+@pytest.fixture(scope="session")
+def atlas(mirror, tmp_path_factory):
+    if mirror not in _ENGLAND:
+        _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
+    return _ENGLAND[mirror]
 
 
 @pytest.fixture(scope="module")
@@ -47,3 +74,33 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+#: Fixtures that read the real England data (the mirror, or the atlas built from it).
+REAL_DATA = {"mirror", "atlas"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Refuse to run a suite whose tiers lie: ``integration`` marks exactly the tests that use the real
+    data (the ``mirror`` or ``atlas`` fixture, directly or through another fixture), ``browser`` exactly
+    those that start Chromium (the ``browser`` fixture). ``-m "not integration and not browser"`` then
+    runs every test that needs neither, and only those."""
+    wrong = []
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        marks = {m.name for m in item.iter_markers()}
+        for mark, uses in (("integration", bool(names & REAL_DATA)), ("browser", "browser" in names)):
+            if uses and mark not in marks:
+                wrong.append(f"{item.nodeid}: uses {mark} fixtures without @pytest.mark.{mark}")
+            elif mark in marks and not uses:
+                wrong.append(f"{item.nodeid}: marked {mark} but uses no {mark} fixture")
+    if wrong:
+        raise pytest.UsageError("mislabelled tests:\n  " + "\n  ".join(wrong))
+
+
+@pytest.fixture(scope="session")
+def small_atlas():
+    """The small synthetic atlas of tests/small_atlas.py (288 LSOAs, five layers), made in memory."""
+    from small_atlas import small_atlas as make
+
+    return make()

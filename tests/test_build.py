@@ -24,7 +24,9 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
     assert over_time[0].startswith("layer,title,date,bodies,councils,equal,union,within,straddling")
     assert len(over_time) == 1 + 14 and (out / "over_time.png").read_bytes()[:4] == b"\x89PNG"
     report = json.loads((out / "build_report.json").read_text(encoding="utf-8"))
-    assert report["icb_2023"]["april_2024_lookup"]["lsoas_differing"] == 4
+    # the April 2023 transfer is built in: the 2023 layers agree with the April 2024 lookup
+    assert report["icb_2023"]["april_2024_lookup"]["lsoas_differing"] == 0
+    assert report["sicbl_2023"]["lsoa21_moves"]["lsoas_moved"] == 4
     for name in checks.PRESETS:
         for suffix in (".md", ".csv", ".json"):
             assert (out / "checks" / f"{name}{suffix}").stat().st_size > 0

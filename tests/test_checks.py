@@ -278,11 +278,15 @@ def test_cli_exit_zero_without_findings(mirror, capsys):
     ([], "nothing to check"),
     (["--subject", "ccg_2013", "--against", "ccg_2013"], "same layer"),
 ])
-@pytest.mark.integration
-def test_cli_bad_options_exit_2(args, words, mirror, capsys):
-    assert cli.main(["check", "--mirror", str(mirror), "--quiet"] + args) == 2
+def test_cli_bad_options_exit_2(args, words, tmp_path, monkeypatch, capsys):
+    """Bad options are one line and exit 2 before any data is read: the mirror and the cache are empty
+    folders here, so a run that tried to load England would fail on a missing file instead."""
+    monkeypatch.setenv("COMMISSIONING_ATLAS_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "mirror").mkdir()
+    assert cli.main(["check", "--mirror", str(tmp_path / "mirror"), "--quiet"] + args) == 2
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "cache").exists() and not list((tmp_path / "mirror").iterdir())
 
 
 def test_cli_bad_format_is_a_usage_error(capsys):
@@ -334,12 +338,32 @@ def test_splits_lists_each_council_split_between_bodies():
     assert f.geometry.notna().all() and set(f["population_basis"]) == {"census_2011"}
 
 
-def test_splits_ignores_parts_under_the_tolerance():
-    # L6 (10 people, 1% of the area) alone in SHA C: a sliver of cluster Z, so C is not split by it
+def test_splits_lists_fringes_under_the_share_as_info():
+    # L6 (10 people, 0.3% of SHA A's residents) in SHA A: a fringe of cluster Z, listed but not splitting A
     a = _atlas(extra_sha_for_l6="A")
     f = run_check(a, "pct_cluster_2011", "sha_2011", ["splits"], geometry=False).set_index(["against_code", "subject_code"])
-    assert f.loc[("A", "Z"), "class"] == "below tolerance" and f.loc[("A", "Z"), "class_strict"] == "split part"
-    assert f.loc[("A", "Z"), "severity"] == "info"
+    assert f.loc[("A", "Z"), "class"] == "fringe" and f.loc[("A", "Z"), "class_strict"] == "split part"
+    assert f.loc[("A", "Z"), "severity"] == "info" and f.loc[("A", "Z"), "population"] == 10
+    assert f.loc[("A", "Y"), "class"] == "split part"  # 1,000 people, a third of A
+    assert f["tolerance"].iloc[0] == Tolerance().describe_splits()
+
+
+def test_splits_minimum_number_of_people():
+    # with a floor of 1,001 people, cluster Y's 1,000 in SHA A and cluster X's 1,000 in SHA B are fringes
+    tol = Tolerance(split_people=1001)
+    f = run_check(_atlas(), "pct_cluster_2011", "sha_2011", ["splits"], tol, geometry=False)
+    assert set(f["class"]) == {"largest part", "fringe"} and checks.councils_split(f) == []
+    assert tol.describe_splits().endswith("at least 2% of the council's residents and at least 1,001 people")
+    f = run_check(_atlas(), "pct_cluster_2011", "sha_2011", ["splits"], Tolerance(split_people=1000), geometry=False)
+    assert checks.councils_split(f) == ["A", "B"]
+
+
+@pytest.mark.parametrize("kwargs, words", [({"split_by": "area"}, "unknown split rule"),
+                                           ({"split_share": 0.6}, "between 0 and 0.5"),
+                                           ({"split_people": -1}, "must not be negative")])
+def test_split_rule_is_validated(kwargs, words):
+    with pytest.raises(AtlasError, match=words):
+        Tolerance(**kwargs)
 
 
 def test_changes_classifies_recoded_merged_split_and_moved():

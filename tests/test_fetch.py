@@ -115,7 +115,7 @@ def test_fetch_rejects_missing_mirror_dir(tmp_path):
 def test_catalogue_pins_every_file():
     cat = load_catalogue()
     files = [f for g in cat.values() for f in g.files]
-    assert len(files) == 394  # every file of ../shared/data/SOURCES.csv
+    assert len(files) == 402  # every file of ../shared/data/SOURCES.csv
     for f in files:
         assert len(f.sha256) == 64 and len(f.commit) == 40
         assert f.commit in f.url, "every URL is pinned to its commit"

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import box
 
 from commissioning_atlas._errors import ScenarioError
+from commissioning_atlas.footprints import MEMBER_LAYERS
 from commissioning_atlas.footprints import (build_footprints, count_organisations, footprint_membership,
                                             load_proposal_set, read_proposals, unit_catalogue,
                                             validate_proposals)
@@ -316,6 +317,36 @@ def test_real_footprints(atlas):
     assert m2.lsoa_code.is_unique and len(m2) == len(atlas.lsoa)
     assert int(csu.population.sum()) == 53_012_456
     assert (csu.registered_population > 0).all()
+    lsoa = atlas.lsoa_table(MEMBER_LAYERS)  # the LSOAs with the code columns of every member layer
     for p in sorted((GEO / "scenarios").glob("*.y*ml")):
-        fp, _ = load_proposal_set(p, atlas.lsoa, atlas.layers)
+        fp, _ = load_proposal_set(p, lsoa, atlas.layers)
         assert np.isfinite(fp.area_km2).all()
+
+
+# -- plan tables: one row per unit (unit_code, group), the planner page's export -------------------
+
+def test_plan_table_groups_units(lsoa, layers, tmp_path):
+    p = tmp_path / "plan.csv"
+    p.write_text("unit_code,group,unit_name,group_name\nE16000001,A,x,North pair\nE16000002,A,y,\n"
+                 "E16000003,<b>New & odd</b>,z,\nE17000001,,w,\n")
+    df = read_proposals(p)
+    assert list(df["code"]) == ["A", "G1"]
+    assert list(df["name"]) == ["North pair", "<b>New & odd</b>"]  # a name is text, kept verbatim
+    assert list(df["members"]) == ["E16000001 E16000002", "E16000003"]
+    fp, memb = build_footprints(df, lsoa, layers)
+    assert list(fp["population"]) == [100 + 200 + 300 + 400, 500 + 600]  # E17000001 unassigned: left out
+    assert set(memb["code"]) == {"A", "G1"}
+
+
+def test_plan_table_errors_name_the_unit_row(units, tmp_path):
+    p = tmp_path / "dup.csv"
+    p.write_text("unit_code,group\nE16000001,A\nE16000002,B\nE16000001,B\n")
+    with pytest.raises(ScenarioError, match=r"row 3.*'unit_code'.*appears twice \(rows 1 and 3\)"):
+        read_proposals(p)
+    p.write_text("unit_code,group\nE16000001,A\nE16000002,B\nE16000099,B\n")
+    _raises(p, units, 3, "unit_code", "unknown unit code 'E16000099'")
+    p.write_text("unit_code,group\nE16000001,A\nE38000001,B\n")  # a CCG among PCTs: another layer's unit
+    _raises(p, units, 2, "unit_code", "mixed vintages")
+    p.write_text("unit_code,group\nE16000001,\n")
+    with pytest.raises(ScenarioError, match="every unit of the plan is unassigned"):
+        read_proposals(p)

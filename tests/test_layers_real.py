@@ -11,20 +11,40 @@ from commissioning_atlas.build import context as L
 pytestmark = pytest.mark.integration
 
 
-def test_every_layer_has_its_count(atlas):
+def test_every_layer_counts_all_of_england_on_its_basis(atlas):
+    """Every declared layer holds uniquely coded, named units in EPSG:27700 whose residents sum to England's
+    total on the layer's stated basis, and to the Census 2011 total on that basis too."""
     from commissioning_atlas.sources.population import BASES
 
     assert len(L.EXPECTED_FEATURES) >= 40
-    for lid, n in L.EXPECTED_FEATURES.items():
+    for lid in L.EXPECTED_FEATURES:
         layer = atlas.layer(lid)
-        assert len(layer) == n, lid
-        assert layer["code"].is_unique, lid
+        assert layer["code"].is_unique and layer["name"].str.strip().astype(bool).all(), lid
         assert layer.crs.to_epsg() == 27700
-        assert {"code", "name", "population", "geometry"} <= set(layer.columns)
         basis = layer.attrs["population_basis"]
         assert basis == atlas.info(lid)["basis"]
         assert int(layer["population"].sum()) == BASES[basis].england_total, lid
         assert int(atlas.layer(lid, population="census_2011")["population"].sum()) == 53_012_456, lid
+
+
+@pytest.mark.parametrize("name, residents", [
+    ("Birmingham", 1_073_045), ("Kent", 1_463_740), ("Cornwall", 532_273), ("Hartlepool", 92_028),
+    ("City of London", 7_375), ("Isles of Scilly", 2_203)])
+def test_councils_hold_their_census_2011_residents(atlas, name, residents):
+    """Summed over its LSOAs, an upper-tier council of 2011 holds the usual residents ONS published for it
+    (Census 2011 table KS101EW): the LSOA base and the council membership are both right."""
+    utla = atlas.layer("utla_2011", population="census_2011").set_index("name")
+    assert int(utla.loc[name, "population"]) == residents
+
+
+def test_largest_and_smallest_icbs_of_2022(atlas):
+    """The 42 ICBs of July 2022 on the Census 2021 basis: North East and North Cumbria the largest (about
+    3 million), Shropshire, Telford and Wrekin the smallest (about half a million)."""
+    icb = atlas.layer("icb_2022").set_index("name")
+    assert icb.attrs["population_basis"] == "census_2021"
+    assert icb["population"].idxmax() == "NHS North East and North Cumbria Integrated Care Board"
+    assert icb["population"].idxmin() == "NHS Shropshire, Telford and Wrekin Integrated Care Board"
+    assert 2_900_000 < icb["population"].max() < 3_100_000 and 480_000 < icb["population"].min() < 540_000
 
 
 def test_lsoa_population_and_membership(atlas):

@@ -16,13 +16,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from commissioning_atlas import maps
+from commissioning_atlas import cli, maps
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(1)</script>"]
 
-pytestmark = pytest.mark.integration
 
 
 # ------------------------------------------------------------------------------------------------ fixtures
@@ -99,24 +98,27 @@ def page_text(path: Path) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ no browser
+@pytest.mark.integration
 def test_write_maps_files(written):
     names = [p.name for p in written["written"]]
-    assert names == ["atlas.html", "timeline.html", "check-csu-vs-sha.html", "index.html"]
+    assert names == ["atlas.html", "timeline.html", "planner.html", "check-csu-vs-sha.html", "index.html"]
     index = written["index"].read_text(encoding="utf-8")
     assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
-    assert 'href="timeline.html"' in index
+    assert 'href="timeline.html"' in index and 'href="planner.html"' in index
     assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
     assert re.search(r"error: \d+", index) and "Open Government Licence" in index
     assert re.search(r"\d of 20 Commissioning support units flagged: NHS ", index)
     assert not list(written["dir"].glob(".*"))  # no temp files left behind
 
 
+@pytest.mark.integration
 def test_size_budgets(written):
     """The issue's budgets (benchmarks/bench_maps.py): with every numeric column of every layer classed."""
     assert written["ccg"].stat().st_size <= 200_000
     assert written["atlas"].stat().st_size <= 320_000
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("key", ["ccg", "atlas", "check", "index"])
 def test_self_contained(written, key):
     assert not re.search(r"<(script|link|img|iframe)[^>]+(src|href)=", written[key].read_text(encoding="utf-8"),
@@ -130,6 +132,7 @@ def test_self_contained(written, key):
         assert ('id="ca-data"' in text or 'id="ca-pack"' in text) and "leaflet" in text.lower()
 
 
+@pytest.mark.integration
 def test_bytes_reproducible(atlas, tmp_path):
     fresh = dataclasses.replace(atlas)  # no cached simplification: the whole pipeline runs again
     a = maps.ccg_map(atlas, tmp_path / "a.html").read_bytes()
@@ -137,6 +140,7 @@ def test_bytes_reproducible(atlas, tmp_path):
     assert a == b
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("layer_id", ["ccg_2013", "pct_2011", "sha_cluster_2011", "css_2012"])
 def test_simplification_opens_no_gap_or_overlap(atlas, layer_id):
     original = atlas.layer(layer_id).geometry
@@ -149,6 +153,7 @@ def test_simplification_opens_no_gap_or_overlap(atlas, layer_id):
         assert report["simplified_overlap_m2"] == pytest.approx(report["original_overlap_m2"], rel=0.01)
 
 
+@pytest.mark.integration
 def test_drawn_ccgs_open_no_gap(atlas, written):
     """What the CCG page draws (arcs rounded to about 1 m, joined into rings) is a gap-free coverage."""
     layer = atlas.layer("ccg_2013").sort_values("code")  # the page's order
@@ -169,6 +174,7 @@ def atlas_page(written):
     return maps.read_page_data(written["atlas"])
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("layer_id", [s.id for s in maps.ATLAS_LAYERS if s.id != "scenario"])
 def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
     """Each of the atlas page's layers, as drawn, is valid, opens no gap or sliver between neighbours and
@@ -192,6 +198,7 @@ def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
         assert moved.max() <= maps.DEFAULT_TOLERANCE_M + 1.5
 
 
+@pytest.mark.integration
 def test_report_sees_per_polygon_slivers(atlas):
     """The report is not blind: per-polygon simplify opens gaps and overlaps between neighbours."""
     layer = atlas.layer("ccg_2013")
@@ -290,6 +297,7 @@ def test_arc_simplify_never_collapses_a_ring():
     assert shapely.coverage_is_valid(simple)
 
 
+@pytest.mark.integration
 def test_atlas_layers_share_their_boundaries(written):
     """An SHA edge is a PCT edge: in the atlas page every arc the SHAs use is one the PCTs use."""
     data = maps.read_page_data(written["atlas"])
@@ -318,6 +326,7 @@ def test_atlas_layers_share_their_boundaries(written):
 _data = maps.read_page_data
 
 
+@pytest.mark.integration
 def test_hostile_names_escaped_in_html(written):
     for key in ["hostile", "hostile_check", "hostile_plain"]:
         raw = written[key].read_text(encoding="utf-8")
@@ -336,12 +345,18 @@ def test_hostile_names_escaped_in_html(written):
         assert "<title>&lt;" in raw and "<title><" not in raw
 
 
-def test_packed_and_plain_pages_carry_the_same_data(written):
+@pytest.mark.integration
+def test_packed_and_plain_pages_carry_the_same_data(written, capsys):
+    """`map --no-pack` writes the same data as plain text, at about the size ratio its help states."""
     packed, plain = written["hostile"], written["hostile_plain"]
     assert _data(packed) == _data(plain)
-    assert packed.stat().st_size < plain.stat().st_size / 1.8
+    with pytest.raises(SystemExit):
+        cli.main(["map", "--help"])
+    stated = float(re.search(r"\(([\d.]+) times the bytes", " ".join(capsys.readouterr().out.split())).group(1))
+    assert plain.stat().st_size / packed.stat().st_size == pytest.approx(stated, rel=0.25)
 
 
+@pytest.mark.integration
 def test_damaged_pack_is_one_clear_error(written, tmp_path):
     from commissioning_atlas._errors import AtlasError
 
@@ -364,6 +379,7 @@ def test_index_escapes_links(tmp_path):
     assert text.index("error: 1") < text.index("info: 2")
 
 
+@pytest.mark.integration
 def test_findings_map_data(written, findings):
     data = _data(written["check"])
     layer = next(l for l in data["layers"] if l["id"] == "findings")
@@ -431,6 +447,7 @@ def _hover_points(atlas, layer_id: str, n: int = 6):
     return list(zip(layer["name"], pts))
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_ccg_map_in_browser(browser, atlas, written):
     page = Page(browser, written["ccg"])
@@ -450,6 +467,7 @@ def test_ccg_map_in_browser(browser, atlas, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_atlas_map_toggle_search_in_browser(browser, atlas, written):
     page = Page(browser, written["atlas"])
@@ -483,6 +501,7 @@ def test_atlas_map_toggle_search_in_browser(browser, atlas, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_atlas_popup_links_source(browser, written):
     page = Page(browser, written["atlas"])
@@ -498,6 +517,7 @@ def test_atlas_popup_links_source(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_findings_map_in_browser(browser, atlas, written, findings):
     page = Page(browser, written["check"])
@@ -523,6 +543,7 @@ def test_findings_map_in_browser(browser, atlas, written, findings):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("key", ["hostile", "hostile_plain"])
 def test_hostile_names_render_as_text(browser, atlas, written, key):
@@ -548,19 +569,21 @@ def test_hostile_names_render_as_text(browser, atlas, written, key):
     check.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_index_in_browser(browser, written):
     p = browser.new_page()  # the index has no map: open it plainly
     requests = []
     p.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else requests.append(r.url))
     p.goto(written["index"].as_uri())
-    assert p.locator("a[href$='.html']").count() == 3  # atlas, timeline, the check
+    assert p.locator("a[href$='.html']").count() == 4  # atlas, timeline, planner, the check
     p.locator("a", has_text="CSUs against SHAs").click()
     p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
     assert p.url.endswith("check-csu-vs-sha.html") and requests == []
     p.close()
 
 
+@pytest.mark.integration
 def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
     """Size/coterminosity findings cover their whole subject: the page points at the encoded subject."""
     csu = atlas.layer("csu_2013").sort_values("code").head(2)
@@ -578,6 +601,7 @@ def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
     assert data["geometry"]["findings"] == []
 
 
+@pytest.mark.integration
 def test_tiles_only_on_request(atlas, tmp_path):
     plain = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "plain.html")
     tiled = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "tiled.html", tiles=True)
@@ -585,6 +609,7 @@ def test_tiles_only_on_request(atlas, tmp_path):
     assert _data(tiled)["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
 
 
+@pytest.mark.integration
 def test_real_check_map_hatches_only_crossing_parts(atlas, tmp_path):
     """On the real proposals, only Luton and Bedfordshire's part in CL19 is a crossing (not home parts)."""
     from commissioning_atlas import checks
@@ -606,6 +631,7 @@ def test_real_check_map_hatches_only_crossing_parts(atlas, tmp_path):
     assert parts and parts <= drawn
 
 
+@pytest.mark.integration
 def test_finding_that_is_not_made_of_lsoas_is_still_drawn(atlas, tmp_path):
     """A hand-drawn geometry (a 5 km disc around Luton) is not a union of atoms: drawn on its own."""
     luton = atlas.layer("pct_2011").set_index("code").loc["E16000029"]
@@ -619,6 +645,7 @@ def test_finding_that_is_not_made_of_lsoas_is_still_drawn(atlas, tmp_path):
     assert len(drawn) == 1 and drawn.area.iloc[0] == pytest.approx(disc.area, rel=0.01)
 
 
+@pytest.mark.integration
 def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
     import commissioning_atlas as ca
 
@@ -629,6 +656,7 @@ def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
     assert path.stat().st_size <= 3_000_000
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_packed_page_explains_itself_in_an_old_browser(browser, written):
     """Without DecompressionStream (browsers before 2023) the page says what it needs, without an error."""
@@ -642,6 +670,7 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
     page.close()
 
 
+@pytest.mark.integration
 def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     """Issue 12, item 1: a one-row scenario (its findings have no geometry) maps every preset and the index;
     each map says how many findings it draws and lists the others without a shape."""
@@ -653,7 +682,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
     results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
-    assert paths[-1].name == "index.html" and len(paths) == len(results) + 3  # atlas, timeline, index
+    assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
     # a scenario's pages say they are a what-if and show its layer by default
     page = _data(tmp_path / "m" / "atlas.html")
     assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")
@@ -667,6 +696,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
         assert len(layer["unshaped"]) >= shapeless
 
 
+@pytest.mark.integration
 def test_findings_without_geometry_are_listed_not_dropped(atlas, tmp_path):
     rows = gpd.GeoDataFrame({"rule": ["coverage", "size"], "subject_layer": "pct_2011",
                              "subject_code": ["E16000029", "E16000030"], "subject_name": ["Luton", "X"],
@@ -684,6 +714,7 @@ def _view(page, lat, lng, zoom):
                               " return window.commissioningAtlas.labels(); }", [lat, lng, zoom])
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_names_on_the_map_at_closer_zooms(browser, written):
     """Zoomed on Glossop, Luton or London, names say where you are; England at zoom 6 shows only a few."""
@@ -708,6 +739,7 @@ def test_names_on_the_map_at_closer_zooms(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_path):
     """A crossing part's popup says in words what the CLI prints: the same people and share."""
@@ -751,6 +783,7 @@ def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_p
         p.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_search_tolerates_typos_across_layers(browser, written):
     page = Page(browser, written["atlas"])
@@ -769,6 +802,7 @@ def test_search_tolerates_typos_across_layers(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_the_view_lives_in_the_url(browser, atlas, written):
     code = atlas.layer("ccg_2013").set_index("name").loc["NHS Luton", "code"]
@@ -798,6 +832,7 @@ def _controls_over_popup(page) -> list[str]:
           .map(([c]) => c); }""")
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_phone_controls_cover_at_most_a_fifth(browser, written):
     for key in ("atlas", "check"):
@@ -833,6 +868,7 @@ def test_phone_controls_cover_at_most_a_fifth(browser, written):
         page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
     page = Page(browser, written["check"])
@@ -867,6 +903,7 @@ def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_keyboard_reaches_search_and_the_list_view(browser, written):
     page = Page(browser, written["atlas"])
@@ -898,6 +935,7 @@ def test_keyboard_reaches_search_and_the_list_view(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
     """Warning, info and crossing parts differ in more than hue: pattern, dash and outline."""
@@ -918,9 +956,10 @@ def test_colour_blind_and_greyscale_keep_findings_apart(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
 def test_index_shows_thumbnails_questions_and_people(written, findings):
     index = written["index"].read_text(encoding="utf-8")
-    assert index.count('<svg class="thumb"') == 3 and index.count('role="img"') == 3  # atlas, timeline, check
+    assert index.count('<svg class="thumb"') == 4 and index.count('role="img"') == 4  # atlas, timeline, planner, check
     assert re.search(r"People affected: \d{1,3}(,\d{3})* \(Census 2011 usual residents\)", index)
     data = _data(written["check"])
     layer = next(l for l in data["layers"] if l["id"] == "findings")
@@ -947,6 +986,7 @@ def test_people_affected_counts_in_words():
     assert "the 2 flagged organisations." in people_affected(pd.DataFrame([org, {**org, "subject_code": "B"}]))
 
 
+@pytest.mark.integration
 def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
     from commissioning_atlas import checks
     from commissioning_atlas.io import formatting
@@ -961,6 +1001,7 @@ def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
         == shares
 
 
+@pytest.mark.integration
 def test_atlas_layers_are_declarations(atlas, tmp_path):
     decl = [maps.style_of("sha_2011"), maps.LayerStyle("ccg_2013", True, "#123456", 1.5, "4 2", "CCG")]
     data = _data(maps.atlas_map(atlas, tmp_path / "a.html", declarations=decl))
@@ -970,6 +1011,7 @@ def test_atlas_layers_are_declarations(atlas, tmp_path):
     assert maps.style_of("icb_2022").id == "icb_2022"  # an undeclared layer still gets a style
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_coast_is_drawn_light_not_as_a_boundary(browser, written):
     page = Page(browser, written["ccg"])
@@ -999,6 +1041,7 @@ _CONTRAST_JS = """() => {
   return bad; }"""
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_control_text_contrast_is_at_least_4_5(browser, written):
     for key in ("atlas", "check"):
@@ -1032,6 +1075,7 @@ def test_every_numeric_column_is_a_figure():
     assert np.isnan(by["patients"].values[1])
 
 
+@pytest.mark.integration
 def test_a_layers_extra_numeric_column_is_a_choropleth(atlas, tmp_path):
     """A user's numeric column joined to a layer gets classes, a popup line and can be the page's default;
     a text column does not; an unknown one is one clear error naming those there are, and nothing is written."""
@@ -1066,6 +1110,7 @@ def test_a_layers_extra_numeric_column_is_a_choropleth(atlas, tmp_path):
     assert not (tmp_path / "bad.html").exists()
 
 
+@pytest.mark.integration
 def test_write_maps_checks_the_choropleth_first(atlas, findings, tmp_path):
     from commissioning_atlas._errors import AtlasError
 
@@ -1082,6 +1127,7 @@ def _fills(page, layer_id):
         if (l.caFeature !== undefined) out[l.caFeature] = l.options.fillColor; }); return out; }""", layer_id)
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_choosing_a_choropleth_in_the_legend(browser, written):
     """"Colour by" Area then density: the fills follow each figure's classes, the colour bar's labels change,
@@ -1131,6 +1177,7 @@ def test_choosing_a_choropleth_in_the_legend(browser, written):
         p.page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 def test_a_page_opens_with_its_chosen_choropleth(browser, atlas, tmp_path):
     """choropleth="density": the atlas opens coloured by residents per km² on its top layer (the CCGs), and

@@ -134,6 +134,22 @@ def test_group_maps_each_unit_once_and_names_the_unknown():
         group(ctx, _spec(kind="group", of="child", key="K", code="G", name="GN", expected=1))
 
 
+def test_group_puts_units_the_lookup_omits_in_the_declared_outside_unit():
+    # a lookup of some units only (districts -> combined authority): the rest go to "none", found by name
+    child = gpd.GeoDataFrame({"code": ["A", "B"], "name": ["Ay", "Bee"], "ods_code": ["", ""]},
+                             geometry=[shapely.box(0, 0, 2, 1), shapely.box(2, 0, 4, 1)])
+    table = pd.DataFrame({"K": ["Ay"], "G": ["G1"], "GN": ["Group"]})
+    ctx = _Ctx({"lookup": table}, {"child": np.array(["A", "A", "B", "B"], dtype=object)}, {"child": child})
+    spec = _spec(kind="group", of="child", key="K", code="G", name="GN", match="name", outside="none",
+                 outside_name="No group", expected=2)
+    col = group(ctx, spec)
+    assert list(col.codes) == ["G1", "G1", "none", "none"] and col.names["none"] == "No group"
+    assert col.report["outside"] == {"code": "none", "child_units": 1}
+    ctx._tables["lookup"] = pd.DataFrame({"K": ["Ay", "Sea"], "G": ["G1", "G2"], "GN": ["Group", "Two"]})
+    with pytest.raises(DataError, match="child has no unit 'Sea'"):
+        group(ctx, spec)
+
+
 def test_finish_checks_count_names_and_nesting():
     ctx = _Ctx({}, {"stp_2017": np.array(["P", "P", "P", "Q"], dtype=object)})
     col = Column(np.array(["A", "A", "B", "B"], dtype=object), pd.Series({"A": "Alpha", "B": "Beta"}))

@@ -132,6 +132,7 @@ def _era(p, which="#map"):
     return p.page.get_attribute(which, "data-era"), p.page.locator(f"{which} path.tl-f").count()
 
 
+@pytest.mark.browser
 def test_era_control_changes_the_drawn_layer_and_its_count(opened, pages):
     p, eras = opened, pages["data"]["eras"]
     p.page.locator("body").press("Home")
@@ -172,6 +173,7 @@ def _linked_view(p, not_before=None, timeout_ms=10_000):
     raise AssertionError(f"the two maps do not show the same view: {a} and {b}")
 
 
+@pytest.mark.browser
 def test_side_by_side_shows_two_eras_with_linked_pan_and_zoom(opened, pages):
     p, eras = opened, pages["data"]["eras"]
     p.page.locator("body").press("Home")
@@ -199,6 +201,7 @@ def test_side_by_side_shows_two_eras_with_linked_pan_and_zoom(opened, pages):
     p.clean()
 
 
+@pytest.mark.browser
 def test_the_address_keeps_the_eras(browser, pages):  # noqa: F811
     uri = pages["packed"].as_uri()
     fresh = browser.new_page(viewport={"width": 1200, "height": 900})
@@ -217,6 +220,7 @@ def test_the_address_keeps_the_eras(browser, pages):  # noqa: F811
     p.page.close()
 
 
+@pytest.mark.browser
 def test_hostile_names_render_as_text(browser, atlas, tmp_path):  # noqa: F811
     layer = atlas.layer("icb_merger_2027").copy()
     layer.loc[layer.sort_values("code").index[0], "name"] = HOSTILE

@@ -78,6 +78,15 @@ GROUPS = [
     ("nhs_region_2022_raw", "NHS_England_Regions_July_2022_EN_BUC_2022.json", "topojson", "July 2022 (BUC)", 7, "NHS England regions July 2022 (validation)"),
     ("nhs_region_2023_raw", "NHS_England_Regions_December_2023_EN_BSC.json", "topojson", "December 2023 (BSC)", 7, "NHS England regions December 2023 (validation)"),
     ("nhs_region_2024_raw", "NHS_England_Regions_January_2024_EN_BSC.json", "topojson", "January 2024 (BSC)", 7, "NHS England regions January 2024 (validation)"),
+    # December 2026: registered patients, strategic authorities, place names
+    ("gp_patients_2022", "assets/data/gp_pop_data.csv", "csv", "1 May 2022", None, "Patients registered at each GP practice, with its CCG (NHS Digital gp-reg-pat-prac-all)"),
+    ("gp_practice_map_2022", "data/gp-reg-pat-prac-map.csv", "csv", "1 January 2022", None, "GP practice -> PCN -> CCG -> STP -> region (NHS Digital gp-reg-pat-prac-map)"),
+    ("gp_practice_map_2025", "Data/gp-reg-pat-prac-map.csv", "csv", "1 October 2025", None, "GP practice -> PCN -> sub-ICB location -> ICB -> region (NHS England gp-reg-pat-prac-map)"),
+    ("lad_ca_2025_lookup", "Combined_Authority_(May_2025)", "csv", "May 2025", 106, "LAD -> combined authority lookup, May 2025 (BOM; districts outside any authority not listed)"),
+    ("lad_ca_2024_lookup", "Combined_Authority_(May_2024)", "csv", "May 2024", 72, "LAD -> combined authority lookup, May 2024 (BOM; districts outside any authority not listed)"),
+    ("msoa_names_2011", "inputs/msoanames.csv", "csv", "2011", 7201, "MSOA 2011 readable names, House of Commons Library (BOM, CRLF)"),
+    ("msoa_centroids_2011", "msoa-2011-centroids-hcl.json", "geojson", "2011", 7200, "MSOA 2011 names with population-weighted centroids"),
+    ("msoa_towns_2015", "csv/187.csv", "csv", "December 2015", None, "MSOA 2011 -> major towns and cities (December 2015)"),
 ]
 
 ATTRIBUTION = {
@@ -95,6 +104,11 @@ ATTRIBUTION = {
     "ploginovic/hpdm139_A2": "Contains National Statistics data © Crown copyright (OGL v3). Source: ONS lookup, copied in ploginovic/hpdm139_A2.",
     "nhsx/open-cyber": "Contains National Statistics data © Crown copyright (OGL v3). Source: ONS lookup, copied in nhsx/open-cyber.",
     "Eleanor-D33/LSHTM_Dream_Team": "Contains National Statistics data © Crown copyright (OGL v3). Source: ONS lookup, copied in Eleanor-D33/LSHTM_Dream_Team.",
+    "mattia-ficarelli/gp_mapping": "Contains public sector information licensed under the Open Government Licence v3.0 (NHS Digital). Copied in mattia-ficarelli/gp_mapping.",
+    "nhsx-mirror/SystemHierarchies": "Contains public sector information licensed under the Open Government Licence v3.0 (NHS Digital). Copied in nhsx-mirror/SystemHierarchies.",
+    "glovs1/SSOT_PCN_Boundaries": "Contains public sector information licensed under the Open Government Licence v3.0 (NHS England). Copied in glovs1/SSOT_PCN_Boundaries.",
+    "dfe-analytical-services/lsip_dashboard": "Contains National Statistics data © Crown copyright (OGL v3). Source: ONS lookup, copied in dfe-analytical-services/lsip_dashboard.",
+    "houseofcommonslibrary/msoanames-geojson": "Contains Parliamentary information licensed under the Open Parliament Licence v3.0 (House of Commons Library); contains National Statistics data © Crown copyright (OGL v3).",
     "cwthom/hack25usefuldata": "Contains National Statistics data © Crown copyright (OGL v3). Source: ONS Census 2021, via cwthom/hack25usefuldata.",
 }
 

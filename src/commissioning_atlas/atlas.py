@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,6 +15,8 @@ import pandas as pd
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
 from commissioning_atlas.build.context import BuildContext
+from commissioning_atlas.core import membership as _membership
+from commissioning_atlas.core.membership import Crosstab, Join, Membership
 from commissioning_atlas.registry import layer_ids as _declared_ids
 from commissioning_atlas.registry import layer_spec, suggest
 from commissioning_atlas.registry import registry as _specs
@@ -74,9 +76,9 @@ class Atlas:
     scenario: Path | None = None
     basis: str | None = None
     _footprints: dict[str, tuple[gpd.GeoDataFrame, pd.DataFrame]] = field(default_factory=dict, repr=False)
-    #: derived tables reused between checks and maps (memberships by LSOA position, joins, simplified
-    #: layers); never user-visible, and not copied by ``dataclasses.replace`` (a changed copy starts empty)
-    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    #: layer frames, memberships, joins and the values of :meth:`derived`; read and written by the Atlas
+    #: alone, and not copied by ``dataclasses.replace`` (a changed copy starts empty)
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_frames(cls, lsoa: gpd.GeoDataFrame, layers: dict[str, gpd.GeoDataFrame], **kwargs) -> "Atlas":
@@ -89,8 +91,72 @@ class Atlas:
     @property
     def lsoa(self) -> gpd.GeoDataFrame:
         """The 32,844 LSOAs (EPSG:27700): ``code``, ``name``, ``population`` (Census 2011), ``area_m2``,
-        geometry and one code column per layer built so far."""
+        geometry; the same columns however many layers are loaded (a layer's codes: :meth:`column`,
+        :meth:`membership_index`)."""
         return self.ctx.base
+
+    def lsoa_table(self, layer_ids: Iterable[str]) -> gpd.GeoDataFrame:
+        """A copy of :attr:`lsoa` with one code column per layer of ``layer_ids`` (boundary layers)."""
+        ids = list(dict.fromkeys(layer_ids))
+        return self.lsoa.assign(**{lid: self.column(lid) for lid in ids})
+
+    @property
+    def lsoa_index(self) -> pd.Index:
+        """The LSOA codes as an index (code -> row of :attr:`lsoa`)."""
+        return self.derived("lsoa_index", lambda: pd.Index(self.lsoa["code"].to_numpy(dtype=object)))
+
+    def lsoa_rows(self, codes, layer_id: str) -> np.ndarray:
+        """Rows of :attr:`lsoa` holding ``codes``; an unknown LSOA raises the one :class:`DataError`
+        naming ``layer_id`` (see :func:`commissioning_atlas.core.membership.lsoa_rows`)."""
+        return _membership.lsoa_rows(self.lsoa_index, codes, layer_id)
+
+    def derived(self, key: Hashable, make: Callable[[], object]):
+        """A value derived from this atlas (a simplified page, an adjacency), made by ``make()`` once.
+
+        Modules that reuse such values between questions keep them here, under a key naming the module,
+        instead of in process-wide state; a copy made by :meth:`with_layer` starts empty.
+        """
+        key = ("derived", key)
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
+    def membership_index(self, layer_id: str) -> Membership:
+        """Which LSOAs make each unit of a layer, as integer arrays (LSOA row, unit index, sorted codes).
+
+        Made once per atlas; checks, crosswalk, advise and maps all sum over it. An LSOA code the atlas
+        does not hold (a footprint set built elsewhere) raises :class:`DataError` naming the layer.
+        """
+        key = ("membership", layer_id)
+        if key not in self._cache:
+            self._check_id(layer_id)
+            if layer_id in _specs():
+                m = _membership.from_column(layer_id, self.ctx.column(layer_id))
+            else:
+                mm = self._footprint_set(layer_id)[1]
+                m = _membership.from_pairs(layer_id, self.lsoa_index, mm["lsoa_code"].to_numpy(dtype=object),
+                                           mm["code"].to_numpy(dtype=object))
+            self._cache[key] = m
+        return self._cache[key]
+
+    def join(self, subject: str, against: str) -> Join:
+        """The memberships of two layers joined on the LSOA (made once per pair of layers)."""
+        key = ("join", subject, against)
+        if key not in self._cache:
+            self._cache[key] = _membership.join(self.membership_index(subject), self.membership_index(against))
+        return self._cache[key]
+
+    def crosstab(self, subject: str, against: str, weights: Mapping[str, np.ndarray]) -> Crosstab:
+        """Each LSOA weight of ``weights`` summed over every (subject unit, reference unit) part.
+
+        Parameters
+        ----------
+        subject, against : str
+            Layer ids.
+        weights : mapping of str to numpy.ndarray
+            One value per LSOA each (``{"area": ..., "people": atlas.population(basis)}``).
+        """
+        return _membership.crosstab(self.join(subject, against), weights)
 
     @property
     def layers(self) -> Mapping[str, gpd.GeoDataFrame]:
@@ -171,8 +237,8 @@ class Atlas:
         self._check_id(layer_id)
         basis = population or self.default_basis(layer_id)
         memo = ("layer", layer_id, basis)
-        if memo in self._memo:
-            return self._memo[memo]
+        if memo in self._cache:
+            return self._cache[memo]
         if layer_id in _specs():
             frame = self.ctx.layer_frame(layer_id)
             pop = np.bincount(self.ctx.index(layer_id), weights=self.population(basis).astype(float),
@@ -185,14 +251,11 @@ class Atlas:
             fp = self._footprint_set(layer_id)[0]
             out = fp.copy()
             if basis != "census_2011":
-                memb = self._footprint_set(layer_id)[1]
-                pos = pd.Series(np.arange(len(self.lsoa)), index=self.lsoa["code"].to_numpy())
-                rows = pos.reindex(memb["lsoa_code"].to_numpy()).to_numpy()
-                v = self.population(basis)[rows]
-                sums = pd.Series(v, index=memb["code"].to_numpy()).groupby(level=0).sum()
-                out["population"] = sums.reindex(out["code"]).fillna(0).astype("int64").to_numpy()
+                m = self.membership_index(layer_id)
+                sums = pd.Series(np.rint(m.sums(self.population(basis))).astype("int64"), index=m.codes)
+                out["population"] = sums.reindex(out["code"].astype(str)).fillna(0).astype("int64").to_numpy()
         out.attrs["population_basis"] = basis
-        self._memo[memo] = out
+        self._cache[memo] = out
         return out
 
     def has_layer(self, layer_id: str) -> bool:
@@ -205,7 +268,7 @@ class Atlas:
         copy = dataclasses.replace(self, _footprints=dict(self._footprints))
         frame = frame.copy()
         frame.attrs["population_basis"] = self.default_basis(layer_id)
-        copy._memo[("layer", layer_id, self.default_basis(layer_id))] = frame
+        copy._cache[("layer", layer_id, self.default_basis(layer_id))] = frame
         return copy
 
     def column(self, layer_id: str) -> np.ndarray:

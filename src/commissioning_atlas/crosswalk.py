@@ -90,17 +90,6 @@ def _population(atlas: Atlas, population: np.ndarray | None, basis: str | None,
 
 # --------------------------------------------------------------------------- memberships
 
-def _members(atlas: Atlas, layer_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """LSOA position ``i`` and unit index ``k`` of every (LSOA, unit) pair, and the sorted unit codes."""
-    mm = atlas.membership(layer_id)[["lsoa_code", "code"]].drop_duplicates()
-    mm = mm[mm["code"].notna() & (mm["code"].astype(str) != "")]
-    pos = pd.Index(atlas.lsoa["code"].to_numpy()).get_indexer(mm["lsoa_code"].to_numpy())
-    if (pos < 0).any():
-        raise AtlasError(f"layer {layer_id}: LSOA {mm['lsoa_code'].to_numpy()[pos < 0][0]} is not an atlas LSOA")
-    k, codes = pd.factorize(mm["code"].astype(str).to_numpy(), sort=True)
-    return pos.astype(np.int64), k.astype(np.int64), np.asarray(codes, dtype=object)
-
-
 def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
     layer = atlas.layer(layer_id)
     return dict(zip(layer["code"].astype(str), layer["name"].fillna("").astype(str)))
@@ -108,39 +97,20 @@ def _names(atlas: Atlas, layer_id: str) -> dict[str, str]:
 
 def _parts(atlas: Atlas, from_id: str, to_id: str, pop: np.ndarray) -> dict:
     """Sums over LSOAs per (FROM, TO) pair; TO index -1 = the LSOA is in no TO unit."""
-    fi, fk, fcodes = _members(atlas, from_id)
-    ti, tk, tcodes = _members(atlas, to_id)
-    n = len(atlas.lsoa)
-    if len(ti) == n and np.array_equal(np.sort(ti), np.arange(n)):
-        to_of = np.empty(n, dtype=np.int64)
-        to_of[ti] = tk
-        i, kf, kt = fi, fk, to_of[fi]
-    else:  # a footprint set: an LSOA may be in several TO units, or in none
-        j = pd.DataFrame({"i": fi, "kf": fk}).merge(pd.DataFrame({"i": ti, "kt": tk}), on="i", how="left")
-        i, kf = j["i"].to_numpy(), j["kf"].to_numpy()
-        kt = j["kt"].fillna(-1).to_numpy().astype(np.int64)
-    width = len(tcodes) + 1
-    key = kf * width + kt + 1
-    size = len(fcodes) * width
+    mf, mt = atlas.membership_index(from_id), atlas.membership_index(to_id)
     area = atlas.lsoa["area_m2"].to_numpy(dtype=float)
-    lsoas = np.bincount(key, minlength=size)
-    ppop = np.rint(np.bincount(key, weights=pop[i].astype(float), minlength=size)).astype(np.int64)
-    parea = np.bincount(key, weights=area[i], minlength=size)
-    pair = np.flatnonzero(lsoas)
-    f_pop = np.rint(np.bincount(fk, weights=pop[fi].astype(float), minlength=len(fcodes))).astype(np.int64)
-    f_area = np.bincount(fk, weights=area[fi], minlength=len(fcodes))
-    t_pop = np.rint(np.bincount(tk, weights=pop[ti].astype(float), minlength=len(tcodes))).astype(np.int64)
-    t_area = np.bincount(tk, weights=area[ti], minlength=len(tcodes))
-    return {"kf": pair // width, "kt": pair % width - 1, "lsoas": lsoas[pair], "population": ppop[pair],
-            "area_m2": parea[pair], "fcodes": fcodes, "tcodes": tcodes, "f_pop": f_pop, "f_area": f_area,
-            "t_pop": t_pop, "t_area": t_area, "i": i, "key": key, "width": width, "fi": fi}
+    ct = atlas.crosstab(from_id, to_id, {"pop": pop, "area": area})
+    return {"kf": ct.ks, "kt": ct.ka, "lsoas": ct.lsoas, "population": np.rint(ct.sums["pop"]).astype(np.int64),
+            "area_m2": ct.sums["area"], "fcodes": mf.codes, "tcodes": mt.codes,
+            "f_pop": np.rint(mf.sums(pop)).astype(np.int64), "f_area": mf.sums(area),
+            "t_pop": np.rint(mt.sums(pop)).astype(np.int64), "t_area": mt.sums(area),
+            "fi": mf.rows}
 
 
 def _unit_population(atlas: Atlas, layer_id: str, pop: np.ndarray) -> pd.Series:
     """People per unit of a layer (sum over its LSOAs), indexed by code."""
-    i, k, codes = _members(atlas, layer_id)
-    return pd.Series(np.rint(np.bincount(k, weights=pop[i].astype(float), minlength=len(codes))).astype(np.int64),
-                     index=pd.Index(codes, name="code"))
+    m = atlas.membership_index(layer_id)
+    return pd.Series(np.rint(m.sums(pop)).astype(np.int64), index=pd.Index(m.codes, name="code"))
 
 
 def _best_fit(kf: np.ndarray, kt: np.ndarray, pop: np.ndarray, area: np.ndarray) -> np.ndarray:
@@ -233,7 +203,7 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
 
 def _unit_layers(atlas: Atlas) -> dict[str, list[str]]:
     """Every code and ODS code of every atlas layer -> the layers holding it (for error messages)."""
-    if "crosswalk_units" not in atlas._memo:
+    def make() -> dict[str, list[str]]:
         units: dict[str, list[str]] = {}
         for lid in atlas.layer_ids():
             if lid == "lsoa_2011":
@@ -244,8 +214,8 @@ def _unit_layers(atlas: Atlas) -> dict[str, list[str]]:
                 vals += [v for v in lay["ods_code"].dropna().astype(str) if v]
             for v in dict.fromkeys(vals):
                 units.setdefault(v, []).append(lid)
-        atlas._memo["crosswalk_units"] = units
-    return atlas._memo["crosswalk_units"]
+        return units
+    return atlas.derived("crosswalk.units", make)
 
 
 def _resolve_codes(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str,
@@ -513,11 +483,11 @@ def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> None:
     from commissioning_atlas.io.export import _FIXED_DATE, atomic_write
 
     meta = cw.attrs["meta"]
-    fi, fk, fcodes = _members(atlas, meta["from"])
-    ti, tk, tcodes = _members(atlas, meta["to"])
-    j = pd.DataFrame({"i": fi, "f": fcodes[fk]}).merge(pd.DataFrame({"i": ti, "t": tcodes[tk]}), on="i", how="left")
-    keys = j["f"].astype(str).to_numpy() + "\t" + j["t"].fillna("").astype(str).to_numpy()
-    uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j["i"].to_numpy()], keys)
+    j = atlas.join(meta["from"], meta["to"])
+    to_code = np.where(j.ka >= 0, j.against.codes[np.maximum(j.ka, 0)], "") if len(j.against.codes) else \
+        np.full(len(j.ka), "", dtype=object)
+    keys = j.subject.codes[j.ks].astype(str) + "\t" + to_code.astype(str)
+    uniq, geoms = dissolve_geoms(atlas.lsoa.geometry.values[j.rows], keys)
     lookup = dict(zip(uniq, geoms))
     want = cw["from_code"].astype(str).to_numpy() + "\t" + cw["to_code"].astype(str).to_numpy()
     layer = gpd.GeoDataFrame(pd.DataFrame(_records(cw)), geometry=[lookup[k] for k in want], crs=atlas.lsoa.crs)

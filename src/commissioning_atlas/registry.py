@@ -28,7 +28,7 @@ KINDS = ("lsoa_base", "builder", "lsoa_lookup", "group", "regroup")
 _KNOWN_FIELDS = {"id", "title", "body", "vintage", "date", "era", "kind", "sources", "parent", "expected",
                  "basis", "source", "builder", "needs", "dissolve_from", "of", "lsoa", "code", "name", "ods",
                  "key", "match", "polygons", "nest_exceptions", "table", "by", "base", "contains", "crosscheck_2024",
-                 "note"}
+                 "moves", "area_teams_from", "outside", "outside_name", "note"}
 
 
 @dataclass(frozen=True)

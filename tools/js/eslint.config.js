@@ -29,7 +29,8 @@ module.exports = [
     },
   },
   {
-    files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
+    files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js",
+            "src/commissioning_atlas/maps/assets/planner.js"],
     languageOptions: {globals: SHARED_FUNCTIONS},
   },
   {

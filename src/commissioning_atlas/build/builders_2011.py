@@ -241,10 +241,20 @@ def registered_population(path: Path, ods_codes: pd.Series) -> pd.Series:
     return by.reindex(ods_codes.to_numpy()).fillna(0).astype("int64").set_axis(ods_codes.index)
 
 
-def _area_teams(ctx, keys: np.ndarray, ods: pd.Series) -> pd.DataFrame:
-    """Each CCG's area team (index: CCG code): the team of most of its registered patients (27 teams, ODS
-    codes Q44-Q70 in the GP list file). Where a team is exactly one team of the ONS 25-team lookup it takes
-    that GSS code and name; London's three teams (Q61-Q63, one ONS team E39000018) keep their ODS codes."""
+def _area_teams(ctx, keys: np.ndarray, ods: pd.Series, order=("ccg_at_region_2013", "gp_list_size_2013"),
+                ) -> pd.DataFrame:
+    """Each CCG's area team (index: CCG code), the published lookup first: a CCG whose team the ONS 25-team
+    lookup names is in that team; inference (the team of most of its registered patients, 27 teams with ODS
+    codes Q44-Q70 in the GP list file) fills the gap the lookup leaves, London's three teams (Q61-Q63, one ONS
+    team E39000018, which keep their ODS codes). Column ``inferred`` holds the GP-list team of every CCG, so
+    the disagreements can be listed.
+
+    ``order`` is the declared precedence (``area_teams_from`` in ``layers.toml``): the ONS lookup
+    (``ccg_at_region_2013``) then the GP lists, or the GP lists alone.
+    """
+    if tuple(order) not in (("ccg_at_region_2013", "gp_list_size_2013"), ("gp_list_size_2013",)):
+        raise DataError(f"area_teams_from must be ['ccg_at_region_2013', 'gp_list_size_2013'] or "
+                        f"['gp_list_size_2013'], not {list(order)}", path="layers.toml")
     gp_path = ctx.path("gp_list_size_2013")
     gp = registered_by_practice(gp_path)
     gp = gp[gp["ccg_ods"].isin(set(ods))]
@@ -276,6 +286,12 @@ def _area_teams(ctx, keys: np.ndarray, ods: pd.Series) -> pd.DataFrame:
         else:
             nm = str(gp_names.get(team, team)).replace(" AREA TEAM", "").strip().title()
             code[team], name[team], gss[team] = team, nm, ""
+    # the published lookup beats the inference: an ONS team that is one ODS team gets all its CCGs
+    out["inferred"] = out["team_ods"].map(code)
+    published = {ons: team for team, ons in best_ons.items() if gss[team] and order[0] == "ccg_at_region_2013"}
+    named = out["ons"].map(published)
+    out["team_ods"] = named.fillna(out["team_ods"])
+    out["from"] = np.where(named.notna(), "ONS CCG13-NHSAT13 lookup", "GP lists (majority of patients)")
     out["team_code"] = out["team_ods"].map(code)
     out["team_name"] = out["team_ods"].map(name)
     out["team_gss"] = out["team_ods"].map(gss)
@@ -286,11 +302,18 @@ def area_team_2013(ctx, spec) -> Column:
     """The 27 NHS England area teams of April 2013: each CCG goes to the team of most of its registered
     patients; the 25-team ONS lookup (one London team) is kept as a cross-check in the build report."""
     ccg = ctx.layer_frame("ccg_2013")
-    teams = _area_teams(ctx, ccg["code"].to_numpy(), ccg["ods_code"])
+    teams = _area_teams(ctx, ccg["code"].to_numpy(), ccg["ods_code"], spec.params["area_teams_from"])
     codes = pd.Series(ctx.column("ccg_2013")).map(teams["team_code"]).to_numpy(dtype=object)
     t = teams.drop_duplicates("team_code").set_index("team_code")
     differs = teams[teams["team_gss"].ne(teams["ons"]) & teams["team_gss"].ne("")]
+    names = ccg.set_index("code")["name"]
+    disagree = teams[teams["inferred"] != teams["team_code"]]
     report = {"teams": int(len(t)), "ccgs_whose_team_differs_from_ons_25_team_lookup": int(len(differs)),
+              "ccgs_placed_by_ons_lookup": int((teams["from"] != "GP lists (majority of patients)").sum()),
+              "ccgs_placed_by_gp_lists": int((teams["from"] == "GP lists (majority of patients)").sum()),
+              "lookup_overrides_inference": [
+                  {"ccg": str(c), "name": str(names.get(c, "")), "ons_lookup": str(r["team_code"]),
+                   "gp_list_majority": str(r["inferred"])} for c, r in disagree.iterrows()],
               "teams_without_gss_code": sorted(t.index[t["team_gss"] == ""].tolist()),
               "ons_teams_split": sorted({o for o in teams["ons"] if teams.loc[teams["ons"] == o, "team_ods"].nunique() > 1})}
     return Column(codes, t["team_name"], t["team_ods"], attrs=pd.DataFrame({"gss_code": t["team_gss"]}),
@@ -309,7 +332,7 @@ def ccg_2013(ctx, spec) -> Column:
     attrs["registered_population"] = registered_population(ctx.path("gp_list_size_2013"), ods).to_numpy()
     look = read_table(ctx.path("ccg_at_region_2013"), required=["CCG13CD", "NHSAT13CD", "NHSCR13CD"])
     look = look[look["CCG13CD"].str.startswith("E38")].set_index("CCG13CD")
-    attrs["nhs_area_team_code"] = _area_teams(ctx, keys, ods)["team_code"].to_numpy()
+    attrs["nhs_area_team_code"] = _area_teams(ctx, keys, ods, spec.params["area_teams_from"])["team_code"].to_numpy()
     attrs["nhs_region_code"] = look["NHSCR13CD"].reindex(keys).to_numpy()
     # predecessor PCTs from the geometry: the PCTs whose LSOAs make the CCG, by share of its residents
     pop = ctx.population("census_2011")

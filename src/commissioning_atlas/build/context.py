@@ -37,6 +37,8 @@ from commissioning_atlas.registry import LayerSpec, layer_ids, layer_spec, regis
 BUILD_VERSION = "7"
 #: Bump when the LSOA base (reading, coverage repair) changes: every layer is rebuilt.
 BASE_VERSION = "5"
+#: Bump when dissolving footprint sets changes, so cached footprint polygons are remade.
+FOOTPRINT_VERSION = "1"
 
 #: England's Census 2011 usual residents (ONS), the check on the LSOA populations.
 ENGLAND_POPULATION_2011 = 53_012_456
@@ -139,7 +141,8 @@ class BuildContext:
     @property
     def base(self) -> gpd.GeoDataFrame:
         """The 32,844 LSOAs: ``code``, ``name``, ``population`` (Census 2011), ``area_m2``, the district file
-        each came from (``lad_2011``), a clean-coverage geometry; layer columns are added as they are built."""
+        each came from (``lad_2011``), a clean-coverage geometry. Its columns never change: a layer's codes
+        are :meth:`column`."""
         if self._base is None:
             key = self.base_key()
             got = None if self.rebuild else self.cache.read("lsoa_2011", key)
@@ -233,6 +236,32 @@ class BuildContext:
             self.reports.setdefault("population", {})[basis] = got[1]
         return self._pop[basis]
 
+    def dissolve_footprints(self, name: str, lsoa: gpd.GeoDataFrame, membership: pd.DataFrame) -> gpd.GeoDataFrame:
+        """:func:`~commissioning_atlas.build.coverage.dissolve` of a footprint set, cached like a layer.
+
+        The key hashes the LSOA base and the membership itself (every ``lsoa_code``, ``code`` pair), so a
+        changed table or scenario is dissolved anew; the cached frame is the one dissolved, read back.
+        """
+        from commissioning_atlas.build.coverage import dissolve
+
+        pairs = membership[["lsoa_code", "code"]].astype(str)
+        digest = hashlib.sha256("\n".join(pairs["lsoa_code"] + "\t" + pairs["code"]).encode()).hexdigest()
+        key = _hash(FOOTPRINT_VERSION, self.base_key(), digest)
+        got = None if self.rebuild else self.cache.read(f"footprints_{name}", key)
+        if got is not None:
+            frame = got[0]
+            geoms = frame.geometry.values
+            # the GeoPackage stores every feature as a MultiPolygon: a one-part one was a Polygon when dissolved
+            one = (shapely.get_type_id(geoms) == 6) & (shapely.get_num_geometries(geoms) == 1)
+            if one.any():
+                geoms = np.asarray(geoms, dtype=object)
+                geoms[one] = shapely.get_geometry(geoms[one], 0)
+                frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+            return frame
+        frame = dissolve(lsoa, membership)
+        self.cache.write(f"footprints_{name}", key, frame, None, {})
+        return frame
+
     # ------------------------------------------------------------------------------ layers
 
     def layer_key(self, layer_id: str) -> str:
@@ -304,7 +333,6 @@ class BuildContext:
         self._index[layer_id] = index
         self._columns[layer_id] = frame["code"].to_numpy(dtype=object)[index]
         self.reports[layer_id] = report
-        self.base[layer_id] = self._columns[layer_id]
 
     def _build(self, spec: LayerSpec) -> tuple[gpd.GeoDataFrame, np.ndarray, dict]:
         if spec.kind == "builder":
@@ -399,19 +427,13 @@ def read_2024_lookups(icb24_path: Path, lsoa11_lsoa21_path: Path) -> tuple[pd.Da
 def _crosscheck_2024(ctx, spec: LayerSpec, codes: np.ndarray, col: Column) -> dict:
     """Compare a 2023 layer with the April 2024 lookup (on 2021 LSOAs) through the LSOA11 -> LSOA21 lookup:
     the 2011 LSOAs none of whose 2021 LSOAs the 2024 lookup gives to the same unit (matched by code)."""
-    from commissioning_atlas.sources.population import read_lsoa11_lsoa21
-    from commissioning_atlas.sources.readers import read_lookup
+    from commissioning_atlas.build.kinds import lsoa21_tables
 
     column = spec.params["crosscheck_2024"]
-    future = getattr(ctx, "_futures", {}).pop("april_2024", None)
-    if future is not None:  # read meanwhile in the worker process (prefetch_populations)
-        ctx._memo[("table", "lsoa21_icb24_rda")], ctx._memo["lsoa11_lsoa21"] = future.result()
-    look = ctx.memo(("table", "lsoa21_icb24_rda"), lambda: read_lookup(ctx.path("lsoa21_icb24_rda")))
+    look, pairs = lsoa21_tables(ctx, "lsoa21_icb24_rda", "lsoa11_lsoa21_rda")
     if column not in look.columns or "lsoa21_code" not in look.columns:
         raise DataError(f"missing column {column!r}", path=ctx.path("lsoa21_icb24_rda"), column=column)
-    pairs = ctx.memo("lsoa11_lsoa21", lambda: read_lsoa11_lsoa21(ctx.path("lsoa11_lsoa21_rda")))
     unit24 = look.set_index("lsoa21_code")[column]
-    pairs = pairs[pairs["lsoa11_code"].str.startswith("E01")]
     pos = pd.Series(np.arange(len(codes)), index=ctx.base["code"].to_numpy())
     i = pos.reindex(pairs["lsoa11_code"].to_numpy()).to_numpy()
     ok = ~np.isnan(i.astype(float))
@@ -598,14 +620,13 @@ class FrameContext:
             self._frames[layer_id] = gpd.GeoDataFrame(
                 {"code": b["code"], "name": b.get("name", b["code"]), "ods_code": "", "area_km2": b["area_m2"] / 1e6},
                 geometry=b.geometry.values, crs=b.crs).sort_values("code", kind="stable").reset_index(drop=True)
-            self.base["lsoa_2011"] = b["code"].to_numpy()
         if layer_id not in self._frames:
             raise DataError(f"layer {layer_id} is not in this atlas")
         return self._frames[layer_id].drop(columns=["population"], errors="ignore")
 
     def column(self, layer_id: str) -> np.ndarray:
         self.layer_frame(layer_id)
-        return self.base[layer_id].to_numpy(dtype=object)
+        return self.base["code" if layer_id == "lsoa_2011" else layer_id].to_numpy(dtype=object)
 
     def index(self, layer_id: str) -> np.ndarray:
         codes = self.layer_frame(layer_id)["code"].to_numpy()

@@ -194,7 +194,7 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
     return uniq, out
 
 
-def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame) -> gpd.GeoDataFrame:
+def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "footprints") -> gpd.GeoDataFrame:
     """Dissolve LSOAs into units.
 
     Parameters
@@ -203,19 +203,18 @@ def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame) -> gpd.GeoDataFra
         LSOAs with ``code``, ``population``, ``area_m2`` and a clean-coverage geometry.
     membership : pandas.DataFrame
         Columns ``lsoa_code`` and ``code``; an LSOA may belong to several units.
+    layer : str
+        Named in the error on an LSOA ``lsoa`` does not hold.
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per unit in sorted code order: ``code``, ``population``, ``area_km2``, geometry.
     """
-    pos = pd.Series(np.arange(len(lsoa)), index=lsoa["code"].to_numpy())
+    from commissioning_atlas.core.membership import lsoa_rows
+
     m = membership[["lsoa_code", "code"]].drop_duplicates()
-    rows = pos.reindex(m["lsoa_code"].to_numpy()).to_numpy()
-    if np.isnan(rows.astype(float)).any():
-        missing = m["lsoa_code"].to_numpy()[np.isnan(rows.astype(float))][0]
-        raise KeyError(f"unknown LSOA {missing}")
-    rows = rows.astype(int)
+    rows = lsoa_rows(pd.Index(lsoa["code"].to_numpy(dtype=object)), m["lsoa_code"].to_numpy(), layer)
     keys, geoms = dissolve_geoms(lsoa.geometry.values[rows], m["code"].to_numpy())
     sums = pd.DataFrame({
         "code": m["code"].to_numpy(),

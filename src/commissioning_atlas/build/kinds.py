@@ -131,8 +131,12 @@ def group(ctx, spec) -> Column:
     child = ctx.layer_frame(p["of"])
     df, path, first = _table(ctx, spec.sources[0])
     _require(df, path, [c for c in (p["key"], p["code"], p["name"], p.get("ods")) if c])
-    key_of_child = child["ods_code"] if p.get("match") == "ods" else child["code"]
+    # the child's units are found by code, ODS code or name (districts recoded since: Barnsley and Sheffield, 2025)
+    key_of_child = child[{"ods": "ods_code", "name": "name"}.get(p.get("match"), "code")]
     keys = set(key_of_child.astype(str))
+    unknown = sorted(set(df[p["key"]].astype(str)) - keys)
+    if unknown and p.get("outside"):  # a lookup of some units only: every unit it names must exist
+        raise DataError(f"{p['of']} has no unit {unknown[0]!r} ({len(unknown)} in all)", path=path, column=p["key"])
     df = df[df[p["key"]].astype(str).isin(keys)]
     pairs = df[[p["key"], p["code"]]].drop_duplicates()
     dup = pairs[p["key"]].duplicated()
@@ -142,13 +146,85 @@ def group(ctx, spec) -> Column:
                         row=i + first, column=p["key"])
     mapping = pairs.set_index(p["key"])[p["code"]]
     missing = sorted(keys - set(mapping.index))
-    if missing:
+    report = {}
+    if missing and p.get("outside"):  # units in no group (districts outside every combined authority)
+        mapping = pd.concat([mapping, pd.Series(p["outside"], index=missing)])
+        report["outside"] = {"code": p["outside"], p["of"] + "_units": len(missing)}
+    elif missing:
         raise DataError(f"no group for {p['of']} unit {missing[0]!r} ({len(missing)} in all)", path=path,
                         column=p["key"])
     unit_group = pd.Series(mapping.reindex(key_of_child.astype(str)).to_numpy(), index=child["code"].to_numpy())
     codes = pd.Series(ctx.column(p["of"])).map(unit_group).to_numpy(dtype=object)
-    return Column(codes, _named(df, path, first, p["code"], p["name"]),
-                  _named(df, path, first, p["code"], p.get("ods")))
+    names, ods = _named(df, path, first, p["code"], p["name"]), _named(df, path, first, p["code"], p.get("ods"))
+    if missing and p.get("outside"):
+        names = pd.concat([names, pd.Series({p["outside"]: p.get("outside_name", p["outside"])})])
+    if p.get("moves"):
+        codes, report["lsoa21_moves"] = lsoa21_moves(ctx, p["moves"], codes, ods if p.get("match") == "ods" else None)
+    return Column(codes, names, ods, report=report)
+
+
+def lsoa21_tables(ctx, lookup: str, via: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An LSOA21 lookup and the LSOA11 -> LSOA21 pairs (England), each read once per context (or taken from
+    the worker process that read them beside the build, see ``BuildContext.prefetch_populations``)."""
+    from commissioning_atlas.sources.population import read_lsoa11_lsoa21
+
+    future = getattr(ctx, "_futures", {}).pop("april_2024", None)
+    if future is not None and lookup == "lsoa21_icb24_rda":
+        ctx._memo[("table", lookup)], ctx._memo["lsoa11_lsoa21"] = future.result()
+    look = ctx.memo(("table", lookup), lambda: read_lookup(ctx.path(lookup)))
+    pairs = ctx.memo("lsoa11_lsoa21", lambda: read_lsoa11_lsoa21(ctx.path(via)))
+    return look, pairs[pairs["lsoa11_code"].str.startswith("E01")]
+
+
+def lsoa21_moves(ctx, moves: dict, codes: np.ndarray, ods: pd.Series | None) -> tuple[np.ndarray, dict]:
+    """Move each 2011 LSOA that a later LSOA21 lookup places, whole, in another unit of this layer.
+
+    A published boundary change that moved LSOAs (the April 2023 transfer between Surrey Heartlands and
+    Sussex) is in the next lookup, on 2021 LSOAs: a 2011 LSOA moves when *every* 2021 LSOA made from it is
+    given to the same other unit. One whose pieces the lookup gives to different units (a complex change,
+    code X) keeps its unit: that is the lookup redrawing a split LSOA, not a transfer.
+
+    Parameters
+    ----------
+    moves : dict
+        ``lookup`` (catalogue group of the LSOA21 lookup), ``column`` (its unit column), ``via`` (catalogue
+        group of the LSOA11 -> LSOA21 lookup).
+    codes : numpy.ndarray
+        The unit of every LSOA before the moves.
+    ods : pandas.Series, optional
+        Unit code -> ODS code, when ``column`` holds ODS codes.
+
+    Returns
+    -------
+    codes : numpy.ndarray
+        The units after the moves.
+    report : dict
+        Every moved LSOA with its old and new unit and Census 2011 residents, and the split LSOAs kept.
+    """
+    look, pairs = lsoa21_tables(ctx, moves["lookup"], moves["via"])
+    path = ctx.path(moves["lookup"])
+    _require(look, path, ["lsoa21_code", moves["column"]])
+    to_code = {str(v): k for k, v in ods.items()} if ods is not None else {str(c): c for c in set(codes)}
+    unit21 = look.set_index("lsoa21_code")[moves["column"]].astype(str).map(to_code)
+    pieces = pd.DataFrame({"lsoa11": pairs["lsoa11_code"].to_numpy(),
+                           "unit": unit21.reindex(pairs["lsoa21_code"].to_numpy()).to_numpy()})
+    unknown = pieces["unit"].isna()
+    if unknown.any():
+        raise DataError(f"LSOA21 of LSOA11 {pieces['lsoa11'].iat[int(np.flatnonzero(unknown)[0])]} has no unit "
+                        f"of this layer in column {moves['column']!r} ({int(unknown.sum())} in all)", path=path)
+    per = pieces.groupby("lsoa11")["unit"].agg(["nunique", "first"])
+    whole = per[per["nunique"] == 1]["first"]
+    lsoas = ctx.base["code"].to_numpy()
+    later = whole.reindex(lsoas).to_numpy(dtype=object)
+    move = pd.notna(later) & (later != codes)
+    pop = ctx.population("census_2011")
+    out = codes.copy()
+    out[move] = later[move]
+    moved = [{"lsoa": str(l), "from": str(a), "to": str(b), "residents_2011": int(n)}
+             for l, a, b, n in zip(lsoas[move], codes[move], later[move], pop[move])]
+    return out, {"lookup": moves["lookup"], "column": moves["column"], "lsoas_moved": int(move.sum()),
+                 "residents_2011_moved": int(pop[move].sum()), "moved": moved,
+                 "split_lsoas_kept": int((per["nunique"] > 1).sum())}
 
 
 def regroup(ctx, spec) -> Column:
@@ -157,8 +233,9 @@ def regroup(ctx, spec) -> Column:
     only that part of its ``of`` unit, so one location can be split by council (Frimley, 2026).
 
     The table has one row per moved part: ``sicbl_code`` (code or ODS code of an ``of`` unit), the ``by``
-    unit's code (``<by>_code``, empty: the whole unit), ``icb_code``, ``icb_name``, ``gss_code`` (only where
-    a source gives one), ``change_id``, ``kind``, ``source``, ``confidence``, ``note``.
+    unit's code (``<by>_code``, empty: the whole unit), ``icb_code`` (the new unit's code), ``icb_name``,
+    ``gss_code`` (only where a source gives one), optional ``ods_code``, ``change_id``, ``kind``, ``source``,
+    ``confidence``, ``note``.
     """
     p = spec.params
     of, base, by = p["of"], p["base"], p["by"]
@@ -201,7 +278,9 @@ def regroup(ctx, spec) -> Column:
         new = str(r["icb_code"]).strip()
         codes[sel] = new
         done |= sel
-        names[new], ods[new] = str(r["icb_name"]).strip(), new
+        # the new unit's ODS code: the table's ``ods_code`` where it has one (empty: none published), else the
+        # code itself (the ICBs of 2026 are recorded under their ODS codes)
+        names[new], ods[new] = str(r["icb_name"]).strip(), str(r["ods_code"]).strip() if "ods_code" in table else new
         status[new] = str(r["kind"]).strip() or "changed"
         change[new] = ", ".join(sorted({*change.get(new, "").split(", "), str(r["change_id"])} - {""}))
         conf[new] = min(conf.get(new, "high"), str(r["confidence"]).strip() or "medium",

@@ -33,6 +33,10 @@ the installed ``xstatic-leaflet`` wheel and are inlined; there are no base tiles
 ``timeline``
     :func:`timeline_map`: every era 2011-2027 on one shared-arc page, with an era control, what moved,
     a side-by-side view and the chart of commissioners over time (``assets/timeline.js``, ``timeline.css``).
+``planner``
+    :func:`planner_map`: click units into groups; size, contiguity, council splits, region lines and unassigned
+    units recomputed in the page after every edit, from per-unit tables precomputed here
+    (``assets/planner.js``, ``planner.css``; units and starting plans declared in ``data/planner.toml``).
 
 All table text travels as JSON inside ``<script type="application/json">`` with ``<``, ``>`` and ``&``
 escaped; the page builds tooltips and popups with ``textContent`` (never ``innerHTML`` of table text).
@@ -68,6 +72,7 @@ from commissioning_atlas.maps.encode import (  # noqa: F401 - for the tests and 
 )
 from commissioning_atlas.maps.index import write_index
 from commissioning_atlas.maps.page import _leaflet_assets  # noqa: F401 - for the benchmark
+from commissioning_atlas.maps.planner import planner_map
 from commissioning_atlas.maps.pages import atlas_map, ccg_map, choropleths, findings_map, layer_map, page_builder, write_maps
 from commissioning_atlas.maps.report import simplification_report
 from commissioning_atlas.maps.style import (
@@ -96,6 +101,7 @@ __all__ = [
     "arc_rings",
     "arc_simplify",
     "atlas_map",
+    "planner_map",
     "ccg_map",
     "choropleths",
     "decode_arcs",

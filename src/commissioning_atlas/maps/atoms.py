@@ -20,22 +20,21 @@ from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_
 
 
 def _cache(atlas: Any) -> dict:
-    """The Atlas's memo of simplified page atoms (shared with the checks' memo; a copied Atlas starts
-    empty); an object without one gets a throw-away dict, so nothing is cached."""
-    memo = getattr(atlas, "_memo", None)
-    return memo.setdefault("maps", {}) if isinstance(memo, dict) else {}
+    """The simplified page atoms kept on the Atlas (:meth:`Atlas.derived`; a copied Atlas starts empty);
+    an object without it gets a throw-away dict, so nothing is cached."""
+    derived = getattr(atlas, "derived", None)
+    return derived("maps.atoms", dict) if callable(derived) else {}
 
 
-def _owners(atlas: Any, layer_id: str, lsoa_codes: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+def _owners(atlas: Any, layer_id: str, n_lsoas: int) -> tuple[np.ndarray, np.ndarray]:
     """Each LSOA's owners in a layer as a row of code ids (sorted, padded with -1), and the codes."""
-    members = atlas.membership(layer_id)
-    li = lsoa_codes.get_indexer(members["lsoa_code"])
-    codes, ci = np.unique(members["code"].astype(str).to_numpy(), return_inverse=True)
-    pairs = np.unique(np.stack([li, ci], axis=1)[li >= 0], axis=0)  # sorted by LSOA, then code
+    m = atlas.membership_index(layer_id)
+    codes = m.codes.astype(str)
+    pairs = np.unique(np.stack([m.rows, m.units], axis=1), axis=0)  # sorted by LSOA, then code
     li, ci = pairs[:, 0], pairs[:, 1]
     first = np.r_[True, li[1:] != li[:-1]] if len(li) else np.zeros(0, dtype=bool)
     rank = np.arange(len(li)) - np.maximum.accumulate(np.where(first, np.arange(len(li)), 0))
-    owners = np.full((len(lsoa_codes), int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
+    owners = np.full((n_lsoas, int(rank.max()) + 1 if len(rank) else 1), -1, dtype=np.int64)
     owners[li, rank] = ci
     return owners, codes
 
@@ -54,8 +53,7 @@ def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
     hit = cache.get(key)
     if hit is not None and all(a is b for a, b in zip(hit[0], layers)):
         return hit[1]
-    lsoa_codes = pd.Index(atlas.lsoa["code"].astype(str))
-    per_layer = [_owners(atlas, lid, lsoa_codes) for lid in layer_ids]
+    per_layer = [_owners(atlas, lid, len(atlas.lsoa)) for lid in layer_ids]
     owners = np.hstack([o for o, _ in per_layer])
     covered = (owners >= 0).any(axis=1)  # an LSOA no drawn layer owns is not drawn
     rows, inverse = np.unique(owners[covered], axis=0, return_inverse=True)

@@ -141,8 +141,8 @@ class _Builder:
         """A light reference layer of names (no shapes), shown at closer zooms."""
         if layer_id not in self.atlas.layer_ids():
             return
-        memo = getattr(self.atlas, "_memo", None)
-        memo = memo.setdefault("maps_names", {}) if isinstance(memo, dict) else {}
+        derived = getattr(self.atlas, "derived", None)
+        memo = derived("maps.names", dict) if callable(derived) else {}
         layer = self.atlas.layer(layer_id)
         hit = memo.get(layer_id)
         if hit is None or hit[0] is not layer:

@@ -112,8 +112,9 @@ def layer_figures(atlas: Any, frame: pd.DataFrame, layer_id: str) -> list[Figure
 
 
 def _memo(atlas: Any) -> dict:
-    memo = getattr(atlas, "_memo", None)
-    return memo.setdefault("maps_describe", {}) if isinstance(memo, dict) else {}
+    """The Atlas's store for this module (:meth:`Atlas.derived`); a throw-away dict for other objects."""
+    derived = getattr(atlas, "derived", None)
+    return derived("maps.describe", dict) if callable(derived) else {}
 
 
 def code_names(atlas: Any) -> dict[str, str]:
@@ -153,14 +154,12 @@ def parent_shares(atlas: Any, layer_id: str, parent_id: str, floor: float = 0.01
     key = ("parents", layer_id, parent_id)
     if key in memo:
         return memo[key]
-    pos = pd.Index(atlas.lsoa["code"].astype(str))
     pop = population(atlas, layer_id)
-    a, b = atlas.membership(layer_id), atlas.membership(parent_id)
-    a = pd.DataFrame({"i": pos.get_indexer(a["lsoa_code"].astype(str)), "code": a["code"].astype(str)})
-    b = pd.DataFrame({"i": pos.get_indexer(b["lsoa_code"].astype(str)), "parent": b["code"].astype(str)})
-    j = a[a["i"] >= 0].merge(b[b["i"] >= 0], on="i")
-    j["pop"] = pop[j["i"].to_numpy()]
-    sums = j.groupby(["code", "parent"], sort=True)["pop"].sum().reset_index()
+    ct = atlas.crosstab(layer_id, parent_id, {"pop": pop})  # parts by code, then parent code
+    inside = ct.ka >= 0
+    sums = pd.DataFrame({"code": atlas.membership_index(layer_id).codes[ct.ks[inside]].astype(str),
+                         "parent": atlas.membership_index(parent_id).codes[ct.ka[inside]].astype(str),
+                         "pop": ct.sums["pop"][inside]})
     sums["share"] = sums["pop"] / sums.groupby("code")["pop"].transform("sum").replace(0, np.nan)
     sums = sums[sums["share"] >= floor].sort_values(["code", "share", "parent"], ascending=[True, False, True])
     out = {c: list(zip(g["parent"], g["share"].astype(float))) for c, g in sums.groupby("code", sort=False)}

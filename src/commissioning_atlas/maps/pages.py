@@ -11,6 +11,7 @@ import geopandas as gpd
 
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.checks import counts as checks_counts
+from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.builder import _Builder
 from commissioning_atlas.maps.encode import read_page_data
@@ -20,6 +21,8 @@ from commissioning_atlas.maps.index import _flagged, people_affected, write_inde
 from commissioning_atlas.maps.page import _render, _write_text
 from commissioning_atlas.maps.style import ATLAS_LAYERS, BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
+from commissioning_atlas.maps.planner import index_entry as planner_index_entry
+from commissioning_atlas.maps.planner import planner_config, planner_map
 from commissioning_atlas.maps.timeline import eras_of, timeline_map
 from commissioning_atlas.maps.timeline import index_entry as timeline_index_entry
 
@@ -305,8 +308,9 @@ def _safe_name(preset: str) -> str:
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
                tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-               timeline: bool = True, choropleth: str | None = None) -> list[Path]:
-    """Write ``atlas.html``, ``timeline.html``, one ``check-<preset>.html`` per preset and ``index.html`` into ``out_dir``.
+               timeline: bool = True, choropleth: str | None = None, planner: bool = True) -> list[Path]:
+    """Write ``atlas.html``, ``timeline.html``, ``planner.html``, one ``check-<preset>.html`` per preset and
+    ``index.html`` into ``out_dir``.
 
     Parameters
     ----------
@@ -324,6 +328,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
         Compress the page's scripts and data (see :func:`layer_map`).
     timeline : bool
         Also write ``timeline.html`` (:func:`.timeline.timeline_map`: every era 2011-2027 on one map).
+    planner : bool
+        Also write ``planner.html`` (:func:`.planner.planner_map`: the default units and starting plan).
     choropleth : str, optional
         The figure every map opens coloured by (see :func:`layer_map`), where its filled layer has it; one
         that no map has raises :class:`AtlasError` (naming those there are) before anything is written.
@@ -357,6 +363,10 @@ def write_maps(atlas: Any, out_dir: str | Path,
         timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
         written.append(timeline_path)
         entries.append(timeline_index_entry(timeline_path))
+    if planner and atlas.has_layer(planner_config()["default_units"]):  # the planner page (assets/planner.js)
+        planner_path = planner_map(atlas, out / "planner.html", tolerance=tolerance, pack=pack, index="index.html")
+        written.append(planner_path)
+        entries.append(planner_index_entry(planner_path))
     for preset, (findings, meta) in (findings_by_preset or {}).items():
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
@@ -373,6 +383,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
             + ".")
         summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
                    f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+        if meta.get("split_rule"):  # the councils' view: its headline count names its rule
+            summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
         entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
                         "finding": (data.get("finding") or {}).get("sentence"),
                         "question": meta.get("question"), "people": people_affected(findings),

@@ -48,7 +48,8 @@ class Era:
 
 
 #: The eras, in date order. What moved in 2022 is read at sub-ICB level (sicbl_2022 against ccg_2021:
-#: Glossop, Bassetlaw, West Birmingham); in 2026 against the ICBs of 2023 (Frimley).
+#: Glossop, Bassetlaw, West Birmingham); in 2023 the ICBs against those of 2022 (north Chichester from Surrey
+#: Heartlands to Sussex); in 2026 against the ICBs of 2023 (Frimley).
 ERAS: tuple[Era, ...] = (
     Era("2011", "2011: primary care trusts and their clusters", "pct_2011", ("pct_cluster_2011",)),
     Era("2012", "2012: commissioning support proposals", "css_2012", (), ("css_2012", "pct_2011")),
@@ -64,6 +65,8 @@ ERAS: tuple[Era, ...] = (
         ("ccg_2021", "ccg_2020")),
     Era("2022", "2022: integrated care boards and their sub-ICB locations", "icb_2022", ("sicbl_2022",),
         ("sicbl_2022", "ccg_2021")),
+    Era("2023", "2023: integrated care boards (Surrey Heartlands and Sussex redrawn)", "icb_2023", ("sicbl_2023",),
+        ("icb_2023", "icb_2022")),
     Era("2025", "2025: ICB clusters (shared leadership)", "icb_cluster_2025", (), ("icb_cluster_2025", "icb_2023")),
     Era("2026", "2026: the 36 integrated care boards", "icb_2026", (), ("icb_2026", "icb_2023")),
     Era("2027", "2027: ICB mergers proposed", "icb_merger_2027", (), ("icb_merger_2027", "icb_2026")),

@@ -1,0 +1,120 @@
+"""A plan written out as a scenario the other commands read, and the instance summarised."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.advise.instance import Instance
+from commissioning_atlas.advise.solve import Plan
+from commissioning_atlas.io import formatting
+
+if TYPE_CHECKING:  # pragma: no cover
+    pass
+
+
+def plan_frame(plan: Plan) -> pd.DataFrame:
+    """The plan in the proposal schema: one row per group (``code``, ``name``, ``status``, ``members``,
+    ``source``, ``confidence``, ``note``), plus ``population`` and ``area`` for reading."""
+    inst = plan.instance
+    rows = []
+    width = max(2, len(str(plan.groups)))
+    for g in range(plan.groups):
+        members = np.flatnonzero(plan.group == g)
+        members = members[np.argsort(inst.codes[members].astype(str), kind="stable")]
+        by_size = members[np.argsort(-inst.population[members], kind="stable")]
+        names = [str(inst.names[u]) for u in by_size]
+        name = " + ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        pop = int(inst.population[members].sum())
+        area = inst.area_codes[inst.area[by_size[0]]]
+        fixed = bool(plan.fixed_group[g])
+        if fixed:
+            f = int(inst.fixed[members[0]])
+            code, name, status = str(inst.fixed_codes[f]), str(inst.fixed_names[f]), "fixed"
+        else:
+            code, status = f"ADV{g + 1:0{width}d}", "advised"
+        note = (f"{pop:,} people ({inst.basis}); {formatting.count(len(members), 'unit')} of {inst.units}"
+                + (f"; in {inst.within} {area} ({inst.area_names[inst.area[by_size[0]]]})" if inst.within else ""))
+        rows.append({"code": code, "name": name, "status": status, "members": " ".join(map(str, inst.codes[members])),
+                     "source": "commissioning-atlas advise", "confidence": "", "note": note,
+                     "population": pop, "area": str(area)})
+    return pd.DataFrame(rows)
+
+
+def _describe(plan: Plan, command: str | None) -> str:
+    inst = plan.instance
+    rules = [f"units {inst.units}", f"floor {inst.floor:,} ({inst.basis})"]
+    if inst.within:
+        rules.append(f"within {inst.within}")
+    if inst.keep_whole:
+        rules.append(f"keep whole {inst.keep_whole} at {inst.tolerance:.0%}")
+    if inst.fix_label:
+        rules.append(f"fixed groups of {inst.fix_label}")
+    if inst.target_label:
+        rules.append(f"closest to {inst.target_label}")
+    text = "Advice: " + "; ".join(rules) + f"; objective {plan.objective}. " + \
+        plan.summary(timings=False).replace("\n", ". ")
+    return text + (f" Command: {command}" if command else "")
+
+
+def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> Path:
+    """Write the plan as a scenario (``.yaml``/``.yml`` or ``.csv``) in the proposal schema.
+
+    Parameters
+    ----------
+    plan : Plan
+    path : str or Path
+    command : str, optional
+        The command line that produced it, recorded in the description (YAML) for reproduction.
+
+    Returns
+    -------
+    Path
+
+    Notes
+    -----
+    The same plan always gives the same bytes (no timestamps; timings are left out).
+    """
+    import yaml
+
+    from commissioning_atlas.io.export import atomic_write
+
+    path = Path(path)
+    df = plan_frame(plan)
+    cols = ["code", "name", "status", "members", "source", "confidence", "note"]
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        doc = {"title": f"Advice: {plan.groups} groups of {plan.instance.units} at {plan.instance.floor:,}",
+               "description": _describe(plan, command),
+               "organisations": [{c: r[c] for c in cols} for r in df.to_dict("records")]}
+        text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    elif suffix == ".csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(cols)
+        for r in df.to_dict("records"):
+            w.writerow([_csv_safe(str(r[c])) for c in cols])
+        text = buf.getvalue()
+    else:
+        raise AtlasError(f"{path}: write the advice as .yaml, .yml or .csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return path
+
+
+def _csv_safe(s: str) -> str:
+    """A cell that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    return "'" + s if s[:1] in ("=", "+", "-", "@") else s
+
+
+def instance_summary(inst: Instance) -> dict[str, Any]:
+    """Counts describing an instance (units, areas, keep-whole merges, links) for reports."""
+    return {"units": inst.n, "areas": int(len(np.unique(inst.area))), "edges": int(len(inst.edges)),
+            "links": len(inst.links), "together_pairs": int(len(inst.together)),
+            "forced_splits": len(inst.forced_splits), "fixed_units": int((inst.fixed >= 0).sum())}

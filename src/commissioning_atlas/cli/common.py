@@ -1,0 +1,101 @@
+"""What every command shares: printing through the terminal sanitiser, common options, loading the atlas."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from commissioning_atlas import settings
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.text import for_terminal
+
+#: ``check -o FILE`` without ``--format``: the format from the suffix.
+FORMAT_BY_SUFFIX = {".txt": "table", ".csv": "csv", ".json": "json", ".md": "md", ".gpkg": "gpkg"}
+#: Exit code of an unexpected error (never 1, which means "findings").
+EXIT_BUG = 3
+
+
+def _say(text: str = "", stream=None, end: str = "\n") -> None:
+    """Print through the terminal sanitiser (controls escaped, degraded to what the stream can encode)."""
+    stream = stream or sys.stdout
+    if stream is None:  # the stream was closed before the run (`>&-`): nothing to print to
+        return
+    stream.write(for_terminal(text + end, stream))
+    stream.flush()
+
+
+def _warn(text: str) -> None:
+    _say(" ".join(str(text).split()), sys.stderr)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        raise SystemExit(2)
+
+
+def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
+    p.add_argument("--mirror", metavar="DIR",
+                   help=f"local mirror of the upstream files (default ${settings.MIRROR_ENV})")
+    p.add_argument("--engine", choices=["pyogrio", "fiona"], default="pyogrio", help="vector I/O engine")
+    p.add_argument("--rebuild", action="store_true", help="ignore the cache and rebuild every layer")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--population", metavar="BASIS",
+                   help="population basis of every figure: census_2011, mid_2017, mid_2019, mid_2020 or "
+                        "census_2021 (default: each layer's own, see `layers`)")
+    if scenario:
+        p.add_argument("--scenario", metavar="FILE",
+                       help="your own proposal set (CSV or YAML in the schema of geo/css_2012.csv)")
+    _debug_flag(p)
+
+
+def _needs_scenario(args, *layers) -> None:
+    if "scenario" in layers and not getattr(args, "scenario", None):
+        raise AtlasError("the layer 'scenario' is your own proposal set: add --scenario FILE (CSV or YAML "
+                         "in the schema of geo/css_2012.csv)")
+
+
+def _load(args):
+    from commissioning_atlas import load
+
+    return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
+                scenario=getattr(args, "scenario", None), progress=not args.quiet,
+                population=getattr(args, "population", None))
+
+
+def _tolerance(args):
+    from commissioning_atlas.checks import Tolerance
+
+    if not 0 <= args.tolerance < 0.5:
+        raise AtlasError(f"--tolerance must be a share between 0 and 0.5, got {args.tolerance}")
+    return Tolerance(share=args.tolerance, split_by=getattr(args, "split_by", "residents"),
+                     split_share=getattr(args, "split_share", args.tolerance),
+                     split_people=getattr(args, "split_people", 0))
+
+
+def _debug_flag(p: argparse.ArgumentParser, top: bool = False) -> None:
+    p.add_argument("--debug", action="store_true", default=False if top else argparse.SUPPRESS,
+                   help="on an unexpected error, print the traceback")
+
+
+def _population_arg(args, atlas):
+    """The ``--population`` vector and its basis (``None, None``: the FROM layer's default basis)."""
+    if args.population is None:
+        return None, None
+    return atlas.population(args.population), args.population
+
+
+def _check_population_arg(args) -> None:
+    """Fail on an unknown basis (with suggestions) before the slower load."""
+    from commissioning_atlas.sources.population import get_basis
+
+    if args.population is not None:
+        b = get_basis(args.population)
+        if not b.per_lsoa:
+            raise AtlasError(f"--population {b.id}: {b.title} is held on CCG layers only, not per LSOA; "
+                             "use census_2011, mid_2017, mid_2019, mid_2020 or census_2021")
+
+
+def _columns(value: str | None) -> list[str]:
+    return [c.strip() for c in value.split(",") if c.strip()] if value else []

@@ -1,0 +1,155 @@
+"""Footprints from proposals: unions of member units' LSOAs, and the shipped and user sets loaded."""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pandas as pd
+
+from commissioning_atlas import settings
+from commissioning_atlas._errors import ScenarioError
+from commissioning_atlas.footprints.read import _BASE_LAYERS, _YES, _complete_with, _tokens, read_proposals
+from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
+from commissioning_atlas.footprints.sets import MEMBER_LAYERS, SET_OPTIONS, SHIPPED_SETS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from commissioning_atlas import Atlas
+
+
+def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
+                     path: str | Path | None = None, include_partners: bool | None = None,
+                     exclusive: bool | None = None, dissolver: Callable | None = None,
+                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Dissolve each organisation of a proposal set into its footprint.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A proposal set (:func:`read_proposals`).
+    lsoa : geopandas.GeoDataFrame
+        ``Atlas.lsoa``: ``code``, ``population``, ``area_m2``, geometry and the layer code columns.
+    layers : mapping, optional
+        Base layers (``Atlas.layers``) for names, ODS codes and CCG registered populations.
+    path : str or Path, optional
+        For error messages (default: the file ``df`` was read from).
+    include_partners : bool, optional
+        Override ``partners_in_footprint`` for every organisation.
+    exclusive : bool, optional
+        Override the file's exclusivity rule.
+    dissolver : callable, optional
+        ``dissolver(lsoa, membership)`` in place of :func:`~commissioning_atlas.build.coverage.dissolve`
+        (the atlas passes one that caches the polygons).
+
+    Returns
+    -------
+    footprints : geopandas.GeoDataFrame
+        One row per organisation in the file's order: ``code``, ``name``, ``ods_code`` (empty),
+        ``status``, ``members``, ``partners``, ``partners_in_footprint``, ``counted`` (false for
+        in-house), ``vintage``, ``population`` (Census 2011 residents), ``registered_population``
+        (GP lists Apr-Jun 2013, sum over CCGs; NA for 2011 sets), ``area_km2``, ``n_lsoas``, the
+        remaining proposal columns (``date``, ``service_model``, ``formed_from``, ``mergers``,
+        ``source``, ``confidence``, ``note``), geometry (EPSG:27700).
+    membership : pandas.DataFrame
+        ``lsoa_code``, ``code``.
+    """
+    from commissioning_atlas.build.coverage import dissolve
+
+    path = path or df.attrs.get("path")
+    units = unit_catalogue(lsoa, layers)
+    members, partners, vintage = _resolve(df, path, units, exclusive)
+    memb = _membership_from_resolved(df, lsoa, units, members, partners, include_partners)
+    diss = (dissolver or dissolve)(lsoa, memb).set_index("code")
+    codes = df["code"].str.strip().to_numpy()
+    out = pd.DataFrame({"code": codes, "name": df["name"].to_numpy(), "ods_code": ""})
+    out["status"] = df["status"].to_numpy()
+    out["members"] = df["members"].map(lambda s: " ".join(_tokens(s))).to_numpy()
+    out["partners"] = df["partners"].map(lambda s: " ".join(_tokens(s))).to_numpy()
+    flags = df["partners_in_footprint"].str.lower().isin(_YES) if include_partners is None \
+        else pd.Series(include_partners, index=df.index)
+    out["partners_in_footprint"] = flags.to_numpy()
+    out["counted"] = ~df["status"].str.lower().str.startswith("in-house").to_numpy()
+    out["vintage"] = vintage or ""
+    out["population"] = diss["population"].reindex(codes).fillna(0).astype("int64").to_numpy()
+    reg = []
+    for i in range(len(df)):
+        idx = members[i] + (partners[i] if bool(flags.iat[i]) else [])
+        if vintage == "2013":
+            atoms = {a for j in idx for a in units["atoms"].iat[j]}
+            ccg = units[units["layer"] == "ccg_2013"].set_index("code")["registered_population"]
+            vals = ccg.reindex(sorted(atoms))
+            reg.append(pd.NA if vals.isna().any() else int(vals.sum()))
+        else:
+            reg.append(pd.NA)
+    out["registered_population"] = pd.array(reg, dtype="Int64")
+    out["area_km2"] = diss["area_km2"].reindex(codes).to_numpy()
+    out["n_lsoas"] = memb.groupby("code").size().reindex(codes).fillna(0).astype("int64").to_numpy()
+    for c in ["date", "service_model", "formed_from", "mergers", "source", "confidence", "note"]:
+        out[c] = df[c].to_numpy()
+    extra = [c for c in df.columns if c not in out.columns and not c.startswith("_")]
+    for c in extra:
+        out[c] = df[c].to_numpy()
+    gdf = gpd.GeoDataFrame(out, geometry=diss.geometry.reindex(codes).to_numpy(), crs=lsoa.crs)
+    return gdf, memb
+
+
+def load_proposal_set(path: str | Path, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
+                      ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """Read, validate and dissolve a proposal file: ``(footprints, membership)``."""
+    df = read_proposals(path)
+    return build_footprints(df, lsoa, layers, path=path)
+
+
+def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The footprint set ``set_id`` of an atlas (``css_2012``, ``csu_2013`` or ``scenario``).
+
+    Parameters
+    ----------
+    atlas : Atlas
+        Supplies ``lsoa``, ``layers`` and, for ``"scenario"``, the scenario file.
+    set_id : str
+
+    Returns
+    -------
+    footprints : geopandas.GeoDataFrame
+    membership : pandas.DataFrame
+        ``lsoa_code``, ``code``.
+    """
+    if set_id == "scenario":
+        if atlas.scenario is None:
+            raise ScenarioError("no scenario given (use --scenario FILE)")
+        path = Path(atlas.scenario)
+    elif set_id in SHIPPED_SETS:
+        path = settings.geo_dir() / SHIPPED_SETS[set_id]
+    else:
+        raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
+    # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
+    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
+    token = _BASE_LAYERS.set(atlas.layers)
+    try:
+        df = read_proposals(path)
+    finally:
+        _BASE_LAYERS.reset(token)
+    opts = SET_OPTIONS.get(set_id, {})
+    if opts.get("vintage") and "vintage" not in df.attrs:
+        df.attrs["vintage"] = opts["vintage"]
+    if opts.get("complete_with"):
+        df = _complete_with(df, atlas.layers[opts["complete_with"]], opts["complete_with"])
+    cached = getattr(atlas.ctx, "dissolve_footprints", None)
+    dissolver = (lambda frame, m: cached(set_id, frame, m)) if cached is not None else None
+    fp, memb = build_footprints(df, lsoa, atlas.layers, path=path, dissolver=dissolver)
+    vintage = df.attrs.get("vintage") or _vintage_of(fp)
+    fp.attrs["population_basis"] = _VINTAGE_BASIS.get(vintage, "census_2011")
+    fp.attrs["vintage"] = vintage
+    return fp, memb
+
+
+#: Default population basis of a set's vintage.
+_VINTAGE_BASIS = {"2011": "census_2011", "2013": "census_2011", "2022": "census_2021", "2023": "census_2021",
+                  "2026": "census_2021"}
+
+
+def _vintage_of(fp: pd.DataFrame) -> str:
+    v = fp["vintage"].iat[0] if len(fp) and "vintage" in fp else ""
+    return str(v) if v else "2011"

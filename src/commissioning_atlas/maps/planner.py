@@ -1,0 +1,323 @@
+"""The planner page: draw a proposal by clicking units into groups, with the tool's own checks live.
+
+Everything the rules need is precomputed here, per unit, so the page recomputes every group's figures as
+sums over its units on each edit (``assets/planner.js``, one code path, no incremental bookkeeping):
+
+* each unit's residents on the plan's basis (and Census 2021, and GP registered patients where the layer
+  holds them), its area;
+* the unit adjacency from the LSOAs' shared edges, with cut-off pieces (islands) joined to their nearest
+  unit as ``advise`` joins them (:func:`.advise.adjacency.connect_areas`);
+* a sparse unit x council table and a sparse unit x region table of people and area (so a council split
+  and a region crossing are judged exactly as ``check`` judges them, with its 2% tolerance);
+* the size thresholds of ``geo/size_thresholds.csv`` and the starting plans (real sets put on the units by
+  best fit, or a scenario file such as one ``advise`` wrote).
+
+Which unit layers a plan may use, and their councils, regions and starting plans, are declared in
+``data/planner.toml``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import tomllib
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
+from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script, _plain
+from commissioning_atlas.maps.encode import pack as pack_text
+from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.maps.page import _leaflet_assets, _write_text, asset, script, template
+from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
+
+__all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "index_entry"]
+
+#: Largest page for the default units (bytes): the issue's budget.
+MAX_PAGE_BYTES = 350_000
+
+
+@cache
+def planner_config() -> dict:
+    """The declarations of ``data/planner.toml``: unit layers, their councils, regions and starting plans."""
+    text = resources.files("commissioning_atlas").joinpath("data", "planner.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def _unit_spec(units: str) -> dict:
+    spec = planner_config()["units"].get(units)
+    if spec is None:
+        raise AtlasError(f"the planner draws plans over {', '.join(planner_config()['units'])}; not {units!r}")
+    return spec
+
+
+def _pairs(atlas: Any, layer_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(LSOA row, unit index, sorted codes) of a layer's membership: the same pairs ``advise`` and ``check`` sum
+    (:meth:`Atlas.membership_index`)."""
+    m = atlas.membership_index(layer_id)
+    return m.rows, m.units, m.codes
+
+
+def _crosstab(atlas: Any, labels: np.ndarray, n_units: int, other: str, weights: dict[str, np.ndarray]
+              ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Sparse unit x ``other`` table: the (unit, other) pairs that share LSOAs, with each weight summed."""
+    rows, k, codes = _pairs(atlas, other)
+    u = labels[rows]
+    keep = u >= 0
+    key = u[keep].astype(np.int64) * len(codes) + k[keep]
+    pair, inv = np.unique(key, return_inverse=True)
+    sums = {name: np.bincount(inv, weights=w[rows[keep]], minlength=len(pair)) for name, w in weights.items()}
+    return np.stack([pair // len(codes), pair % len(codes)], axis=1), sums, codes
+
+
+def best_fit(atlas: Any, units: str, plan: str) -> tuple[np.ndarray, list[dict], str]:
+    """A real set (layer or footprint set id, or ``scenario``) put on ``units``: each unit in the group
+    holding most of its residents (Census 2021 where held, then area; ties to the first code).
+
+    Returns
+    -------
+    assign : numpy.ndarray of int
+        Group index of each unit (sorted unit codes), -1 where no group holds any of it.
+    groups : list of dict
+        ``code`` and ``name`` of each group, sorted by code.
+    note : str
+        How exact the fit is ("exact: every unit lies wholly in one group" or how many units were split).
+    """
+    rows, k, codes = _pairs(atlas, units)
+    labels = np.full(len(atlas.lsoa), -1, dtype=np.int64)
+    labels[rows] = k
+    pop = atlas.population("census_2021").astype(float) + 1e-6 * atlas.lsoa["area_m2"].to_numpy()
+    pairs, sums, gcodes = _crosstab(atlas, labels, len(codes), plan, {"w": pop})
+    w = sums["w"]
+    order = np.lexsort((pairs[:, 1], -w, pairs[:, 0]))
+    first = order[np.r_[True, pairs[order, 0][1:] != pairs[order, 0][:-1]]]
+    assign = np.full(len(codes), -1, dtype=np.int64)
+    assign[pairs[first, 0]] = pairs[first, 1]
+    n_split = int((np.bincount(pairs[:, 0], minlength=len(codes)) > 1).sum())  # units in several groups
+    layer = atlas.layer(plan)
+    names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    used = np.unique(assign[assign >= 0])
+    remap = np.full(len(gcodes), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    groups = [{"code": str(gcodes[g]), "name": str(_plain(names.get(str(gcodes[g]), "")) or gcodes[g])} for g in used]
+    assign = np.where(assign >= 0, remap[np.maximum(assign, 0)], -1)
+    lost = len(gcodes) - len(used)
+    note = ("exact: every unit lies in one group" if n_split == 0 else
+            f"best fit: {formatting.count(n_split, 'unit')} lie in more than one group; each is put in the group "
+            "holding most of its residents")
+    if lost:
+        note += f"; {formatting.count(lost, 'group')} smaller than any unit left out"
+    return assign, groups, note
+
+
+def _start_title(atlas: Any, plan: str) -> str:
+    if plan == "scenario":
+        return f"Scenario {Path(atlas.scenario).name}" if atlas.scenario is not None else "Scenario"
+    info = atlas.info(plan)
+    vintage = str(info.get("vintage") or "")
+    return f"{info.get('title', plan)} ({vintage})" if vintage else str(info.get("title", plan))
+
+
+def _thresholds(vintage: str) -> list[dict]:
+    from commissioning_atlas.checks import read_thresholds
+
+    out = []
+    for t in read_thresholds().itertuples(index=False):
+        applies = {x.strip() for x in t.applies_to.split(";")}
+        lo = int(t.min_population.replace(",", "")) if t.min_population.strip() else None
+        hi = int(t.max_population.replace(",", "")) if t.max_population.strip() else None
+        out.append({"id": t.id, "min": lo, "max": hi, "basis": t.basis, "source": t.source,
+                    "applies": "*" in applies or f"scenario:{vintage}" in applies})
+    return out
+
+
+def _registered(atlas: Any, units: str, codes: np.ndarray) -> list[int | None] | None:
+    layer = atlas.layer(units)
+    if "registered_population" not in layer.columns:
+        return None
+    reg = pd.to_numeric(layer.set_index(layer["code"].astype(str))["registered_population"], errors="coerce")
+    vals = reg.reindex([str(c) for c in codes])
+    return [None if pd.isna(v) else int(v) for v in vals]
+
+
+def planner_data(atlas: Any, units: str | None = None, start: str | None = None, *,
+                 tolerance: float = DEFAULT_TOLERANCE_M) -> dict:
+    """Everything the planner page carries (JSON-ready; ``arcs`` are the page's shared arcs).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    units : str, optional
+        Unit layer (default ``sicbl_2023``; see ``data/planner.toml``).
+    start : str, optional
+        The plan the page opens with: a layer or footprint set id, ``scenario`` (the atlas's scenario file, e.g.
+        one ``advise`` wrote) or ``empty``; default ``icb_2023`` where offered. Every declared start is offered too.
+    tolerance : float
+        Simplification tolerance in metres.
+    """
+    from commissioning_atlas.advise.adjacency import connect_areas, lsoa_adjacency, unit_adjacency
+    from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE
+    from commissioning_atlas.footprints import _VINTAGE_BASIS
+    from commissioning_atlas.maps.pages import page_builder
+    from commissioning_atlas.sources.population import get_basis
+
+    cfg = planner_config()
+    units = units or cfg["default_units"]
+    spec = _unit_spec(units)
+    starts = [s for s in spec["starts"] if atlas.has_layer(s) or s in atlas.layer_ids()]
+    if start is None:
+        start = cfg["default_start"] if cfg["default_start"] in starts else (starts[0] if starts else "empty")
+    if start not in ("empty", "scenario") and start not in starts:
+        if not (atlas.has_layer(start) or start in atlas.layer_ids()):
+            atlas.layer(start)  # raises with suggestions
+        starts.append(start)
+    if start == "scenario" and atlas.scenario is None:
+        raise AtlasError("--start scenario needs a scenario file")
+
+    b = page_builder(atlas, [units], tolerance)
+    frame = b.encode(units)
+    rows, k, codes = _pairs(atlas, units)
+    if [str(c) for c in codes] != [str(c) for c in frame["code"]]:
+        raise AtlasError(f"{units}: its features and its LSOA membership name different units")
+    n = len(codes)
+    labels = np.full(len(atlas.lsoa), -1, dtype=np.int64)
+    labels[rows] = k
+
+    vintage = str(spec["vintage"])
+    basis_id = atlas.basis or _VINTAGE_BASIS.get(vintage, "census_2021")
+    basis_ids = [basis_id] + (["census_2021"] if basis_id != "census_2021" else [])
+    area = atlas.lsoa["area_m2"].to_numpy().astype(float)
+    weights = {"area": area} | {bid: atlas.population(bid).astype(float) for bid in basis_ids}
+    bases = []
+    for bid in basis_ids:
+        pop = np.bincount(k, weights=weights[bid][rows], minlength=n)
+        bases.append({"id": bid, "label": get_basis(bid).title, "pop": np.round(pop).astype(int).tolist()})
+    reg = _registered(atlas, units, codes)
+    if reg is not None:
+        bases.append({"id": "registered_2013", "label": "registered patients (GP lists, April-June 2013)",
+                       "pop": reg, "registered": True})
+
+    # shared with advise (the same key): the same LSOA edges, found once per atlas
+    li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
+    edges, _ = unit_adjacency(li, lj, ll, labels, n)
+    links = connect_areas(edges, np.zeros(n, dtype=np.int64), labels, atlas.lsoa.geometry.to_numpy())
+
+    def sparse(other: str) -> dict:
+        pairs, sums, ocodes = _crosstab(atlas, labels, n, other, weights)
+        layer = atlas.layer(other)
+        names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+        orows, ok, _ = _pairs(atlas, other)
+        totals = {w: np.bincount(ok, weights=v[orows], minlength=len(ocodes)) for w, v in weights.items()}
+        return {"id": other, "title": _start_title(atlas, other),
+                "codes": [str(c) for c in ocodes], "names": [str(_plain(names.get(str(c), c))) for c in ocodes],
+                "total": {w: np.round(v).astype(int).tolist() for w, v in totals.items()},
+                "u": pairs[:, 0].tolist(), "o": pairs[:, 1].tolist(),
+                "part": {w: np.round(v).astype(int).tolist() for w, v in sums.items()}}
+
+    plans = [{"id": "empty", "title": "Empty plan (every unit unassigned)", "groups": [], "assign": [-1] * n,
+              "note": ""}]
+    for s in starts + (["scenario"] if start == "scenario" else []):
+        assign, groups, note = best_fit(atlas, units, s)
+        plans.append({"id": s, "title": _start_title(atlas, s), "groups": groups, "assign": assign.tolist(),
+                      "note": note})
+
+    simple = b.simple[units].to_numpy()
+    pts, _ = label_points(simple)
+    info = atlas.info(units)
+    unit_names = [str(_plain(v) or c) for v, c in zip(frame["name"], frame["code"])]
+    return {
+        "title": f"Plan your own groups of {spec['label']}",
+        "scale": list(COORD_SCALE), "palette": PALETTE, "coast": COAST_STYLE, "attribution": ATTRIBUTION,
+        "units": {"id": units, "label": spec["label"], "noun": spec["noun"], "vintage": vintage,
+                  "title": _start_title(atlas, units), "codes": [str(c) for c in codes], "names": unit_names,
+                  "lp": pts, "area": np.round(np.bincount(k, weights=area[rows], minlength=n)).astype(int).tolist(),
+                  "source": f"{info.get('title', units)}: {info.get('source', '')}"},
+        "bases": bases, "basis": basis_id,
+        "adjacency": edges.ravel().tolist(),
+        "links": [{"a": lk.a, "b": lk.b, "km": round(lk.distance_m / 1000, 1), "kind": lk.kind} for lk in links],
+        "councils": sparse(spec["councils"]), "regions": sparse(spec["regions"]),
+        "tolerance": DEFAULT_SHARE_TOLERANCE, "thresholds": _thresholds(vintage),
+        "threshold": cfg["default_threshold"], "plans": plans, "start": start,
+        "prefixes": cfg["prefixes"], "max_groups": _max_groups(), "max_bytes": _max_bytes(),
+        "geometry": None, "arcs": None, "bounds": b.bounds(), "sources": b.sources, "_builder": b,
+    }
+
+
+def _max_groups() -> int:
+    from commissioning_atlas.footprints import MAX_ORGANISATIONS
+
+    return MAX_ORGANISATIONS
+
+
+def _max_bytes() -> int:
+    from commissioning_atlas.footprints import MAX_FILE_BYTES
+
+    return MAX_FILE_BYTES
+
+
+def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: str | None = None, *,
+                tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True, index: str | None = None) -> Path:
+    """Write the planner page: click units into groups, every check recomputed after each edit.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    path : str or Path
+        The HTML file (written atomically).
+    units, start : str, optional
+        See :func:`planner_data`.
+    tolerance : float
+        Simplification tolerance in metres.
+    pack : bool
+        One gzip stream unpacked by ``assets/boot.js`` (else plain text).
+    index : str, optional
+        Relative link to the folder's ``index.html``.
+
+    Examples
+    --------
+    >>> planner_map(ca.load(), "out/planner.html", "sicbl_2023", "icb_merger_2027")   # doctest: +SKIP
+    """
+    data = planner_data(atlas, units, start, tolerance=tolerance)
+    b = data.pop("_builder")
+    arcs, geometry = b.topology()
+    data["geometry"] = geometry[data["units"]["id"]]
+    data["index"] = index
+    js, css = _leaflet_assets()
+    parts = [css, asset("planner.css").strip(), js, _json_for_script(data), script("planner.js")]
+    title = html.escape(data["title"])
+    if not pack:
+        data["arcs"] = arcs
+        parts[3] = _json_for_script(data)
+        text = template("page.html").substitute(title=title, leaflet_css=parts[0], css=parts[1],
+                                                leaflet_js=parts[2], data=parts[3], js=parts[4])
+    else:
+        boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
+        text = template("packed.html").substitute(title=title, pack=pack_text(parts, arcs), boot=boot)
+    return _write_text(path, text)
+
+
+def index_entry(path: str | Path, href: str = "planner.html") -> dict:
+    """The planner's entry in ``index.html`` (title, link, summary, thumbnail of its starting plan)."""
+    from commissioning_atlas.maps.encode import read_page_data
+    from commissioning_atlas.maps.thumbnail import thumbnail_svg
+
+    data = read_page_data(path)
+    u = data["units"]
+    page = {"bounds": data["bounds"], "scale": data["scale"], "arcs": data["arcs"],
+            "geometry": {"units": data["geometry"]},
+            "layers": [{"id": "base", "kind": "base", "geometry": "units"},
+                       {"id": "units", "kind": "fill", "show": True, "geometry": "units", "style": {"color": "#555555"}}]}
+    start = next((p for p in data["plans"] if p["id"] == data["start"]), data["plans"][0])
+    return {"title": f"Planner: draw your own groups of {u['label']}", "href": href,
+            "thumbnail": thumbnail_svg(page, "Thumbnail of the planner map"),
+            "summary": f"Click the {len(u['codes'])} {u['label']} into groups, starting from "
+                       f"{start['title']} or from nothing; population against the floor, contiguity, councils "
+                       "split and region lines are checked after every edit, as `check --scenario` checks the "
+                       "plan's CSV. Plans go out and in as CSV (unit_code,group) or YAML, and live in the link."}

@@ -1,0 +1,302 @@
+"""The planner page: its precomputed tables, its size, and (in Chromium) editing real plans whose figures must
+equal `check --scenario` on the exported CSV, plans in and out (CSV, YAML, the link) and every bad import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from commissioning_atlas import cli
+from commissioning_atlas.maps.planner import MAX_PAGE_BYTES, best_fit, planner_map
+
+SHOTS = Path("/work/shots/planner")
+
+
+@pytest.fixture(scope="module")
+def pages(atlas, tmp_path_factory):
+    out = tmp_path_factory.mktemp("planner")
+    return {"sicbl": planner_map(atlas, out / "planner.html", "sicbl_2023", "icb_2023"),
+            "utla": planner_map(atlas, out / "councils.html", "utla_2023", "icb_2026")}
+
+
+# ------------------------------------------------------------------------------------------------ no browser
+@pytest.mark.integration
+def test_page_within_budget_and_offline(pages):
+    text = pages["sicbl"].read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES
+    assert "http://" not in text.split("ca-pack")[0] and "<script src" not in text
+
+
+@pytest.mark.integration
+def test_best_fit_of_real_sets(atlas):
+    """ICBs of 2023 are unions of the 2023 sub-ICB locations exactly; councils split between ICBs are put in the
+    ICB holding most of their residents, and the page says how many."""
+    assign, groups, note = best_fit(atlas, "sicbl_2023", "icb_2023")
+    assert len(groups) == 42 and (assign >= 0).all() and note.startswith("exact")
+    assign, groups, note = best_fit(atlas, "utla_2023", "icb_2023")
+    assert len(groups) == 42 and note.startswith("best fit") and "lie in more than one group" in note
+
+
+# ------------------------------------------------------------------------------------------------ browser
+def _open(browser, path: Path, width=1440, height=900, hash_: str = ""):
+    page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+    errors, requests = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:", "about:")) else requests.append(r.url))
+    page.goto(path.as_uri() + hash_)
+    page.wait_for_function("window.caPlanner !== undefined", timeout=20000)
+    page.errors, page.requests = errors, requests
+    return page
+
+
+def _state(page) -> dict:
+    return page.evaluate("caPlanner.state()")
+
+
+def _cli_json(argv: list[str], out: Path) -> list[dict]:
+    code = cli.main(argv + ["--quiet", "-o", str(out)])
+    assert code in (0, 1), argv
+    return json.loads(out.read_text(encoding="utf-8"))["findings"]
+
+
+def _assert_same_as_cli(page, csv_path: Path, units: str, councils: str, regions: str, tmp_path: Path,
+                        literal_cli: bool = True) -> dict:
+    """The page's figures against `check --scenario csv_path`: sizes, councils split with the people on each
+    side, region crossings, unassigned units; and every group's population against the scenario layer."""
+    import commissioning_atlas as ca
+    from commissioning_atlas import checks
+
+    fig = page.evaluate("caPlanner.figures()")
+    scen = ["check", "--scenario", str(csv_path), "--subject", "scenario"]
+    if literal_cli:  # the command line itself, as a user runs it
+        size_splits = _cli_json(scen + ["--against", councils, "--rule", "splits", "--rule", "size"], tmp_path / "a.json")
+        crosses = _cli_json(scen + ["--against", regions, "--rule", "crosses"], tmp_path / "b.json")
+        gaps = _cli_json(scen + ["--against", units, "--rule", "coverage"], tmp_path / "c.json")
+        atlas = ca.load(scenario=csv_path, progress=False)
+    else:  # the same functions the command calls, on one loaded atlas
+        atlas = ca.load(scenario=csv_path, progress=False)
+        rec = lambda f: checks._records(f)  # noqa: E731
+        size_splits = rec(checks.run_check(atlas, "scenario", councils, ("splits", "size"), geometry=False))
+        crosses = rec(checks.run_check(atlas, "scenario", regions, ("crosses",), geometry=False))
+        gaps = rec(checks.run_check(atlas, "scenario", units, ("coverage",), geometry=False))
+    layer = atlas.layer("scenario")
+    pop = dict(zip(layer["code"], layer["population"].astype(int)))
+    assert {g["code"]: g["pop"] for g in fig["groups"]} == pop
+    # size: the groups under the floor and their people
+    th = page.evaluate("document.getElementById('pl-threshold').value")
+    below = {r["subject_code"]: r["population"] for r in size_splits if r["rule"] == "size" and r["against_code"] == th}
+    assert {g["code"]: g["sized"] for g in fig["groups"] if g["low"] or g["high"]} == below
+    # councils split: which, and the people of every part on each side
+    split = {}
+    for r in size_splits:
+        if r["rule"] == "splits" and r["class"] == "split part":
+            split.setdefault(r["against_code"], None)
+    cli_parts = {(r["against_code"], r["subject_code"]): r["population"] for r in size_splits
+                 if r["rule"] == "splits" and r["against_code"] in split}
+    assert {s["code"] for s in fig["splits"]} == set(split)
+    assert {(s["code"], q["group"]): q["pop"] for s in fig["splits"] for q in s["parts"]} == cli_parts
+    # region lines: the crossing parts and their people
+    cli_cross = {(r["subject_code"], r["against_code"]): r["population"] for r in crosses if r["class"] == "crossing part"}
+    assert {(g["code"], c["code"]): c["pop"] for g in fig["groups"] for c in g["crossing"]} == cli_cross
+    # unassigned: the gaps of the plan's coverage of its own units
+    assert set(fig["unassigned"]) == {r["against_code"] for r in gaps if r["class"] == "gap"}
+    return fig
+
+
+def _canonical(plan: dict) -> dict:
+    """A plan as unit -> group code and group code -> name (a CSV lists groups in the order units meet them)."""
+    codes = [g["code"] for g in plan["groups"]]
+    return {"units": [codes[a] if a >= 0 else None for a in plan["assign"]],
+            "names": {g["code"]: g["name"] for g in plan["groups"]}}
+
+
+def _download(page, button: str, path: Path) -> Path:
+    with page.expect_download() as d:
+        page.get_by_role("button", name=button).click()
+    d.value.save_as(path)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_edit_a_real_plan_same_figures_as_the_command_line(browser, pages, atlas, tmp_path):
+    page = _open(browser, pages["sicbl"])
+    start = _state(page)
+    codes = [g["code"] for g in start["groups"]]
+    units = page.evaluate("JSON.parse(document.getElementById('ca-data').textContent).units.codes")
+    # move Norfolk and Waveney's unit... any unit: the first unit of the 2nd ICB goes to the 1st ICB, by a map click
+    g_to, g_from = 0, 1
+    moved = units[start["assign"].index(g_from)]
+    page.select_option("#pl-active", str(g_to))
+    pt = page.evaluate("c => caPlanner.unitPoint(c)", moved)
+    page.mouse.click(pt["x"], pt["y"])
+    after = _state(page)
+    assert after["assign"][units.index(moved)] == g_to, "the click moved the unit"
+    assert sum(1 for a, b in zip(start["assign"], after["assign"]) if a != b) == 1
+    # merge the 3rd ICB into the 4th, by the editor
+    page.select_option("#pl-active", str(3))
+    page.select_option("#pl-merge", str(2))
+    page.get_by_role("button", name="Merge").click()
+    merged = _state(page)
+    assert len(merged["groups"]) == len(start["groups"]) - 1
+    assert codes[2] not in [g["code"] for g in merged["groups"]]
+    summary = page.evaluate("caPlanner.summary()")
+    assert summary.startswith("41 groups;") and "under 1,000,000 (Census 2021 usual residents)" in summary
+    csv_path = _download(page, "Export CSV", tmp_path / "plan.csv")
+    fig = _assert_same_as_cli(page, csv_path, "sicbl_2023", "utla_2023", "nhs_region_2023", tmp_path)
+    n_low = sum(g["low"] for g in fig["groups"])
+    assert f"; {n_low} group{'' if n_low == 1 else 's'} under 1,000,000" in summary
+    n_split = len(fig["splits"])
+    assert f"; {n_split} council{'' if n_split == 1 else 's'} split: " in summary
+    # undo twice brings the real plan back; redo the merge again
+    page.get_by_role("button", name="Undo").click()
+    page.get_by_role("button", name="Undo").click()
+    assert _state(page) == start
+    page.keyboard.press("Control+y")
+    assert _state(page)["assign"] == after["assign"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "desktop-edited.png"))
+    assert page.errors == [] and page.requests == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+@pytest.mark.parametrize("which,start,units,councils,regions", [
+    ("sicbl", "icb_cluster_2025", "sicbl_2023", "utla_2023", "nhs_region_2023"),
+    ("sicbl", "icb_merger_2027", "sicbl_2023", "utla_2023", "nhs_region_2023"),
+    ("utla", "icb_2026", "utla_2023", "utla_2023", "nhs_region_2023"),
+])
+def test_real_starting_plans_same_figures(browser, pages, which, start, units, councils, regions, tmp_path):
+    page = _open(browser, pages[which])
+    page.select_option("#pl-start", start)
+    page.get_by_role("button", name="Load").click()
+    csv_path = tmp_path / "plan.csv"
+    csv_path.write_text(page.evaluate("caPlanner.csv()"), encoding="utf-8")  # what Export CSV downloads
+    _assert_same_as_cli(page, csv_path, units, councils, regions, tmp_path, literal_cli=False)
+    assert page.errors == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_plans_round_trip_csv_yaml_and_link(browser, pages, tmp_path):
+    page = _open(browser, pages["sicbl"])
+    page.select_option("#pl-start", "icb_merger_2027")
+    page.get_by_role("button", name="Load").click()
+    page.select_option("#pl-active", "0")
+    page.fill("#pl-name", "=SUM(A1) <b>Norfolk, \"Suffolk\" & Essex</b>")
+    page.press("#pl-name", "Enter")
+    plan = _state(page)
+    assert plan["groups"][0]["name"] == "=SUM(A1) <b>Norfolk, \"Suffolk\" & Essex</b>"
+    csv_path = _download(page, "Export CSV", tmp_path / "plan.csv")
+    yaml_path = _download(page, "Export YAML", tmp_path / "plan.yaml")
+    assert "'=SUM(A1)" in csv_path.read_text(encoding="utf-8")  # defused like every CSV the tool writes
+    link = page.url
+    for path in (csv_path, yaml_path):
+        page.select_option("#pl-start", "empty")
+        page.get_by_role("button", name="Load").click()
+        assert len(_state(page)["groups"]) == 0
+        page.set_input_files("#pl-import", str(path))
+        page.wait_for_function("document.querySelector('.pl-msg').textContent.indexOf('Imported') === 0")
+        got = _canonical(_state(page))
+        want = _canonical(plan)
+        assert got["units"] == want["units"]  # every unit in the group of the same code
+        first = plan["groups"][0]["code"]
+        assert {k: v for k, v in got["names"].items() if k != first} == {k: v for k, v in want["names"].items() if k != first}
+        assert got["names"][first] in (want["names"][first], "'" + want["names"][first])  # CSV keeps the apostrophe
+    # the CLI reads the YAML too, with the same groups
+    from commissioning_atlas.footprints import read_proposals
+    df = read_proposals(yaml_path)
+    assert list(df["code"]) == [g["code"] for g in plan["groups"]] and df.attrs["vintage"] == "2023"
+    assert set(read_proposals(csv_path)["code"]) == set(df["code"])
+    # the link reopens the plan in a fresh page
+    fresh = _open(browser, pages["sicbl"], hash_="#" + link.split("#", 1)[1])
+    assert _state(fresh) == plan
+    assert fresh.locator(".pl-panel b").count() == 0 and "<b>Norfolk" in fresh.locator(".pl-table").inner_text()
+    fresh.close()
+    page.close()
+
+
+BAD = [
+    ("notaplan.csv", "hello,world\n1,2\n", "not a plan"),
+    ("unknown.csv", "unit_code,group\nE38000006,A\nE38999999,A\n", "row 2: unknown unit code 'E38999999'"),
+    ("duplicate.csv", "unit_code,group\nE38000006,A\nE38000007,B\nE38000006,B\n", "appears twice (rows 1 and 3)"),
+    ("council.csv", "unit_code,group\nE06000001,A\n", "E06000001 is the code of a council"),
+    ("empty.yaml", "organisations:\n  - code: A\n    name: An empty group\n    members: []\n", "has no units (an empty group)"),
+    ("many.csv", "code,name,members\n" + "".join(f"G{i},Group {i},E38000006\n" for i in range(10_000)),
+     "too many groups (10,000; a plan holds at most 1,000)"),
+    ("latin1.csv", None, "not UTF-8"),
+    ("prose.yaml", "Dear planner,\nplease merge us.\n", "not a plan"),
+]
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_bad_imports_leave_the_plan_unchanged(browser, pages, tmp_path):
+    page = _open(browser, pages["sicbl"])
+    before = _state(page)
+    for name, text, expected in BAD:
+        path = tmp_path / name
+        if text is None:
+            path.write_bytes("unit_code,group\nE38000006,Caf\xe9\n".encode("latin-1"))
+        else:
+            path.write_text(text, encoding="utf-8")
+        page.set_input_files("#pl-import", str(path))
+        page.wait_for_function("document.querySelector('.pl-msg').className.indexOf('pl-msg-error') >= 0")
+        msg = page.locator(".pl-msg").inner_text()
+        assert expected in msg and msg.startswith(name) and msg.endswith("The plan is unchanged."), msg
+        assert _state(page) == before, name
+        page.evaluate("document.querySelector('.pl-msg').className = 'pl-msg'")
+    # a 50 MB file is refused by its size, unread
+    big = tmp_path / "big.csv"
+    with big.open("wb") as f:
+        f.write(b"unit_code,group\n")
+        f.truncate(50 * 1024 * 1024)
+    page.set_input_files("#pl-import", str(big))
+    page.wait_for_function("document.querySelector('.pl-msg').className.indexOf('pl-msg-error') >= 0")
+    assert "52.4 MB; a plan file is at most 5 MB" in page.locator(".pl-msg").inner_text()
+    assert _state(page) == before
+    # HTML in a group name is text: imported, shown literally, never markup
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text("unit_code,group,group_name\nE38000006,A,<img src=x onerror=\"document.title='pwned'\">\n",
+                       encoding="utf-8")
+    page.set_input_files("#pl-import", str(hostile))
+    page.wait_for_function("document.querySelector('.pl-msg').textContent.indexOf('Imported') === 0")
+    assert page.locator(".pl-panel img").count() == 0 and page.title() != "pwned"
+    assert "<img src=x" in page.locator(".pl-table").inner_text()
+    page.screenshot(path=str(SHOTS / "desktop-hostile-import.png"))
+    assert page.errors == [] and page.requests == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_phone_and_keyboard(browser, pages):
+    page = _open(browser, pages["sicbl"], width=390, height=844)
+    page.screenshot(path=str(SHOTS / "phone.png"))
+    start = _state(page)
+    # keyboard: choose a group, then press a unit of another group in the list (Enter on a focused button)
+    units = page.evaluate("JSON.parse(document.getElementById('ca-data').textContent).units.codes")
+    k = next(i for i, g in enumerate(start["assign"]) if g not in (1, -1) and start["assign"].count(g) > 1)
+    page.locator(".pl-fold summary", has_text="Units").click()
+    page.select_option("#pl-active", "1")
+    page.locator(".pl-unit", has_text=f"({units[k]})").focus()
+    page.keyboard.press("Enter")
+    after = _state(page)
+    changed = [i for i, (a, b) in enumerate(zip(start["assign"], after["assign"])) if a != b]
+    assert changed == [k] and after["assign"][k] == 1
+    # lock the group: a click no longer takes units out of it
+    page.check("#pl-lock")
+    page.select_option("#pl-active", "-1")
+    unit = units[after["assign"].index(1)]
+    page.locator(".pl-unit", has_text=f"({unit})").click()
+    assert "is locked" in page.locator(".pl-msg").inner_text()
+    assert _state(page)["assign"] == after["assign"]
+    box = page.locator(".pl-panel").bounding_box()
+    assert box["width"] <= 390 and box["y"] > 300  # the panel is below the map, full width
+    page.screenshot(path=str(SHOTS / "phone-locked.png"), full_page=True)
+    assert page.errors == []
+    page.close()
