@@ -19,8 +19,6 @@ from commissioning_atlas.maps.classes import classify_at
 from commissioning_atlas.maps.describe import in_words
 from commissioning_atlas.maps.labels import short_text
 
-pytestmark = pytest.mark.integration
-
 #: One preset per kind of finding: size (one threshold, several), crossing, splits, changes, none.
 PRESETS = ["icb-2026-size", "ccg-size", "cluster-vs-sha", "icb-2026-vs-councils", "icb-2026-changes",
            "icb-2026-vs-region"]
@@ -70,6 +68,7 @@ def test_classes_break_at_the_threshold():
     assert multi["k"] == [0, 1, 2, 3]  # one class per interval between thresholds
 
 
+@pytest.mark.integration
 def test_sentence_states_the_finding_with_figures_and_basis(atlas, results):
     icb = headline.sentence(atlas, *results["icb-2026-size"])
     assert icb.startswith("11 of the 36 ICBs of 1 April 2026 are under 1,000,000 residents (Census 2021)")
@@ -87,6 +86,7 @@ def test_sentence_states_the_finding_with_figures_and_basis(atlas, results):
         assert set(flagged) == _flagged_subjects(f) & set(atlas.layer(meta["subject"])["code"].astype(str))
 
 
+@pytest.mark.integration
 def test_page_carries_sentence_key_and_threshold_classes(atlas, results, pages):
     for p, path in pages.items():
         data = maps.read_page_data(path)
@@ -107,6 +107,7 @@ def test_page_carries_sentence_key_and_threshold_classes(atlas, results, pages):
     assert data["colour_by"] == "population"
 
 
+@pytest.mark.integration
 def test_popups_carry_vintages_and_whole_totals(atlas, pages):
     data = maps.read_page_data(pages["cluster-vs-sha"])
     f = next(l for l in data["layers"] if l["id"] == "findings")
@@ -150,6 +151,7 @@ _NAMED = """() => {
 }"""
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
 def test_every_flagged_feature_named_at_the_opening_view(browser, pages, results, preset):
@@ -164,6 +166,7 @@ def test_every_flagged_feature_named_at_the_opening_view(browser, pages, results
         page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
 def test_legends_and_panels_in_words(browser, pages, preset):
@@ -175,6 +178,7 @@ def test_legends_and_panels_in_words(browser, pages, preset):
     page.close()
 
 
+@pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["icb-2026-size", "cluster-vs-sha"])
 def test_print_fills_the_page_with_england(browser, pages, preset):

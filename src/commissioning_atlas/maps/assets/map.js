@@ -291,15 +291,15 @@ function metresPerPixel(lat) { return 40075016.686 * Math.cos(lat * Math.PI / 18
 function labelCandidates() {
   var out = [], top = subject(), key = flaggedKey(), flagLayer = FINDING && LAYERS.filter(function (l) {
     return l.id === FINDING.layer; })[0], isFlagged = {};
-  if (flagLayer && map.hasLayer(groups[flagLayer.id])) {  // flagged features first: each gets a name or a number
+  if (FINDINGS && map.hasLayer(groups.findings)) {  // the shares outside their home: short, and the finding
+    FINDINGS.features.forEach(function (f) {
+      if (f.x && f.lp) { out.push({t: f.share, lp: f.lp, r: f.lr, cls: "ca-share", loose: f.sev !== "info"}); }
+    });
+  }
+  if (flagLayer && map.hasLayer(groups[flagLayer.id])) {  // then flagged features: each a name or a number
     key.forEach(function (item, n) {
       var f = flagLayer.features[item[0]]; isFlagged[item[0]] = true;
       if (f && f.lp) { out.push({t: f.t, ts: f.ts, lp: f.lp, r: f.lr, cls: "ca-name ca-flag", n: n + 1, name: f.name}); }
-    });
-  }
-  if (FINDINGS && map.hasLayer(groups.findings)) {
-    FINDINGS.features.forEach(function (f) {
-      if (f.x && f.lp) { out.push({t: f.share, lp: f.lp, r: f.lr, cls: "ca-share", loose: f.sev !== "info"}); }
     });
   }
   if (top) {
@@ -728,7 +728,12 @@ function fillLegend(d) {
     if (unshaped.length) {
       var det = el("details", "ca-unshaped"), ul = el("ul");
       det.appendChild(el("summary", null, "Findings without a shape (" + unshaped.length + ")"));
-      unshaped.forEach(function (f) { ul.appendChild(el("li", null, f.name + ": " + f.sentence)); });
+      unshaped.forEach(function (f) { ul.appendChild(el("li", "ca-sev-" + f.sev, f.name + ": " + f.sentence)); });
+      var context = unshaped.filter(function (f) { return f.sev === "info"; }).length;
+      if (context) {  // printed: the warnings, and how many more are context
+        ul.appendChild(el("li", "ca-print-only", (context < unshaped.length ? "and " : "") + context +
+          " for context, listed on screen"));
+      }
       det.appendChild(ul); d.appendChild(det);
     }
   }
