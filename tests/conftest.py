@@ -49,19 +49,32 @@ def mirror(tmp_path_factory) -> Path:
     if m is None:
         pytest.skip("no mirror of the upstream data (../shared/data or $COMMISSIONING_ATLAS_MIRROR)")
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        _ENGLAND.setdefault(m, _england(m, tmp_path_factory.getbasetemp().parent))
+        _session_england(m, tmp_path_factory)
     return m
 
 
-#: The session's atlas of each mirror (one per process).
+#: The session's atlas of each mirror, or the error its build raised (one per process).
 _ENGLAND: dict = {}
+
+
+def _session_england(mirror: Path, tmp_path_factory):
+    """Build (or read) England once per process; a failed build fails every later test at once instead of
+    being tried again for each (pytest retries a session fixture that raised)."""
+    if mirror not in _ENGLAND:
+        try:
+            _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
+        except Exception as err:  # noqa: BLE001 - kept and re-raised below
+            _ENGLAND[mirror] = err
+    got = _ENGLAND[mirror]
+    if isinstance(got, Exception):
+        raise got
+    return got
 
 
 @pytest.fixture(scope="session")
 def atlas(mirror, tmp_path_factory):
-    if mirror not in _ENGLAND:
-        _ENGLAND[mirror] = _england(mirror, tmp_path_factory.getbasetemp().parent)
-    return _ENGLAND[mirror]
+    """The atlas of England (see :func:`_england`)."""
+    return _session_england(mirror, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +93,20 @@ def browser():
 REAL_DATA = {"mirror", "atlas"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Refuse to run a suite whose tiers lie: ``integration`` marks exactly the tests that use the real
     data (the ``mirror`` or ``atlas`` fixture, directly or through another fixture), ``browser`` exactly
     those that start Chromium (the ``browser`` fixture). ``-m "not integration and not browser"`` then
-    runs every test that needs neither, and only those."""
+    runs every test that needs neither, and only those.
+
+    Under pytest-xdist (``--dist loadgroup``, scripts/test.sh) a file's tests share one worker, so its
+    module fixtures (the written maps, one Chromium) are made once; each notebook and each packaging test
+    is a group of its own, as they are long and share nothing."""
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            alone = item.get_closest_marker("packaging") or item.originalname == "test_notebook_runs"
+            item.add_marker(pytest.mark.xdist_group(item.nodeid if alone else item.nodeid.split("::")[0]))
     wrong = []
     for item in items:
         names = set(getattr(item, "fixturenames", ()))

@@ -23,6 +23,8 @@ import shapely
 from commissioning_atlas import Atlas
 
 COLS, ROWS, SIDE = 18, 16, 500.0
+#: the grid's top-left corner on the British National Grid (inland, in the Midlands)
+X0, Y0 = 440_000.0, 300_000.0
 #: ids of the layers; none is the unit layer of a shipped footprint set, so only these are available
 LAYERS = ("lad_2011", "utla_2011", "pct_2011", "sha_2011", "ccg_2015")
 
@@ -60,7 +62,8 @@ NAMES = {
 def small_atlas() -> Atlas:
     """The atlas of the module docstring (a new object each call: its memo starts empty)."""
     col, row = _cells()
-    squares = [shapely.box(c * SIDE, -r * SIDE, (c + 1) * SIDE, (1 - r) * SIDE) for c, r in zip(col, row)]
+    squares = [shapely.box(X0 + c * SIDE, Y0 - (r + 1) * SIDE, X0 + (c + 1) * SIDE, Y0 - r * SIDE)
+               for c, r in zip(col, row)]
     codes = [f"E0100{i:04d}" for i in range(len(col))]
     members = memberships()
     population = np.random.default_rng(2011).integers(1000, 2500, len(col))

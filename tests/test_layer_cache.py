@@ -1,5 +1,5 @@
 """The per-layer cache: damaged files are found and rebuilt, temporaries of killed runs are swept, files
-follow the umask (issue 12, items 2 and 10)."""
+follow the umask."""
 
 from __future__ import annotations
 

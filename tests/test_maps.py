@@ -113,7 +113,8 @@ def test_write_maps_files(written):
 
 @pytest.mark.integration
 def test_size_budgets(written):
-    """The issue's budgets (benchmarks/bench_maps.py): with every numeric column of every layer classed."""
+    """The pages stay within their size budgets (CCG map 200 KB, atlas 320 KB; measured in
+    benchmarks/bench_maps.py) with every numeric column of every layer classed."""
     assert written["ccg"].stat().st_size <= 200_000
     assert written["atlas"].stat().st_size <= 320_000
 
@@ -175,7 +176,7 @@ def atlas_page(written):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("layer_id", [s.id for s in maps.ATLAS_LAYERS if s.id != "scenario"])
+@pytest.mark.parametrize("layer_id", [s.id for s in maps.atlas_layers() if s.id != "scenario"])
 def test_drawn_atlas_layers_open_no_gap(atlas, atlas_page, layer_id):
     """Each of the atlas page's layers, as drawn, is valid, opens no gap or sliver between neighbours and
     moves no boundary further than the tolerance (measured from vertex to true boundary)."""
@@ -583,28 +584,27 @@ def test_index_in_browser(browser, written):
     p.close()
 
 
-@pytest.mark.integration
-def test_whole_feature_findings_reuse_subject_geometry(atlas, tmp_path):
+def test_whole_feature_findings_reuse_subject_geometry(small_atlas, tmp_path):
     """Size/coterminosity findings cover their whole subject: the page points at the encoded subject."""
-    csu = atlas.layer("csu_2013").sort_values("code").head(2)
-    rows = gpd.GeoDataFrame({"rule": "size", "subject_layer": "csu_2013", "subject_code": csu["code"].to_numpy(),
-                             "subject_name": csu["name"].to_numpy(), "against_layer": None, "against_code": None,
-                             "against_name": None, "class": "small", "area_km2": csu["area_km2"].to_numpy(),
-                             "share_area": 1.0, "population": csu["population"].to_numpy(),
+    ccg = small_atlas.layer("ccg_2015").sort_values("code").head(2)
+    rows = gpd.GeoDataFrame({"rule": "size", "subject_layer": "ccg_2015", "subject_code": ccg["code"].to_numpy(),
+                             "subject_name": ccg["name"].to_numpy(), "against_layer": None, "against_code": None,
+                             "against_name": None, "class": "small", "area_km2": ccg["area_km2"].to_numpy(),
+                             "share_area": 1.0, "population": ccg["population"].to_numpy(),
                              "share_population": 1.0, "severity": "warning"},
-                            geometry=csu.geometry.to_numpy(), crs=csu.crs)
-    out = maps.findings_map(atlas, rows, tmp_path / "size.html", "sizes", "csu_2013", None)
+                            geometry=ccg.geometry.to_numpy(), crs=ccg.crs)
+    out = maps.findings_map(small_atlas, rows, tmp_path / "size.html", "sizes", "ccg_2015", None)
     data = _data(out)
     feats = next(l for l in data["layers"] if l["id"] == "findings")["features"]
-    assert [f["r"] for f in feats] == [["csu_2013", 0], ["csu_2013", 1]]
+    assert [f["r"] for f in feats] == [["ccg_2015", 0], ["ccg_2015", 1]]
     assert all(f["sentence"].endswith(".") and "residents" in f["sentence"] for f in feats)
     assert data["geometry"]["findings"] == []
 
 
-@pytest.mark.integration
-def test_tiles_only_on_request(atlas, tmp_path):
-    plain = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "plain.html")
-    tiled = maps.layer_map(atlas, ["sha_cluster_2011"], tmp_path / "tiled.html", tiles=True)
+def test_tiles_only_on_request(small_atlas, tmp_path):
+    """A page names a tile server only when asked (--tiles); without, it loads nothing from the network."""
+    plain = maps.layer_map(small_atlas, ["sha_2011"], tmp_path / "plain.html")
+    tiled = maps.layer_map(small_atlas, ["sha_2011"], tmp_path / "tiled.html", tiles=True)
     assert _data(plain)["tiles"] is None and "tile.openstreetmap" not in page_text(plain)
     assert _data(tiled)["tiles"]["url"].startswith("https://tile.openstreetmap.org/")
 
@@ -631,15 +631,14 @@ def test_real_check_map_hatches_only_crossing_parts(atlas, tmp_path):
     assert parts and parts <= drawn
 
 
-@pytest.mark.integration
-def test_finding_that_is_not_made_of_lsoas_is_still_drawn(atlas, tmp_path):
-    """A hand-drawn geometry (a 5 km disc around Luton) is not a union of atoms: drawn on its own."""
-    luton = atlas.layer("pct_2011").set_index("code").loc["E16000029"]
-    disc = luton.geometry.representative_point().buffer(5000)
-    rows = gpd.GeoDataFrame({"rule": ["coverage"], "subject_layer": ["pct_2011"], "subject_code": ["E16000029"],
-                             "subject_name": ["Luton"], "class": ["gap"], "severity": ["warning"]},
+def test_finding_that_is_not_made_of_lsoas_is_still_drawn(small_atlas, tmp_path):
+    """A hand-drawn geometry (a 5 km disc around PCT 1) is not a union of atoms: drawn on its own."""
+    pct = small_atlas.layer("pct_2011").set_index("code").loc["E16000001"]
+    disc = pct.geometry.representative_point().buffer(5000)
+    rows = gpd.GeoDataFrame({"rule": ["coverage"], "subject_layer": ["pct_2011"], "subject_code": ["E16000001"],
+                             "subject_name": ["PCT 1"], "class": ["gap"], "severity": ["warning"]},
                             geometry=[disc], crs=27700)
-    path = maps.findings_map(atlas, rows, tmp_path / "disc.html", "disc", "pct_2011", None)
+    path = maps.findings_map(small_atlas, rows, tmp_path / "disc.html", "disc", "pct_2011", None)
     data = _data(path)
     drawn = gpd.GeoSeries(maps.decode_page_geometry(data, "findings"), crs=4326).to_crs(27700)
     assert len(drawn) == 1 and drawn.area.iloc[0] == pytest.approx(disc.area, rel=0.01)
@@ -672,7 +671,7 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
 
 @pytest.mark.integration
 def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
-    """Issue 12, item 1: a one-row scenario (its findings have no geometry) maps every preset and the index;
+    """A one-row scenario (its findings have no geometry) maps every preset and the index;
     each map says how many findings it draws and lists the others without a shape."""
     import commissioning_atlas as ca
     from commissioning_atlas import checks
@@ -680,7 +679,7 @@ def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
     scen = tmp_path / "one.csv"
     scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
     atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
-    results = {n: checks.run_preset(atlas, n) for n in checks.PRESETS if n.startswith("proposal-")}
+    results = {n: checks.run_preset(atlas, n) for n in checks.declared_presets() if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
     assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
     # a scenario's pages say they are a what-if and show its layer by default
@@ -708,7 +707,7 @@ def test_findings_without_geometry_are_listed_not_dropped(atlas, tmp_path):
     assert data["counts"] == {"error": 0, "warning": 1, "info": 1}
 
 
-# ------------------------------------------------------------------------------------------------ issue 15: readable maps
+# ------------------------------------------------------------------------------------------------ readable maps
 def _view(page, lat, lng, zoom):
     return page.page.evaluate("([a, b, z]) => { window.commissioningAtlas.map.setView([a, b], z, {animate: false});"
                               " return window.commissioningAtlas.labels(); }", [lat, lng, zoom])

@@ -1,4 +1,4 @@
-"""Published figures and boundaries of 2013-2026, reproduced on the real data (issue 26)."""
+"""Published figures and boundaries of 2013-2026, reproduced on the real data."""
 
 from __future__ import annotations
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
-from commissioning_atlas.atlas import (FOOTPRINT_ERA, FOOTPRINT_SETS, FOOTPRINT_TITLES, FOOTPRINT_VINTAGE, Atlas,
-                                       load)
+from commissioning_atlas.atlas import Atlas, load
 
 __all__ = ["AtlasError", "Atlas", "DataError", "ScenarioError", "SourceError", "load"]
 

@@ -12,33 +12,15 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
 from commissioning_atlas.build.context import BuildContext
 from commissioning_atlas.core import membership as _membership
 from commissioning_atlas.core.membership import Crosstab, Join, Membership
+from commissioning_atlas.registry import footprint_sets, layer_spec, suggest
 from commissioning_atlas.registry import layer_ids as _declared_ids
-from commissioning_atlas.registry import layer_spec, suggest
 from commissioning_atlas.registry import registry as _specs
 
 __all__ = ["Atlas", "load"]
-
-#: Footprint sets shipped in ``geo/``: layer id -> table.
-FOOTPRINT_SETS = {"css_2012": "css_2012.csv", "csu_2013": "csu_2013.csv", "icb_cluster_2025": "icb_cluster_2025.csv",
-                  "icb_merger_2027": "icb_merger_2027.csv"}
-FOOTPRINT_TITLES = {"css_2012": "Commissioning support proposals", "csu_2013": "Commissioning support units",
-                    "icb_cluster_2025": "ICB clusters (shared leadership)",
-                    "icb_merger_2027": "ICB mergers proposed for April 2027"}
-FOOTPRINT_VINTAGE = {"css_2012": "early 2012", "csu_2013": "April 2013", "icb_cluster_2025": "2025",
-                     "icb_merger_2027": "proposed for 1 April 2027"}
-#: A layer each shipped set's members are units of (an atlas without it cannot hold the set).
-_SET_UNITS = {"css_2012": "pct_cluster_2011", "csu_2013": "ccg_2013", "icb_cluster_2025": "icb_2023",
-              "icb_merger_2027": "icb_2026"}
-#: Era, date and default population basis of each footprint set.
-FOOTPRINT_ERA = {"css_2012": ("2012", "2012-02-01", "census_2011"), "csu_2013": ("2013", "2013-04-01", "census_2011"),
-                 "icb_cluster_2025": ("2025", "2025-10-01", "census_2021"),
-                 "icb_merger_2027": ("2027", "2027-04-01", "census_2021")}
-
 
 class _LazyLayers(Mapping):
     """Every declared layer by id, built (or read from the cache) on first access."""
@@ -169,9 +151,9 @@ class Atlas:
         return {k: v for k, v in self.ctx.reports.items() if v}
 
     def footprint_set_ids(self) -> list[str]:
-        """Footprint sets available: those whose table exists in ``geo/``, then ``scenario`` if given."""
-        ids = [k for k, f in FOOTPRINT_SETS.items()
-               if (settings.geo_dir() / f).exists() and self.ctx.available(_SET_UNITS[k])]
+        """Footprint sets available: those declared whose table exists and whose units the atlas has, then
+        ``scenario`` if given."""
+        ids = [k for k, s in footprint_sets().items() if s.path.exists() and self.ctx.available(s.units)]
         return ids + (["scenario"] if self.scenario is not None else [])
 
     def layer_ids(self, era: str | None = None) -> list[str]:
@@ -189,7 +171,8 @@ class Atlas:
         """The era (year) of a layer."""
         if layer_id in _specs():
             return _specs()[layer_id].era
-        return FOOTPRINT_ERA.get(layer_id, ("scenario",))[0]
+        sets = footprint_sets()
+        return sets[layer_id].era if layer_id in sets else "scenario"
 
     def _check_id(self, layer_id: str) -> None:
         if layer_id in _specs() or layer_id in self.footprint_set_ids():
@@ -202,8 +185,8 @@ class Atlas:
             return self.basis
         if layer_id in _specs():
             return _specs()[layer_id].basis
-        if layer_id in FOOTPRINT_ERA:
-            return FOOTPRINT_ERA[layer_id][2]
+        if layer_id in footprint_sets():
+            return footprint_sets()[layer_id].basis
         if layer_id == "scenario":
             return self._scenario_basis()
         return "census_2011"
@@ -283,9 +266,9 @@ class Atlas:
             return pd.DataFrame({"lsoa_code": self.lsoa["code"].to_numpy(), "code": self.ctx.column(layer_id)})
         return self._footprint_set(layer_id)[1]
 
-    def footprints(self, set_id: str = "css_2012") -> gpd.GeoDataFrame:
-        """Return a footprint set (one dissolved polygon per organisation)."""
-        return self.layer(set_id)
+    def footprints(self, set_id: str | None = None) -> gpd.GeoDataFrame:
+        """Return a footprint set (one dissolved polygon per organisation); default the first declared."""
+        return self.layer(set_id or next(iter(footprint_sets())))
 
     def _footprint_set(self, set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         if set_id not in self._footprints:
@@ -300,10 +283,12 @@ class Atlas:
             s = _specs()[layer_id]
             return {"title": s.title, "vintage": s.vintage, "era": s.era, "date": s.date,
                     "basis": self.default_basis(layer_id), "source": s.source, "body": s.body}
-        path = self.scenario if layer_id == "scenario" else settings.geo_dir() / FOOTPRINT_SETS[layer_id]
-        era, date, _ = FOOTPRINT_ERA.get(layer_id, ("scenario", "", ""))
-        return {"title": FOOTPRINT_TITLES.get(layer_id, "Scenario"), "vintage": FOOTPRINT_VINTAGE.get(layer_id, "user"),
-                "era": era, "date": date, "basis": self.default_basis(layer_id),
+        if layer_id == "scenario":
+            path, title, vintage, era, date = self.scenario, "Scenario", "user", "scenario", ""
+        else:
+            s = footprint_sets()[layer_id]
+            path, title, vintage, era, date = s.path, s.title, s.vintage, s.era, s.date
+        return {"title": title, "vintage": vintage, "era": era, "date": date, "basis": self.default_basis(layer_id),
                 "source": f"{Path(path).name}, dissolved from LSOAs", "body": "footprint"}
 
     def crosswalk(self, from_id: str, to_id: str, population: str | None = None) -> pd.DataFrame:

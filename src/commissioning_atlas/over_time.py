@@ -14,19 +14,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from commissioning_atlas.registry import registry
+from commissioning_atlas.registry import commissioners, footprint_sets, registry
 
-#: Commissioner layers in the table, in date order (later sets are appended where declared).
-COMMISSIONERS = ["pct_2011", "ccg_2013", "ccg_2015", "ccg_2016", "ccg_2017", "ccg_2018", "ccg_2019", "ccg_2020",
-                 "ccg_2021", "icb_2022", "icb_2023", "icb_cluster_2025", "icb_2026", "icb_merger_2027"]
 CLASSES = ["equal", "union", "within", "straddling"]
 
 
 def _date(layer_id: str) -> str:
-    from commissioning_atlas import FOOTPRINT_ERA
-
     reg = registry()
-    return reg[layer_id].date if layer_id in reg else FOOTPRINT_ERA[layer_id][1]
+    return reg[layer_id].date if layer_id in reg else footprint_sets()[layer_id].date
+
+
+def short_label(layer_id: str) -> str:
+    """A commissioner layer's label under the chart's bars (declared in ``timeline.toml``)."""
+    return commissioners().get(layer_id) or layer_id.split("_")[0].upper()
 
 
 def _title(atlas, layer_id: str) -> str:
@@ -49,7 +49,7 @@ def coterminosity_over_time(atlas, layers: list[str] | None = None) -> pd.DataFr
     ----------
     atlas : Atlas
     layers : list of str, optional
-        Commissioner layers (default :data:`COMMISSIONERS`, those declared).
+        Commissioner layers (default: the commissioners declared in ``timeline.toml`` that the atlas has).
 
     Returns
     -------
@@ -61,7 +61,7 @@ def coterminosity_over_time(atlas, layers: list[str] | None = None) -> pd.DataFr
     from commissioning_atlas.checks import Tolerance, check_coterminosity
 
     rows = []
-    for lid in layers or [k for k in COMMISSIONERS if k in atlas.layer_ids()]:
+    for lid in layers or [k for k in commissioners() if k in atlas.layer_ids()]:
         councils = councils_of_their_time(lid)
         f = check_coterminosity(atlas, lid, councils, Tolerance(), geometry=False)
         counts = f["class"].value_counts()
@@ -89,8 +89,8 @@ def chart(table: pd.DataFrame, path: str | Path) -> Path:
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    short = {"icb_cluster_2025": "ICB\nclusters", "icb_merger_2027": "ICB\nproposed"}
-    years = [f"{d[:4]}\n{short.get(lid, lid.split('_')[0].upper())}" for d, lid in zip(table["date"], table["layer"])]
+    labels = [short_label(lid).replace(" ", "\n") for lid in table["layer"]]  # a space breaks the line
+    years = [f"{d[:4]}\n{label}" for d, label in zip(table["date"], labels)]
     x = np.arange(len(table))
     colours = {"equal": "#1b7837", "union": "#7fbf7b", "within": "#af8dc3", "straddling": "#762a83"}
     hatches = {"equal": "", "union": "..", "within": "//", "straddling": "xx"}

@@ -1,8 +1,25 @@
-"""The layer registry: one declaration per boundary layer, every era (``layers.toml``).
+"""The registry: every declaration of the atlas, read from the package's TOML files.
 
-Like the boundary catalogue (and xyzservices' providers), the registry is data: adding a vintage is a
-declaration in ``layers.toml`` plus its catalogue entries, not new code. This module only reads the
-declarations into records and answers questions about them (eras, ids, suggestions).
+Like the boundary catalogue (and xyzservices' providers), what the atlas knows is data, not code:
+
+``layers.toml``
+    one declaration per boundary layer of every era (:class:`LayerSpec`);
+``footprints.toml``
+    the vintages a footprint set's members may come from, the nouns of member units and the shipped
+    footprint sets (:class:`MemberVintage`, :class:`FootprintSet`);
+``presets.toml``
+    the named checks;
+``maps.toml``
+    how the atlas page draws each layer (style, noun, parents shown);
+``timeline.toml``
+    the eras of the timeline and the commissioners of the over-time table, with their short labels.
+
+Adding a vintage, a proposal set or a question is a declaration (plus its catalogue entries or table).
+The files of ``$COMMISSIONING_ATLAS_DECLARATIONS`` (same names, any of them) are read after the package's
+and add to them. A bad declaration is one line naming the file, the row (the entry's number in its file)
+and the problem: an unknown field, a missing one, an id declared twice, a reference to an undeclared layer.
+This module only reads the declarations into records and answers questions about them (eras, ids,
+suggestions).
 
 Examples
 --------
@@ -20,7 +37,9 @@ from dataclasses import dataclass, field
 from difflib import get_close_matches
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
+from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError, DataError
 
 #: Build kinds a declaration may name (see ``layers.toml``).
@@ -92,40 +111,316 @@ class LayerSpec:
         return repr(items)
 
 
+@dataclass(frozen=True)
+class MemberVintage:
+    """The units a footprint set of one vintage may name (``[[vintage]]`` of ``footprints.toml``).
+
+    Attributes
+    ----------
+    id : str
+        The vintage, e.g. ``"2013"``.
+    members : tuple of str
+        Layers whose units may be members, the usual one first.
+    atom : str
+        The finest units: exclusivity is checked on these.
+    basis : str
+        Default population basis of a set of this vintage.
+    """
+
+    id: str
+    members: tuple[str, ...]
+    atom: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class FootprintSet:
+    """A shipped footprint set (``[[set]]`` of ``footprints.toml``).
+
+    Attributes
+    ----------
+    id, title, vintage, era, date, basis : str
+        As for a layer: the vintage as published, the year shown, the ISO date, the default basis.
+    table : str
+        Its table, under ``geo/`` (or beside the declaration file that names it).
+    units : str
+        A layer its members are units of (an atlas without it cannot hold the set).
+    member_vintage, complete_with, scenario_replaces : str or None
+        See ``footprints.toml``.
+    folder : Path or None
+        The folder of ``table`` for a set of ``$COMMISSIONING_ATLAS_DECLARATIONS``; None: ``geo/``.
+    """
+
+    id: str
+    table: str
+    title: str
+    vintage: str
+    era: str
+    date: str
+    basis: str
+    units: str
+    member_vintage: str | None = None
+    complete_with: str | None = None
+    scenario_replaces: str | None = None
+    folder: Path | None = None
+
+    @property
+    def path(self) -> Path:
+        """The set's table."""
+        return (self.folder or settings.geo_dir()) / self.table
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """Everything declared, validated: see the module's docstring."""
+
+    layers: dict[str, LayerSpec]
+    vintages: dict[str, MemberVintage]
+    nouns: dict[str, str]
+    sets: dict[str, FootprintSet]
+    presets: dict[str, dict]
+    styles: tuple[dict, ...]
+    eras: tuple[dict, ...]
+    commissioners: dict[str, str]
+
+
+#: The declaration files, each with its tables.
+FILES = {"layers.toml": ("layer",), "footprints.toml": ("vintage", "noun", "set"), "presets.toml": ("preset",),
+         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner")}
+_STR, _LIST, _BOOL, _NUM = str, list, bool, (int, float)
+#: Fields of each table: name -> (type, required); the first field is the entry's id.
+_FIELDS: dict[str, dict[str, tuple]] = {
+    "vintage": {"id": (_STR, True), "members": (_LIST, True), "atom": (_STR, True), "basis": (_STR, True)},
+    "noun": {"layer": (_STR, True), "noun": (_STR, True)},
+    "set": {"id": (_STR, True), "table": (_STR, True), "title": (_STR, True), "vintage": (_STR, True),
+            "era": (_STR, True), "date": (_STR, True), "basis": (_STR, True), "units": (_STR, True),
+            "member_vintage": (_STR, False), "complete_with": (_STR, False), "scenario_replaces": (_STR, False)},
+    "preset": {"id": (_STR, True), "title": (_STR, True), "subject": (_STR, True), "against": (_STR, False),
+               "rules": (_LIST, True), "question": (_STR, True)},
+    "style": {"id": (_STR, True), "show": (_BOOL, True), "colour": (_STR, True), "weight": (_NUM, True),
+              "dash": (_STR, False), "noun": (_STR, True), "parents": (_LIST, False)},
+    "era": {"key": (_STR, True), "label": (_STR, True), "layer": (_STR, True), "lines": (_LIST, False),
+            "changes": (_LIST, False)},
+    "commissioner": {"layer": (_STR, True), "short": (_STR, True)},
+}
+#: Layer fields of each table that must name a declared layer (or footprint set, where the table says).
+_REFS = {"vintage": ("members", "atom"), "noun": ("layer",), "set": ("units", "complete_with"),
+         "preset": ("subject", "against"), "style": ("parents",), "era": ("layer", "lines", "changes"),
+         "commissioner": ("layer",)}
+
+
 def _parse(data: dict, origin: str) -> dict[str, LayerSpec]:
+    """The layer declarations of one parsed ``layers.toml`` (see :func:`_parse_layers`)."""
+    return _parse_layers([(origin, data)])
+
+
+def _parse_layers(files: list[tuple[str, dict]]) -> dict[str, LayerSpec]:
     specs: dict[str, LayerSpec] = {}
-    for i, d in enumerate(data.get("layer", []), start=1):
-        unknown = set(d) - _KNOWN_FIELDS
-        if unknown:
-            raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=i)
-        try:
-            spec = LayerSpec(
-                id=d["id"], title=d["title"], body=d["body"], vintage=d["vintage"], date=d["date"], era=d["era"],
-                kind=d["kind"], sources=tuple(d["sources"]), expected=int(d["expected"]), basis=d["basis"],
-                source=d["source"], parent=d.get("parent"),
-                params={k: v for k, v in d.items() if k not in {"id", "title", "body", "vintage", "date", "era",
-                                                                "kind", "sources", "expected", "basis",
-                                                                "source", "parent"}},
-            )
-        except KeyError as exc:
-            raise DataError(f"layer declaration is missing field {exc}", path=origin, row=i) from None
-        if spec.kind not in KINDS:
-            raise DataError(f"unknown kind {spec.kind!r}; known: {', '.join(KINDS)}", path=origin, row=i)
-        if spec.id in specs:
-            raise DataError(f"layer {spec.id} declared twice", path=origin, row=i)
-        specs[spec.id] = spec
+    where: dict[str, tuple[str, int]] = {}
+    for origin, data in files:
+        for i, d in enumerate(data.get("layer", []), start=1):
+            unknown = set(d) - _KNOWN_FIELDS
+            if unknown:
+                raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=i)
+            try:
+                spec = LayerSpec(
+                    id=d["id"], title=d["title"], body=d["body"], vintage=d["vintage"], date=d["date"], era=d["era"],
+                    kind=d["kind"], sources=tuple(d["sources"]), expected=int(d["expected"]), basis=d["basis"],
+                    source=d["source"], parent=d.get("parent"),
+                    params={k: v for k, v in d.items() if k not in {"id", "title", "body", "vintage", "date", "era",
+                                                                    "kind", "sources", "expected", "basis",
+                                                                    "source", "parent"}},
+                )
+            except KeyError as exc:
+                raise DataError(f"layer declaration is missing field {exc}", path=origin, row=i) from None
+            if spec.kind not in KINDS:
+                raise DataError(f"unknown kind {spec.kind!r}; known: {', '.join(KINDS)}", path=origin, row=i)
+            if spec.id in specs:
+                raise DataError(f"layer {spec.id} declared twice", path=origin, row=i)
+            specs[spec.id] = spec
+            where[spec.id] = (origin, i)
     for spec in specs.values():
         for dep in (*spec.needs(), spec.parent, spec.params.get("dissolve_from")):
             if dep and dep not in specs:
-                raise DataError(f"layer {spec.id} refers to undeclared layer {dep!r}", path=origin)
+                raise DataError(f"layer {spec.id} refers to undeclared layer {dep!r}", path=where[spec.id][0],
+                                row=where[spec.id][1])
     return specs
 
 
-@lru_cache(maxsize=1)
+def _entries(files: list[tuple[str, dict, Path | None]], table: str) -> list[tuple[dict, str, int, Path | None]]:
+    """The entries of ``table`` in every file, checked field by field: (entry, file, row, folder)."""
+    fields = _FIELDS[table]
+    key = next(iter(fields))
+    seen: set[str] = set()
+    out = []
+    for origin, data, folder in files:
+        entries = data.get(table, [])
+        if not isinstance(entries, list):
+            raise DataError(f"{table!r} must be an array of tables ([[{table}]])", path=origin)
+        for i, d in enumerate(entries, start=1):
+            unknown = set(d) - set(fields)
+            if unknown:
+                raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=i)
+            for name, (kind, required) in fields.items():
+                if name not in d:
+                    if required:
+                        raise DataError(f"{table} declaration is missing field {name!r}", path=origin, row=i)
+                    continue
+                v = d[name]
+                ok = isinstance(v, kind) and not (kind is not _BOOL and isinstance(v, bool))
+                if kind is _LIST:
+                    ok = ok and all(isinstance(x, str) for x in v)
+                if not ok:
+                    want = {_STR: "a string", _LIST: "a list of strings", _BOOL: "true or false"}.get(kind, "a number")
+                    raise DataError(f"{table} {d.get(key, '?')}: field {name!r} must be {want}", path=origin, row=i)
+            if d[key] in seen:
+                raise DataError(f"{table} {d[key]} declared twice", path=origin, row=i)
+            seen.add(d[key])
+            out.append((d, origin, i, folder))
+    return out
+
+
+def _check_refs(entries, table: str, known) -> None:
+    """Every layer an entry names is declared (``known``: layers, and footprint sets where they may be named)."""
+    key = next(iter(_FIELDS[table]))
+    for d, origin, row, _ in entries:
+        for name in _REFS[table]:
+            v = d.get(name)
+            for dep in ([v] if isinstance(v, str) else v or []):
+                if dep not in known:
+                    raise DataError(f"{table} {d[key]} refers to undeclared layer {dep!r}", path=origin, row=row)
+
+
+def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
+    """Validate the parsed declaration files (the package's first) into :class:`Declarations`."""
+    by_file: dict[str, list] = {}
+    for name, data, folder in files:
+        base = Path(name).name
+        unknown = set(data) - set(FILES[base])
+        if unknown:
+            raise DataError(f"unknown table(s) {sorted(unknown)}; {base} declares {', '.join(FILES[base])}",
+                            path=name)
+        by_file.setdefault(base, []).append((name, data, folder))
+    layers = _parse_layers([(n, d) for n, d, _ in by_file.get("layers.toml", [])])
+    fp = by_file.get("footprints.toml", [])
+    vintage_e, noun_e, set_e = _entries(fp, "vintage"), _entries(fp, "noun"), _entries(fp, "set")
+    _check_refs(vintage_e, "vintage", layers)
+    _check_refs(noun_e, "noun", layers)
+    _check_refs(set_e, "set", layers)
+    vintages = {d["id"]: MemberVintage(d["id"], tuple(d["members"]), d["atom"], d["basis"])
+                for d, *_ in vintage_e}
+    sets = {}
+    for d, origin, row, folder in set_e:
+        if d["id"] in layers:
+            raise DataError(f"set {d['id']} is also declared as a layer", path=origin, row=row)
+        if d.get("member_vintage") and d["member_vintage"] not in vintages:
+            raise DataError(f"set {d['id']}: member_vintage {d['member_vintage']!r} is not a declared vintage "
+                            f"({', '.join(vintages)})", path=origin, row=row)
+        sets[d["id"]] = FootprintSet(**d, folder=folder)
+    with_sets = {**layers, **sets}
+    preset_e = _entries(by_file.get("presets.toml", []), "preset")
+    _check_refs(preset_e, "preset", with_sets)
+    from commissioning_atlas.checks.crosstab import RULES
+
+    presets = {}
+    for d, origin, row, _ in preset_e:
+        bad = [r for r in d["rules"] if r not in RULES]
+        if bad or not d["rules"]:
+            raise DataError(f"preset {d['id']}: unknown rule {bad[0]!r}; rules are {', '.join(RULES)}" if bad else
+                            f"preset {d['id']}: no rules", path=origin, row=row)
+        presets[d["id"]] = {"title": d["title"], "subject": d["subject"], "against": d.get("against"),
+                            "rules": tuple(d["rules"]), "question": d["question"]}
+    style_e = _entries(by_file.get("maps.toml", []), "style")
+    _check_refs([(d, o, r, f) for d, o, r, f in style_e if d["id"] != "scenario"], "style", with_sets)
+    for d, origin, row, _ in style_e:
+        if d["id"] not in with_sets and d["id"] != "scenario":
+            raise DataError(f"style {d['id']} refers to undeclared layer {d['id']!r}", path=origin, row=row)
+    styles = tuple({"id": d["id"], "show": d["show"], "colour": d["colour"], "weight": float(d["weight"]),
+                    "dash": d.get("dash", ""), "noun": d["noun"], "parents": tuple(d.get("parents", ()))}
+                   for d, *_ in style_e)
+    tl = by_file.get("timeline.toml", [])
+    era_e, comm_e = _entries(tl, "era"), _entries(tl, "commissioner")
+    _check_refs(era_e, "era", with_sets)
+    _check_refs(comm_e, "commissioner", with_sets)
+    for d, origin, row, _ in era_e:
+        if "changes" in d and len(d["changes"]) != 2:
+            raise DataError(f"era {d['key']}: 'changes' must name two layers, the new and the old",
+                            path=origin, row=row)
+    eras = tuple({"key": d["key"], "label": d["label"], "layer": d["layer"], "lines": tuple(d.get("lines", ())),
+                  "changes": tuple(d["changes"]) if "changes" in d else None} for d, *_ in era_e)
+    return Declarations(layers=layers, vintages=vintages, nouns={d["layer"]: d["noun"] for d, *_ in noun_e},
+                        sets=sets, presets=presets, styles=styles, eras=eras,
+                        commissioners={d["layer"]: d["short"] for d, *_ in comm_e})
+
+
+def _load_toml(text: str, origin: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"not valid TOML: {exc}", path=origin) from None
+
+
+@lru_cache(maxsize=4)
+def _declarations(extra: str | None) -> Declarations:
+    package = resources.files(__package__).joinpath("data")
+    files = [(name, _load_toml(package.joinpath(name).read_text(encoding="utf-8"), name), None) for name in FILES]
+    if extra:
+        folder = Path(extra)
+        if not folder.is_dir():
+            raise DataError(f"${settings.DECLARATIONS_ENV} is not a folder", path=folder)
+        for name in FILES:
+            p = folder / name
+            if p.is_file():
+                files.append((str(p), _load_toml(p.read_text(encoding="utf-8"), str(p)), folder))
+    return _read(files)
+
+
+def declarations() -> Declarations:
+    """Everything declared: the package's files, then those of ``$COMMISSIONING_ATLAS_DECLARATIONS``
+    (read once per folder)."""
+    extra = settings.declarations_dir()
+    return _declarations(str(extra) if extra else None)
+
+
 def registry() -> dict[str, LayerSpec]:
-    """Every declared layer, in declaration order (read once from the packaged ``layers.toml``)."""
-    text = resources.files(__package__).joinpath("data", "layers.toml").read_text(encoding="utf-8")
-    return _parse(tomllib.loads(text), "layers.toml")
+    """Every declared layer, in declaration order."""
+    return declarations().layers
+
+
+def footprint_sets() -> dict[str, FootprintSet]:
+    """The declared footprint sets, in declaration order."""
+    return declarations().sets
+
+
+def member_vintages() -> dict[str, MemberVintage]:
+    """The vintages a footprint set's members may come from, in order."""
+    return declarations().vintages
+
+
+def member_nouns() -> dict[str, str]:
+    """What one unit of each member layer is called in a message ("PCT", "sub-ICB location")."""
+    return declarations().nouns
+
+
+def presets() -> dict[str, dict]:
+    """The check presets: name -> ``title``, ``subject``, ``against`` (None for size), ``rules``, ``question``."""
+    return declarations().presets
+
+
+def map_styles() -> tuple[dict, ...]:
+    """The atlas page's layers, bottom to top: ``id``, ``show``, ``colour``, ``weight``, ``dash``, ``noun``,
+    ``parents``."""
+    return declarations().styles
+
+
+def timeline_eras() -> tuple[dict, ...]:
+    """The eras of the timeline in date order: ``key``, ``label``, ``layer``, ``lines``, ``changes``."""
+    return declarations().eras
+
+
+def commissioners() -> dict[str, str]:
+    """The commissioners of the over-time table in date order: layer -> short label."""
+    return declarations().commissioners
 
 
 def layer_ids() -> list[str]:

@@ -18,6 +18,9 @@ MIRROR_ENV = "COMMISSIONING_ATLAS_MIRROR"
 #: Environment variable naming a folder laid out like the package's ``data/`` (``geo/``, ``sources.toml``):
 #: tables and catalogue of one's own, for tests and forks.
 DATA_ENV = "COMMISSIONING_ATLAS_DATA"
+#: Environment variable naming a folder of declarations of one's own (``layers.toml``, ``footprints.toml``,
+#: ``presets.toml``, ``maps.toml``, ``timeline.toml``, any of them): read after the package's, adding to them.
+DECLARATIONS_ENV = "COMMISSIONING_ATLAS_DECLARATIONS"
 #: Environment variable overriding the cache directory.
 CACHE_ENV = "COMMISSIONING_ATLAS_CACHE"
 
@@ -40,6 +43,12 @@ def data_dir() -> Path:
     """Return the folder of tables and catalogue in use: ``$COMMISSIONING_ATLAS_DATA`` or the package's."""
     env = os.environ.get(DATA_ENV)
     return Path(env).resolve() if env else package_data()
+
+
+def declarations_dir() -> Path | None:
+    """Return the folder of extra declarations (``$COMMISSIONING_ATLAS_DECLARATIONS``), or None."""
+    env = os.environ.get(DECLARATIONS_ENV)
+    return Path(env).resolve() if env else None
 
 
 def geo_dir() -> Path:

@@ -71,7 +71,7 @@ from commissioning_atlas.checks.rules import (
     read_thresholds,
     run_check,
 )
-from commissioning_atlas.checks.presets import PRESETS, _PROPOSAL_SUBJECTS, resolve_preset, run_preset
+from commissioning_atlas.checks.presets import declared_presets, resolve_preset, run_preset
 from commissioning_atlas.checks.report import (
     FORMATS,
     _HEAD,

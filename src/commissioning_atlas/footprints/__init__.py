@@ -42,8 +42,6 @@ from commissioning_atlas.footprints.sets import (
     MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
-    SET_OPTIONS,
-    SHIPPED_SETS,
 )
 from commissioning_atlas.footprints.read import (
     PLAN_COLUMNS,
@@ -90,7 +88,6 @@ from commissioning_atlas.footprints.resolve import (
     validate_proposals,
 )
 from commissioning_atlas.footprints.build import (
-    _VINTAGE_BASIS,
     _vintage_of,
     build_footprints,
     load_footprint_set,

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 import pandas as pd
 
-from commissioning_atlas import settings
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.read import _BASE_LAYERS, _YES, _complete_with, _tokens, read_proposals
 from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
-from commissioning_atlas.footprints.sets import MEMBER_LAYERS, SET_OPTIONS, SHIPPED_SETS
+from commissioning_atlas.footprints.sets import MEMBER_LAYERS
+from commissioning_atlas.registry import footprint_sets, member_vintages
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -102,7 +102,7 @@ def load_proposal_set(path: str | Path, lsoa: gpd.GeoDataFrame, layers: Mapping[
 
 
 def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """The footprint set ``set_id`` of an atlas (``css_2012``, ``csu_2013`` or ``scenario``).
+    """The footprint set ``set_id`` of an atlas (one declared in ``footprints.toml``, or ``scenario``).
 
     Parameters
     ----------
@@ -120,10 +120,10 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         if atlas.scenario is None:
             raise ScenarioError("no scenario given (use --scenario FILE)")
         path = Path(atlas.scenario)
-    elif set_id in SHIPPED_SETS:
-        path = settings.geo_dir() / SHIPPED_SETS[set_id]
+    elif set_id in footprint_sets():
+        path = footprint_sets()[set_id].path
     else:
-        raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*SHIPPED_SETS, 'scenario'])}")
+        raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*footprint_sets(), 'scenario'])}")
     # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
     lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
     token = _BASE_LAYERS.set(atlas.layers)
@@ -131,23 +131,18 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         df = read_proposals(path)
     finally:
         _BASE_LAYERS.reset(token)
-    opts = SET_OPTIONS.get(set_id, {})
-    if opts.get("vintage") and "vintage" not in df.attrs:
-        df.attrs["vintage"] = opts["vintage"]
-    if opts.get("complete_with"):
-        df = _complete_with(df, atlas.layers[opts["complete_with"]], opts["complete_with"])
+    shipped = footprint_sets().get(set_id)
+    if shipped is not None and shipped.member_vintage and "vintage" not in df.attrs:
+        df.attrs["vintage"] = shipped.member_vintage
+    if shipped is not None and shipped.complete_with:
+        df = _complete_with(df, atlas.layers[shipped.complete_with], shipped.complete_with)
     cached = getattr(atlas.ctx, "dissolve_footprints", None)
     dissolver = (lambda frame, m: cached(set_id, frame, m)) if cached is not None else None
     fp, memb = build_footprints(df, lsoa, atlas.layers, path=path, dissolver=dissolver)
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
-    fp.attrs["population_basis"] = _VINTAGE_BASIS.get(vintage, "census_2011")
+    fp.attrs["population_basis"] = member_vintages()[vintage].basis if vintage in member_vintages() else "census_2011"
     fp.attrs["vintage"] = vintage
     return fp, memb
-
-
-#: Default population basis of a set's vintage.
-_VINTAGE_BASIS = {"2011": "census_2011", "2013": "census_2011", "2022": "census_2021", "2023": "census_2021",
-                  "2026": "census_2021"}
 
 
 def _vintage_of(fp: pd.DataFrame) -> str:

@@ -76,22 +76,20 @@ from commissioning_atlas.maps.planner import planner_map
 from commissioning_atlas.maps.pages import atlas_map, ccg_map, choropleths, findings_map, layer_map, page_builder, write_maps
 from commissioning_atlas.maps.report import simplification_report
 from commissioning_atlas.maps.style import (
-                    ATLAS_LAYERS,
                     ATTRIBUTION,
                     BASE_LAYER,
                     CROSSING_COLOUR,
                     PALETTE,
                     SEVERITY_COLOURS,
                     LayerStyle,
+                    atlas_layers,
                     greedy_colouring,
                     style_of,
 )
-from commissioning_atlas.maps.timeline import ERAS, timeline_data, timeline_map
+from commissioning_atlas.maps.timeline import declared_eras, timeline_data, timeline_map
 
 __all__ = [
-    "ATLAS_LAYERS",
     "ATTRIBUTION",
-    "ERAS",
     "BASE_LAYER",
     "COORD_SCALE",
     "CROSSING_COLOUR",
@@ -100,10 +98,12 @@ __all__ = [
     "SEVERITY_COLOURS",
     "arc_rings",
     "arc_simplify",
+    "atlas_layers",
     "atlas_map",
     "planner_map",
     "ccg_map",
     "choropleths",
+    "declared_eras",
     "decode_arcs",
     "decode_page_geometry",
     "encode_arcs",

@@ -19,7 +19,7 @@ from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice
 from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
-from commissioning_atlas.maps.style import ATLAS_LAYERS, BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, style_of
+from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, atlas_layers, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.planner import index_entry as planner_index_entry
 from commissioning_atlas.maps.planner import planner_config, planner_map
@@ -110,9 +110,9 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
               *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
               index: str | None = None, declarations: Sequence[LayerStyle] | None = None,
               choropleth: str | None = None) -> Path:
-    """Write the atlas map: the layers of 2011-2027 declared in ATLAS_LAYERS as toggleable overlays (SHAs and CCGs shown first).
+    """Write the atlas map: the layers of 2011-2027 declared in ``maps.toml`` as toggleable overlays (SHAs and CCGs shown first).
 
-    Layers: those of ATLAS_LAYERS the atlas has, from the SHA clusters of 2011 to the ICB mergers proposed
+    Layers: those of :func:`.style.atlas_layers` the atlas has, from the SHA clusters of 2011 to the ICB mergers proposed
     for 2027 and the councils of 2011 and 2023, with a scenario (shown first) when one is loaded.
 
     Parameters
@@ -130,7 +130,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     index : str, optional
         Link back to the folder's index page.
     declarations : sequence of LayerStyle, optional
-        The page's layers and their styles, bottom to top (default :data:`ATLAS_LAYERS`; layers the atlas
+        The page's layers and their styles, bottom to top (default :func:`.style.atlas_layers`; layers the atlas
         does not have are left out).
     choropleth : str, optional
         The figure the topmost layer shown is coloured by when the page opens (see :func:`layer_map`); a
@@ -145,7 +145,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     >>> atlas_map(ca.load(), "out/atlas.html")   # doctest: +SKIP
     """
     available = set(atlas.layer_ids())
-    layers = [s for s in (declarations if declarations is not None else ATLAS_LAYERS) if s.id in available]
+    layers = [s for s in (declarations if declarations is not None else atlas_layers()) if s.id in available]
     whatif = scenario_title(atlas)
     if whatif:
         title = f"What-if: {whatif}. {title}"
@@ -246,7 +246,7 @@ def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAUL
 
 def _atlas_figures(atlas: Any, declarations: Sequence[LayerStyle] | None = None) -> list[str]:
     available = set(atlas.layer_ids())
-    return offered([atlas.layer(s.id) for s in (declarations if declarations is not None else ATLAS_LAYERS)
+    return offered([atlas.layer(s.id) for s in (declarations if declarations is not None else atlas_layers())
                     if s.id in available])
 
 
@@ -273,7 +273,8 @@ def choropleths(atlas: Any, presets: dict | None = None) -> list[str]:
     ----------
     atlas : Atlas
     presets : dict, optional
-        Check presets (:data:`commissioning_atlas.checks.PRESETS`, the default) whose subject layers count.
+        Check presets (:func:`commissioning_atlas.checks.declared_presets`, the default) whose subject layers
+        count.
 
     Returns
     -------
@@ -281,7 +282,9 @@ def choropleths(atlas: Any, presets: dict | None = None) -> list[str]:
         Keys, residents first.
     """
     if presets is None:
-        from commissioning_atlas.checks import PRESETS as presets
+        from commissioning_atlas.checks import declared_presets
+
+        presets = declared_presets()
     available = set(atlas.layer_ids())
     subjects = [p["subject"] for p in presets.values() if p.get("subject") in available]
     keys = list(dict.fromkeys(_atlas_figures(atlas) + offered([atlas.layer(s) for s in dict.fromkeys(subjects)])))

@@ -164,7 +164,7 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
     """
     from commissioning_atlas.advise.adjacency import connect_areas, lsoa_adjacency, unit_adjacency
     from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE
-    from commissioning_atlas.footprints import _VINTAGE_BASIS
+    from commissioning_atlas.registry import member_vintages
     from commissioning_atlas.maps.pages import page_builder
     from commissioning_atlas.sources.population import get_basis
 
@@ -191,7 +191,8 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
     labels[rows] = k
 
     vintage = str(spec["vintage"])
-    basis_id = atlas.basis or _VINTAGE_BASIS.get(vintage, "census_2021")
+    vintages = member_vintages()  # the default basis of a set of the vintage (footprints.toml)
+    basis_id = atlas.basis or (vintages[vintage].basis if vintage in vintages else "census_2021")
     basis_ids = [basis_id] + (["census_2021"] if basis_id != "census_2021" else [])
     area = atlas.lsoa["area_m2"].to_numpy().astype(float)
     weights = {"area": area} | {bid: atlas.population(bid).astype(float) for bid in basis_ids}

@@ -71,29 +71,15 @@ class LayerStyle(NamedTuple):
     parents: tuple[str, ...] = ()
 
 
-#: Layers of the atlas map, bottom to top. A page draws the layers of its list in this order; a layer not
-#: declared here gets :func:`style_of`'s default. The topmost layer shown is filled (a choropleth), the
-#: others are outlines.
-ATLAS_LAYERS: list[LayerStyle] = [
-    LayerStyle("sha_cluster_2011", False, "#000000", 4.0, "", "SHA cluster"),
-    LayerStyle("sha_2011", True, "#1b3a6b", 3.0, "", "SHA", ("sha_cluster_2011",)),
-    LayerStyle("pct_cluster_2011", False, "#6a3d9a", 2.2, "8 4", "PCT cluster", ("sha_2011",)),
-    LayerStyle("pct_2011", False, "#555555", 1.2, "4 3", "PCT", ("pct_cluster_2011", "utla_2011", "sha_2011")),
-    LayerStyle("utla_2011", False, "#8c510a", 1.4, "1 3", "council", ("sha_2011",)),
-    LayerStyle("ccg_2013", True, "#2f4f4f", 1.0, "", "CCG",
-               ("pct_2011", "utla_2011", "nhs_area_team_2013", "nhs_region_2013")),
-    LayerStyle("css_2012", False, "#b2182b", 1.8, "", "commissioning support service",
-               ("pct_cluster_2011", "sha_2011")),
-    LayerStyle("scenario", False, "#e66101", 1.8, "3 2", "proposed organisation", ("pct_cluster_2011", "sha_2011")),
-    LayerStyle("csu_2013", False, "#01665e", 1.8, "6 2", "CSU", ("nhs_area_team_2013", "nhs_region_2013")),
-    LayerStyle("nhs_area_team_2013", False, "#4d4d4d", 2.4, "12 4", "area team", ("nhs_region_2013",)),
-    # the reorganisation under way: 2022 ICBs, 2025 clusters, 2026 ICBs, 2027 proposals, councils of 2023
-    LayerStyle("icb_2022", False, "#1f78b4", 1.6, "", "ICB", ("nhs_region_2022", "utla_2021")),
-    LayerStyle("icb_cluster_2025", False, "#33a02c", 2.2, "6 3", "ICB cluster", ("icb_2023", "nhs_region_2023")),
-    LayerStyle("icb_2026", False, "#d95f02", 1.8, "", "ICB", ("icb_2023", "utla_2023", "nhs_region_2023")),
-    LayerStyle("icb_merger_2027", False, "#7570b3", 2.2, "10 3 2 3", "proposed ICB", ("icb_2026", "nhs_region_2023")),
-    LayerStyle("utla_2023", False, "#8c510a", 1.2, "1 3", "council", ("icb_2026",)),
-]
+def atlas_layers() -> list[LayerStyle]:
+    """The layers of the atlas map, bottom to top, as declared in ``maps.toml``. A page draws the layers of
+    its list in this order; a layer not declared there gets :func:`style_of`'s default. The topmost layer
+    shown is filled (a choropleth), the others are outlines."""
+    from commissioning_atlas.registry import map_styles
+
+    return [LayerStyle(**d) for d in map_styles()]
+
+
 #: (A popup's figures, and a choropleth's, are every numeric column of the layer: see :mod:`.figures`.)
 #: Text columns a popup names (members are written as names).
 POPUP_TEXT = [("members", "Members"), ("partners", "Partners"), ("status", "Status"), ("date", "Date"),
@@ -123,7 +109,7 @@ _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def style_of(layer_id: str) -> LayerStyle:
-    """The declared style of a layer, or a thin grey outline for a layer not in :data:`ATLAS_LAYERS`.
+    """The declared style of a layer, or a thin grey outline for a layer not in :func:`atlas_layers`.
 
     Parameters
     ----------
@@ -133,7 +119,7 @@ def style_of(layer_id: str) -> LayerStyle:
     -------
     LayerStyle
     """
-    for style in ATLAS_LAYERS:
+    for style in atlas_layers():
         if style.id == layer_id:
             return style
     return LayerStyle(layer_id, False, "#333333", 1.2, "", "area")

@@ -47,39 +47,23 @@ class Era:
     changes: tuple[str, str] | None = None
 
 
-#: The eras, in date order. What moved in 2022 is read at sub-ICB level (sicbl_2022 against ccg_2021:
-#: Glossop, Bassetlaw, West Birmingham); in 2023 the ICBs against those of 2022 (north Chichester from Surrey
-#: Heartlands to Sussex); in 2026 against the ICBs of 2023 (Frimley).
-ERAS: tuple[Era, ...] = (
-    Era("2011", "2011: primary care trusts and their clusters", "pct_2011", ("pct_cluster_2011",)),
-    Era("2012", "2012: commissioning support proposals", "css_2012", (), ("css_2012", "pct_2011")),
-    Era("2013", "2013: clinical commissioning groups and support units", "ccg_2013", ("csu_2013",),
-        ("ccg_2013", "pct_2011")),
-    Era("2015", "2015: clinical commissioning groups", "ccg_2015", (), ("ccg_2015", "ccg_2013")),
-    Era("2016", "2016: clinical commissioning groups", "ccg_2016", (), ("ccg_2016", "ccg_2015")),
-    Era("2017", "2017: clinical commissioning groups and STPs", "ccg_2017", ("stp_2017",), ("ccg_2017", "ccg_2016")),
-    Era("2018", "2018: clinical commissioning groups and STPs", "ccg_2018", ("stp_2018",), ("ccg_2018", "ccg_2017")),
-    Era("2019", "2019: clinical commissioning groups", "ccg_2019", (), ("ccg_2019", "ccg_2018")),
-    Era("2020", "2020: clinical commissioning groups", "ccg_2020", (), ("ccg_2020", "ccg_2019")),
-    Era("2021", "2021: clinical commissioning groups and integrated care systems", "ccg_2021", ("stp_2021",),
-        ("ccg_2021", "ccg_2020")),
-    Era("2022", "2022: integrated care boards and their sub-ICB locations", "icb_2022", ("sicbl_2022",),
-        ("sicbl_2022", "ccg_2021")),
-    Era("2023", "2023: integrated care boards (Surrey Heartlands and Sussex redrawn)", "icb_2023", ("sicbl_2023",),
-        ("icb_2023", "icb_2022")),
-    Era("2025", "2025: ICB clusters (shared leadership)", "icb_cluster_2025", (), ("icb_cluster_2025", "icb_2023")),
-    Era("2026", "2026: the 36 integrated care boards", "icb_2026", (), ("icb_2026", "icb_2023")),
-    Era("2027", "2027: ICB mergers proposed", "icb_merger_2027", (), ("icb_merger_2027", "icb_2026")),
-)
+def declared_eras() -> tuple[Era, ...]:
+    """The eras declared in ``timeline.toml``, in date order."""
+    from commissioning_atlas.registry import timeline_eras
+
+    return tuple(Era(e["key"], e["label"], e["layer"], e["lines"], e["changes"]) for e in timeline_eras())
+
+
 #: Classes of the ``changes`` rule the page lists (the others are counted): parts that left their body.
 _LISTED_CLASSES = ("moved", "moved parent")
 
 
-def eras_of(atlas: Any, eras: Sequence[Era] = ERAS) -> list[Era]:
-    """The eras whose layers the atlas has (a change pair it lacks is dropped, not the era)."""
+def eras_of(atlas: Any, eras: Sequence[Era] | None = None) -> list[Era]:
+    """The eras whose layers the atlas has (a change pair it lacks is dropped, not the era); default: the
+    declared eras."""
     have = set(atlas.layer_ids())
     out = []
-    for e in eras:
+    for e in declared_eras() if eras is None else eras:
         if e.layer not in have:
             continue
         lines = tuple(l for l in e.lines if l in have)
@@ -158,7 +142,7 @@ def _titled(atlas: Any, layer_id: str) -> str:
 
 
 def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
-                  eras: Sequence[Era] = ERAS) -> dict:
+                  eras: Sequence[Era] | None = None) -> dict:
     """Everything the timeline page carries: eras, their features and figures, moved parts and the arcs.
 
     Parameters
@@ -167,7 +151,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
     tolerance : float
         Simplification tolerance in metres (shared by every era).
     eras : sequence of Era
-        Default :data:`ERAS` (those the atlas has).
+        Default :func:`declared_eras` (those the atlas has).
 
     Returns
     -------
@@ -179,7 +163,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
 
     eras = eras_of(atlas, eras)
     if not eras:
-        raise AtlasError("the timeline needs at least one era's layer (pct_2011 ... icb_merger_2027); the atlas has none")
+        raise AtlasError("the timeline needs at least one era's layer (timeline.toml); the atlas has none")
     b = page_builder(atlas, _page_layers(eras), tolerance)
     figures = era_figures(atlas, eras)
     layers: dict[str, dict] = {}
@@ -239,10 +223,9 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
 
 def chart_rows(table) -> list[dict]:
     """The over-time table as the chart's rows: year, short label, bodies per class, share coterminous."""
-    from commissioning_atlas.over_time import CLASSES
+    from commissioning_atlas.over_time import CLASSES, short_label
 
-    short = {"icb_cluster_2025": "ICB clusters", "icb_merger_2027": "ICB proposed"}
-    return [{"year": str(r["date"])[:4], "label": short.get(r["layer"], str(r["layer"]).split("_")[0].upper()),
+    return [{"year": str(r["date"])[:4], "label": short_label(str(r["layer"])),
              "layer": str(r["layer"]), "title": str(r["title"]), "bodies": int(r["bodies"]),
              "share": formatting.share(r["share_coterminous"]), **{c: int(r[c]) for c in CLASSES}}
             for _, r in table.iterrows()]
