@@ -1118,7 +1118,9 @@ def test_write_maps_checks_the_choropleth_first(atlas, findings, tmp_path):
         maps.write_maps(atlas, tmp_path / "m", results, choropleth="nope", timeline=False)
     assert not (tmp_path / "m").exists()
     keys = maps.choropleths(atlas)
-    assert keys[:4] == ["population", "registered_population", "area_km2", "density"] and keys[-1] == "share_crossing"
+    # registered patients of 2013 (CCGs) and of May 2022 (the practice-built layers) beside residents
+    assert keys[:5] == ["population", "registered_population", "registered_2022", "area_km2", "density"]
+    assert keys[-1] == "share_crossing"
 
 
 def _fills(page, layer_id):
