@@ -67,9 +67,17 @@ def snapshot(*roots: Path) -> dict:
     return out
 
 
+@pytest.fixture(scope="module")
+def warm(atlas):
+    """The session atlas with every layer made, so that no case (whatever its order) fetches into its cache."""
+    atlas.build_all()
+    return atlas
+
+
 @pytest.fixture
-def env(atlas, tmp_path, monkeypatch):
+def env(warm, tmp_path, monkeypatch):
     """A work folder, a cache folder with (stand-in) cache files, and the session atlas behind the CLI."""
+    atlas = warm
     work = tmp_path / "work"
     work.mkdir()
     cache = tmp_path / "cache"
@@ -99,12 +107,21 @@ def assert_one_line(err: str, code: int, expected_code: int, *words: str) -> str
     return lines[0]
 
 
+PKG = ROOT / "src/commissioning_atlas"
+
+
+def _package() -> dict:
+    """Every file of the package (its code, declarations, tables and assets; compiled caches left out)."""
+    return {k: v for k, v in snapshot(PKG).items() if "__pycache__" not in k.parts}
+
+
 @contextlib.contextmanager
 def unchanged(*roots: Path):
-    """Assert that nothing under ``roots`` (nor geo/) changed, appeared or vanished."""
-    before = snapshot(GEO, *roots)
+    """Assert that nothing under ``roots``, nor any file of the package (geo/ included), changed, appeared or
+    vanished."""
+    before = {**_package(), **snapshot(*roots)}
     yield
-    after = snapshot(GEO, *roots)
+    after = {**_package(), **snapshot(*roots)}
     assert after == before, {str(k): (before.get(k), after.get(k)) for k in set(before) | set(after)
                              if before.get(k) != after.get(k)}
 
@@ -215,7 +232,8 @@ def test_yaml_base_that_is_not_a_file(env, capsys, base, words):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("argv, words", [
-    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "/dev/null"], "is not a regular file"),
+    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "/dev/null"], "folder of the operating system"),
+    (["check", "--preset", "ccg-size", "--format", "csv", "-o", "fifo"], "is not a regular file"),
     (["export", "css_2012", "-o", "missing/x.csv"], "output folder does not exist"),
     (["export", "css_2012", "-o", "file.txt/x.csv"], "is not a folder"),
     (["map", "-o", "file.txt"], "is a file, expected a folder"),
@@ -223,6 +241,7 @@ def test_yaml_base_that_is_not_a_file(env, capsys, base, words):
 ])
 def test_output_paths_that_cannot_be_written(env, capsys, argv, words):
     (env["work"] / "file.txt").write_text("keep")
+    os.mkfifo(env["work"] / "fifo")
     before_null = os.stat("/dev/null")
     with unchanged(env["tmp"]):
         code, _, err = run(capsys, *argv)
@@ -990,3 +1009,277 @@ def test_main_sh_installs_on_the_system_python(tmp_path):
     version = subprocess.run([str(repo / ".venv" / "bin" / "commissioning-atlas"), "--version"], capture_output=True,
                              text=True, env=env, timeout=120)
     assert version.returncode == 0 and version.stdout.startswith("commissioning-atlas ")
+
+
+# ------------------------------------------------- issue 27: every path a user passes is guarded
+
+def _apportion_table(atlas, path: Path, extra: dict | None = None) -> Path:
+    """A table of figures per PCT (pct, deaths, rate and any ``extra`` columns), written as CSV."""
+    codes = atlas.layer("pct_2011")["code"].astype(str).tolist()
+    t = pd.DataFrame({"pct": codes, "deaths": [100 + i for i in range(len(codes))],
+                      "rate": [1.5] * len(codes), **(extra or {})})
+    t.to_csv(path, index=False)
+    return path
+
+
+APPORTION = ("--code-column", "pct", "--from", "pct_2011", "--to", "ccg_2013", "--counts", "deaths")
+
+
+# 1. outputs that are links, devices or system files
+@pytest.mark.integration
+def test_output_link_writes_its_target(env, capsys):
+    """An output that is a symlink: its target is written (atomically), the link stays a link."""
+    target = env["work"] / "target.csv"
+    target.write_text("old\n")
+    link = env["work"] / "link.csv"
+    link.symlink_to(target)
+    with unchanged(env["cache"]):
+        code, out, err = run(capsys, "export", "css_2012", "-o", str(link))
+    assert code == 0 and err == "", err
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert target.read_text().startswith("code,") and len(pd.read_csv(target)) == 42
+    assert sorted(p.name for p in env["work"].iterdir()) == ["link.csv", "target.csv"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["check", "--preset", "cluster-vs-sha", "--format", "csv", "-o", "/dev/stdout.csv"], "/dev/stdout.csv"),
+    (["check", "--preset", "cluster-vs-sha", "--format", "csv", "-o", "/dev/null"], "/dev/null"),
+    (["export", "css_2012", "-o", "/dev/shm/x.csv"], "/dev/shm/x.csv"),
+    (["crosswalk", "pct_2011", "ccg_2013", "-o", "/proc/self/x.csv"], "/proc/self/x.csv"),
+    (["export", "css_2012", "-o", "/sys/x.csv"], "/sys/x.csv"),
+    (["map", "-o", "/dev/maps"], "/dev/maps"),
+    (["advise", "--units", "pct_cluster_2011", "--floor", "750000", "-o", "/dev/a.yaml"], "/dev/a.yaml"),
+])
+@pytest.mark.integration
+def test_nothing_is_written_under_dev_proc_sys(env, capsys, argv, words):
+    before = sorted(os.listdir("/dev"))
+    shm = sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else []
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, *argv)
+    assert_one_line(err, code, 2, words, "folder of the operating system")
+    assert sorted(os.listdir("/dev")) == before
+    assert (sorted(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else []) == shm
+
+
+@pytest.mark.integration
+def test_a_link_to_a_device_is_refused(env, capsys):
+    link = env["work"] / "null.csv"
+    link.symlink_to("/dev/null")
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "export", "css_2012", "-o", str(link))
+    assert_one_line(err, code, 2, "/dev/null", "folder of the operating system")
+    assert link.is_symlink()
+
+
+@pytest.mark.integration
+def test_stdout_as_output_is_a_stream_never_replaced(tmp_path, mirror):
+    """`-o /dev/stdout` (and a link to the stdout) with stdout redirected to a file: the CSV goes into that file
+    as a stream; neither /dev/stdout nor the link is replaced, and the 'wrote' line goes to stderr."""
+    link = tmp_path / "so"
+    link.symlink_to("/proc/self/fd/1")
+    dev_before = _digest(Path("/dev/stdout"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), settings.MIRROR_ENV: str(mirror)}
+    for target in ("/dev/stdout", str(link)):
+        out = tmp_path / "out.csv"
+        with open(out, "wb") as f:
+            res = subprocess.run([sys.executable, "-m", "commissioning_atlas", "check", "--preset", "cluster-vs-sha",
+                                  "--format", "csv", "-o", target, "--quiet"], stdout=f, stderr=subprocess.PIPE,
+                                 text=False, timeout=600, env=env)
+        err = res.stderr.decode()
+        assert res.returncode == 1 and "Traceback" not in err, err  # 1: the check has findings
+        rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"))))
+        assert rows[0][:3] == ["rule", "subject_layer", "subject_code"] and len(rows) > 10
+        assert err.strip() == f"wrote {len(rows) - 1} rows (4 warning, {len(rows) - 5} info) to {target}"
+        assert _digest(Path("/dev/stdout")) == dev_before and os.readlink(link) == "/proc/self/fd/1"
+
+
+# 2. outputs that are inputs, package files or other layers
+@pytest.mark.integration
+def test_apportion_never_writes_over_its_data(env, capsys, atlas):
+    data = _apportion_table(atlas, env["work"] / "d.csv")
+    for target in (str(data), "d.csv", "./d.csv"):
+        with unchanged(env["tmp"]):
+            code, _, err = run(capsys, "apportion", str(data), *APPORTION, "-o", target)
+        assert_one_line(err, code, 2, "is an input of this run")
+
+
+@pytest.mark.integration
+def test_advise_compare_plan_is_an_input(env, capsys):
+    """`advise --compare X -o X` is refused before any work: X is read by the run."""
+    plan = env["work"] / "plan.yaml"
+    plan.write_text("- {code: A, name: a, members: CL01 CL02}\n")
+    for opt in ("--compare", "--fix", "--closest-to"):
+        with unchanged(env["tmp"]), deadline(60):
+            code, _, err = run(capsys, "advise", "--units", "pct_cluster_2011", "--floor", "750000", opt, str(plan),
+                               "-o", str(plan))
+        assert_one_line(err, code, 2, "plan.yaml", "is an input of this run")
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", "--preset", "cluster-vs-sha", "--format", "csv", "-o", str(PKG / "data/layers.toml")],
+    ["export", "css_2012", "-o", str(PKG / "maps/assets/x.csv")],
+    ["export", "css_2012", "-o", str(PKG / "cli/new.gpkg")],
+    ["crosswalk", "pct_2011", "ccg_2013", "-o", str(PKG / "x.md")],
+    ["apportion", "DATA", *APPORTION, "-o", str(PKG / "data/x.csv")],
+    ["advise", "--units", "pct_cluster_2011", "--floor", "750000", "-o", str(PKG / "advise/x.yaml")],
+    ["map", "-o", str(PKG / "maps")],
+])
+@pytest.mark.integration
+def test_no_output_is_a_package_file(env, capsys, atlas, argv):
+    argv = [str(_apportion_table(atlas, env["work"] / "d.csv")) if a == "DATA" else a for a in argv]
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, *argv)
+    assert_one_line(err, code, 2, "commissioning_atlas")
+    assert "is a file of the commissioning_atlas package" in err or "is in the project's tables" in err
+
+
+@pytest.mark.integration
+def test_crosswalk_geopackage_keeps_the_other_layers(env, capsys):
+    gp = env["work"] / "multi.gpkg"
+    assert run(capsys, "export", "pct_2011", "-o", str(gp))[0] == 0
+    assert run(capsys, "export", "css_2012", "-o", str(gp))[0] == 0
+    code, out, err = run(capsys, "crosswalk", "pct_2011", "ccg_2013", "-o", str(gp))
+    assert code == 0 and err == "" and "its other layers kept: css_2012, pct_2011" in out
+    assert sorted(pyogrio.list_layers(gp)[:, 0]) == ["crosswalk", "css_2012", "pct_2011"]
+    assert len(pyogrio.read_dataframe(gp, layer="pct_2011")) == 151
+    assert len(pyogrio.read_dataframe(gp, layer="crosswalk", read_geometry=False)) == 239
+
+
+@pytest.mark.integration
+def test_crosswalk_refuses_a_gpkg_that_is_not_one(env, capsys):
+    gp = env["work"] / "notes.gpkg"
+    gp.write_text("my notes")
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "crosswalk", "pct_2011", "ccg_2013", "-o", str(gp))
+    assert_one_line(err, code, 2, "notes.gpkg", "is not a GeoPackage")
+
+
+# 3. silently wrong numbers
+@pytest.mark.integration
+@pytest.mark.parametrize("column", ["population", "to_code", "to_name", "share_covered", "basis"])
+def test_apportion_column_that_would_be_overwritten(env, capsys, atlas, column):
+    data = _apportion_table(atlas, env["work"] / "d.csv", {column: 1000})
+    kind = "--rates" if column == "share_covered" else "--counts"
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "apportion", str(data), "--code-column", "pct", "--from", "pct_2011", "--to",
+                           "ccg_2013", kind, column, "-o", "out.csv")
+    assert_one_line(err, code, 2, "d.csv", f"column {column!r}", "would be overwritten")
+
+
+@pytest.mark.integration
+def test_apportion_onto_an_overlapping_set_is_refused(env, capsys, atlas):
+    data = _apportion_table(atlas, env["work"] / "d.csv")
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "apportion", str(data), "--code-column", "pct", "--from", "pct_2011", "--to",
+                           "css_2012", "--counts", "deaths", "-o", "out.csv")
+    assert_one_line(err, code, 2, "css_2012", "overlap")
+
+
+@pytest.mark.integration
+def test_crosswalk_onto_an_overlapping_set_says_so(env, capsys):
+    code, out, err = run(capsys, "crosswalk", "pct_2011", "css_2012", "-o", "cw.json")
+    assert code == 0 and err == ""
+    meta = json.loads((env["work"] / "cw.json").read_text())
+    assert meta["to_overlapping_lsoas"] > 0 and "The css_2012 units overlap" in meta["statement"]
+    assert "The css_2012 units overlap" in out
+
+
+@pytest.mark.integration
+def test_advise_within_a_layer_the_units_do_not_nest_in(env, capsys):
+    code, out, err = run(capsys, "advise", "--units", "ccg_2013", "--floor", "250000", "--within",
+                         "pct_cluster_2011", "--time-limit", "20", "--no-count", "-o", "w.yaml")
+    assert code == 0 and err == "", err
+    note = "ccg_2013 units do not nest in pct_cluster_2011: 10 of 211 have people outside"
+    assert note in out and "up to 161,148: E38000144" in out
+    import yaml
+
+    doc = yaml.safe_load((env["work"] / "w.yaml").read_text())
+    assert note in doc["description"]  # the note travels with the advice
+
+
+# 4. advise reads a plan file naming units of a layer the run has not built yet
+@pytest.mark.integration
+def test_advise_plan_files_resolve_in_a_fresh_run(tmp_path, mirror):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), settings.MIRROR_ENV: str(mirror)}
+    base = [sys.executable, "-m", "commissioning_atlas", "advise", "--units", "pct_cluster_2011", "--floor", "750000",
+            "--within", "sha_2011", "--time-limit", "120", "--no-count", "--quiet"]
+    css = str(GEO / "css_2012.csv")
+    first = tmp_path / "a.yaml"
+    res = subprocess.run(base + ["--closest-to", css, "--compare", css, "-o", str(first)], capture_output=True,
+                         text=True, timeout=600, env=env)
+    assert res.returncode == 0 and "error" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+    # before: "unknown unit code 'CL01'; use PCT cluster codes CL01-CL50"
+    assert "groups kept from css_2012.csv: " in res.stdout and "real   css_2012.csv: 42 groups" in res.stdout
+    res = subprocess.run(base + ["--fix", str(first), "--compare", str(first), "-o", str(tmp_path / "b.yaml")],
+                         capture_output=True, text=True, timeout=600, env=env)
+    assert res.returncode == 0 and "error" not in res.stderr and "Traceback" not in res.stderr, res.stderr
+    assert "41 identical, ARI 1.000" in res.stdout  # its own output, every group kept as fixed
+
+
+# 6. the one reader: what a file that is not text is, said in one line
+@pytest.mark.parametrize("name, data, words", [
+    ("d.csv", b"\x1f\x8b\x08\x00" + b"\x00" * 20, "is a gzip archive"),
+    ("d.csv", b"PK\x03\x04" + b"\x00" * 26 + b"xl/workbook.xml", "is an Excel workbook (.xlsx)"),
+    ("d.csv", "pct,deaths\n5A3,1\n".encode("utf-16"), "is UTF-16 text"),
+    ("d.csv", "pct,deaths\n5A3,1\n".encode("utf-16-le"), "UTF-16 text (without a byte order mark)"),
+    ("d.csv", "pct,deaths\n5A3,caf\u00e9\n".encode("cp1252"), "not UTF-8 text (line 2"),
+    ("d.csv", b"pct,deaths,pct\n5A3,1,2\n", "column appears twice in the header (columns 1 and 3)"),
+    ("d.csv", b"pct,,deaths\n5A3,1,2\n", "empty column name in the header (column 2)"),
+    ("d.csv", b"", "empty file"),
+    ("d.csv", b"pct,deaths\n5A3,1,2\n", "malformed CSV: 3 fields where the header has 2"),
+])
+@pytest.mark.integration
+def test_apportion_data_through_the_one_reader(env, capsys, name, data, words):
+    p = env["work"] / name
+    p.write_bytes(data)
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "apportion", str(p), *APPORTION, "-o", "out.csv")
+    assert_one_line(err, code, 2, name, words)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("kind", ["folder", "fifo", "dev-zero", "dangling", "too-large"])
+def test_apportion_data_that_is_not_a_file(env, capsys, kind):
+    p = env["work"] / "d.csv"
+    if kind == "folder":
+        p.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(p)
+    elif kind == "dev-zero":
+        p = Path("/dev/zero")
+    elif kind == "dangling":
+        p.symlink_to(env["work"] / "gone.csv")
+    else:
+        with open(p, "wb") as f:
+            f.truncate(5_000_001)
+    words = {"folder": "is a folder", "fifo": "not a regular file", "dev-zero": "not a regular file",
+             "dangling": "no such file", "too-large": "file too large"}[kind]
+    with unchanged(env["tmp"]), deadline(30):
+        code, _, err = run(capsys, "apportion", str(p), *APPORTION, "-o", "out.csv")
+    assert_one_line(err, code, 2, words)
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"\x1f\x8b\x08\x00" + b"\x00" * 20, "is a gzip archive"),
+    ("- {code: A}\n".encode("utf-16"), "is UTF-16 text"),
+    (b"PK\x03\x04" + b"\x00" * 40, "is a ZIP archive"),
+])
+@pytest.mark.integration
+@pytest.mark.parametrize("opt", ["--fix", "--closest-to", "--compare"])
+def test_advise_plans_through_the_one_reader(env, capsys, data, words, opt):
+    p = env["work"] / "plan.yaml"
+    p.write_bytes(data)
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within",
+                           "sha_2011", "--time-limit", "5", "--no-count", opt, str(p), "-o", "out.yaml")
+    assert_one_line(err, code, 2, "plan.yaml", words)
+    assert not (env["work"] / "out.yaml").exists()
+
+
+@pytest.mark.integration
+def test_scenario_that_is_an_excel_workbook(env, capsys):
+    p = env["work"] / "s.csv"
+    p.write_bytes(b"PK\x03\x04" + b"\x00" * 26 + b"[Content_Types].xml xl/worksheets/sheet1.xml")
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, "check", "--preset", "proposal-vs-cluster", "--scenario", str(p))
+    assert_one_line(err, code, 2, "s.csv", "is an Excel workbook (.xlsx), not text; save the sheet as CSV")

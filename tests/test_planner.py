@@ -17,24 +17,27 @@ SHOTS = Path("/work/shots/planner")
 @pytest.fixture(scope="module")
 def pages(atlas, tmp_path_factory):
     out = tmp_path_factory.mktemp("planner")
-    return {"sicbl": planner_map(atlas, out / "planner.html", "sicbl_2023", "icb_2023"),
+    return {"default": planner_map(atlas, out / "planner.html"),  # sub-ICB locations of 2026, the ICBs of 2026
+            "sicbl": planner_map(atlas, out / "sicbl_2023.html", "sicbl_2023", "icb_2023"),
             "utla": planner_map(atlas, out / "councils.html", "utla_2023", "icb_2026")}
 
 
 # ------------------------------------------------------------------------------------------------ no browser
 @pytest.mark.integration
 def test_page_within_budget_and_offline(pages):
-    text = pages["sicbl"].read_text(encoding="utf-8")
+    text = pages["default"].read_text(encoding="utf-8")
     assert len(text.encode("utf-8")) <= MAX_PAGE_BYTES
     assert "http://" not in text.split("ca-pack")[0] and "<script src" not in text
 
 
 @pytest.mark.integration
 def test_best_fit_of_real_sets(atlas):
-    """ICBs of 2023 are unions of the 2023 sub-ICB locations exactly; councils split between ICBs are put in the
-    ICB holding most of their residents, and the page says how many."""
-    assign, groups, note = best_fit(atlas, "sicbl_2023", "icb_2023")
-    assert len(groups) == 42 and (assign >= 0).all() and note.startswith("exact")
+    """The ICBs of 2026 and the proposals of 2027 are exact unions of the sub-ICB locations of 2026; councils split
+    between ICBs are put in the ICB holding most of their residents, and the page says how many."""
+    assign, groups, note = best_fit(atlas, "sicbl_2026", "icb_2026")
+    assert len(groups) == 36 and (assign >= 0).all() and note.startswith("exact")
+    assign, groups, note = best_fit(atlas, "sicbl_2026", "icb_merger_2027")
+    assert (assign >= 0).all() and note.startswith("exact")
     assign, groups, note = best_fit(atlas, "utla_2023", "icb_2023")
     assert len(groups) == 42 and note.startswith("best fit") and "lie in more than one group" in note
 
@@ -122,7 +125,7 @@ def _download(page, button: str, path: Path) -> Path:
 @pytest.mark.browser
 @pytest.mark.integration
 def test_edit_a_real_plan_same_figures_as_the_command_line(browser, pages, atlas, tmp_path):
-    page = _open(browser, pages["sicbl"])
+    page = _open(browser, pages["default"])
     start = _state(page)
     codes = [g["code"] for g in start["groups"]]
     units = page.evaluate("JSON.parse(document.getElementById('ca-data').textContent).units.codes")
@@ -143,9 +146,9 @@ def test_edit_a_real_plan_same_figures_as_the_command_line(browser, pages, atlas
     assert len(merged["groups"]) == len(start["groups"]) - 1
     assert codes[2] not in [g["code"] for g in merged["groups"]]
     summary = page.evaluate("caPlanner.summary()")
-    assert summary.startswith("41 groups;") and "under 1,000,000 (Census 2021 usual residents)" in summary
+    assert summary.startswith("35 groups;") and "under 1,000,000 (Census 2021 usual residents)" in summary
     csv_path = _download(page, "Export CSV", tmp_path / "plan.csv")
-    fig = _assert_same_as_cli(page, csv_path, "sicbl_2023", "utla_2023", "nhs_region_2023", tmp_path)
+    fig = _assert_same_as_cli(page, csv_path, "sicbl_2026", "utla_2023", "nhs_region_2023", tmp_path)
     n_low = sum(g["low"] for g in fig["groups"])
     assert f"; {n_low} group{'' if n_low == 1 else 's'} under 1,000,000" in summary
     n_split = len(fig["splits"])
@@ -166,7 +169,7 @@ def test_edit_a_real_plan_same_figures_as_the_command_line(browser, pages, atlas
 @pytest.mark.integration
 @pytest.mark.parametrize("which,start,units,councils,regions", [
     ("sicbl", "icb_cluster_2025", "sicbl_2023", "utla_2023", "nhs_region_2023"),
-    ("sicbl", "icb_merger_2027", "sicbl_2023", "utla_2023", "nhs_region_2023"),
+    ("default", "icb_merger_2027", "sicbl_2026", "utla_2023", "nhs_region_2023"),
     ("utla", "icb_2026", "utla_2023", "utla_2023", "nhs_region_2023"),
 ])
 def test_real_starting_plans_same_figures(browser, pages, which, start, units, councils, regions, tmp_path):
@@ -183,7 +186,7 @@ def test_real_starting_plans_same_figures(browser, pages, which, start, units, c
 @pytest.mark.browser
 @pytest.mark.integration
 def test_plans_round_trip_csv_yaml_and_link(browser, pages, tmp_path):
-    page = _open(browser, pages["sicbl"])
+    page = _open(browser, pages["default"])
     page.select_option("#pl-start", "icb_merger_2027")
     page.get_by_role("button", name="Load").click()
     page.select_option("#pl-active", "0")
@@ -210,10 +213,10 @@ def test_plans_round_trip_csv_yaml_and_link(browser, pages, tmp_path):
     # the CLI reads the YAML too, with the same groups
     from commissioning_atlas.footprints import read_proposals
     df = read_proposals(yaml_path)
-    assert list(df["code"]) == [g["code"] for g in plan["groups"]] and df.attrs["vintage"] == "2023"
+    assert list(df["code"]) == [g["code"] for g in plan["groups"]] and df.attrs["vintage"] == "2026"
     assert set(read_proposals(csv_path)["code"]) == set(df["code"])
     # the link reopens the plan in a fresh page
-    fresh = _open(browser, pages["sicbl"], hash_="#" + link.split("#", 1)[1])
+    fresh = _open(browser, pages["default"], hash_="#" + link.split("#", 1)[1])
     assert _state(fresh) == plan
     assert fresh.locator(".pl-panel b").count() == 0 and "<b>Norfolk" in fresh.locator(".pl-table").inner_text()
     fresh.close()
@@ -236,7 +239,7 @@ BAD = [
 @pytest.mark.browser
 @pytest.mark.integration
 def test_bad_imports_leave_the_plan_unchanged(browser, pages, tmp_path):
-    page = _open(browser, pages["sicbl"])
+    page = _open(browser, pages["default"])
     before = _state(page)
     for name, text, expected in BAD:
         path = tmp_path / name
@@ -275,7 +278,7 @@ def test_bad_imports_leave_the_plan_unchanged(browser, pages, tmp_path):
 @pytest.mark.browser
 @pytest.mark.integration
 def test_phone_and_keyboard(browser, pages):
-    page = _open(browser, pages["sicbl"], width=390, height=844)
+    page = _open(browser, pages["default"], width=390, height=844)
     page.screenshot(path=str(SHOTS / "phone.png"))
     start = _state(page)
     # keyboard: choose a group, then press a unit of another group in the list (Enter on a focused button)

@@ -121,3 +121,30 @@ def test_combined_authorities_split_by_the_2026_icbs(atlas):
     # the 2025 clusters and 2027 proposals join Birmingham and the Black Country: four authorities split
     assert run_preset(atlas, "cluster-2025-vs-authorities", geometry=False)[1]["councils_split"] == 4
     assert run_preset(atlas, "merger-2027-vs-authorities", geometry=False)[1]["councils_split"] == 4
+
+
+def test_registered_patients_of_may_2022_reproduce_the_published_sizes(atlas):
+    from commissioning_atlas.registered import practices
+
+    icb22 = atlas.layer("icb_2022").set_index("name")
+    assert icb22["registered_2022"].sum() == 61_654_788  # every practice of England once
+
+    def within(got, published, share=0.002):
+        return abs(got - published) <= share * published
+
+    # Bristol, North Somerset and South Gloucestershire 1,059,770; Shropshire, Telford and Wrekin 519,648
+    assert within(icb22.loc["NHS Bristol, North Somerset and South Gloucestershire Integrated Care Board",
+                            "registered_2022"], 1_059_770)
+    assert within(icb22.loc["NHS Shropshire, Telford and Wrekin Integrated Care Board", "registered_2022"], 519_648)
+    # North Central plus North West London, "4.5 million": the West and North London ICB of 2026
+    icb26 = atlas.layer("icb_2026").set_index("code")
+    assert 4_450_000 <= icb26.loc["Z9B2Z", "registered_2022"] < 4_550_000
+    assert icb26.loc["Z9B2Z", "population"] == 3_503_312  # its residents (Census 2021), side by side
+    # Frimley's location, split by council in 2026, is apportioned by residents, and the layer says where
+    assert atlas.layer("icb_2026").attrs["registered_2022_apportioned"] == ["QRL", "S0E4D", "S9B9J"]
+    assert atlas.layer("icb_2022").attrs["registered_2022_apportioned"] == []
+    # the July 2022 moves, practice by practice: West Birmingham, Glossop, Oundle, one practice back
+    moves = {(m["from"], m["to"]): m["practices"] for m in practices(atlas)[1]["moved_between_icbs"]}
+    assert moves == {("D2P2L", "15E"): 25, ("01Y", "15M"): 4, ("06H", "78H"): 1, ("15E", "D2P2L"): 1}
+    # no practice moved in April 2023: the 2023 ICBs hold the 2022 ICBs' patients
+    assert sorted(atlas.layer("icb_2023")["registered_2022"]) == sorted(icb22["registered_2022"])

@@ -238,8 +238,37 @@ class Atlas:
                 sums = pd.Series(np.rint(m.sums(self.population(basis))).astype("int64"), index=m.codes)
                 out["population"] = sums.reindex(out["code"].astype(str)).fillna(0).astype("int64").to_numpy()
         out.attrs["population_basis"] = basis
-        self._cache[memo] = out
+        out = self._with_registered(layer_id, out)
+        if ("registering", layer_id) not in self._cache:  # not the frame read while its figures are summed
+            self._cache[memo] = out
         return out
+
+    def _with_registered(self, layer_id: str, out: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        """The layer with ``registered_2022`` (GP registered patients, May 2022) beside its residents, where
+        the layer is made of practices (:data:`commissioning_atlas.registered.PRACTICE_LAYERS`) and the
+        practice lists can be read; ``attrs["registered_2022_apportioned"]`` lists the units holding an
+        apportioned part of a split location."""
+        from commissioning_atlas.registered import PRACTICE_LAYERS, registered_2022
+
+        if layer_id not in PRACTICE_LAYERS or not hasattr(self.ctx, "paths") or ("registering", layer_id) in self._cache:
+            return out
+        self._cache[("registering", layer_id)] = True  # registered_2022 reads layers (this one among them)
+        try:
+            reg = registered_2022(self, layer_id)
+        finally:
+            del self._cache[("registering", layer_id)]
+        out = out.copy()
+        out.insert(list(out.columns).index("population") + 1, "registered_2022",
+                   reg["registered_2022"].reindex(out["code"].astype(str)).to_numpy())
+        out.attrs = {**out.attrs, "registered_2022_apportioned": sorted(reg.index[reg["registered_2022_apportioned"]])}
+        return out
+
+    def registered(self, layer_id: str) -> pd.DataFrame:
+        """Registered patients of 1 May 2022 of a practice-built layer's units, with the units holding an
+        apportioned part (:func:`commissioning_atlas.registered.registered_2022`)."""
+        from commissioning_atlas.registered import registered_2022
+
+        return registered_2022(self, layer_id)
 
     def has_layer(self, layer_id: str) -> bool:
         """Whether this atlas can give ``layer_id`` (every declared layer; an atlas of frames, its own)."""

@@ -52,6 +52,8 @@ CROSSWALK_COLUMNS = ["from_code", "from_name", "to_code", "to_name", "lsoas", "p
                      "share_of_from", "share_of_to", "area_share_of_from", "area_share_of_to", "best_fit", "basis"]
 
 _OUTSIDE = "(outside every unit)"
+#: Columns :func:`apportion` writes besides the user's counts and rates (a count or rate may not be named so).
+APPORTION_COLUMNS = ("to_code", "to_name", "population", "share_covered", "basis")
 
 
 # --------------------------------------------------------------------------- population
@@ -104,7 +106,7 @@ def _parts(atlas: Atlas, from_id: str, to_id: str, pop: np.ndarray) -> dict:
             "area_m2": ct.sums["area"], "fcodes": mf.codes, "tcodes": mt.codes,
             "f_pop": np.rint(mf.sums(pop)).astype(np.int64), "f_area": mf.sums(area),
             "t_pop": np.rint(mt.sums(pop)).astype(np.int64), "t_area": mt.sums(area),
-            "fi": mf.rows}
+            "fi": mf.rows, "ti": mt.rows}
 
 
 def _unit_population(atlas: Atlas, layer_id: str, pop: np.ndarray) -> pd.Series:
@@ -195,6 +197,11 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
     if overlap:
         meta["statement"] += (f" The {from_id} units overlap ({overlap:,} LSOAs in more than one): their people "
                               "are counted in each unit that holds them.")
+    to_overlap = len(p["ti"]) - len(np.unique(p["ti"]))
+    meta["to_overlapping_lsoas"] = int(to_overlap)
+    if to_overlap:
+        meta["statement"] += (f" The {to_id} units overlap ({to_overlap:,} LSOAs in more than one): a part may lie "
+                              f"in several {to_id} units, so shares of a {from_id} unit add up to more than 1.")
     df.attrs["meta"] = meta
     return df
 
@@ -327,8 +334,16 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
     both = set(counts) & set(rates)
     if both:
         raise AtlasError(f"column {min(both)!r} is given both as a count and as a rate", path=path)
+    for c in counts + rates:
+        if c in APPORTION_COLUMNS:
+            raise AtlasError(f"column {c!r} has the name of a column apportion writes ({', '.join(APPORTION_COLUMNS)}"
+                             f"): it would be overwritten; rename it in the table", path=path, row="header", column=c)
     cw = crosswalk(atlas, from_id, to_id, population=population, basis=basis)
     meta = dict(cw.attrs["meta"])
+    if meta["to_overlapping_lsoas"]:
+        raise AtlasError(f"{to_id} is a set whose units overlap ({meta['to_overlapping_lsoas']:,} LSOAs in more than "
+                         f"one unit): a count split onto it would be counted twice or split where one unit holds it "
+                         f"all; apportion onto a layer whose units do not overlap (e.g. a boundary layer)", path=path)
     codes = _resolve_codes(atlas, df, code_column, from_id, path)
     values = {c: _numbers(df, c, path, whole=True) for c in counts}
     values.update({c: _numbers(df, c, path, whole=False) for c in rates})
@@ -439,8 +454,14 @@ def _write_text(text: str, path: Path) -> Path:
 
 
 def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
-    """Fail early (before any work) on an output suffix that ``kind`` (crosswalk, apportion) cannot write."""
-    _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
+    """Fail early (before any work) on an output that ``kind`` (crosswalk, apportion) cannot write: an unknown
+    suffix, or a target the output rule refuses (:func:`commissioning_atlas.io.safe.guard_output`; an existing
+    ``.gpkg`` must be a GeoPackage, which gains the layer)."""
+    from commissioning_atlas.io.safe import guard_gpkg, guard_output
+
+    suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
+    if path is not None:
+        (guard_gpkg if suffix == ".gpkg" else guard_output)(path)
 
 
 def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
@@ -475,12 +496,11 @@ def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atl
     return None
 
 
-def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> None:
+def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> list[str]:
     import geopandas as gpd
-    import pyogrio
 
     from commissioning_atlas.build.coverage import dissolve_geoms
-    from commissioning_atlas.io.export import _FIXED_DATE, atomic_write
+    from commissioning_atlas.io.safe import write_gpkg_layer
 
     meta = cw.attrs["meta"]
     j = atlas.join(meta["from"], meta["to"])
@@ -491,10 +511,9 @@ def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> None:
     lookup = dict(zip(uniq, geoms))
     want = cw["from_code"].astype(str).to_numpy() + "\t" + cw["to_code"].astype(str).to_numpy()
     layer = gpd.GeoDataFrame(pd.DataFrame(_records(cw)), geometry=[lookup[k] for k in want], crs=atlas.lsoa.crs)
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": _FIXED_DATE})  # same crosswalk, same bytes
     md = {"statement": meta["statement"], "basis": meta["basis_label"]}
-    atomic_write(path, lambda p: pyogrio.write_dataframe(layer, p, layer="crosswalk", driver="GPKG",
-                                                         promote_to_multi=True, dataset_metadata=md))
+    # an existing GeoPackage gains (or has replaced) the layer 'crosswalk'; its other layers are kept
+    return write_gpkg_layer(path, layer, "crosswalk", promote_to_multi=True, dataset_metadata=md)
 
 
 def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str | None:

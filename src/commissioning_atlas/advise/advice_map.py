@@ -55,6 +55,18 @@ def advice_page(atlas: "Atlas", meta: dict, scenario: str | Path, path: str | Pa
         findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=meta["tolerance"]), geometry=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    title = title or (f"Advice: {meta['groups']} groups of {meta['units']} of at least {meta['floor']:,} people"
-             + (f" within {meta['within']}" if meta["within"] else ""))
-    return findings_map(copy, findings, path, title, "scenario", against, pack=pack)
+    title = title or (f"Advice: {meta['groups']} groups of {_titled(atlas, meta['units'])} of at least "
+                      f"{meta['floor']:,} people"
+                      + (f", each within one of the {_titled(atlas, meta['within'])}" if meta["within"] else ""))
+    return findings_map(copy, findings, path, title, "scenario", against, pack=pack, distinct=True)
+
+
+def _titled(atlas: "Atlas", layer_id: str) -> str:
+    """A layer in words for a title: "PCT clusters (2011-12)", not ``pct_cluster_2011``."""
+    try:
+        info = atlas.info(layer_id)
+    except Exception:  # noqa: BLE001 - a layer without metadata is named by its id
+        return layer_id
+    title = str(info.get("title", layer_id))
+    title = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return f"{title} ({info['vintage']})" if info.get("vintage") else title

@@ -149,6 +149,9 @@ class Instance:
         residents in each, in the same area).
     forced_splits : list of dict
         Keep-whole units whose parts lie in different ``within`` areas (``code``, ``name``, ``areas``).
+    outside : list of dict
+        Units that do not nest in the ``within`` layer: each is placed in the area holding most of its
+        people, and ``people`` of them lie in other areas (``code``, ``name``, ``area``, ``people``), largest first.
     reference : str or None
     ref_codes, ref_names : numpy.ndarray
     ref_sets : list of numpy.ndarray
@@ -180,6 +183,7 @@ class Instance:
     tolerance: float = DEFAULT_TOLERANCE
     together: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     forced_splits: list[dict] = field(default_factory=list)
+    outside: list[dict] = field(default_factory=list)
     reference: str | None = None
     ref_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     ref_names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
@@ -285,7 +289,13 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
         if (area < 0).any():
             bad = int(np.flatnonzero(area < 0)[0])
             raise AtlasError(f"{units} unit {codes[bad]} lies in no {within} area")
+        # people of each unit outside the area it is placed in: the units may not nest in the within layer
+        held = np.asarray(_cross(labels, n, wr, wk, len(wcodes), pop)[np.arange(n), area]).ravel()
+        spill = np.rint(unit_pop - held).astype(np.int64)
+        outside = [{"code": str(codes[u]), "name": "", "area": str(wcodes[area[u]]), "people": int(spill[u])}
+                   for u in np.argsort(-spill, kind="stable") if spill[u] > 0]
     else:
+        outside = []
         area = np.zeros(n, dtype=np.int64)
         area_codes, area_names = np.array(["England"], dtype=object), np.array(["England"], dtype=object)
     li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
@@ -295,7 +305,10 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
                     population=np.round(unit_pop).astype(np.int64), basis=label, floor=int(np.ceil(floor)),
                     within=within, area=area, area_codes=area_codes, area_names=area_names, edges=edges,
                     edge_length_m=length, links=links, keep_whole=keep_whole, tolerance=float(tolerance),
-                    lsoa_unit=labels, lsoa_population=pop)
+                    lsoa_unit=labels, lsoa_population=pop, outside=outside)
+    names = dict(zip(map(str, inst.codes), map(str, inst.names)))
+    for o in inst.outside:
+        o["name"] = names.get(o["code"], "")
     if keep_whole:
         kr, kk, kcodes = _pairs(atlas, keep_whole)
         cross = _cross(labels, n, kr, kk, len(kcodes), pop).tocsc()

@@ -322,6 +322,13 @@ def plan_kept(inst: Instance, group: np.ndarray) -> int:
 
 def _notes(inst: Instance, plan: Plan, sols: list[AreaSolution]) -> list[str]:
     notes = []
+    if inst.outside:
+        top = inst.outside[0]
+        notes.append(f"{inst.units} units do not nest in {inst.within}: {len(inst.outside)} of {inst.n} have people "
+                     f"outside the {inst.within} area they are placed in (up to {top['people']:,}: {top['code']} "
+                     f"({top['name']}), placed in {top['area']}); each unit goes to the area holding most of its "
+                     f"people, so groups cross the {inst.within} lines by {sum(o['people'] for o in inst.outside):,} "
+                     f"people in all")
     for l in inst.links:
         notes.append(f"{inst.codes[l.a]} ({inst.names[l.a]}) joined to {inst.codes[l.b]} ({inst.names[l.b]}) "
                      f"{l.kind}, {l.distance_m / 1000:.1f} km: it shares no boundary with the rest of its area")

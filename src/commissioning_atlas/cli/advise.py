@@ -54,6 +54,11 @@ def validate_advise_args(args: argparse.Namespace) -> None:
         raise AtlasError(f"--time-limit must be positive, got {args.time_limit:g}")
     if Path(args.output).suffix.lower() not in (".yaml", ".yml", ".csv"):
         raise AtlasError(f"-o {args.output}: write the advice as .yaml, .yml or .csv")
+    from commissioning_atlas.io.safe import guard_output, guard_output_folder
+
+    guard_output(args.output)  # the output rule, before the (slower) load and search
+    if args.map:
+        guard_output_folder(args.map)
 
 
 def run_advise(atlas, args: argparse.Namespace) -> list[str]:
@@ -65,25 +70,27 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
                   basis=args.population, objective=args.objective, method=args.method,
                   time_limit=args.time_limit, count_plans=not args.no_count)
     lines = plan.summary().splitlines()
-    out = write_scenario(plan, args.output)
-    lines.append(f"wrote {plan.groups} groups to {out}")
-    if args.units not in MEMBER_LAYERS:
-        lines.append(f"note: scenarios name units of {', '.join(MEMBER_LAYERS)}; check --scenario cannot read "
-                     f"{args.units} codes until the footprint reader accepts them")
-    if args.compare:
+    compared = []
+    if args.compare:  # read and compared before anything is written: a failure leaves no output
         from commissioning_atlas.advise.compare import compare_plans
 
         table = compare_plans(atlas, plan, args.compare, args.reference or args.keep_whole)
         for row, r in table.iterrows():
             split = f", {r['councils_split']} councils split" if r["councils_split"] is not None else ""
             counted = f" ({r['counted']} counted)" if r["counted"] != r["groups"] else ""
-            lines.append(f"{row:<6} {r['plan']}: {r['groups']} groups{counted}, {r['identical_groups']} identical, ARI "
-                         f"{r['adjusted_rand_index']:.3f}{split}, {r['units_under_floor']} units in groups under "
-                         f"the floor")
+            compared.append(f"{row:<6} {r['plan']}: {r['groups']} groups{counted}, {r['identical_groups']} identical, "
+                            f"ARI {r['adjusted_rand_index']:.3f}{split}, {r['units_under_floor']} units in groups "
+                            f"under the floor")
+    if args.map and args.units not in MEMBER_LAYERS:
+        raise AtlasError(f"--map needs a scenario the footprint reader resolves; {args.units} units are not "
+                         f"among {', '.join(MEMBER_LAYERS)}")
+    out = write_scenario(plan, args.output)
+    lines.append(f"wrote {plan.groups} groups to {out}")
+    if args.units not in MEMBER_LAYERS:
+        lines.append(f"note: scenarios name units of {', '.join(MEMBER_LAYERS)}; check --scenario cannot read "
+                     f"{args.units} codes until the footprint reader accepts them")
+    lines += compared
     if args.map:
-        if args.units not in MEMBER_LAYERS:
-            raise AtlasError(f"--map needs a scenario the footprint reader resolves; {args.units} units are not "
-                             f"among {', '.join(MEMBER_LAYERS)}")
         from commissioning_atlas.advise.advice_map import advice_map
 
         path = advice_map(atlas, plan, out, Path(args.map))

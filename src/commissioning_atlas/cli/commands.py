@@ -52,7 +52,7 @@ def cmd_export(args) -> int:
     kept = [n for n in safe_io.gpkg_layers(args.output) if n != args.layer] if fmt == "GPKG" else []
     out = export_layer(layer, args.output, layer_name=args.layer)
     note = f" (layer {args.layer}; its other layers kept: {', '.join(kept)})" if kept else ""
-    _say(f"wrote {len(layer)} features of {args.layer} to {out}{note}")
+    _wrote(args.output, f"wrote {len(layer)} features of {args.layer} to {out}{note}")
     return 0
 
 
@@ -132,7 +132,7 @@ def cmd_check(args) -> int:
         _say(text, end="")
     else:
         c = checks.counts(findings)
-        _say(f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
+        _wrote(args.output, f"wrote {len(findings)} rows ({c['warning']} warning, {c['info']} info) to {args.output}")
     return 1 if checks.has_problems(findings) else 0
 
 
@@ -220,33 +220,41 @@ def cmd_crosswalk(args) -> int:
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     cw = crosswalk(atlas, args.from_layer, args.to_layer, population=pop, basis=basis)
+    kept = sorted(n for n in safe_io.gpkg_layers(args.output) if n != "crosswalk") if args.output else []
     text = write_crosswalk(cw, args.output, atlas=atlas)
     if text is not None:
-        sys.stdout.write(text)
+        _say(text, end="")
     else:
-        print(f"wrote {len(cw)} pairs of {args.from_layer} -> {args.to_layer} to {args.output}")
-        print(cw.attrs["meta"]["statement"])
+        note = f" (layer crosswalk; its other layers kept: {', '.join(kept)})" if kept else ""
+        _wrote(args.output, f"wrote {len(cw)} pairs of {args.from_layer} -> {args.to_layer} to {args.output}{note}",
+               cw.attrs["meta"]["statement"])
     return 0
+
+
+def _wrote(output, *lines: str) -> None:
+    """Say what was written: on stdout, or on stderr when the output itself went to stdout as a stream."""
+    stream = sys.stderr if safe_io.is_stdout(output) else sys.stdout
+    for line in lines:
+        _say(line, stream)
 
 
 def cmd_apportion(args) -> int:
     """Re-base a table of figures per FROM unit onto the TO units."""
     from commissioning_atlas.crosswalk import apportion, check_output, write_apportioned
-    from commissioning_atlas.sources.readers import read_table
+    from commissioning_atlas.io.read import read_user_csv
 
     _check_population_arg(args)
     check_output(args.output, "apportion")
-    data = read_table(args.data, required=[args.code_column])
+    data = read_user_csv(args.data, "data table", required=[args.code_column])
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     out = apportion(atlas, data, args.code_column, args.from_layer, args.to_layer, counts=_columns(args.counts),
                     rates=_columns(args.rates), population=pop, basis=basis, path=args.data)
     text = write_apportioned(out, args.output)
     if text is not None:
-        sys.stdout.write(text)
+        _say(text, end="")
     else:
-        print(f"wrote {len(out)} {args.to_layer} rows to {args.output}")
-        print(out.attrs["meta"]["statement"])
+        _wrote(args.output, f"wrote {len(out)} {args.to_layer} rows to {args.output}", out.attrs["meta"]["statement"])
     return 0
 
 
@@ -256,7 +264,7 @@ def cmd_advise(args) -> int:
 
     validate_advise_args(args)  # fail before the (slower) load
     for line in run_advise(_load(args), args):
-        print(line)
+        _wrote(args.output, line)
     return 0
 
 

@@ -116,12 +116,18 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+#: Options (and positionals) naming files a command reads: each is an input of the run, which no output
+#: may replace, registered before anything is read or written (a set id such as css_2012 names no file).
+INPUT_ARGS = ("scenario", "data", "fix", "closest_to", "compare")
+
+
 def _run(argv: list[str] | None) -> int:
     safe_io.reset()
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "scenario", None):
-        safe_io.register_input(args.scenario)
+    for name in INPUT_ARGS:
+        if getattr(args, name, None):
+            safe_io.register_input(getattr(args, name))
     if getattr(args, "mirror", None):
         safe_io.protect_folder(args.mirror, "the mirror of upstream files")
     return int(args.func(args) or 0)

@@ -1,17 +1,13 @@
 """Reading proposal files (CSV, YAML) with guards against hostile input: size, encoding, depth, cells."""
 from __future__ import annotations
 
-import csv
-import io
-import os
 import re
-import stat
 from collections.abc import Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
@@ -22,15 +18,11 @@ from commissioning_atlas.footprints.sets import (
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
 )
+from commissioning_atlas.io.read import MAX_FILE_BYTES, read_user_csv, read_user_text  # noqa: F401 - re-exported
 from commissioning_atlas.registry import footprint_sets
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
 
 
 _BASE_LAYERS: ContextVar[Mapping | None] = ContextVar("_BASE_LAYERS", default=None)
-#: Largest proposal file read (bytes): a guard against hostile input.
-MAX_FILE_BYTES = 5_000_000
 #: Most organisations a proposal set may hold (England had 41 support services, 211 CCGs).
 MAX_ORGANISATIONS = 1_000
 #: Most unit codes in one organisation's ``members`` or ``partners``.
@@ -62,49 +54,8 @@ def _err(msg: str, path: Any = None, row: Any = None, column: Any = None) -> Sce
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, read as data: only a regular file, at most :data:`MAX_FILE_BYTES`, UTF-8, no NUL."""
-    from commissioning_atlas.io.safe import os_error, register_input
-
-    register_input(path)
-    try:
-        # O_NONBLOCK: a pipe given as a scenario must not hang the run; it is refused just below
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise _err(f"cannot read proposal file: {os_error(exc).message}", path=path) from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise _err("is a folder, expected a CSV or YAML file", path=path)
-        if not stat.S_ISREG(st.st_mode):
-            raise _err("is not a regular file (a pipe, device or socket); give a CSV or YAML file", path=path)
-        if st.st_size > MAX_FILE_BYTES:
-            raise _err(f"file too large ({st.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
-        with os.fdopen(os.dup(fd), "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)  # never more, whatever the size said
-    except OSError as exc:
-        raise _err(f"cannot read proposal file: {os_error(exc).message}", path=path) from None
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        raise _err(f"file too large (more than {MAX_FILE_BYTES:,} bytes)", path=path)
-    is_csv = path.suffix.lower() in (".csv", ".txt")
-
-    def where(offset: int) -> tuple[int, Any]:
-        line = data.count(b"\n", 0, offset) + 1
-        return line, ((line - 1 if line > 1 else "header") if is_csv else line)
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line, row = where(exc.start)
-        raise _err(f"not UTF-8 text (line {line}, byte {exc.start}); save the file as UTF-8", path=path,
-                   row=row, column="(text)") from None
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line, row = where(nul)
-        raise _err(f"holds a NUL byte (line {line}, byte {nul}): a proposal file is plain text", path=path,
-                   row=row, column="(text)")
-    return text
+    """The file's text through the one reader of user files (size cap, regular file, UTF-8, no NUL)."""
+    return read_user_text(path, "proposal file", ScenarioError)
 
 
 def _too_many(n: int, path: Path) -> ScenarioError:
@@ -132,43 +83,13 @@ def _cell(value: Any, path: Path, row: int, column: str) -> str:
     raise _err(f"expected text, found a {type(value).__name__}", path, row, column)
 
 
-def _read_csv(path: Path, text: str) -> pd.DataFrame:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        header = next(reader, None)
-        if header is None or not any(h.strip() for h in header):
-            raise _err("empty file: expected a header row with code, name, members", path, row="header")
-        header = [h.strip() for h in header]
-        seen: set[str] = set()
-        for h in header:
-            if not h:
-                raise _err("empty column name in the header", path, row="header")
-            if h in seen:
-                raise _err("column appears twice in the header", path, row="header", column=h)
-            seen.add(h)
-        records, rows, lines = [], [], []
-        n = 0
-        for fields in reader:
-            if not fields or all(not f.strip() for f in fields):
-                continue  # blank lines
-            n += 1
-            if len(fields) != len(header):
-                raise _err(f"malformed CSV: {len(fields)} fields where the header has {len(header)} "
-                           f"(line {reader.line_num}; quote values that contain commas)",
-                           path, row=n, column=header[min(len(fields), len(header)) - 1])
-            if n > MAX_ORGANISATIONS:
-                raise _too_many(n, path)
-            records.append(fields)
-            rows.append(n)
-            lines.append(reader.line_num)
-    except csv.Error as exc:
-        raise _err(f"malformed CSV at line {reader.line_num}: {exc}", path,
-                   row=max(reader.line_num - 1, 1), column="(text)") from None
-    if not records:
+def _read_csv(path: Path) -> pd.DataFrame:
+    df = read_user_csv(path, "proposal file", ScenarioError, max_rows=MAX_ORGANISATIONS, rows="organisations",
+                       expect="code, name, members", expected="CSV or YAML file")
+    if not len(df):
         raise _err("no organisations: the file has a header row but no organisation rows", path, row="(file)",
                    column="(organisation)")
-    df = pd.DataFrame(records, columns=header, dtype=object)
-    df["_path"], df["_row"], df["_line"] = str(path), rows, lines
+    df["_path"], df["_row"], df["_line"] = str(path), list(range(1, len(df) + 1)), df.attrs["lines"]
     return df
 
 
@@ -265,7 +186,7 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
 
     _yaml_guard(path, text)
     try:
-        data = yaml.load(text, Loader=_yaml_loader(path))  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_yaml_loader(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -507,12 +428,11 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
         Unreadable or malformed file, missing required column, bad top-level keys.
     """
     path = Path(path)
-    text = _read_text(path)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        df, opts = _read_yaml(path, text, _depth)
+        df, opts = _read_yaml(path, _read_text(path), _depth)
     elif suffix in (".csv", ".txt"):
-        df, opts = _read_csv(path, text), _Options()
+        df, opts = _read_csv(path), _Options()
         if is_plan_table(df.columns):
             df = plan_to_proposals(df, path)
         missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
@@ -522,6 +442,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
             raise _err(f"missing required column {missing[0]!r}{hint}; required: {', '.join(REQUIRED_COLUMNS)}",
                        path, row="header", column=missing[0])
     else:
+        _read_text(path)  # a missing or special file is named as such first
         raise _err(f"unknown file type {suffix or '(none)'!r}: use .csv, .yaml or .yml", path)
     for c in OPTIONAL_COLUMNS:
         if c not in df.columns:

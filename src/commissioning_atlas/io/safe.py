@@ -3,13 +3,20 @@
 Every file the tool writes goes through :func:`atomic_write`: the content is written to a temp
 file in the target's own folder and moved onto the target with :func:`os.replace`, so a failed
 write (disk full, permission denied, an interrupted run) leaves the old file, or none, and never
-half a file. Before anything is written, :func:`guard_output` refuses a target that
+half a file. One rule holds for every command's output: before anything is written,
+:func:`guard_output` refuses a target that
 
-* is a folder, a device, a pipe or a socket,
+* is a folder, a device, a pipe or a socket, unless it is this process's standard output
+  (``-o /dev/stdout``), which is then written as a stream (:func:`is_stdout`),
+* lies under ``/dev``, ``/proc`` or ``/sys`` (nothing is ever created or replaced there),
 * is read-only (its write bits are off, or the user may not write it),
-* is an input of this run (the scenario and every ``base`` file it names; see :func:`register_input`),
-* lies in the project's tables (``geo/``), is the catalogue (``boundaries/sources.toml``), lies in
-  the cache or in the mirror of upstream files.
+* is an input of this run (the scenario, every ``base`` file it names, an apportioned table, an
+  advise plan; every file read through :mod:`commissioning_atlas.io.read` is one, see :func:`register_input`),
+* is a file of the installed package, lies in the project's tables (``geo/``), is the catalogue,
+  lies in the cache or in the mirror of upstream files.
+
+An output that is a symbolic link is written through: its target is replaced (and guarded as
+above), never the link itself.
 
 A GeoPackage that already exists gets the new layer added, or that one layer replaced
 (:func:`write_gpkg_layer`); its other layers are kept. ``map`` and ``build`` write a whole folder
@@ -25,6 +32,7 @@ import errno
 import os
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,7 +42,7 @@ from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
 
 __all__ = ["atomic_write", "write_text", "write_gpkg_layer", "guard_output", "guard_gpkg", "staged_folder",
-           "register_input", "protect_folder", "reset", "os_error"]
+           "register_input", "protect_folder", "reset", "os_error", "is_stdout", "package_dir"]
 
 # Files read by this run (resolved paths), and extra folders no output may go into (the mirror).
 _INPUTS: list[Path] = []
@@ -93,6 +101,43 @@ def _within(p: Path, folder: Path) -> bool:
     return p == folder or folder in p.parents
 
 
+#: Folders of the operating system: no output is ever created or replaced in them.
+SYSTEM_FOLDERS = (Path("/dev"), Path("/proc"), Path("/sys"))
+
+
+def package_dir() -> Path:
+    """The folder of the installed ``commissioning_atlas`` package (its code, assets and tables)."""
+    return Path(__file__).resolve().parents[1]
+
+
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is this process's standard output (``-``, ``/dev/stdout``, or the very file it goes to).
+
+    Such an output is written as a stream to file descriptor 1, never replaced (replacing ``/dev/stdout``
+    would replace a system link; replacing the file a shell redirected stdout to would cut it off).
+    """
+    if path is None:
+        return False
+    if str(path) == "-":
+        return True
+    try:
+        st = os.stat(path)
+        out = os.fstat(1)
+    except (OSError, ValueError):
+        return False
+    return (st.st_dev, st.st_ino) == (out.st_dev, out.st_ino)
+
+
+def _system_path(path: Path) -> bool:
+    """Whether ``path`` (as written, or resolved) lies under ``/dev``, ``/proc`` or ``/sys``."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):
+        real = path
+    lexical = Path(os.path.normpath(os.path.abspath(path)))
+    return any(_within(p, f) for p in (lexical, real) for f in SYSTEM_FOLDERS)
+
+
 def _protected(real: Path) -> str | None:
     """Why an output may not be written at ``real`` (a resolved path), or None."""
     for inp in _INPUTS:
@@ -103,12 +148,15 @@ def _protected(real: Path) -> str | None:
             except OSError:
                 same = False
         if same:
-            return "is an input of this run (the scenario or a file it builds on); write the output elsewhere"
+            return "is an input of this run (a file this command reads); write the output elsewhere"
     geo = settings.geo_dir().resolve()
     if _within(real, geo):
         return f"is in the project's tables ({geo}); write the output elsewhere"
     if real == (settings.catalogue_path()).resolve():
         return "is the catalogue of sources; write the output elsewhere"
+    pkg = package_dir()
+    if _within(real, pkg):
+        return f"is a file of the commissioning_atlas package ({pkg}); write the output elsewhere"
     cache = settings.cache_dir().resolve()
     if _within(real, cache):
         return f"is in the cache ({cache}); write the output elsewhere"
@@ -145,8 +193,23 @@ def guard_output(path: str | Path) -> Path:
         ``geo/``, the catalogue, in the cache or the mirror; or its folder is missing or not writable.
     """
     path = Path(path)
+    if is_stdout(path):
+        return path
     if str(path) in ("", ".") or path.name in ("", ".", ".."):
         raise AtlasError("is a folder; give a file name", path=path)
+    if _system_path(path):
+        link = f"is a link to {path.resolve()}, " if path.is_symlink() else "is "
+        raise AtlasError(f"{link}in a folder of the operating system (/dev, /proc, /sys): nothing is written there "
+                         "(give -o a file name elsewhere, or /dev/stdout for the standard output)", path=path)
+    if path.is_symlink():  # write through the link: its target is the output, guarded as any other
+        try:
+            target = path.resolve(strict=False)
+        except (OSError, RuntimeError):
+            raise AtlasError("is a symbolic link that loops; give a file name", path=path) from None
+        try:
+            return guard_output(target)
+        except AtlasError as exc:  # name the path the user gave, and where it leads
+            raise AtlasError(exc.message, path=f"{path} (a link to {exc.path or target})") from None
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -221,6 +284,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         denied, ...), naming the target.
     """
     path = guard_output(path)
+    if is_stdout(path):
+        return _to_stdout(path, write)
     try:
         old_mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
@@ -258,6 +323,21 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
+def _to_stdout(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write into a private temp file, then copy its bytes to file descriptor 1 (a stream, never replaced)."""
+    with tempfile.TemporaryDirectory(prefix="commissioning-atlas-") as d:
+        tmp = Path(d) / ("stdout" + (path.suffix if path.suffix not in ("", ".") else ""))
+        write(tmp)
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        with open(tmp, "rb") as f:
+            while chunk := f.read(1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(1, view):]
+    return path
+
+
 def write_text(path: str | Path, text: str) -> Path:
     """Write UTF-8 text atomically (see :func:`atomic_write`)."""
     data = text.encode("utf-8")
@@ -290,7 +370,7 @@ def gpkg_layers(path: str | Path) -> list[str]:
 def guard_gpkg(path: str | Path) -> Path:
     """:func:`guard_output`, and an existing non-empty file must be a GeoPackage (a layer is added to it)."""
     path = guard_output(path)
-    if path.exists() and path.stat().st_size > 0 and not _is_gpkg(path):
+    if not is_stdout(path) and path.exists() and path.stat().st_size > 0 and not _is_gpkg(path):
         raise AtlasError("exists and is not a GeoPackage: not replaced (remove it, or choose another name)",
                          path=path)
     return path
@@ -311,7 +391,7 @@ def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str
     import pyogrio
 
     path = guard_gpkg(path)
-    existing = path.exists() and path.stat().st_size > 0
+    existing = not is_stdout(path) and path.exists() and path.stat().st_size > 0
     kept = [n for n in gpkg_layers(path) if n != layer] if existing else []
 
     def write(tmp: Path) -> None:
@@ -334,6 +414,9 @@ def _nearest_existing(path: Path) -> Path:
 def guard_output_folder(folder: str | Path) -> Path:
     """Check that ``folder`` may be written as an output folder (it may not exist yet); return it."""
     folder = Path(folder)
+    if _system_path(folder):
+        raise AtlasError("is in a folder of the operating system (/dev, /proc, /sys): nothing is written there",
+                         path=folder)
     if folder.exists() and not folder.is_dir():
         raise AtlasError("is a file, expected a folder", path=folder)
     reason = _protected(folder.resolve())

@@ -31,13 +31,14 @@ DENSITY = "density"
 KNOWN: dict[str, tuple[str, str, str]] = {
     "population": ("Residents ({basis})", "Residents ({short})", "people"),
     "registered_population": ("Registered patients (GP lists, April-June 2013)", "Registered patients", "people"),
+    "registered_2022": ("Registered patients (GP lists, 1 May 2022)", "Registered patients (May 2022)", "people"),
     "area_km2": ("Area (km\u00b2)", "Area (km\u00b2)", "area"),
     DENSITY: ("Residents per km\u00b2 ({basis})", "Residents per km\u00b2 ({short})", "density"),
     "predecessor_pct_count": ("Predecessor PCTs (count)", "Predecessor PCTs", "number"),
     "n_lsoas": ("LSOAs (count)", "LSOAs", "number"),
 }
 #: The figures offered first, in this order; the others follow in the frame's order.
-FIRST = ["population", "registered_population", "area_km2", DENSITY]
+FIRST = ["population", "registered_population", "registered_2022", "area_km2", DENSITY]
 #: Columns that are never a figure: the page's own helpers (``_row``, label points) and the geometry.
 _HELPERS = {"geometry", "lp", "lr", "code", "codes"}
 

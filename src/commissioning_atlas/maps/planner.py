@@ -244,11 +244,19 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
         "adjacency": edges.ravel().tolist(),
         "links": [{"a": lk.a, "b": lk.b, "km": round(lk.distance_m / 1000, 1), "kind": lk.kind} for lk in links],
         "councils": sparse(spec["councils"]), "regions": sparse(spec["regions"]),
-        "tolerance": DEFAULT_SHARE_TOLERANCE, "thresholds": _thresholds(vintage),
+        "tolerance": DEFAULT_SHARE_TOLERANCE, "split_rule": _split_rule(), "thresholds": _thresholds(vintage),
         "threshold": cfg["default_threshold"], "plans": plans, "start": start,
         "prefixes": cfg["prefixes"], "max_groups": _max_groups(), "max_bytes": _max_bytes(),
         "geometry": None, "arcs": None, "bounds": b.bounds(), "sources": b.sources, "_builder": b,
     }
+
+
+def _split_rule() -> dict:
+    """check's default rule for a split council (:meth:`.checks.Tolerance.splits`), for the page to apply."""
+    from commissioning_atlas.checks import Tolerance
+
+    t = Tolerance()
+    return {"by": t.split_by, "share": t.split_share, "people": t.split_people, "text": t.describe_splits()}
 
 
 def _max_groups() -> int:

@@ -8,7 +8,7 @@
 "use strict";
 var DATA = JSON.parse(document.getElementById("ca-data").textContent);
 var SX = DATA.scale[0], SY = DATA.scale[1], U = DATA.units, N = U.codes.length, PAL = DATA.palette;
-var TOL = DATA.tolerance, CODE_OK = /^[A-Za-z0-9_.-]{1,40}$/;
+var TOL = DATA.tolerance, SPLIT = DATA.split_rule, CODE_OK = /^[A-Za-z0-9_.-]{1,40}$/;
 
 // ------------------------------------------------------------------------------------------ fixed structure
 var UNIT_OF = {};  // upper-case code -> unit index
@@ -99,18 +99,24 @@ function evaluate(plan, opt) {
     q.pop += cpop[k]; q.area += carea[k];
   }
   var byCouncil = {};
-  Object.keys(parts).forEach(function (key) {
-    var q = parts[key];
-    q.sig = q.pop >= TOL * C.total[b.id][q.c] || q.area >= TOL * C.total.area[q.c];
-    (byCouncil[q.c] = byCouncil[q.c] || []).push(q);
-  });
-  var splits = [];
+  Object.keys(parts).forEach(function (key) { var q = parts[key]; (byCouncil[q.c] = byCouncil[q.c] || []).push(q); });
+  // check's split rule: a council is split when a part beyond its largest is large enough (SPLIT)
+  var splits = [], codeOf = function (g) { return plan.groups[g].code; };
   Object.keys(byCouncil).forEach(function (c) {
-    var list = byCouncil[c], sig = list.filter(function (q) { return q.sig; });
-    if (sig.length > 1) {
-      list.sort(function (x, y) { return y.pop - x.pop || y.area - x.area || x.g - y.g; });
-      splits.push({council: +c, parts: list});
-    }
+    var list = byCouncil[c];
+    if (list.length < 2) { return; }
+    list.sort(function (x, y) {
+      return y.pop - x.pop || y.area - x.area || (codeOf(x.g) < codeOf(y.g) ? -1 : codeOf(x.g) > codeOf(y.g) ? 1 : 0);
+    });
+    var split = false;
+    list.forEach(function (q, i) {
+      var tp = C.total[b.id][q.c], share = tp > 0 ? q.pop / tp : 0;
+      var big = SPLIT.by === "area-or-residents" ? share >= SPLIT.share || q.area >= SPLIT.share * C.total.area[q.c] :
+        share >= SPLIT.share && q.pop >= SPLIT.people;
+      q.sig = i === 0 || big;
+      if (i > 0 && big) { split = true; }
+    });
+    if (split) { splits.push({council: +c, parts: list}); }
   });
   splits.sort(function (x, y) { return x.council - y.council; });
   // region lines: each group's home is the region holding most of its people (ties: the first code);
@@ -707,8 +713,9 @@ notes.appendChild(el("summary", null, "How the checks are made"));
     "islands are joined to their nearest unit as advise joins them: " + DATA.links.map(function (l) {
       return U.names[l.a] + " to " + U.names[l.b] + " (" + l.km + " km " + l.kind + ")";
     }).join("; ") + "." : "no unit of this layer is cut off from the rest."),
-  "Councils split (" + DATA.councils.title + ") and region lines (" + DATA.regions.title + "): parts holding less than " +
-    Math.round(TOL * 100) + "% of both the area and the people of the council (or the group) are ignored, as in check.",
+  "Councils split (" + DATA.councils.title + "), as check's rule splits: " + SPLIT.text + ".",
+  "Region lines (" + DATA.regions.title + "): each group's home is the region holding most of its people; parts " +
+    "beyond it holding less than " + Math.round(TOL * 100) + "% of both the group's area and its people are ignored, as in check.",
   "Unit boundaries: " + U.source
 ].forEach(function (t) { notes.appendChild(el("p", null, t)); });
 DATA.sources.forEach(function (t) { notes.appendChild(el("p", "pl-source", t)); });
@@ -768,7 +775,7 @@ function drawPanel(res) {
   var ul = el("ul", "pl-splits");
   res.splits.forEach(function (s) {
     ul.appendChild(el("li", null, DATA.councils.names[s.council] + ": " + s.parts.map(function (q) {
-      return people(q.pop) + " in " + (q.g + 1) + ". " + state.groups[q.g].name + (q.sig ? "" : " (under the tolerance)");
+      return people(q.pop) + " in " + (q.g + 1) + ". " + state.groups[q.g].name + (q.sig ? "" : " (a fringe: it does not split the council)");
     }).join(", ")));
   });
   if (res.unassigned.length) {
@@ -840,6 +847,15 @@ window.caPlanner = {
       }),
       unassigned: res.unassigned.map(function (u) { return U.codes[u]; })
     };
+  },
+  // one edit as a click makes it: unit `code` into the group coded `group` (null: unassigned); the benchmark times it
+  move: function (code, group) {
+    var g = -1;
+    state.groups.forEach(function (x, i) { if (x.code === group) { g = i; } });
+    var u = UNIT_OF[code.toUpperCase()];
+    if ((group !== null && g < 0) || state.assign[u] === g) { return false; }  // no such group, or no change
+    view.active = g; paint(u, true);
+    return true;
   },
   // where a unit is on the screen (its label point), for a click
   unitPoint: function (code) {
