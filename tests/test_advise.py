@@ -416,6 +416,20 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}
     assert atlas.scenario is None  # the map worked on a copy
+    # the groups in distinct colours, neighbours never alike, and a title in words
+    import re
+
+    import geopandas as gpd
+
+    from commissioning_atlas.maps import decode_page_geometry
+
+    groups = layers["scenario"]
+    assert page["colour_by"] == "distinct"
+    colour = next(c for c in groups["classes"] if c["key"] == "distinct")["k"]
+    shapes = gpd.GeoSeries(decode_page_geometry(page, "scenario"), crs=4326).to_crs(27700).buffer(1).to_numpy()
+    touching = [(i, j) for i in range(len(shapes)) for j in range(i + 1, len(shapes)) if shapes[i].intersects(shapes[j])]
+    assert touching and all(colour[i] != colour[j] for i, j in touching)
+    assert not re.search(r"\b[a-z]+_\d{4}\b", page["title"]), page["title"]
 
 
 def test_fewest_crossings_first_on_the_atlas_matches_enumeration():

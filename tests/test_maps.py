@@ -522,17 +522,18 @@ def test_atlas_popup_links_source(browser, written):
 @pytest.mark.browser
 def test_findings_map_in_browser(browser, atlas, written, findings):
     page = Page(browser, written["check"])
-    data = _data(written["check"])
+    _data(written["check"])  # the page carries its data block
     drawn = int((~findings.geometry.is_empty).sum())
     n_subject, n_against = len(atlas.layer("csu_2013")), len(atlas.layer("sha_2011"))
     assert page.paths() == drawn + n_subject + n_against
     fills = page.page.evaluate("Array.from(document.querySelectorAll('path.leaflet-interactive'))"
                                ".map(p => p.getAttribute('fill'))")
-    assert set(fills) & set(data["crossing"]["shades"])  # crossing parts shaded by their share
+    # crossing parts hatched on a clear ground: the subject's share choropleth shows through, one scale
+    assert "url(#ca-p-x)" in fills and not set(fills) & set(maps.style.CROSSING_SHADES)
     ok = page.page.evaluate("""() => { const g = window.commissioningAtlas.groups.findings; let done = false;
         g.eachLayer(l => { if (!done && l.options.color === '#49006a') { l.openPopup(); done = true; } });
         return done; }""")
-    assert ok  # a crossing part: shaded by its share, outlined in the crossing colour
+    assert ok  # a crossing part: hatched, outlined in the crossing colour
     popup = page.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=3000)
     text = popup.inner_text()
@@ -771,7 +772,9 @@ def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_p
     popup.wait_for(timeout=3000)
     text = popup.inner_text()
     assert popup.locator("h2").inner_text() == "NHS Luton"
-    assert re.search(r"Primary care trusts\s+Luton", text) and "Upper-tier local authorities" in text
+    # every parent carries its vintage
+    assert re.search(r"Primary care trusts \(April 2011\)\s+Luton", text)
+    assert "Upper-tier local authorities (December 2011)" in text
     assert re.search(r"Source: Clinical commissioning groups", text) and "ccg_2013" not in text
     atlas_page.screenshot("popup-luton")
     for p in (page, atlas_page):

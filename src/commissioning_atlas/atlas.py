@@ -336,6 +336,38 @@ class Atlas:
 
         return apportion(self, df, code_column, from_id, to_id, counts=list(counts), rates=list(rates), basis=population)
 
+    def with_scenario(self, path: str | Path) -> "Atlas":
+        """A copy of this atlas whose layer ``scenario`` is read from ``path`` (validated now: a bad file is one
+        :class:`AtlasError`); the copy shares the build (layers already read are not read again) and has its own
+        footprint sets and memo, so this atlas is unchanged."""
+        copy = dataclasses.replace(self, scenario=Path(path), _footprints={})
+        copy.layer("scenario")
+        return copy
+
+    def check(self, preset: str | None = None, *, subject: str | None = None, against: str | None = None,
+              rules=None, tolerance: float | None = None, geometry: bool = True) -> gpd.GeoDataFrame:
+        """Run a named check, or ``subject`` against ``against``: the findings, with ``attrs["meta"]`` (title,
+        question, subject, against, rules, tolerance, population basis); see
+        :func:`commissioning_atlas.results.check`."""
+        from commissioning_atlas.results import check
+
+        return check(self, preset, subject=subject, against=against, rules=rules, tolerance=tolerance,
+                     geometry=geometry)
+
+    def advise(self, units: str, floor: float, **options) -> pd.DataFrame:
+        """Groupings of ``units`` of at least ``floor`` people: one row per group, ``attrs["meta"]`` saying what was
+        asked and found; see :func:`commissioning_atlas.results.advise`."""
+        from commissioning_atlas.results import advise
+
+        return advise(self, units, floor, **options)
+
+    def map(self, what=None, *, title: str | None = None, height: int = 520, **options):
+        """A map page (displays itself in Jupyter; ``.save(path)``) of the atlas (default), ``"timeline"``, layer
+        ids, a check's findings or an advice; see :func:`commissioning_atlas.results.map_page`."""
+        from commissioning_atlas.results import map_page
+
+        return map_page(self, what, title=title, height=height, **options)
+
     def build_all(self, parallel: bool = False) -> None:
         """Build (or read) every declared layer and footprint set, so :attr:`report` is complete.
 

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from commissioning_atlas import registry
 from commissioning_atlas.core.rounding import largest_remainder
 
-#: The layers registered patients of May 2022 are held on (units made of 2022 practices or their locations).
-PRACTICE_LAYERS = ("ccg_2021", "sicbl_2022", "icb_2022", "sicbl_2023", "icb_2023", "icb_cluster_2025",
-                   "icb_2026", "sicbl_2026", "icb_merger_2027")
+#: The layers registered patients of May 2022 are held on (units made of 2022 practices or their locations),
+#: declared in ``data/populations.toml``.
+PRACTICE_LAYERS = registry.practice_layers()
 #: The basis's name in every output that shows it.
 BASIS = "registered_2022"
 TITLE = "GP registered patients, 1 May 2022 (NHS Digital practice lists; July 2022 moves applied)"

@@ -12,7 +12,9 @@ Like the boundary catalogue (and xyzservices' providers), what the atlas knows i
 ``maps.toml``
     how the atlas page draws each layer (style, noun, parents shown);
 ``timeline.toml``
-    the eras of the timeline and the commissioners of the over-time table, with their short labels.
+    the eras of the timeline and the commissioners of the over-time table, with their short labels;
+``populations.toml``
+    the layers made of GP practices, on which registered patients are held.
 
 Adding a vintage, a proposal set or a question is a declaration (plus its catalogue entries or table).
 The files of ``$COMMISSIONING_ATLAS_DECLARATIONS`` (same names, any of them) are read after the package's
@@ -182,11 +184,12 @@ class Declarations:
     styles: tuple[dict, ...]
     eras: tuple[dict, ...]
     commissioners: dict[str, str]
+    practice_layers: tuple[str, ...] = ()
 
 
 #: The declaration files, each with its tables.
 FILES = {"layers.toml": ("layer",), "footprints.toml": ("vintage", "noun", "set"), "presets.toml": ("preset",),
-         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner")}
+         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",)}
 _STR, _LIST, _BOOL, _NUM = str, list, bool, (int, float)
 #: Fields of each table: name -> (type, required); the first field is the entry's id.
 _FIELDS: dict[str, dict[str, tuple]] = {
@@ -202,11 +205,12 @@ _FIELDS: dict[str, dict[str, tuple]] = {
     "era": {"key": (_STR, True), "label": (_STR, True), "layer": (_STR, True), "lines": (_LIST, False),
             "changes": (_LIST, False)},
     "commissioner": {"layer": (_STR, True), "short": (_STR, True)},
+    "practice_layer": {"id": (_STR, True)},
 }
 #: Layer fields of each table that must name a declared layer (or footprint set, where the table says).
 _REFS = {"vintage": ("members", "atom"), "noun": ("layer",), "set": ("units", "complete_with"),
          "preset": ("subject", "against"), "style": ("parents",), "era": ("layer", "lines", "changes"),
-         "commissioner": ("layer",)}
+         "commissioner": ("layer",), "practice_layer": ("id",)}
 
 
 def _parse(data: dict, origin: str) -> dict[str, LayerSpec]:
@@ -348,9 +352,12 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
                             path=origin, row=row)
     eras = tuple({"key": d["key"], "label": d["label"], "layer": d["layer"], "lines": tuple(d.get("lines", ())),
                   "changes": tuple(d["changes"]) if "changes" in d else None} for d, *_ in era_e)
+    practice_e = _entries(by_file.get("populations.toml", []), "practice_layer")
+    _check_refs(practice_e, "practice_layer", with_sets)
     return Declarations(layers=layers, vintages=vintages, nouns={d["layer"]: d["noun"] for d, *_ in noun_e},
                         sets=sets, presets=presets, styles=styles, eras=eras,
-                        commissioners={d["layer"]: d["short"] for d, *_ in comm_e})
+                        commissioners={d["layer"]: d["short"] for d, *_ in comm_e},
+                        practice_layers=tuple(d["id"] for d, *_ in practice_e))
 
 
 def _load_toml(text: str, origin: str) -> dict:
@@ -416,6 +423,12 @@ def map_styles() -> tuple[dict, ...]:
 def timeline_eras() -> tuple[dict, ...]:
     """The eras of the timeline in date order: ``key``, ``label``, ``layer``, ``lines``, ``changes``."""
     return declarations().eras
+
+
+def practice_layers() -> tuple[str, ...]:
+    """The layers made of 2022 GP practices, on which registered patients of May 2022 are held
+    (``populations.toml``)."""
+    return declarations().practice_layers
 
 
 def commissioners() -> dict[str, str]:

@@ -64,4 +64,12 @@ from commissioning_atlas.advise.solve import (
     plan_kept,
     solve,
 )
-from commissioning_atlas.advise.scenario import _csv_safe, _describe, instance_summary, plan_frame, write_scenario
+from commissioning_atlas.advise.scenario import (
+    _csv_safe,
+    _describe,
+    advice_frame,
+    instance_summary,
+    plan_frame,
+    write_advice,
+    write_scenario,
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,17 +9,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
     from commissioning_atlas.advise import Plan
 
-__all__ = ["advice_map", "with_scenario"]
+__all__ = ["advice_map", "advice_page", "with_scenario"]
 
 
 def with_scenario(atlas: "Atlas", scenario: str | Path) -> "Atlas":
-    """A copy of ``atlas`` whose ``scenario`` layer is read from ``scenario`` (validated now).
-
-    The copy has its own footprint cache and memo, so the original atlas is unchanged.
-    """
-    copy = dataclasses.replace(atlas, scenario=Path(scenario), _footprints={})
-    copy.layer("scenario")
-    return copy
+    """A copy of ``atlas`` whose ``scenario`` layer is read from ``scenario``: :meth:`Atlas.with_scenario`."""
+    return atlas.with_scenario(scenario)
 
 
 def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str | Path, *, pack: bool = True) -> Path:
@@ -43,17 +37,36 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
     -------
     Path
     """
+    from commissioning_atlas.advise.scenario import advice_frame
+
+    return advice_page(atlas, advice_frame(plan).attrs["meta"], scenario, Path(out_dir) / "advice.html", pack=pack)
+
+
+def advice_page(atlas: "Atlas", meta: dict, scenario: str | Path, path: str | Path, *, pack: bool = True,
+                title: str | None = None) -> Path:
+    """Write the map of an advice (its metadata, ``advice_frame(plan).attrs["meta"]``, and its scenario file)."""
     from commissioning_atlas.checks import Tolerance, run_check
     from commissioning_atlas.maps import findings_map
 
-    inst = plan.instance
     copy = with_scenario(atlas, scenario)
-    against = inst.reference or inst.keep_whole or inst.within
+    against = meta["reference"] or meta["keep_whole"] or meta["within"]
     findings = None
     if against:
-        findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=inst.tolerance), geometry=True)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    title = (f"Advice: {plan.groups} groups of {inst.units} of at least {inst.floor:,} people"
-             + (f" within {inst.within}" if inst.within else ""))
-    return findings_map(copy, findings, out / "advice.html", title, "scenario", against, pack=pack)
+        findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=meta["tolerance"]), geometry=True)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    title = title or (f"Advice: {meta['groups']} groups of {_titled(atlas, meta['units'])} of at least "
+                      f"{meta['floor']:,} people"
+                      + (f", each within one of the {_titled(atlas, meta['within'])}" if meta["within"] else ""))
+    return findings_map(copy, findings, path, title, "scenario", against, pack=pack, distinct=True)
+
+
+def _titled(atlas: "Atlas", layer_id: str) -> str:
+    """A layer in words for a title: "PCT clusters (2011-12)", not ``pct_cluster_2011``."""
+    try:
+        info = atlas.info(layer_id)
+    except Exception:  # noqa: BLE001 - a layer without metadata is named by its id
+        return layer_id
+    title = str(info.get("title", layer_id))
+    title = title[:1].lower() + title[1:] if title[1:2].islower() else title
+    return f"{title} ({info['vintage']})" if info.get("vintage") else title

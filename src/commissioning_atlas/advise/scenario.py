@@ -60,6 +60,27 @@ def _describe(plan: Plan, command: str | None) -> str:
     return text + (f" Command: {command}" if command else "")
 
 
+def advice_frame(plan: Plan, command: str | None = None) -> pd.DataFrame:
+    """The plan as a result: :func:`plan_frame` with the advice's metadata in ``attrs["meta"]``.
+
+    ``meta`` holds the rules (``units``, ``floor``, ``basis``, ``within``, ``keep_whole``, ``reference``,
+    ``tolerance``), what was found (``groups``, ``groups_bound``, ``optimal``, ``crossings``, ``kept``, ``plans``,
+    ``plans_capped``, ``objective``, ``method``, ``notes``, ``summary``) and the scenario's ``title`` and
+    ``description``: enough to write the scenario (:func:`write_advice`) and to map it, without the plan.
+    """
+    inst = plan.instance
+    frame = plan_frame(plan)
+    frame.attrs["meta"] = {
+        "kind": "advice", "title": f"Advice: {plan.groups} groups of {inst.units} at {inst.floor:,}",
+        "description": _describe(plan, command), "summary": plan.summary(timings=False),
+        "units": inst.units, "floor": inst.floor, "basis": inst.basis, "within": inst.within,
+        "keep_whole": inst.keep_whole, "reference": inst.reference, "tolerance": inst.tolerance,
+        "groups": plan.groups, "groups_bound": plan.groups_bound, "optimal": plan.optimal,
+        "crossings": plan.crossings, "kept": plan.kept, "plans": plan.plans, "plans_capped": plan.plans_capped,
+        "objective": plan.objective, "method": plan.method, "notes": list(plan.notes)}
+    return frame
+
+
 def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> Path:
     """Write the plan as a scenario (``.yaml``/``.yml`` or ``.csv``) in the proposal schema.
 
@@ -78,18 +99,22 @@ def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> 
     -----
     The same plan always gives the same bytes (no timestamps; timings are left out).
     """
+    return write_advice(advice_frame(plan, command), path)
+
+
+def write_advice(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write an advice (:func:`advice_frame`) as a scenario (``.yaml``/``.yml`` or ``.csv``)."""
     import yaml
 
     from commissioning_atlas.io.export import atomic_write
 
     path = Path(path)
-    df = plan_frame(plan)
+    meta = frame.attrs["meta"]
     cols = ["code", "name", "status", "members", "source", "confidence", "note"]
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        doc = {"title": f"Advice: {plan.groups} groups of {plan.instance.units} at {plan.instance.floor:,}",
-               "description": _describe(plan, command),
-               "organisations": [{c: r[c] for c in cols} for r in df.to_dict("records")]}
+        doc = {"title": meta["title"], "description": meta["description"],
+               "organisations": [{c: r[c] for c in cols} for r in frame.to_dict("records")]}
         text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
     elif suffix == ".csv":
         import csv
@@ -98,7 +123,7 @@ def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> 
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(cols)
-        for r in df.to_dict("records"):
+        for r in frame.to_dict("records"):
             w.writerow([_csv_safe(str(r[c])) for c in cols])
         text = buf.getvalue()
     else:

@@ -15,7 +15,7 @@ from commissioning_atlas import settings
 from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, quantised_rings, shared_arcs
 from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms
-from commissioning_atlas.maps.classes import classify
+from commissioning_atlas.maps.classes import classify, classify_at
 from commissioning_atlas.maps.describe import (
     code_names,
     feature_rows,
@@ -23,19 +23,24 @@ from commissioning_atlas.maps.describe import (
     finding_sentence,
     homes,
     layer_figures,
+    layer_titles,
     nouns,
 )
 from commissioning_atlas.maps.encode import _plain
 from commissioning_atlas.maps.figures import SHARE_CROSSING, crossing_parts
-from commissioning_atlas.maps.labels import label_points, label_text
+from commissioning_atlas.maps.labels import label_points, label_text, short_text
 from commissioning_atlas.maps.style import (
     _SEVERITY_ORDER,
     _STATUS_DASH,
     BASE_LAYER,
     CROSSING_BREAKS,
+    CLASS_WORDS,
+    DISTINCT,
+    PALETTE,
     SEVERITY_COLOURS,
     LayerStyle,
     _status_class,
+    greedy_colouring,
     style_of,
 )
 
@@ -60,6 +65,7 @@ class _Builder:
     sources: list[str] = field(default_factory=list)
     simple: dict[str, gpd.GeoSeries] = field(default_factory=dict)
     choropleth: str | None = None  # the figure the filled layer is coloured by when the page opens
+    finding: dict | None = None  # a check's sentence and flagged features (see _flag)
 
     def offered(self) -> list[str]:
         """The keys of the figures the page's filled layers are classed by (the legend's chooser)."""
@@ -185,8 +191,16 @@ class _Builder:
             "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
         })
 
+    def distinct(self, layer_id: str) -> None:
+        """Colour a drawn layer's features so that no two neighbours are alike (:func:`greedy_colouring` over
+        :data:`PALETTE`), offered first as the figure ``distinct``."""
+        layer = next(l for l in self.layers if l.get("id") == layer_id)
+        colours = greedy_colouring(self.simple[layer_id].to_numpy())
+        layer["classes"].insert(0, {"key": DISTINCT, "title": "Each its own colour (neighbours never alike)",
+                                    "k": [int(c) for c in colours], "labels": [], "palette": PALETTE})
+
     def findings(self, findings: gpd.GeoDataFrame, title: str = "Findings",
-                 subject_layer: str | None = None) -> dict[str, int]:
+                 subject_layer: str | None = None, finding: dict | None = None) -> dict[str, int]:
         """Add the findings layer and return the counts by severity of every finding, drawn or not.
 
         A finding whose geometry is its whole subject feature reuses that feature's encoding. A finding
@@ -196,9 +210,10 @@ class _Builder:
         counts = {k: 0 for k in SEVERITY_COLOURS}
         self.geometry["findings"] = []
         layer = {"id": "findings", "geometry": "findings", "kind": "findings", "show": True, "control": True,
-                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0}
+                 "title": title, "style": {}, "features": [], "unshaped": [], "drawn": 0, "rows": []}
         self.layers.append(layer)
         if findings is None or len(findings) == 0:
+            self._flag(subject_layer, finding)  # "none of ...": the sentence all the same
             return counts
         f = findings.copy()
         if f.crs is None:
@@ -233,6 +248,12 @@ class _Builder:
                               if str(v) in self.atlas.layer_ids()), None)
         subject_noun, against_noun = nouns([subject_layer, against_layer])
         names = code_names(self.atlas)
+        titles = layer_titles(self.atlas)
+        totals = {}
+        if subject_layer in self.atlas.layer_ids():
+            sub = self.atlas.layer(subject_layer)
+            if "population" in sub.columns:
+                totals = dict(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
@@ -243,7 +264,7 @@ class _Builder:
             feat: dict[str, Any] = {
                 "name": name, "sev": s, "x": bool(row["_cross"]),
                 "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
-                "rows": finding_rows(rec, names), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+                "rows": finding_rows(rec, names, titles, totals), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
             if feat["x"]:
                 feat["share"] = formatting.share(rec.get("share_population"))
                 feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),
@@ -261,7 +282,12 @@ class _Builder:
                 continue
             layer["features"].append(feat)
         layer["drawn"] = len(layer["features"])
+        layer["rows"] = _legend_rows(f, against_noun)
+        for row in layer["rows"]:  # drawn as whole subject features (outlined) or as parts (hatched)
+            drawn = [x for x in layer["features"] if x["p"].get("class") == row["cls"] and x["sev"] == row["sev"]]
+            row["whole"] = bool(drawn) and all("r" in x for x in drawn)
         self._subject_figures(f, subject_layer)
+        self._flag(subject_layer, finding)
         # the list reads most severe first (the map draws them last, on top)
         layer["unshaped"].sort(key=lambda u: _SEVERITY_ORDER.get(u["sev"], 3))
         return counts
@@ -285,6 +311,42 @@ class _Builder:
             if c:
                 subject["classes"].insert(0, {"key": SHARE_CROSSING, "title": "Share of residents outside "
                                               "their home", **c})
+
+    def _flag(self, subject_layer: str | None, finding: dict | None) -> None:
+        """The page's finding (:func:`.headline.page_finding`) as the page carries it: the sentence, and the
+        flagged subject features by index, each with its fact (one list per threshold of a size check), and
+        a size check's classes broken at its thresholds."""
+        if not finding:
+            return
+        subject = next((l for l in self.layers if l.get("id") == subject_layer and "codes" in l), None)
+        at = {c: i for i, c in enumerate(subject["codes"])} if subject else {}
+        facts = finding.get("flagged", {})
+        page = {"sentence": finding["sentence"], "layer": subject_layer,
+                "key": [[at[c], fact] for c, fact in facts.items() if c in at]}
+        for c in {c for t in (finding.get("thresholds") or []) for c in t["codes"]} | set(facts):
+            if c in at:  # a flagged name that does not fit whole may fit short ("Shropshire, T&W")
+                f = subject["features"][at[c]]
+                short = short_text(f["name"])
+                if short != f["t"].replace("\n", " "):
+                    f["ts"] = short
+        ths = finding.get("thresholds") or []
+        if ths:
+            page["thresholds"] = [{"id": t["key"], "label": t["label"], "key": [[at[c], facts.get(c, "")] for c in t["codes"] if c in at]}
+                                  for t in ths]
+            limits = sorted({v for t in ths for v in t["limits"]})
+            figure = "registered_population" if ths[0]["basis"].startswith("registered") else "population"
+            for c in subject["classes"] if subject else []:
+                if c["key"] == figure:
+                    values = self._values(subject_layer, figure)
+                    c.update(classify_at(values, formatting.people, limits))
+                    c["limits"] = [formatting.people(v) for v in limits]
+                    if self.choropleth is None:
+                        self.choropleth = figure
+        self.finding = page
+
+    def _values(self, layer_id: str, column: str) -> np.ndarray:
+        frame = self._frame(layer_id)
+        return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
 
     def _from_atoms(self, geoms: np.ndarray) -> np.ndarray:
         """Simplify finding geometries as unions of the page's atoms, so a part lies exactly on the
@@ -316,3 +378,18 @@ class _Builder:
         xy = np.concatenate(self.rings) / np.asarray(COORD_SCALE, dtype=float)
         (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
         return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+def _legend_rows(f: pd.DataFrame, against_noun: str) -> list[dict]:
+    """The findings' legend rows in words, most severe first: one per severity and class that occurs
+    (``sev``, ``x`` for a crossing part, ``text``, ``n``); a severity without findings has no row."""
+    if "class" not in f.columns:
+        return []
+    sev = f["severity"].astype(str).str.lower() if "severity" in f.columns else pd.Series("info", index=f.index)
+    groups = pd.DataFrame({"sev": sev, "cls": f["class"].astype(str), "x": f["_cross"].astype(bool),
+                           "o": sev.map(_SEVERITY_ORDER).fillna(3)})
+    rows = []
+    for (_o, s, x, cls), grp in groups.groupby(["o", "sev", "x", "cls"], sort=True):
+        words = CLASS_WORDS.get(cls, cls).format(against=against_noun or "area")
+        rows.append({"sev": s, "x": bool(x), "text": words, "n": len(grp), "cls": cls})
+    return rows

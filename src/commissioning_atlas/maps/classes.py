@@ -53,3 +53,34 @@ def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], 
     lows = [float(v[ok].min())] + [float(v[ok][v[ok] > b].min()) for b in bins[:-1]]
     labels = [fmt(lo) if lo == hi else f"{fmt(lo)} to {fmt(hi)}" for lo, hi in zip(lows, bins)]
     return {"k": cls.tolist(), "labels": labels}
+
+
+def classify_at(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], limits: Sequence[float],
+                k: int = 4) -> dict | None:
+    """Class a column so that no class straddles a threshold: a size check's classes break at its limits.
+
+    With one limit each side is split once more by Fisher-Jenks (four classes); with several, each
+    interval between limits is one class. A value equal to a minimum is at or above it (not flagged).
+
+    Examples
+    --------
+    >>> from commissioning_atlas.io.formatting import people
+    >>> classify_at([5, 8, 9, 10, 12, 20], people, [10])["labels"]
+    ['5', '8 to 9', '10 to 12', '20']
+    """
+    v = np.asarray(values, dtype=float)
+    ok = ~np.isnan(v)
+    if not ok.any() or not len(limits):
+        return classify(v, fmt)
+    lim = np.asarray(sorted(limits), dtype=float)
+    seg = np.searchsorted(lim, v, side="right")
+    cls = np.full(len(v), -1, dtype=int)
+    labels: list[str] = []
+    for s in range(len(lim) + 1):
+        sel = ok & (seg == s)
+        if not sel.any():
+            continue
+        inner = classify(v[sel], fmt, k=2 if len(lim) == 1 else 1) or {"k": [0] * int(sel.sum()), "labels": [""]}
+        cls[sel] = len(labels) + np.asarray(inner["k"], dtype=int)
+        labels += inner["labels"]
+    return {"k": cls.tolist(), "labels": labels}

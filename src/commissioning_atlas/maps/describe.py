@@ -32,6 +32,45 @@ def basis_label(basis: str | None) -> str:
     return _SHORT.get(basis or "census_2011", basis or "Census 2011")
 
 
+_ID = re.compile(r"\b([a-z]+(?:_[a-z]+)*_\d{4})\b")
+
+
+def in_words(text: str, titles: dict[str, str] | None = None) -> str:
+    """Ids in a table's text written as words: a population basis by its name ("census_2021" -> "Census
+    2021"), a layer by its title and vintage where ``titles`` knows it, else left out with its brackets.
+
+    Examples
+    --------
+    >>> in_words("population basis: residents (census_2021)")
+    'population basis: residents (Census 2021)'
+    >>> in_words("moved from Bassetlaw (stp_2021) to Notts (icb_2022)", {"icb_2022": "ICBs, July 2022"})
+    'moved from Bassetlaw to Notts (ICBs, July 2022)'
+    """
+    titles = titles or {}
+
+    def one(m: re.Match) -> str:
+        word = m.group(1)
+        return _SHORT.get(word) or titles.get(word) or "\x00"
+
+    out = _ID.sub(one, str(text))
+    return re.sub(r"\s*\(\x00\)|\x00", "", out)
+
+
+def layer_titles(atlas: Any) -> dict[str, str]:
+    """Layer id -> "Title, vintage" for :func:`in_words`."""
+    memo = _memo(atlas)
+    if "titles" not in memo:
+        out = {}
+        for lid in atlas.layer_ids():
+            try:
+                info = atlas.info(lid)
+            except Exception:  # noqa: BLE001 - a layer without metadata keeps no title
+                continue
+            out[lid] = f"{info.get('title', lid)}, {info.get('vintage', '')}".strip(", ")
+        memo["titles"] = out
+    return memo["titles"]
+
+
 def basis_title(basis: str | None) -> str:
     """A population basis in full, as a legend names it (``census_2021`` -> "Census 2021 usual residents")."""
     from commissioning_atlas.sources.population import get_basis
@@ -149,7 +188,8 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
     parents = []
     for pid in style.parents:
         if pid in atlas.layer_ids() and pid != layer_id:
-            title = atlas.info(pid).get("title", pid)
+            info = atlas.info(pid)  # every parent carries its vintage: a 2023 council's ICB is not 2026's
+            title = f"{info.get('title', pid)} ({info['vintage']})" if info.get("vintage") else info.get("title", pid)
             parents.append((title, parent_shares(atlas, layer_id, pid)))
     rows = []
     for n, rec in enumerate(frame.to_dict("records")):
@@ -198,7 +238,7 @@ def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str 
         return f"{people} residents, {share} of the {subject_noun}, live in {against} ({cls})."
     if rule == "size":
         note = str(rec.get("note") or "")
-        basis = note.split("population basis: ", 1)[1] if "population basis: " in note else \
+        basis = in_words(note.split("population basis: ", 1)[1]) if "population basis: " in note else \
             f"residents ({basis_label(rec.get('population_basis'))})"
         limit = against.replace("minimum ", "the minimum of ").replace("maximum ", "the maximum of ")
         if not limit or not cls.startswith(("below", "above")):
@@ -221,8 +261,13 @@ def _codes_to_names(text: str, names: dict[str, str]) -> str:
     return re.sub(r"\b[A-Z][A-Z0-9]{3,9}\b", lambda m: names.get(m.group(0), m.group(0)), text)
 
 
-def finding_rows(rec: dict, names: dict[str, str] | None = None) -> list[list[str]]:
-    """A finding's popup lines after its sentence (codes in its note written as names)."""
+def finding_rows(rec: dict, names: dict[str, str] | None = None, titles: dict[str, str] | None = None,
+                 totals: dict[str, float] | None = None) -> list[list[str]]:
+    """A finding's popup lines after its sentence (codes in its note written as names, ids as words).
+
+    ``totals`` (code -> residents of the whole feature) puts the whole body's residents beside a part's,
+    so that a part's figure is not quoted as the body's.
+    """
     lines = []
     for col, label in (("subject_name", "Subject"), ("against_name", "Against"), ("class", "Finding"),
                        ("severity", "Severity")):
@@ -236,10 +281,14 @@ def finding_rows(rec: dict, names: dict[str, str] | None = None) -> list[list[st
         v = _plain(rec.get(col), None)
         if v is not None and fmt(v):
             lines.append([label, fmt(v)])
+        if col == "population" and rec.get("rule") != "size" and totals:
+            whole = totals.get(str(rec.get("subject_code")))
+            if whole is not None and v is not None and abs(whole - float(v)) >= 0.5:
+                lines.append([f"Residents of the whole {_short(rec.get('subject_name'))}", formatting.people(whole)])
     for col, label in (("note", "Note"), ("tolerance", "Tolerance")):
         v = _plain(rec.get(col))
         if v is not None:
-            lines.append([label, _codes_to_names(str(v), names or {})])
+            lines.append([label, in_words(_codes_to_names(str(v), names or {}), titles or {})])
     if rec.get("rule") == "size" and rec.get("against_name"):
         m = re.search(r"\((.*)\)\s*$", str(rec["against_name"]))
         if m:

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 
 from commissioning_atlas.io import formatting
+from commissioning_atlas.maps.describe import in_words
 from commissioning_atlas.maps.figures import crossing_parts
 from commissioning_atlas.maps.page import _write_text, template
 from commissioning_atlas.maps.style import _SEVERITY_ORDER, ATTRIBUTION
@@ -45,9 +46,12 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
                 f'{html.escape(str(e.get("title", href)))}</a>')
         if e.get("question"):
             line += f'<br><span class="q">{html.escape(str(e["question"]))}</span>'
+        if e.get("finding"):
+            line += f'<br><strong class="finding">{html.escape(str(e["finding"]))}</strong>'
         counts = e.get("counts") or {}
         badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
-                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0])))
+                         for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0]))
+                         if int(v))  # no empty severity: "info: 0" says nothing
         if badges:
             line += f"<br>{badges}"
         if e.get("people"):
@@ -87,7 +91,7 @@ def people_affected(findings: pd.DataFrame) -> str:
     if "subject_code" in bad.columns:
         bad = bad.drop_duplicates("subject_code")
     note = str(bad["note"].iloc[0]) if "note" in bad.columns else ""
-    basis = note.split("population basis: ", 1)[1] if "population basis: " in note else _basis(bad)
+    basis = in_words(note.split("population basis: ", 1)[1]) if "population basis: " in note else _basis(bad)
     total = pd.to_numeric(bad["population"], errors="coerce").fillna(0).sum()
     return (f"People affected: {formatting.people(total)} ({basis}) in the "
             f"{formatting.count(len(bad), 'flagged organisation')}.")

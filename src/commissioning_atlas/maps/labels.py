@@ -11,7 +11,9 @@ from pyproj import Transformer
 from commissioning_atlas import settings
 from commissioning_atlas.maps.arcs import COORD_SCALE
 
-_NHS = re.compile(r"^NHS\s+|\s+(CCG|PCT|CSU|CSS)$")
+_NHS = re.compile(r"^NHS\s+|\s+(CCG|PCT|CSU|CSS|Integrated Care Board|ICB|ICB - \w+)$")
+#: A label longer than this has a short form (:func:`short_text`).
+SHORT_AT = 18
 
 
 def label_text(name: str, width: int = 18) -> str:
@@ -23,11 +25,37 @@ def label_text(name: str, width: int = 18) -> str:
     ('Luton', 'Milton Keynes and\\nNorthamptonshire')
     """
     text = _NHS.sub("", str(name)).strip() or str(name)
+    text = _NHS.sub("", text).strip() or text  # "NHS Luton ICB - 15E": the suffix, then "NHS "
     if len(text) <= width or " " not in text:
         return text
     spaces = [m.start() for m in re.finditer(" ", text)]
     cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
     return text[:cut] + "\n" + text[cut + 1:]
+
+
+def short_text(name: str, width: int = SHORT_AT) -> str:
+    """A name as short as a label can make it: without "NHS " and its kind, "and" as "&", and, if still
+    long, the words after the first as initials ("Shropshire, Telford and Wrekin" -> "Shropshire, T&W").
+
+    Examples
+    --------
+    >>> short_text("NHS Shropshire, Telford and Wrekin Integrated Care Board")
+    'Shropshire, T&W'
+    >>> short_text("NHS Luton CCG"), short_text("Herefordshire and Worcestershire")
+    ('Luton', 'Herefordshire & W')
+    """
+    text = " ".join(label_text(name, width=10_000).split())
+    if len(text) <= width:
+        return text
+    text = text.replace(" and ", " & ")
+    if len(text) <= width:
+        return text
+    m = re.match(r"^([^,&]+?)(,\s*|\s*&\s*)(.*)$", text)
+    if not m:
+        return text
+    head, sep, rest = m.groups()
+    initials = "".join(w[0] if w[0].isupper() else ("&" if w == "&" else "") for w in rest.split())
+    return f"{head}{sep.rstrip() + ' ' if sep.strip() == ',' else ' & '}{initials}" if initials else head
 
 
 def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:

@@ -13,7 +13,6 @@ from string import Template
 
 import rjsmin
 
-from commissioning_atlas.io import formatting
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.io.export import atomic_write
 from commissioning_atlas.maps.arcs import COORD_SCALE
@@ -25,9 +24,7 @@ from commissioning_atlas.maps.style import (
     ATTRIBUTION,
     CHOROPLETH,
     COAST_STYLE,
-    CROSSING_BREAKS,
     CROSSING_COLOUR,
-    CROSSING_SHADES,
     SEVERITY_COLOURS,
     SEVERITY_CUES,
 )
@@ -113,8 +110,7 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         "scale": list(COORD_SCALE),
         "choropleth": CHOROPLETH,
         "colour_by": builder.choropleth,
-        "crossing": {"colour": CROSSING_COLOUR, "shades": CROSSING_SHADES,
-                     "breaks": [formatting.share(b) for b in CROSSING_BREAKS]},
+        "crossing": {"colour": CROSSING_COLOUR},  # a crossing part is hatched: the choropleth is the one scale
         "severity": {k: {"colour": c, **SEVERITY_CUES[k]} for k, c in SEVERITY_COLOURS.items()},
         "coast": COAST_STYLE,
         "arcs": arcs,
@@ -130,6 +126,8 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     }
     if counts is not None:
         data["counts"] = counts
+    if builder.finding:
+        data["finding"] = builder.finding
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
     parts = [css, asset("map.css").strip(), js, _json_for_script(data), script("map.js")]  # boot.js order

@@ -16,9 +16,10 @@ from commissioning_atlas.maps.arcs import DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.builder import _Builder
 from commissioning_atlas.maps.encode import read_page_data
 from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice, crossing_parts, offered
+from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
-from commissioning_atlas.maps.style import BASE_LAYER, REFERENCE_NAMES, LayerStyle, atlas_layers
+from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, atlas_layers, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.planner import index_entry as planner_index_entry
 from commissioning_atlas.maps.planner import planner_config, planner_map
@@ -158,7 +159,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
-                 pack: bool = True, index: str | None = None, choropleth: str | None = None) -> Path:
+                 pack: bool = True, index: str | None = None, choropleth: str | None = None,
+                 meta: dict | None = None, distinct: bool = False) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -187,6 +189,12 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     choropleth : str, optional
         The figure the subject layer is coloured by when the page opens (default: the share of residents
         outside their home where the check has crossing parts, else residents; see :func:`layer_map`).
+    meta : dict, optional
+        The check's ``rules`` and ``population_basis`` (:func:`commissioning_atlas.checks.run_preset`): the
+        page opens with the sentence of :func:`.headline.sentence` and names every flagged feature.
+    distinct : bool
+        Colour the subject's features each apart from its neighbours (the advice's groups), outlined in
+        dark grey, and open the page so coloured.
 
     Returns
     -------
@@ -194,10 +202,18 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     """
     b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
     b.choropleth = choropleth
-    b.polygons(subject_layer, True)
+    if distinct:  # the advice's groups: each its own colour, outlined apart from the councils' dots
+        b.polygons(subject_layer, True, style_of(subject_layer)._replace(colour="#222222", dash="", weight=1.6))
+        b.distinct(subject_layer)
+        b.choropleth = b.choropleth or DISTINCT
+    else:
+        b.polygons(subject_layer, True)
     if against_layer and against_layer != subject_layer:
         b.polygons(against_layer, True, line=True)
-    counts = b.findings(findings, title="Findings", subject_layer=subject_layer)
+    meta = {"rules": tuple(dict.fromkeys(findings["rule"].astype(str))) if findings is not None and len(findings)
+            and "rule" in findings.columns else (), **(meta or {}), "subject": subject_layer, "against": against_layer}
+    finding = page_finding(atlas, findings, meta) if subject_layer in atlas.layer_ids() else None
+    counts = b.findings(findings, title="Findings", subject_layer=subject_layer, finding=finding)
     whatif = scenario_title(atlas) if subject_layer == "scenario" else None
     if whatif:
         title = f"What-if: {whatif}. {title}"
@@ -358,7 +374,8 @@ def write_maps(atlas: Any, out_dir: str | Path,
         name = f"check-{_safe_name(preset)}.html"
         title = str(meta.get("title") or preset)
         path = findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
-                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html", choropleth=pick(preset))
+                            tolerance=tolerance, tiles=tiles, pack=pack, index="index.html", choropleth=pick(preset),
+                            meta=meta)
         written.append(path)
         data = read_page_data(path)
         layer = next(l for l in data["layers"] if l["id"] == "findings")
@@ -372,6 +389,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
         if meta.get("split_rule"):  # the councils' view: its headline count names its rule
             summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
         entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
+                        "finding": (data.get("finding") or {}).get("sentence"),
                         "question": meta.get("question"), "people": people_affected(findings),
                         "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
     written.append(write_index(entries, out / "index.html",

@@ -19,6 +19,8 @@ CHOROPLETH = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
 #: the upper bounds of the classes.
 CROSSING_SHADES = ["#fbb4b9", "#f768a1", "#c51b8a", "#7a0177"]
 CROSSING_BREAKS = [0.05, 0.10, 0.25]
+#: The key of a layer's "each feature apart from its neighbours" colouring (:meth:`_Builder.distinct`).
+DISTINCT = "distinct"
 #: Severity colours (Okabe-Ito, colour-blind safe) and each severity's second cue, so that warning, info and
 #: a crossing part stay apart in greyscale and under deuteranopia: the pattern of its fill and the dash of
 #: its outline.
@@ -84,12 +86,24 @@ POPUP_TEXT = [("members", "Members"), ("partners", "Partners"), ("status", "Stat
               ("confidence", "Confidence"), ("note", "Note"), ("source", "Source")]
 #: css_2012 / csu_2013 status -> (legend label, SVG dash pattern); matched on the lower-cased status.
 STATUS_STYLES: list[tuple[str, str, str]] = [
-    ("in-house", "in-house", "2 4"),
-    ("merg", "merger", "8 4"),
-    ("proposed;", "proposed, qualified", "10 3 2 3"),
+    ("in-house", "support kept in-house", "2 4"),
+    ("merg", "merged or merging", "8 4"),
+    ("proposed;", "proposed, with a condition", "10 3 2 3"),
     ("proposed", "proposed", ""),
-    ("csu", "CSU (April 2013)", ""),
+    ("csu", "a CSU of April 2013", ""),
 ]
+#: The legend's words for a status no pattern above matches.
+OTHER_STATUS = "any other status (unchanged, boundary change, no cluster)"
+#: A finding's class in the legend's words ("{against}": what one feature of the reference layer is called).
+CLASS_WORDS = {
+    "crossing part": "part outside its home {against}", "straddling": "straddles {against} boundaries",
+    "split part": "part of a council in another body", "moved": "part moved to another body",
+    "moved parent": "moved whole to another body", "overlap": "covered more than once", "gap": "covered by none",
+    "home part": "part in its home {against}", "main part": "main part", "within": "lies within one {against}",
+    "equal": "same area as one {against}", "union": "a union of whole {against}s", "merged": "merged",
+    "recoded": "new code, same area", "split": "split", "below tolerance": "part too small to count",
+    "largest part": "a council's largest part",
+}
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -154,7 +168,7 @@ def _status_class(status: Any) -> str | None:
     for needle, label, _ in STATUS_STYLES:
         if needle in low:
             return label
-    return "other"
+    return OTHER_STATUS
 
 
-_STATUS_DASH = {label: dash for _, label, dash in STATUS_STYLES} | {"other": "1 3"}
+_STATUS_DASH = {label: dash for _, label, dash in STATUS_STYLES} | {OTHER_STATUS: "1 3"}

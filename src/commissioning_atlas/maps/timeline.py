@@ -24,7 +24,7 @@ from commissioning_atlas import settings
 from commissioning_atlas.io import formatting
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
-from commissioning_atlas.maps.describe import basis_label, layer_basis
+from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
 from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script, _plain
 from commissioning_atlas.maps.encode import pack as pack_text
 from commissioning_atlas.maps.labels import label_points
@@ -129,7 +129,7 @@ def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame,
                               kind="stable")
     rows = [{"from": str(r["against_name"]), "to": str(r["subject_name"]), "class": str(r["class"]),
              "people": formatting.people(r["population"]), "share": formatting.share(r["share_population"]),
-             "note": str(r["note"])}
+             "note": in_words(str(r["note"]))}
             for r in parts.drop(columns="geometry").to_dict("records")]
     return counts, parts, rows
 

@@ -69,6 +69,11 @@ var renderer = L.svg({padding: 0.5}).addTo(map);
     if (cue === "cross") { p.appendChild(svgEl("rect", {width: 8, height: 2.5, fill: SEV[k].colour})); }
     defs.appendChild(p);
   });
+  // a crossing part: dark lines on a clear ground, so the choropleth under it keeps its legend colour
+  var x = svgEl("pattern", {id: "ca-p-x", patternUnits: "userSpaceOnUse", width: 7, height: 7,
+    patternTransform: "rotate(-45)"});
+  x.appendChild(svgEl("rect", {width: 2.2, height: 7, fill: CROSS.colour}));
+  defs.appendChild(x);
   svg.insertBefore(defs, svg.firstChild);
 })();
 if (DATA.tiles) {
@@ -113,16 +118,17 @@ function featureStyle(layer, f, i, filled) {
   }
   if (filled) {
     var c = classesOf(layer), k = c ? c.k[i] : -1;
-    s.fillColor = k >= 0 ? CHORO[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
+    s.fillColor = k >= 0 ? (c.palette || CHORO)[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
   }
   return s;
 }
 function findingStyle(f) {
-  if (f.x) {
-    return {renderer: renderer, color: CROSS.colour, weight: 2.5, fillColor: CROSS.shades[f.sk || 0],
-      fillOpacity: 0.85};
-  }
+  if (f.x) { return {renderer: renderer, color: CROSS.colour, weight: 2.5, fillColor: "url(#ca-p-x)", fillOpacity: 1}; }
   var sev = SEV[f.sev] || SEV.info;
+  if (f.r) {  // a whole feature (its size, its straddle): outlined, so its fill stays the legend's colour
+    return {renderer: renderer, color: sev.colour, weight: f.sev === "info" ? 1.5 : 3.5, dashArray: sev.dash || null,
+      fill: true, fillOpacity: 0};
+  }
   return {renderer: renderer, color: sev.colour, weight: 2, dashArray: sev.dash || null,
     fillColor: sev.pattern ? "url(#ca-p-" + f.sev + ")" : sev.colour, fillOpacity: sev.pattern ? 1 : 0.3};
 }
@@ -245,17 +251,33 @@ function drawShown() {  // every shown layer's polygons and outline (a layer jus
 LAYERS.forEach(function (layer) {  // the shown layers' shapes now, their outlines with the rest in later()
   if (layer.show) { buildLayer(layer); }
 });
+// a check's finding: its sentence and flagged subject features, each named on the map (its name, its short
+// form, or a numbered marker keyed in the list beside the map); a size check's list is its chosen threshold's
+var FINDING = DATA.finding || null, threshold = 0;
+function flaggedKey() {
+  if (!FINDING) { return []; }
+  return FINDING.thresholds ? FINDING.thresholds[threshold].key : FINDING.key;
+}
 if (FINDINGS) {
   var fg = L.featureGroup();
   FINDINGS.features.forEach(function (f) {
     var g = f.r ? DATA.geometry[f.r[0]][f.r[1]] : DATA.geometry.findings[f.gi];
-    var poly = L.polygon(decode(g), findingStyle(f));
-    var st = findingStyle(f);
+    var st = findingStyle(f), poly = L.polygon(decode(g), st);
     bindFeature(FINDINGS, f, poly, function () { poly.setStyle({weight: st.weight + 2}); },
       function () { poly.setStyle({weight: st.weight}); });
-    fg.addLayer(poly);
+    poly.caFinding = f; fg.addLayer(poly);
   });
   groups.findings = fg; counts.findings = FINDINGS.features.length;
+}
+function showThreshold(n) {  // a size check draws the findings of the chosen threshold only
+  threshold = n;
+  if (!FINDINGS || !FINDING || !FINDING.thresholds) { return; }
+  var id = FINDING.thresholds[n].id;
+  groups.findings.eachLayer(function (poly) {
+    var p = poly.caFinding && poly.caFinding.p;
+    poly.setStyle(p && p.against_code !== id ? {opacity: 0, fillOpacity: 0, interactive: false} : findingStyle(poly.caFinding));
+    if (poly._path) { poly._path.style.display = p && p.against_code !== id ? "none" : ""; }
+  });
 }
 function reorder() {  // keep the declared order bottom to top, findings on top
   LAYERS.forEach(function (l) { if (map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
@@ -267,14 +289,23 @@ var labelGroup = L.layerGroup().addTo(map), measure = document.createElement("ca
 function textWidth(text, font) { measure.font = font; return measure.measureText(text).width; }
 function metresPerPixel(lat) { return 40075016.686 * Math.cos(lat * Math.PI / 180) / Math.pow(2, map.getZoom() + 8); }
 function labelCandidates() {
-  var out = [], top = subject();
-  if (FINDINGS && map.hasLayer(groups.findings)) {
-    FINDINGS.features.forEach(function (f) { if (f.x && f.lp) { out.push({t: f.share, lp: f.lp, r: f.lr, cls: "ca-share"}); } });
+  var out = [], top = subject(), key = flaggedKey(), flagLayer = FINDING && LAYERS.filter(function (l) {
+    return l.id === FINDING.layer; })[0], isFlagged = {};
+  if (FINDINGS && map.hasLayer(groups.findings)) {  // the shares outside their home: short, and the finding
+    FINDINGS.features.forEach(function (f) {
+      if (f.x && f.lp) { out.push({t: f.share, lp: f.lp, r: f.lr, cls: "ca-share", loose: f.sev !== "info"}); }
+    });
+  }
+  if (flagLayer && map.hasLayer(groups[flagLayer.id])) {  // then flagged features: each a name or a number
+    key.forEach(function (item, n) {
+      var f = flagLayer.features[item[0]]; isFlagged[item[0]] = true;
+      if (f && f.lp) { out.push({t: f.t, ts: f.ts, lp: f.lp, r: f.lr, cls: "ca-name ca-flag", n: n + 1, name: f.name}); }
+    });
   }
   if (top) {
-    top.features.slice().sort(function (a, b) { return b.lr - a.lr; }).forEach(function (f) {
-      out.push({t: f.t, lp: f.lp, r: f.lr, cls: "ca-name"});
-    });
+    top.features.map(function (f, i) { return {f: f, i: i}; }).filter(function (x) {
+      return !(top === flagLayer && isFlagged[x.i]); }).sort(function (a, b) { return b.f.lr - a.f.lr; })
+      .forEach(function (x) { out.push({t: x.f.t, lp: x.f.lp, r: x.f.lr, cls: "ca-name"}); });
   }
   if (NAMES && map.getZoom() >= 9) {
     NAMES.features.forEach(function (f) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); });
@@ -283,35 +314,76 @@ function labelCandidates() {
 }
 var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
+FONTS["ca-name ca-flag"] = "700 12px system-ui,Arial,sans-serif";
+var numbered = [];  // the flagged features shown by a number (the key list names them)
 function updateLabels() {
-  labelGroup.clearLayers();
+  labelGroup.clearLayers(); numbered = [];
   var view = map.getBounds().pad(0.05), size = map.getSize(), placed = [], shown = 0;
-  labelCandidates().forEach(function (c) {
-    var ll = point(c.lp);
-    if (!view.contains(ll)) { return; }
-    var lines = String(c.t).split("\n"), w = 0;
-    lines.forEach(function (s) { w = Math.max(w, textWidth(s, FONTS[c.cls])); });
-    w += 6; var h = lines.length * 14 + 2;
-    if (c.r !== null) {
-      var r = c.r / metresPerPixel(ll.lat);
-      var fit = c.cls === "ca-share" ? 3 : 2.3;  // a share is short and matters: it may reach a little further
-      if (w > fit * r || h > 1.9 * r) { return; }
-    }
-    var p = map.latLngToContainerPoint(ll), box = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
-    if (box[2] < 0 || box[3] < 0 || box[0] > size.x || box[1] > size.y) { return; }
+  function free(box) {
     for (var i = 0; i < placed.length; i++) {
       var q = placed[i];
-      if (box[0] < q[2] + 2 && box[2] + 2 > q[0] && box[1] < q[3] && box[3] > q[1]) { return; }
+      if (box[0] < q[2] + 2 && box[2] + 2 > q[0] && box[1] < q[3] && box[3] > q[1]) { return false; }
     }
-    placed.push(box);
-    var d = el("div", "ca-label " + c.cls);
+    return box[2] >= 0 && box[3] >= 0 && box[0] <= size.x && box[1] <= size.y;
+  }
+  function add(ll, text, cls, w, h, extra) {
+    var lines = String(text).split("\n"), d = el("div", "ca-label " + cls);
     lines.forEach(function (s, n) { if (n) { d.appendChild(el("br")); } d.appendChild(document.createTextNode(s)); });
-    d.setAttribute("aria-hidden", "true"); d.setAttribute("data-text", String(c.t).replace(/\n/g, " "));
+    d.setAttribute("aria-hidden", "true"); d.setAttribute("data-text", extra || String(text).replace(/\n/g, " "));
     labelGroup.addLayer(L.marker(ll, {icon: L.divIcon({className: "ca-label-icon", html: d, iconSize: [w, h]}),
       interactive: false, keyboard: false}));
     shown++;
+    return d;
+  }
+  function fits(c, text, ll) {  // the box of a text at its point, or null where it does not fit
+    var lines = String(text).split("\n"), w = 0;
+    lines.forEach(function (s) { w = Math.max(w, textWidth(s, FONTS[c.cls])); });
+    w += 6; var h = lines.length * 14 + 2;
+    if (c.r !== null && !c.loose && !c.n) {  // a flagged name may reach beyond its feature
+      var r = c.r / metresPerPixel(ll.lat);
+      var fit = c.cls === "ca-share" ? 3 : 2.3;  // a share is short and matters: it may reach a little further
+      if (w > fit * r || h > 1.9 * r) { return null; }
+    }
+    var p = map.latLngToContainerPoint(ll), box = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+    return free(box) ? {box: box, w: w, h: h} : null;
+  }
+  labelCandidates().forEach(function (c) {
+    var ll = point(c.lp);
+    if (!view.contains(ll)) { return; }
+    var texts = c.ts ? [c.t, c.ts] : [c.t];
+    for (var k = 0; k < texts.length; k++) {
+      var at = fits(c, texts[k], ll);
+      if (at) { placed.push(at.box); add(ll, texts[k], c.cls, at.w, at.h, c.n ? c.name : null); return; }
+    }
+    if (!c.n) { return; }
+    // a flagged feature whose name does not fit: its number, keyed in the list beside the map
+    var p = map.latLngToContainerPoint(ll), box = [p.x - 10, p.y - 10, p.x + 10, p.y + 10];
+    placed.push(box); numbered.push(c.n);
+    add(ll, String(c.n), "ca-num-mark", 20, 20, c.n + ": " + c.name);
   });
+  fillKey();
   return shown;
+}
+// the keyed list beside the map: every flagged feature, numbered, with its fact; those the map shows by
+// their number are marked so
+var keyBox = null;
+function fillKey() {
+  if (!keyBox || !FINDING) { return; }
+  keyBox.textContent = "";
+  var key = flaggedKey(), flagLayer = LAYERS.filter(function (l) { return l.id === FINDING.layer; })[0];
+  if (!key.length || !flagLayer) { keyBox.hidden = true; return; }
+  keyBox.hidden = false;
+  var ol = el("ol", "ca-key-list");
+  key.forEach(function (item, n) {
+    var f = flagLayer.features[item[0]], li = el("li");
+    li.setAttribute("value", n + 1);
+    var num = el("span", "ca-key-n" + (numbered.indexOf(n + 1) >= 0 ? " ca-key-on" : ""), String(n + 1));
+    num.setAttribute("aria-hidden", "true");
+    li.appendChild(num); li.appendChild(el("span", "ca-key-name", String(f.t).replace(/\n/g, " ")));
+    if (item[1]) { li.appendChild(el("span", "ca-key-fact", " \u2013 " + item[1])); }
+    ol.appendChild(li);
+  });
+  keyBox.appendChild(ol);
 }
 
 // ------------------------------------------------------------------------------------------ popups
@@ -519,26 +591,55 @@ listBox = box("ca-list", "List of the shown layer");
 listBox.hidden = true;
 document.body.appendChild(listBox);
 
+// title: the page's heading, what-if badge, link back to the index; a check's sentence, its threshold
+// chooser and the keyed list of what it flags
+var Title = L.Control.extend({options: {position: "topright"}, onAdd: function () {
+  var d = box("ca-title-box"), h = el("h1", "ca-title", DATA.title);
+  d.appendChild(h);
+  if (DATA.whatif) { d.appendChild(el("div", "ca-whatif", "What-if: a proposal of your own, not a real boundary")); }
+  if (FINDING) {
+    var said = el("p", "ca-finding", FINDING.sentence);
+    if (PHONE) {  // three lines on a phone; a tap shows the rest
+      said.setAttribute("role", "button"); said.setAttribute("tabindex", "0"); said.setAttribute("aria-expanded", "false");
+      var more = function () { var open = said.classList.toggle("ca-open"); said.setAttribute("aria-expanded", String(open)); };
+      said.addEventListener("click", more);
+      said.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); more(); } });
+    }
+    d.appendChild(said);
+    if (FINDING.thresholds && FINDING.thresholds.length > 1) {
+      var lab = el("label", "ca-by", "Flag the features "), sel = el("select");
+      FINDING.thresholds.forEach(function (t, n) {
+        var o = el("option", null, t.label + " (" + t.key.length + ")"); o.value = String(n); sel.appendChild(o);
+      });
+      sel.addEventListener("change", function () { showThreshold(Number(sel.value)); changed(); });
+      lab.appendChild(sel); d.appendChild(lab);
+    }
+    var fold = el("details", "ca-fold ca-key-fold"), key = flaggedKey();
+    fold.appendChild(el("summary", null, "Flagged, numbered as on the map (" + key.length + ")"));
+    fold.open = !PHONE;  // on a phone the sentence stays, the list folds
+    keyBox = el("div", "ca-key"); keyBox.setAttribute("role", "region");
+    keyBox.setAttribute("aria-label", "Flagged features, numbered as on the map");
+    fold.appendChild(keyBox); if (key.length) { d.appendChild(fold); }
+  }
+  if (DATA.index) { var a = el("a", "ca-index", "All maps"); a.setAttribute("href", DATA.index); d.appendChild(a); }
+  return d; }});
+new Title().addTo(map);
+
 // layers
 var overlays = {};
 LAYERS.forEach(function (l) {
   if (l.control) { overlays[escapeHtml(l.title) + " <small>(" + l.features.length + ")</small>"] = groups[l.id]; }
 });
 if (FINDINGS) { overlays[escapeHtml(FINDINGS.title) + " <small>(" + FINDINGS.drawn + ")</small>"] = groups.findings; }
-L.control.layers(null, overlays, {collapsed: PHONE, position: "topright"}).addTo(map);
+// the layers list folds where the screen is short (a laptop), so the controls leave the map its east
+// (and on a check's page, whose title box carries the finding)
+L.control.layers(null, overlays, {collapsed: PHONE || window.innerHeight < 820 || !!FINDING,
+  position: "topright"}).addTo(map);
 L.control.scale({position: "bottomleft"}).addTo(map);
 map.attributionControl.addAttribution(escapeHtml(DATA.attribution) +
   " <details class=\"ca-src\"><summary>Layer sources</summary>" +
   DATA.sources.map(escapeHtml).join("<br>") + "</details>");
 
-// title: the page's heading, what-if badge, link back to the index
-var Title = L.Control.extend({options: {position: "topright"}, onAdd: function () {
-  var d = box("ca-title-box"), h = el("h1", "ca-title", DATA.title);
-  d.appendChild(h);
-  if (DATA.whatif) { d.appendChild(el("div", "ca-whatif", "What-if: a proposal of your own, not a real boundary")); }
-  if (DATA.index) { var a = el("a", "ca-index", "All maps"); a.setAttribute("href", DATA.index); d.appendChild(a); }
-  return d; }});
-new Title().addTo(map);
 
 // legend
 function swatch(kind, o) {
@@ -586,7 +687,12 @@ function fillLegend(d) {
       lab.appendChild(sel); d.appendChild(lab);
       if (c) { d.appendChild(el("div", "ca-bar-title", c.title)).setAttribute("aria-hidden", "true"); }  // on a phone
     } else if (c) { d.appendChild(el("div", "ca-by", c.title)); }
-    if (c) { colourBar(d, c); }
+    if (c && c.palette) {  // each feature its own colour: a sample of the colours, no scale
+      var sample = el("div", "ca-row");
+      c.palette.forEach(function (p) { var b = el("span", "ca-bar-sw"); b.style.backgroundColor = tint(p);
+        b.style.display = "inline-block"; b.style.width = "14px"; b.setAttribute("aria-hidden", "true"); sample.appendChild(b); });
+      d.appendChild(sample);
+    } else if (c) { colourBar(d, c); }
   }
   var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
   if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
@@ -594,27 +700,27 @@ function fillLegend(d) {
   LAYERS.forEach(function (l) {
     if (!map.hasLayer(groups[l.id])) { return; }
     (l.status || []).forEach(function (st) {
-      legendRow(d, swatch("line", {color: l.style.color, weight: 2, dash: st.dash}), "status: " + st.label);
+      legendRow(d, swatch("line", {color: l.style.color, weight: 2, dash: st.dash}), st.label);
     });
   });
   legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
   if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, NAMES.title + " (closer in)")); d.appendChild(rn); }
   if (FINDINGS) {
     d.appendChild(el("h3", null, "Findings"));
-    if (FINDINGS.features.some(function (f) { return f.x; })) {
-      d.appendChild(el("div", "ca-by", "Crossing parts by share of residents outside their home:"));
-      var b = CROSS.breaks;
-      CROSS.shades.forEach(function (shade, k) {
-        var text = k === 0 ? "under " + b[0] : k === CROSS.shades.length - 1 ? b[b.length - 1] + " or more" :
-          b[k - 1] + " to " + b[k];
-        legendRow(d, swatch("fill", {fill: shade, opacity: 0.85, color: CROSS.colour, weight: 2}), text);
-      });
-    }
-    Object.keys(SEV).forEach(function (k) {
-      var s = SEV[k];
-      legendRow(d, swatch("fill", {fill: s.pattern ? "url(#ca-p-" + k + ")" : s.colour, opacity: s.pattern ? 1 : 0.3,
-        color: s.colour, weight: 2, dash: s.dash}), k + (DATA.counts && DATA.counts[k] !== undefined ?
-        " (" + DATA.counts[k] + ")" : ""));
+    (FINDINGS.rows || []).forEach(function (row) {  // one row per kind of finding there is, in words
+      var s = SEV[row.sev] || SEV.info, text = row.text, n = row.n;
+      if (FINDING && FINDING.thresholds && (row.cls === "below minimum" || row.cls === "above maximum")) {
+        if (row.cls === "above maximum") { return; }  // one row: the chosen threshold's
+        text = FINDING.thresholds[threshold].label; n = FINDING.thresholds[threshold].key.length;
+      } else if (FINDING && FINDING.key && (row.cls === "below minimum" || row.cls === "above maximum")) {
+        text = row.cls === "below minimum" ? "under the minimum" : "over the maximum";
+      }
+      var whole = row.whole && !row.x;
+      var sw = row.x ? swatch("fill", {fill: "url(#ca-p-x)", color: CROSS.colour, weight: 2}) :
+        whole ? swatch("fill", {fill: "none", color: s.colour, weight: 2.5, dash: s.dash}) :
+        swatch("fill", {fill: s.pattern ? "url(#ca-p-" + row.sev + ")" : s.colour, opacity: s.pattern ? 1 : 0.3,
+          color: s.colour, weight: 2, dash: s.dash});
+      legendRow(d, sw, text + " (" + n + ")" + (row.sev === "info" ? ", for context" : ""));
     });
     var unshaped = FINDINGS.unshaped || [];
     d.appendChild(el("div", "ca-drawn", FINDINGS.drawn + " drawn on the map, " + unshaped.length +
@@ -622,11 +728,23 @@ function fillLegend(d) {
     if (unshaped.length) {
       var det = el("details", "ca-unshaped"), ul = el("ul");
       det.appendChild(el("summary", null, "Findings without a shape (" + unshaped.length + ")"));
-      unshaped.forEach(function (f) { ul.appendChild(el("li", null, f.name + ": " + f.sentence)); });
+      unshaped.forEach(function (f) { ul.appendChild(el("li", "ca-sev-" + f.sev, f.name + ": " + f.sentence)); });
+      var context = unshaped.filter(function (f) { return f.sev === "info"; }).length;
+      if (context) {  // printed: the warnings, and how many more are context
+        ul.appendChild(el("li", "ca-print-only", (context < unshaped.length ? "and " : "") + context +
+          " for context, listed on screen"));
+      }
       det.appendChild(ul); d.appendChild(det);
     }
   }
 }
+function fitLegend() {  // the legend fits between the right-hand controls above it and the map's foot
+  var legend = document.querySelector(".ca-legend"), above = document.querySelector(".leaflet-top.leaflet-right");
+  if (!legend || !above || printView) { return; }
+  var m = map.getContainer().getBoundingClientRect(), top = above.getBoundingClientRect().bottom;
+  legend.style.maxHeight = Math.max(120, m.bottom - top - 46) + "px";
+}
+window.addEventListener("resize", fitLegend);
 var legendBody;
 var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: function () {
   var d = box("ca-legend"), h = el("h2", "ca-legend-title", "Legend");
@@ -718,6 +836,9 @@ function changed() {
   updateLabels(); writeHash(); untab();
 }
 map.on("overlayadd overlayremove", changed);
+// on a phone an open popup has the screen: the title box keeps only the title while it is open
+map.on("popupopen", function () { if (PHONE) { document.body.classList.add("ca-popped"); } });
+map.on("popupclose", function () { document.body.classList.remove("ca-popped"); });
 map.on("popupopen", clearOfControls);
 map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
 map.on("popupclose", function (ev) {
@@ -732,11 +853,15 @@ var printView = null;
 function toPrint() {
   if (!printView) {
     printView = {c: map.getCenter(), z: map.getZoom(), b: map.getBounds()};
-    document.querySelectorAll(".ca-legend details").forEach(function (x) { x.open = true; });
+    document.querySelectorAll(".ca-legend details, .ca-title-box details").forEach(function (x) { x.open = true; });
   }
-  var legend = document.querySelector(".ca-legend"), right = legend ? legend.getBoundingClientRect().width + 12 : 0;
+  // England fills the sheet when the screen showed it whole (the title and the legend sit on the sea either
+  // side); a closer view is printed as the screen showed it
+  var england = L.latLngBounds(DATA.bounds), whole = printView.b.contains(england.pad(-0.15));
   map.invalidateSize({animate: false});
-  map.fitBounds(printView.b, {animate: false, paddingBottomRight: [right, 0]});  // clear of the legend
+  map.options.zoomSnap = 0;
+  map.fitBounds(whole ? england : printView.b, {animate: false, padding: [4, 4]});
+  map.options.zoomSnap = 0.25;
   updateLabels();
 }
 function fromPrint() {
@@ -754,7 +879,7 @@ untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
   drawShown(); reorder();
-  addLand(); fillLegend(legendBody); applyHash(); updateLabels(); untab();
+  addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
