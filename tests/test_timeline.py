@@ -237,3 +237,21 @@ def test_hostile_names_render_as_text(browser, atlas, tmp_path):  # noqa: F811
     assert p.page.locator("img").count() == 0
     p.clean()
     p.page.close()
+
+
+@pytest.mark.browser
+def test_no_shape_is_a_tab_stop_and_the_focused_map_pans(browser, pages):  # noqa: F811
+    p = Page(browser, pages["packed"])
+    for key in ("Home", "End"):  # the first era and the last: no path takes the focus
+        p.page.locator("body").press(key)
+        assert p.page.evaluate("document.querySelectorAll('#map path[tabindex]:not([tabindex=\"-1\"])').length") == 0
+    era = p.page.get_attribute("#map", "data-era")
+    p.page.focus("#map")
+    before = p.page.evaluate("document.querySelector('#map .leaflet-map-pane').style.transform")
+    p.page.keyboard.press("ArrowRight")
+    p.page.wait_for_timeout(400)
+    after = p.page.evaluate("document.querySelector('#map .leaflet-map-pane').style.transform")
+    assert p.page.get_attribute("#map", "data-era") == era  # the era stays...
+    assert after != before  # ...and the map pans
+    p.clean()
+    p.page.close()

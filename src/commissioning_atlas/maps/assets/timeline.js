@@ -144,6 +144,10 @@ function show(view, i) {
   if (view.shown === i) { return; }
   if (view.shown !== null) { view.map.removeLayer(view.groups[view.shown]); }
   eraGroup(view, i).addTo(view.map);
+  // shapes stay out of the tab order (Leaflet makes a shape with a tooltip a Tab stop without a name): the
+  // map itself takes the focus and pans with the arrow keys; the panel lists what moved
+  var stops = view.map.getContainer().querySelectorAll(".leaflet-pane [tabindex]");
+  for (var k = 0; k < stops.length; k++) { stops[k].setAttribute("tabindex", "-1"); }
   view.shown = i;
   view.tag.textContent = ERAS[i].key;
   view.map.getContainer().setAttribute("data-era", ERAS[i].key);
@@ -325,6 +329,8 @@ other.addEventListener("change", function () { if (B) { show(B, Number(other.val
 document.addEventListener("keydown", function (ev) {
   var t = ev.target, tag = t && t.tagName;
   if (t === slider || tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "checkbox")) { return; }
+  // a map with the focus pans with the arrow keys (Leaflet's keyboard); Page Up/Down still change the era
+  if (t && t.closest && t.closest(".leaflet-container") && /^Arrow/.test(ev.key)) { return; }
   var step = {ArrowLeft: -1, ArrowRight: 1, PageUp: -1, PageDown: 1}[ev.key];
   if (ev.key === "Home") { setEra(0); } else if (ev.key === "End") { setEra(ERAS.length - 1); }
   else if (step) { setEra(current + step); } else { return; }
