@@ -303,3 +303,23 @@ def test_phone_and_keyboard(browser, pages):
     page.screenshot(path=str(SHOTS / "phone-locked.png"), full_page=True)
     assert page.errors == []
     page.close()
+
+
+@pytest.mark.integration
+def test_plan_command_starts_from_a_scenario_file(atlas, tmp_path):
+    """`plan --start FILE` opens on a plan from a file (as one `advise` wrote); a bad -o is refused first."""
+    from commissioning_atlas.maps.encode import read_page_data
+
+    units, icbs = atlas.membership_index("sicbl_2023"), atlas.membership_index("icb_2023")
+    icb = dict(zip(icbs.rows.tolist(), icbs.codes[icbs.units].tolist()))  # LSOA row -> ICB
+    codes, first = units.codes, {}
+    for r, u in zip(units.rows.tolist(), units.units.tolist()):
+        first.setdefault(u, icb[r])
+    plan = tmp_path / "advice.csv"
+    plan.write_text("unit_code,group\n" + "".join(f"{codes[u]},{g}\n" for u, g in sorted(first.items())), encoding="utf-8")
+    out = tmp_path / "p.html"
+    assert cli.main(["plan", "--quiet", "--units", "sicbl_2023", "--start", str(plan), "-o", str(out)]) == 0
+    data = read_page_data(out)
+    start = next(p for p in data["plans"] if p["id"] == data["start"])
+    assert data["start"] == "scenario" and len(start["groups"]) == 42 and start["note"].startswith("exact")
+    assert cli.main(["plan", "--quiet", "-o", str(tmp_path / "p.txt")]) == 2 and not (tmp_path / "p.txt").exists()
