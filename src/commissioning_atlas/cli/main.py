@@ -10,7 +10,7 @@ import warnings
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError, PackageError
 from commissioning_atlas.cli import commands
-from commissioning_atlas.cli.common import EXIT_BUG, _common, _debug_flag, _Parser, _say, _warn
+from commissioning_atlas.cli.common import EXIT_BUG, _common, _debug_flag, _Parser, _say, _warn, log_to_stderr
 from commissioning_atlas.io import safe as safe_io
 
 
@@ -163,7 +163,7 @@ def _on_sigterm():
 
 
 def _main(argv: list[str] | None, debug: bool) -> int:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), log_to_stderr():
         warnings.showwarning = lambda message, category, *a, **k: _warn(f"warning: {message}")
         try:
             return _run(argv)
