@@ -41,7 +41,7 @@ def _timed_build(ids: list[str] | None) -> tuple[float, ca.Atlas]:
     t0 = time.perf_counter()
     atlas = ca.load(progress=False)
     if ids is None:
-        atlas.build_all()
+        atlas.build_all(parallel=True)
     else:
         for lid in ids:
             atlas.layer(lid)

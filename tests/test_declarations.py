@@ -233,6 +233,6 @@ def test_a_throwaway_layer_set_and_preset_from_declarations_alone(tmp_path, mirr
         assert got["era"] == {"layer": "zz_pairs_2028", "lines": ["zz_region_2023"], "bodies": 34}
         assert got["moved"] > 0  # the merged ICBs left their 2026 bodies
         assert got["chart"][-1] == ["zz_pairs_2028", "ZZ pairs"]
-    finally:  # the throw-away layer's cache entries (its key is its own: no other entry is touched)
-        for p in cache.glob("zz_region_2023-*"):
+    finally:  # the throw-away layer's and set's cache entries (their keys are their own: no other is touched)
+        for p in [*cache.glob("zz_region_2023-*"), *cache.glob("footprints_zz_pairs_2028-*")]:
             p.unlink()

@@ -522,7 +522,7 @@ def test_atlas_popup_links_source(browser, written):
 @pytest.mark.browser
 def test_findings_map_in_browser(browser, atlas, written, findings):
     page = Page(browser, written["check"])
-    data = _data(written["check"])
+    _data(written["check"])  # the page carries its data block
     drawn = int((~findings.geometry.is_empty).sum())
     n_subject, n_against = len(atlas.layer("csu_2013")), len(atlas.layer("sha_2011"))
     assert page.paths() == drawn + n_subject + n_against
@@ -837,7 +837,7 @@ def test_phone_controls_cover_at_most_a_fifth(browser, written):
     for key in ("atlas", "check"):
         page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
         page.goto(written[key].as_uri())
         page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
         area = page.evaluate("""() => { const W = innerWidth, H = innerHeight, step = 4; let hit = 0, all = 0;
@@ -906,13 +906,12 @@ def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
 @pytest.mark.browser
 def test_keyboard_reaches_search_and_the_list_view(browser, written):
     page = Page(browser, written["atlas"])
-    for n in range(1, 6):
+    for _ in range(1, 6):
         page.page.keyboard.press("Tab")
         if page.page.evaluate("document.activeElement.id") == "ca-search-input":
             break
     else:
         pytest.fail("the search is not within 5 Tab presses")
-    assert n <= 5
     assert page.page.evaluate("document.querySelectorAll('.leaflet-pane [tabindex]:not([tabindex=\"-1\"])').length") == 0
     assert page.page.locator("h1").count() == 1 and page.page.locator("[role=region][aria-labelledby]").count() >= 1
     # the list view: a sortable table of the shown layer; a row zooms to its feature

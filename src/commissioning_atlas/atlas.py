@@ -12,7 +12,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from commissioning_atlas._errors import AtlasError, DataError, ScenarioError, SourceError
 from commissioning_atlas.build.context import BuildContext
 from commissioning_atlas.core import membership as _membership
 from commissioning_atlas.core.membership import Crosstab, Join, Membership
@@ -113,7 +112,9 @@ class Atlas:
         if key not in self._cache:
             self._check_id(layer_id)
             if layer_id in _specs():
-                m = _membership.from_column(layer_id, self.ctx.column(layer_id))
+                m = _membership.from_index(layer_id, self.ctx.index(layer_id),
+                                           self.ctx.layer_frame(layer_id)["code"].to_numpy(dtype=object)) \
+                    or _membership.from_column(layer_id, self.ctx.column(layer_id))
             else:
                 mm = self._footprint_set(layer_id)[1]
                 m = _membership.from_pairs(layer_id, self.lsoa_index, mm["lsoa_code"].to_numpy(dtype=object),
@@ -367,11 +368,18 @@ class Atlas:
 
         return map_page(self, what, title=title, height=height, **options)
 
-    def build_all(self) -> None:
-        """Build (or read) every declared layer and footprint set, so :attr:`report` is complete; the
-        population bases are read meanwhile in a worker process."""
+    def build_all(self, parallel: bool = False) -> None:
+        """Build (or read) every declared layer and footprint set, so :attr:`report` is complete.
+
+        Parameters
+        ----------
+        parallel : bool
+            Read the population bases not yet cached in a forked worker process meanwhile (the CLI's
+            ``build`` and ``map`` ask for it); by default everything is read in this process, one after
+            another, so a library call starts no process.
+        """
         ids = self.layer_ids()
-        if hasattr(self.ctx, "prefetch_populations"):
+        if parallel and hasattr(self.ctx, "prefetch_populations"):
             self.ctx.prefetch_populations({self.default_basis(lid) for lid in ids if lid != "scenario"})
         for lid in ids:
             self.layer(lid)
@@ -394,7 +402,8 @@ def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: boo
         A proposal set of your own (CSV or YAML, the schema of ``geo/css_2012.csv``); it becomes
         the layer ``scenario`` and is validated on load.
     progress : bool
-        Show download progress and one line per layer built (on stderr).
+        Show download progress bars, and log one line per layer built (INFO on the ``commissioning_atlas``
+        logger: the CLI prints these on stderr; elsewhere ``logging.basicConfig(level=logging.INFO)`` shows them).
     population : str, optional
         Population basis for every figure; default: each layer's own (see ``layers`` listing).
 
@@ -408,7 +417,7 @@ def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: boo
         get_basis(population)
     ctx = BuildContext(mirror=mirror, engine=engine, rebuild=rebuild, progress=progress)
     atlas = Atlas(ctx=ctx, scenario=Path(scenario) if scenario else None, basis=population)
-    atlas.lsoa  # the LSOA base: every layer needs it
+    _ = atlas.lsoa  # the LSOA base now: every layer needs it
     if atlas.scenario is not None:
         atlas.layer("scenario")  # validate now: a bad scenario fails at load, not halfway through a report
     return atlas

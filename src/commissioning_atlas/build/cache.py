@@ -13,14 +13,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import logging
 import re
-import sys
 import time
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pyogrio
+
+log = logging.getLogger(__name__)
 
 #: Temporaries are named ``.tmp-<pid>-...``; legacy names of earlier versions are swept too.
 _TMP = re.compile(r"^\.tmp-(\d+)-")
@@ -90,7 +92,7 @@ class LayerCache:
         return removed
 
     def _damaged(self, what: Path, why: str) -> None:
-        sys.stderr.write(f"warning: cache file {what} is damaged ({why}); rebuilding it\n")
+        log.warning("warning: cache file %s is damaged (%s); rebuilding it", what, why)
         for p in self.folder.glob(f"{what.name.rsplit('.', 1)[0]}.*"):
             try:
                 p.unlink()

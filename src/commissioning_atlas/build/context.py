@@ -12,7 +12,7 @@ Populations are not part of a layer's cache: they are sums over its LSOAs on a c
 from __future__ import annotations
 
 import hashlib
-import sys
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +49,10 @@ EXPECTED_FEATURES: dict[str, int] = {k: registry()[k].expected for k in layer_id
 LSOA_LAYERS = [k for k in EXPECTED_FEATURES if k != "lsoa_2011"]
 
 
+#: Progress of the build, one line per layer built or population read (the CLI shows INFO on stderr).
+log = logging.getLogger(__name__)
+
+
 def _hash(*parts: object) -> str:
     h = hashlib.sha256()
     for p in parts:
@@ -69,7 +73,8 @@ class BuildContext:
     rebuild : bool
         Ignore cached layers (each is rebuilt once in this context).
     progress : bool
-        Show download progress bars and one line per layer built (on stderr).
+        Show download progress bars and log one line per layer built (INFO on the ``commissioning_atlas``
+        logger; the CLI prints these on stderr).
     """
 
     def __init__(self, mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: bool = False,
@@ -113,10 +118,10 @@ class BuildContext:
             self._memo[key] = fn()
         return self._memo[key]
 
-    def _say(self, text: str) -> None:
+    def _progress(self, text: str) -> None:
+        """One line of progress, logged at INFO (unless this context was made quiet)."""
         if self.progress:
-            sys.stderr.write(text + "\n")
-            sys.stderr.flush()
+            log.info(text)
 
     def source_key(self, sources) -> str:
         """Hash of a layer's inputs: the pinned sha256 of catalogue files, the bytes of geo/ tables."""
@@ -150,7 +155,7 @@ class BuildContext:
                 t = time.perf_counter()
                 frame, report = _build_base(self)
                 self.cache.write("lsoa_2011", key, frame, None, report)
-                self._say(f"built lsoa_2011 (32,844 LSOAs, clean coverage) in {time.perf_counter() - t:.1f} s")
+                self._progress(f"built lsoa_2011 (32,844 LSOAs, clean coverage) in {time.perf_counter() - t:.1f} s")
                 got = (frame, None, report)
             self._base = got[0]
             self.reports["lsoa_2011"] = got[2]
@@ -181,8 +186,11 @@ class BuildContext:
         return _hash(BUILD_VERSION, basis, self.source_key(get_basis(basis).groups))
 
     def prefetch_populations(self, bases, with_2024: bool = True) -> None:
-        """Start reading the population bases not yet cached in a worker process, so that reading the R data
-        files (about 1-2 s each) runs beside the layer build on a second core."""
+        """Start reading the population bases not yet cached in a forked worker process, so that reading the
+        R data files (about 1-2 s each) runs beside the layer build on a second core.
+
+        Only on request (:meth:`Atlas.build_all` with ``parallel=True``, which the CLI passes): a library
+        call never forks on its own."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -231,7 +239,7 @@ class BuildContext:
                 got = (read.values.astype(np.int64), read.report)
                 self.cache.write_array(f"pop_{basis}", key, got[0], got[1])
                 self._rebuilt.add(basis)
-                self._say(f"read population {basis} ({b.title}) in {time.perf_counter() - t:.1f} s")
+                self._progress(f"read population {basis} ({b.title}) in {time.perf_counter() - t:.1f} s")
             self._pop[basis] = got[0]
             self.reports.setdefault("population", {})[basis] = got[1]
         return self._pop[basis]
@@ -324,7 +332,7 @@ class BuildContext:
                 frame, index, report = self._build(spec)
                 self.cache.write(layer_id, key, frame, index, report)
                 self._rebuilt.add(layer_id)
-                self._say(f"built {layer_id} ({len(frame)} {spec.title.lower()}) in {time.perf_counter() - t:.1f} s")
+                self._progress(f"built {layer_id} ({len(frame)} {spec.title.lower()}) in {time.perf_counter() - t:.1f} s")
             finally:
                 self._building.pop()
             got = (frame, index, report)

@@ -288,8 +288,12 @@ def _home_units(atlas: Atlas, subject: str, against: str) -> dict[str, set[str]]
             via.extend((code, *units[t]) for t in tokens if t in units)
     if via and against in atlas.layers:
         v = pd.DataFrame(via, columns=["subject", "lid", "unit"])
-        pieces = [v[v["lid"] == lid].merge(_membership(atlas, lid), left_on="unit", right_on="code")
-                  for lid in v["lid"].unique()]
+        pieces = []
+        for lid in v["lid"].unique():  # each member's LSOAs: an integer join on the unit index
+            mi, vl = atlas.membership_index(lid), v[v["lid"] == lid]
+            pairs = pd.DataFrame({"k": mi.units, "i": mi.rows})
+            pieces.append(pd.DataFrame({"subject": vl["subject"].to_numpy(), "k": mi.index_of(vl["unit"])})
+                          .merge(pairs, on="k"))
         m = pd.concat(pieces, ignore_index=True)[["subject", "i"]]
         m["a"] = atlas.column(against)[m["i"].to_numpy()]
         m["population"] = atlas.population(basis_of(atlas, subject))[m["i"].to_numpy()]

@@ -181,7 +181,7 @@ def cmd_map(args) -> int:
         from commissioning_atlas.maps.figures import check_choice
 
         check_choice(args.choropleth, choropleths(atlas), "--choropleth")
-    atlas.build_all()
+    atlas.build_all(parallel=True)  # the CLI opts in to reading population bases in a worker
     results = run_all_presets(atlas)
     with safe_io.staged_folder(out) as stage:
         staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack,
@@ -198,7 +198,7 @@ def cmd_build(args) -> int:
     check reports and the maps, staged so a failed build leaves the earlier ``out/`` as it was."""
     out = safe_io.guard_output_folder(args.output)  # before the (slower) load
     atlas = _load(args)
-    atlas.build_all()
+    atlas.build_all(parallel=True)  # the CLI opts in to reading population bases in a worker
     res = build_outputs(atlas, out, layer_table(atlas))
     _say(res.layer_table, end="")
     _say(f"wrote {out / 'layers.txt'} and {len(res.layer_ids) - 1} layers to {out / 'layers'} (.csv, .gpkg)")

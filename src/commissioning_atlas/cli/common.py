@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
@@ -25,6 +28,34 @@ def _say(text: str = "", stream=None, end: str = "\n") -> None:
 
 def _warn(text: str) -> None:
     _say(" ".join(str(text).split()), sys.stderr)
+
+
+class _StderrHandler(logging.Handler):
+    """Each log record as one line on the run's stderr (looked up when written: tests swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            _say(self.format(record), sys.stderr)
+        except Exception:  # noqa: BLE001 - logging's contract: a failed line never stops the run
+            self.handleError(record)
+
+
+@contextmanager
+def log_to_stderr() -> Iterator[None]:
+    """While a command runs, the library's progress (INFO) and warnings print on stderr as plain lines.
+
+    The handler is the CLI's: the library only logs (``commissioning_atlas`` loggers), and a program
+    importing it keeps its own logging configuration.
+    """
+    logger = logging.getLogger("commissioning_atlas")
+    handler, level = _StderrHandler(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,7 +8,7 @@ import warnings
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.cli import commands
-from commissioning_atlas.cli.common import EXIT_BUG, _common, _debug_flag, _Parser, _say, _warn
+from commissioning_atlas.cli.common import EXIT_BUG, _common, _debug_flag, _Parser, _say, _warn, log_to_stderr
 from commissioning_atlas.io import safe as safe_io
 
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code (see the module docstring)."""
     raw = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in raw
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), log_to_stderr():
         warnings.showwarning = lambda message, category, *a, **k: _warn(f"warning: {message}")
         try:
             return _run(argv)

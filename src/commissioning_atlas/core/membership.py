@@ -42,11 +42,8 @@ def lsoa_rows(lsoa_index: pd.Index, codes, layer: str) -> np.ndarray:
 
 
 def _is_blank(codes: np.ndarray) -> np.ndarray:
-    """No unit: missing, or empty after stripping."""
-    missing = pd.isna(codes)
-    blank = np.zeros(len(codes), dtype=bool)
-    blank[~missing] = pd.Series(codes[~missing], dtype=object).astype(str).str.strip().to_numpy() == ""
-    return missing | blank
+    """No unit: a missing or empty code."""
+    return pd.isna(codes) | (codes == "")
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +127,23 @@ def from_column(layer: str, column) -> Membership:
     """The membership of a layer given as the unit code of every LSOA (blank: in no unit)."""
     column = np.asarray(column, dtype=object)
     return _build(layer, np.arange(len(column), dtype=np.int64), column, len(column))
+
+
+def from_index(layer: str, index, codes) -> Membership | None:
+    """The membership of a built layer: the row of its (code-sorted) frame holding every LSOA, and the
+    frame's codes. None unless every code is distinct, sorted as text and holds an LSOA (then the result
+    is :func:`from_column`'s, without sorting 32,844 strings again)."""
+    index = np.asarray(index, dtype=np.int64)
+    codes = np.asarray(codes, dtype=object)
+    if not len(codes) or index.min(initial=0) < 0 or index.max(initial=0) >= len(codes):
+        return None
+    if pd.isna(codes).any() or not all(isinstance(c, str) for c in codes):
+        return None
+    if not (codes[:-1] < codes[1:]).all() or not np.bincount(index, minlength=len(codes)).all() \
+            or (codes == "").any():
+        return None
+    return Membership(layer=layer, rows=np.arange(len(index), dtype=np.int64), units=index, codes=codes,
+                      n_lsoas=len(index))
 
 
 def from_pairs(layer: str, lsoa_index: pd.Index, lsoa_codes, unit_codes) -> Membership:

@@ -399,9 +399,23 @@ def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str
             shutil.copyfile(path, tmp)
         pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG", **options)
 
-    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
-    atomic_write(path, write)
+    with fixed_gpkg_date():
+        atomic_write(path, write)
     return kept
+
+
+@contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """GeoPackages written meanwhile carry :data:`FIXED_DATE` (same data, same bytes); GDAL's
+    ``OGR_CURRENT_DATE`` is restored afterwards, so other writers in the process are unaffected."""
+    import pyogrio
+
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": FIXED_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
 
 
 def _nearest_existing(path: Path) -> Path:

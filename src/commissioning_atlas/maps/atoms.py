@@ -12,7 +12,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from commissioning_atlas import settings

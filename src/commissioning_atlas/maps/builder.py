@@ -389,7 +389,7 @@ def _legend_rows(f: pd.DataFrame, against_noun: str) -> list[dict]:
     groups = pd.DataFrame({"sev": sev, "cls": f["class"].astype(str), "x": f["_cross"].astype(bool),
                            "o": sev.map(_SEVERITY_ORDER).fillna(3)})
     rows = []
-    for (o, s, x, cls), grp in groups.groupby(["o", "sev", "x", "cls"], sort=True):
+    for (_o, s, x, cls), grp in groups.groupby(["o", "sev", "x", "cls"], sort=True):
         words = CLASS_WORDS.get(cls, cls).format(against=against_noun or "area")
         rows.append({"sev": s, "x": bool(x), "text": words, "n": len(grp), "cls": cls})
     return rows
