@@ -194,6 +194,6 @@ def test_map_unknown_choropleth_is_one_line_and_writes_nothing(atlas, tmp_path, 
     assert code == 2 and captured.out == "" and "Traceback" not in captured.err
     lines = [ln for ln in captured.err.splitlines() if ln.strip()]
     assert lines == ["error: --choropleth 'name' is not a numeric column of these maps; the numeric columns are: "
-                     "population, registered_population, area_km2, density, predecessor_pct_count, n_lsoas, "
+                     "population, registered_population, registered_2022, area_km2, density, predecessor_pct_count, n_lsoas, "
                      "share_crossing"]
     assert not out.exists()

@@ -250,10 +250,13 @@ function colourGroups() {
   return out;
 }
 
+var drawn = [], labelSig = "";  // what each unit was last drawn as, and the labels: only changes are redrawn
 function drawMap(res) {
   var colours = colourGroups();
   for (var u = 0; u < N; u++) {
-    var g = state.assign[u], fail = g >= 0 && res.groups[g].fails > 0;
+    var g = state.assign[u], fail = g >= 0 && res.groups[g].fails > 0, key = (g >= 0 ? colours[g] : -1) + (fail ? "!" : "");
+    if (drawn[u] === key) { continue; }
+    drawn[u] = key;
     polys[u].setStyle({fillColor: g >= 0 ? PAL[colours[g]] : "#ffffff", fillOpacity: g >= 0 ? 0.78 : 0.35,
       color: g >= 0 ? "#ffffff" : "#8a8a8a", dashArray: g >= 0 ? null : "3 3"});
     hatches[u].setStyle({fillOpacity: fail ? 0.55 : 0});
@@ -264,14 +267,18 @@ function drawMap(res) {
     if (us.length === 2 && state.assign[us[0]] !== state.assign[us[1]]) { lines.push(ARCS[k]); }
   });
   borders.setLatLngs(lines);
+  var best = zeros(res.groups.length, -1);  // each group's number at its most populous unit, "!" if it fails
+  for (var v = 0; v < N; v++) {
+    var gv = state.assign[v];
+    if (gv >= 0 && (best[gv] < 0 || res.basis.pop[v] > res.basis.pop[best[gv]])) { best[gv] = v; }
+  }
+  var sig = res.groups.map(function (grp, g) { return best[g] + (grp.fails ? "!" : ""); }).join(",");
+  if (sig === labelSig) { return; }
+  labelSig = sig;
   labels.clearLayers();
-  res.groups.forEach(function (grp, g) {  // each group's number at its most populous unit, "!" if it fails
-    var best = -1;
-    for (var v = 0; v < N; v++) {
-      if (state.assign[v] === g && (best < 0 || res.basis.pop[v] > res.basis.pop[best])) { best = v; }
-    }
-    if (best < 0) { return; }
-    var lp = U.lp[best], text = String(g + 1) + (grp.fails ? "!" : "");
+  res.groups.forEach(function (grp, g) {
+    if (best[g] < 0) { return; }
+    var lp = U.lp[best[g]], text = String(g + 1) + (grp.fails ? "!" : "");
     var icon = L.divIcon({className: "pl-label" + (grp.fails ? " pl-label-fail" : ""), html: "", iconSize: null});
     var m = L.marker(L.latLng(lp[1] / SY, lp[0] / SX), {icon: icon, interactive: false, keyboard: false});
     m.on("add", function () { m.getElement().textContent = text; });
