@@ -776,10 +776,13 @@ var applying = false;
 function readHash() {
   var out = {};
   String(location.hash || "").replace(/^#/, "").split("&").forEach(function (kv) {
-    var i = kv.indexOf("="); if (i > 0) { out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); }
+    var i = kv.indexOf("="), k = i > 0 ? safeDecode(kv.slice(0, i)) : null, v = i > 0 ? safeDecode(kv.slice(i + 1)) : null;
+    if (k !== null && v !== null) { out[k] = v; }
   });
   return out;
 }
+// a malformed escape in a hand-edited URL (#era=%) is ignored, never an exception that stops the page
+function safeDecode(s) { try { return decodeURIComponent(s); } catch (ignored) { return null; } }
 function stateString() {
   var c = map.getCenter(), parts = [];
   parts.push("l=" + LAYERS.filter(function (l) { return map.hasLayer(groups[l.id]); }).map(function (l) { return l.id; })

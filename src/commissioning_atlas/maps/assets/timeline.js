@@ -294,12 +294,14 @@ function writeHash() {
     "&beside=" + encodeURIComponent(ERAS[Number(other.value)].key) : "");
   if (location.hash !== h && window.history && history.replaceState) { history.replaceState(null, "", h); }
 }
+// a malformed escape in a hand-edited URL (#era=%) is ignored, never an exception that stops the page
+function safeDecode(s) { try { return decodeURIComponent(s); } catch (ignored) { return null; } }
 function readHash() {
   var out = {};
   location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
     var p = kv.split("=");
-    if (p.length === 2) {
-      var key = decodeURIComponent(p[1]);
+    var key = p.length === 2 ? safeDecode(p[1]) : null;
+    if (key !== null) {
       ERAS.forEach(function (e, n) { if (e.key === key) { out[p[0]] = n; } });
     }
   });
