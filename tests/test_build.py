@@ -48,3 +48,21 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
                      "--quiet"]) == 1
     assert json.loads(capsys.readouterr().out) == json.loads((out / "checks" / "cluster-vs-sha.json").read_text())
     assert not list(out.rglob(".*"))  # no temp files left behind
+    # out/README.md names every file and folder the build wrote at the top level
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    for entry in out.iterdir():
+        if entry.name != "README.md":
+            assert f"`{entry.name}" in readme, entry.name
+
+
+def test_map_reports_progress_page_by_page(atlas, tmp_path, caplog):
+    """`map` and `build` take minutes: every page written is a progress line, counted against the whole."""
+    import logging
+
+    from commissioning_atlas.maps import write_maps
+
+    results = {name: checks.run_preset(atlas, name) for name in ("cluster-vs-sha", "ccg-size")}
+    with caplog.at_level(logging.INFO, logger="commissioning_atlas"):
+        written = write_maps(atlas, tmp_path / "maps", results, timeline=False, planner=False)
+    lines = [r.getMessage() for r in caplog.records if r.name == "commissioning_atlas.maps.pages"]
+    assert lines == [f"map {i} of {len(written)}: {p.name}" for i, p in enumerate(written, 1)]

@@ -6,6 +6,7 @@ The CLI's ``build`` is a thin shell over :func:`build_outputs`; a notebook may c
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,27 @@ if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
 
 __all__ = ["BuildResult", "build_outputs", "run_all_presets", "write_reports"]
+
+log = logging.getLogger(__name__)
+
+#: ``out/README.md``: what each file and folder of the main job's output holds.
+OUT_README = """# What `commissioning-atlas build` wrote
+
+- `maps/index.html`: open this first. Every map, its question, its finding and the people affected.
+  - `maps/atlas.html`: every layer of 2011-2027, any of them on or off; search, popups, a list view.
+  - `maps/timeline.html`: every era on one map, with what moved between eras.
+  - `maps/planner.html`: draw your own grouping of units and see the rules checked as you click.
+  - `maps/check-*.html`: one map per named check, its finding stated in words.
+- `checks/`: each named check's findings as Markdown (`.md`), CSV (`.csv`) and JSON (`.json`); every figure
+  names its population basis.
+- `layers/`: every layer as CSV (codes, names, population on its basis, area) and GeoPackage (EPSG:27700).
+- `layers.txt`: the layers, by era, with their counts, populations, bases and sources.
+- `over_time.csv` and `over_time.png`: how coterminous commissioners were with the councils of their time.
+- `build_report.json`: what the build measured, layer by layer (checks against published lookups, moves,
+  disagreements between sources).
+
+Every page opens from a file, offline. The same inputs give the same bytes.
+"""
 
 
 @dataclass
@@ -35,14 +57,20 @@ class BuildResult:
 
 def run_all_presets(atlas: "Atlas", geometry: bool = True) -> dict:
     """Every check preset run once: preset -> (findings, meta)."""
-    return {name: checks.run_preset(atlas, name, geometry=geometry) for name in checks.declared_presets()}
+    names = list(checks.declared_presets())
+    results = {}
+    for i, name in enumerate(names, 1):
+        log.info("check %d of %d: %s", i, len(names), name)
+        results[name] = checks.run_preset(atlas, name, geometry=geometry)
+    return results
 
 
 def write_reports(out: Path, results: dict) -> list[str]:
     """Write each preset's findings as Markdown, CSV and JSON into ``out``; return summary lines."""
     out.mkdir(parents=True, exist_ok=True)
     lines = []
-    for name, (findings, meta) in results.items():
+    for i, (name, (findings, meta)) in enumerate(results.items(), 1):
+        log.info("check report %d of %d: %s", i, len(results), name)
         for fmt, suffix in (("md", ".md"), ("csv", ".csv"), ("json", ".json")):
             checks.write_findings(findings, meta, fmt, out / f"{name}{suffix}")
         c = checks.counts(findings)
@@ -69,12 +97,14 @@ def build_outputs(atlas: "Atlas", out: str | Path, layer_table: str) -> BuildRes
     atlas.build_all()
     with safe_io.staged_folder(out) as stage:
         (stage / "layers").mkdir(parents=True, exist_ok=True)
+        safe_io.write_text(stage / "README.md", OUT_README)
         safe_io.write_text(stage / "layers.txt", layer_table)
-        for lid in atlas.layer_ids():
-            if lid == "lsoa_2011":
-                continue  # 32,844 rows: export it on request (commissioning-atlas export lsoa_2011 -o ...)
+        ids = [lid for lid in atlas.layer_ids() if lid != "lsoa_2011"]  # 32,844 LSOAs: `export lsoa_2011` on request
+        for i, lid in enumerate(ids, 1):
+            log.info("layer %d of %d: %s (.csv, .gpkg)", i, len(ids), lid)
             export_layer(atlas.layer(lid), stage / "layers" / f"{lid}.csv")
             export_layer(atlas.layer(lid), stage / "layers" / f"{lid}.gpkg", layer_name=lid)
+        log.info("over-time table and chart")
         over_time = coterminosity_over_time(atlas)
         export_table(over_time, stage / "over_time.csv")
         chart(over_time, stage / "over_time.png")

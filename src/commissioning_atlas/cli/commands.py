@@ -205,6 +205,7 @@ def cmd_build(args) -> int:
     _say(f"wrote {out / 'over_time.csv'} and {out / 'over_time.png'}: commissioners and councils of their time, "
          f"{res.years[0]}-{res.years[1]}")
     _say(f"wrote {out / 'build_report.json'}: what the build measured, layer by layer")
+    _say(f"wrote {out / 'README.md'}: what each file and folder here holds")
     _say("\n".join(res.check_lines))
     _say(f"wrote {res.checks} check reports to {out / 'checks'} (.md, .csv, .json)")
     _say(f"wrote {len(res.maps)} maps to {out / 'maps'}: open {out / 'maps' / 'index.html'}")

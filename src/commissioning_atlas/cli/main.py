@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
 import threading
@@ -132,6 +133,8 @@ def _run(argv: list[str] | None) -> int:
             safe_io.register_input(getattr(args, name))
     if getattr(args, "mirror", None):
         safe_io.protect_folder(args.mirror, "the mirror of upstream files")
+    if getattr(args, "quiet", False):  # progress lines off; warnings still print (log_to_stderr restores it)
+        logging.getLogger("commissioning_atlas").setLevel(logging.WARNING)
     return int(args.func(args) or 0)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,8 @@ from commissioning_atlas.maps.planner import index_entry as planner_index_entry
 from commissioning_atlas.maps.planner import planner_config, planner_map
 from commissioning_atlas.maps.timeline import eras_of, timeline_map
 from commissioning_atlas.maps.timeline import index_entry as timeline_index_entry
+
+log = logging.getLogger(__name__)
 
 
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
@@ -353,22 +356,36 @@ def write_maps(atlas: Any, out_dir: str | Path,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     whatif = scenario_title(atlas)
+    # an atlas without any era's layer (a small test mirror) has no timeline; the planner needs its default units
+    timeline = bool(timeline and eras_of(atlas))
+    planner = bool(planner and atlas.has_layer(planner_config()["default_units"]))
+    n_pages = 2 + timeline + planner + len(findings_by_preset or {})  # atlas, pages, index
+    done = 0
+
+    def step(name: str) -> None:  # one progress line per page: a whole run takes minutes
+        nonlocal done
+        done += 1
+        log.info("map %d of %d: %s", done, n_pages, name)
+
     atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html",
                            choropleth=pick("atlas"))
     written = [atlas_path]
+    step("atlas.html")
     atlas_data = read_page_data(atlas_path)
     titles = [layer["title"] for layer in atlas_data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
     entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
                 "thumbnail": thumbnail_svg(atlas_data, "Thumbnail of the atlas map"),
                 "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
                            + (f" The what-if ({whatif}) is shown first." if whatif else "")}]
-    if timeline and eras_of(atlas):  # an atlas without any era's layer (a small test mirror) has no timeline
+    if timeline:
         timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
         written.append(timeline_path)
+        step("timeline.html")
         entries.append(timeline_index_entry(timeline_path))
-    if planner and atlas.has_layer(planner_config()["default_units"]):  # the planner page (assets/planner.js)
+    if planner:  # the planner page (assets/planner.js)
         planner_path = planner_map(atlas, out / "planner.html", tolerance=tolerance, pack=pack, index="index.html")
         written.append(planner_path)
+        step("planner.html")
         entries.append(planner_index_entry(planner_path))
     for preset, (findings, meta) in (findings_by_preset or {}).items():
         name = f"check-{_safe_name(preset)}.html"
@@ -377,6 +394,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
                             tolerance=tolerance, tiles=tiles, pack=pack, index="index.html", choropleth=pick(preset),
                             meta=meta)
         written.append(path)
+        step(name)
         data = read_page_data(path)
         layer = next(l for l in data["layers"] if l["id"] == "findings")
         counts = checks_counts(findings)
@@ -392,6 +410,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
                         "finding": (data.get("finding") or {}).get("sentence"),
                         "question": meta.get("question"), "people": people_affected(findings),
                         "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
+    step("index.html")
     written.append(write_index(entries, out / "index.html",
                                title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else "")))
     return written
