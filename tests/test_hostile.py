@@ -1402,3 +1402,98 @@ def test_damaged_package_file_is_exit_3_in_one_line(tmp_path, rel, text, words, 
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("internal error: ") and words in lines[0], res.stderr
     assert not (tmp_path / "cache").exists()  # nothing was built or written
+
+
+# ------------------------------------------------- issue 27: every documented limit holds at its edge
+
+def _limit_file(work: Path, kind: str, n: int, ccgs: list[str]) -> Path:
+    """A scenario of ``n`` of ``kind`` (organisations, units in one organisation, YAML levels, bytes)."""
+    path = work / f"{kind}-{n}.yaml"
+    if kind == "organisations":  # 211 CCGs of 2013, each at most 5 times over (the overlap cap)
+        rows = [f"- {{code: O{i}, name: o{i}, members: {ccgs[i % len(ccgs)]}}}" for i in range(n)]
+        path.write_text("exclusive: false\norganisations:\n" + "\n".join(rows) + "\n")
+    elif kind == "units":  # no vintage has 500 units, so codes repeat: refused for that, not for the count
+        path.write_text("organisations:\n- {code: A, name: a, members: [" + ", ".join((ccgs * 3)[:n]) + "]}\n")
+    elif kind == "levels":  # mapping, list, mapping, then n - 3 nested lists in an extra key
+        path.write_text("organisations:\n- {code: A, name: a, members: [CL01], note: "
+                        + "[" * (n - 3) + "x" + "]" * (n - 3) + "}\n")
+    else:  # bytes: a valid scenario padded with a comment to exactly n bytes
+        head = "organisations:\n- {code: A, name: a, members: [CL01]}\n#"
+        path.write_text(head + "x" * (n - len(head) - 1) + "\n")
+        assert path.stat().st_size == n
+    return path
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("kind, n, refused", [
+    ("organisations", 1000, None),
+    ("organisations", 1001, "too many organisations"),
+    ("units", 500, "listed twice"),
+    ("units", 501, "too many unit codes"),
+    ("levels", 16, "expected a list of codes, found a nested value"),
+    ("levels", 17, "nested more than 16 levels deep"),
+    ("bytes", 5_000_000, None),
+    ("bytes", 5_000_001, "file too large"),
+])
+def test_scenario_limits_at_their_edge(env, capsys, warm, kind, n, refused):
+    """The README's limits (1,000 organisations of 500 units, 16 levels, 5 MB): the limit itself passes its
+    guard, one past it is refused in one line naming the limit."""
+    ccgs = sorted(warm.layer("ccg_2013")["code"])
+    s = _limit_file(env["work"], kind, n, ccgs)
+    with unchanged(env["tmp"]), deadline(120):
+        code, out, err = run(capsys, "check", "--preset", "proposal-vs-cluster", "--scenario", str(s))
+    if refused is None:
+        assert code in (0, 1) and err == "", err
+        assert "rows:" in out
+    else:
+        line = assert_one_line(err, code, 2, s.name, refused)
+        if n in (500, 16):  # at the limit the count guard lets it through; a later rule refuses it
+            assert "too many" not in line and "nested more than" not in line
+
+
+PLAN = ["plan", "--units", "pct_2011", "--start", "empty"]
+ADVISE = ["advise", "--units", "pct_cluster_2011", "--within", "sha_2011", "--no-count"]
+CHECK = ["check", "--preset", "cluster-vs-sha", "--rule", "crosses"]
+SPLITS = ["check", "--preset", "icb-2026-vs-councils", "--rule", "splits"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("argv, out, refused", [
+    (PLAN + ["--simplify", "5000"], "p.html", None),
+    (PLAN + ["--simplify", "5000.001"], "p.html", "--simplify must be between 0 and 5000 metres, got 5000"),
+    (PLAN + ["--simplify", "0"], "p.html", None),
+    (PLAN + ["--simplify", "-0.001"], "p.html", "--simplify must be between 0 and 5000 metres, got -0.001"),
+    (PLAN + ["--simplify", "nan"], "p.html", "--simplify must be between 0 and 5000 metres, got nan"),
+    (["map", "--simplify", "5000.001"], "maps", "--simplify must be between 0 and 5000 metres"),
+    (["map", "--simplify", "-1"], "maps", "--simplify must be between 0 and 5000 metres"),
+    (ADVISE + ["--floor", "1"], "a.yaml", None),
+    (ADVISE + ["--floor", "0"], "a.yaml", "--floor must be a positive number of people, got 0"),
+    (ADVISE + ["--floor", "inf"], "a.yaml", "floor must be a positive number of people, got inf"),
+    (ADVISE + ["--floor", "750000", "--time-limit", "0.001"], "a.yaml", None),
+    (ADVISE + ["--floor", "750000", "--time-limit", "0"], "a.yaml", "--time-limit must be positive, got 0"),
+    (ADVISE + ["--floor", "750000", "--tolerance", "0.4999"], "a.yaml", None),
+    (ADVISE + ["--floor", "750000", "--tolerance", "0.5"], "a.yaml", "--tolerance must be a share between 0 and 0.5"),
+    (CHECK + ["--tolerance", "0"], "c.csv", None),
+    (CHECK + ["--tolerance", "0.4999"], "c.csv", None),
+    (CHECK + ["--tolerance", "0.5"], "c.csv", "--tolerance must be a share between 0 and 0.5, got 0.5"),
+    (CHECK + ["--tolerance", "-0.001"], "c.csv", "--tolerance must be a share between 0 and 0.5"),
+    (SPLITS + ["--split-share", "0"], "c.csv", None),
+    (SPLITS + ["--split-share", "0.4999"], "c.csv", None),
+    (SPLITS + ["--split-share", "0.5"], "c.csv", "the split share must be between 0 and 0.5, got 0.5"),
+    (SPLITS + ["--split-share", "-0.001"], "c.csv", "the split share must be between 0 and 0.5"),
+    (SPLITS + ["--split-people", "0"], "c.csv", None),
+    (SPLITS + ["--split-people", "-1"], "c.csv", "the minimum number of people must not be negative, got -1"),
+])
+def test_option_limits_at_their_edge(env, capsys, argv, out, refused):
+    """Every numeric limit --help states: the limit is accepted (and writes its output), one step past it is
+    refused in one line with exit 2 and nothing written."""
+    target = env["work"] / out
+    if refused is None:
+        code, _, err = run(capsys, *argv, "-o", str(target))
+        assert code in (0, 1) and "error" not in err, err
+        assert target.exists() and (target.is_dir() or target.stat().st_size > 0)
+        return
+    with unchanged(env["tmp"]):
+        code, _, err = run(capsys, *argv, "-o", str(target))
+    assert_one_line(err, code, 2, refused)
+    assert not target.exists()
