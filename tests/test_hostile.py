@@ -1497,3 +1497,72 @@ def test_option_limits_at_their_edge(env, capsys, argv, out, refused):
         code, _, err = run(capsys, *argv, "-o", str(target))
     assert_one_line(err, code, 2, refused)
     assert not target.exists()
+
+
+# ------------------------------------- issue 27: every command's terminal output fits a non-UTF-8 stream
+
+NAME = "Ynys Môn – “q” 中"  # in the paths a command names, so that every message carries it
+
+
+def _streams_case(env, warm, case: str) -> tuple[list[str], tuple[int, ...]]:
+    work = env["work"]
+    d = work / NAME
+    d.mkdir()
+    if case == "layers":
+        return ["layers", "--era", "2011"], (0,)
+    if case == "export":
+        return ["export", "css_2012", "-o", str(d / "x.csv")], (0,)
+    if case == "export-error":
+        return ["export", "css_2012", "-o", str(d / "missing" / "x.csv")], (2,)
+    if case == "crosswalk":
+        return ["crosswalk", "pct_2011", "ccg_2013", "-o", str(d / "cw.csv")], (0,)
+    if case == "crosswalk-stdout":
+        return ["crosswalk", "pct_2011", "ccg_2013"], (0,)
+    if case == "apportion":
+        data = _apportion_table(warm, d / "d.csv")
+        return ["apportion", str(data), *APPORTION, "-o", str(d / "a.csv")], (0,)
+    if case == "apportion-error":
+        (d / "bad.csv").write_text("pct,deaths\nnot-a-pct,1\n")
+        return ["apportion", str(d / "bad.csv"), *APPORTION, "-o", str(d / "a.csv")], (2,)
+    if case == "advise":
+        return ["advise", "--units", "pct_cluster_2011", "--within", "sha_2011", "--floor", "750000",
+                "--no-count", "-o", str(d / "a.yaml")], (0,)
+    if case == "plan":
+        return ["plan", "--units", "pct_2011", "--start", "empty", "-o", str(d / "p.html")], (0,)
+    if case == "fetch-error":
+        return ["fetch", "--mirror", str(d / "no-mirror")], (2,)
+    if case == "scenario-error":
+        s = _scenario(d / "s.csv", [["A", NAME, "CL99"]])
+        return ["check", "--preset", "proposal-vs-cluster", "--scenario", str(s)], (2,)
+    if case == "usage-error":
+        return ["check", "--format", NAME], (2,)
+    raise AssertionError(case)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+@pytest.mark.parametrize("case", ["layers", "export", "export-error", "crosswalk", "crosswalk-stdout", "apportion",
+                                  "apportion-error", "advise", "plan", "fetch-error", "scenario-error",
+                                  "usage-error"])
+def test_every_command_fits_the_stream_encoding(env, capsys, warm, monkeypatch, encoding, case):
+    """As `check`'s table does: stdout and stderr that cannot encode a character get an ASCII stand-in for it,
+    never a UnicodeEncodeError, and the run ends with its usual exit code."""
+    argv, codes = _streams_case(env, warm, case)
+    bufs = {"stdout": io.BytesIO(), "stderr": io.BytesIO()}
+    for name, buf in bufs.items():
+        monkeypatch.setattr(sys, name, io.TextIOWrapper(buf, encoding=encoding, errors="strict", newline=""))
+    try:
+        code = cli.main([*argv, "--quiet"])
+    except SystemExit as exc:  # a usage error
+        code = exc.code
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out, err = (bufs[n].getvalue().decode(encoding) for n in ("stdout", "stderr"))
+    assert code in codes, (out, err)
+    assert "Traceback" not in err and "UnicodeEncodeError" not in err and "internal error" not in err, err
+    if code == 2:
+        assert len(err.splitlines()) == 1 and "Ynys M" in err, err
+    else:
+        assert out.strip() or err.strip()
+        if "-o" in argv:  # the message names the output, with stand-ins for what the stream cannot show
+            assert "Ynys M" in out + err, (out, err)

@@ -62,7 +62,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 2."""
 
     def error(self, message: str):  # noqa: D401 - argparse API
-        sys.stderr.write(f"{self.prog}: error: {message} (see --help)\n")
+        # through the sanitiser: the value quoted in the message may not fit the terminal's encoding
+        _say(f"{self.prog}: error: {message} (see --help)", sys.stderr)
         raise SystemExit(2)
 
 
