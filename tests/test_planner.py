@@ -3,6 +3,7 @@ equal `check --scenario` on the exported CSV, plans in and out (CSV, YAML, the l
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -179,6 +180,53 @@ def test_real_starting_plans_same_figures(browser, pages, which, start, units, c
     csv_path = tmp_path / "plan.csv"
     csv_path.write_text(page.evaluate("caPlanner.csv()"), encoding="utf-8")  # what Export CSV downloads
     _assert_same_as_cli(page, csv_path, units, councils, regions, tmp_path, literal_cli=False)
+    assert page.errors == []
+    page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_advice_offered_as_a_starting_plan_same_figures_as_advise(browser, pages, atlas, tmp_path):
+    """The default page offers the advice of data/planner.toml (the 2025 instance); loading it gives the groups
+    `advise` prints, and every group no straddling unit touches has the population `advise` gives it."""
+    import re
+
+    import numpy as np
+
+    csv_path = tmp_path / "advice.csv"
+    assert cli.main(["advise", "--units", "icb_2022", "--floor", "1000000", "--within", "nhs_region_2022",
+                     "--closest-to", "icb_cluster_2025", "--quiet", "-o", str(csv_path)]) == 0
+    rows = list(csv.DictReader(csv_path.open(encoding="utf-8")))
+    cli_pop = {r["code"]: int(re.match(r"([\d,]+) people", r["note"]).group(1).replace(",", "")) for r in rows}
+    group_of = {m: r["code"] for r in rows for m in r["members"].split()}
+    page = _open(browser, pages["default"])
+    offered = page.evaluate("Array.from(document.querySelectorAll('#pl-start option')).map(o => [o.value, o.text])")
+    advice = [(v, t) for v, t in offered if v.startswith("advice-")]
+    assert len(advice) == 1
+    value, title = advice[0]
+    assert title.startswith(f"Advice: {len(rows)} groups of the integrated care boards (July 2022), each at least "
+                            "1,000,000, within NHS England regions (July 2022)") and "proven optimal" in title
+    page.select_option("#pl-start", value)
+    page.get_by_role("button", name="Load").click()
+    fig = page.evaluate("caPlanner.figures()")
+    assert len(fig["groups"]) == len(rows) == 32 and fig["unassigned"] == []
+    # the sub-ICB locations of 2026 lying in more than one 2022 ICB: the groups they touch are a best fit
+    su, sk, scodes = (lambda m: (m.rows, m.units, m.codes))(atlas.membership_index("sicbl_2026"))
+    im = atlas.membership_index("icb_2022")
+    icb = np.full(len(atlas.lsoa), -1, dtype=np.int64)
+    icb[im.rows] = im.units
+    touched = set()
+    for u in range(len(scodes)):
+        icbs = {str(im.codes[i]) for i in icb[su[sk == u]] if i >= 0}
+        if len(icbs) > 1:
+            touched |= {group_of[c] for c in icbs}
+    page_pop = {g["code"]: g["pop"] for g in fig["groups"]}
+    assert set(page_pop) == set(cli_pop) and 0 < len(touched) <= 6
+    assert {c: p for c, p in page_pop.items() if c not in touched} == \
+        {c: p for c, p in cli_pop.items() if c not in touched}
+    assert sum(page_pop.values()) == pytest.approx(sum(cli_pop.values()), abs=len(page_pop))
+    assert "lie in more than one group" in page.text_content("body") or "lies in more than one group" in \
+        page.text_content("body")
     assert page.errors == []
     page.close()
 

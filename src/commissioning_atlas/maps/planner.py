@@ -10,7 +10,8 @@ sums over its units on each edit (``assets/planner.js``, one code path, no incre
 * a sparse unit x council table and a sparse unit x region table of people and area (so a council split
   and a region crossing are judged exactly as ``check`` judges them, with its 2% tolerance);
 * the size thresholds of ``geo/size_thresholds.csv`` and the starting plans (real sets put on the units by
-  best fit, or a scenario file such as one ``advise`` wrote).
+  best fit, a scenario file such as one ``advise`` wrote, and the advice instances declared for the units,
+  solved here by ``advise`` and put on the units by the same best fit).
 
 Which unit layers a plan may use, and their councils, regions and starting plans, are declared in
 ``data/planner.toml``.
@@ -38,7 +39,7 @@ from commissioning_atlas.maps.labels import label_points
 from commissioning_atlas.maps.page import _leaflet_assets, _write_text, asset, script, template
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
 
-__all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "index_entry"]
+__all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_plan", "index_entry"]
 
 #: Largest page for the default units (bytes): the issue's budget.
 MAX_PAGE_BYTES = 350_000
@@ -65,10 +66,11 @@ def _pairs(atlas: Any, layer_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return m.rows, m.units, m.codes
 
 
-def _crosstab(atlas: Any, labels: np.ndarray, n_units: int, other: str, weights: dict[str, np.ndarray]
+def _crosstab(atlas: Any, labels: np.ndarray, n_units: int, other: str | tuple, weights: dict[str, np.ndarray]
               ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Sparse unit x ``other`` table: the (unit, other) pairs that share LSOAs, with each weight summed."""
-    rows, k, codes = _pairs(atlas, other)
+    """Sparse unit x ``other`` table: the (unit, other) pairs that share LSOAs, with each weight summed
+    (``other``: a layer id, or its (LSOA row, index, sorted codes) pairs)."""
+    rows, k, codes = _pairs(atlas, other) if isinstance(other, str) else other
     u = labels[rows]
     keep = u >= 0
     key = u[keep].astype(np.int64) * len(codes) + k[keep]
@@ -90,19 +92,25 @@ def best_fit(atlas: Any, units: str, plan: str) -> tuple[np.ndarray, list[dict],
     note : str
         How exact the fit is ("exact: every unit lies wholly in one group" or how many units were split).
     """
+    layer = atlas.layer(plan)
+    names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+    return _fit(atlas, units, _pairs(atlas, plan), names)
+
+
+def _fit(atlas: Any, units: str, plan_pairs: tuple[np.ndarray, np.ndarray, np.ndarray], names: dict[str, str]
+         ) -> tuple[np.ndarray, list[dict], str]:
+    """:func:`best_fit` of a plan given as (LSOA row, group index, sorted group codes) pairs."""
     rows, k, codes = _pairs(atlas, units)
     labels = np.full(len(atlas.lsoa), -1, dtype=np.int64)
     labels[rows] = k
     pop = atlas.population("census_2021").astype(float) + 1e-6 * atlas.lsoa["area_m2"].to_numpy()
-    pairs, sums, gcodes = _crosstab(atlas, labels, len(codes), plan, {"w": pop})
+    pairs, sums, gcodes = _crosstab(atlas, labels, len(codes), plan_pairs, {"w": pop})
     w = sums["w"]
     order = np.lexsort((pairs[:, 1], -w, pairs[:, 0]))
     first = order[np.r_[True, pairs[order, 0][1:] != pairs[order, 0][:-1]]]
     assign = np.full(len(codes), -1, dtype=np.int64)
     assign[pairs[first, 0]] = pairs[first, 1]
     n_split = int((np.bincount(pairs[:, 0], minlength=len(codes)) > 1).sum())  # units in several groups
-    layer = atlas.layer(plan)
-    names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
     used = np.unique(assign[assign >= 0])
     remap = np.full(len(gcodes), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
@@ -110,11 +118,67 @@ def best_fit(atlas: Any, units: str, plan: str) -> tuple[np.ndarray, list[dict],
     assign = np.where(assign >= 0, remap[np.maximum(assign, 0)], -1)
     lost = len(gcodes) - len(used)
     note = ("exact: every unit lies in one group" if n_split == 0 else
-            f"best fit: {formatting.count(n_split, 'unit')} lie in more than one group; each is put in the group "
+            f"best fit: {formatting.count(n_split, 'unit')} {'lies' if n_split == 1 else 'lie'} in more than one group; each is put in the group "
             "holding most of its residents")
     if lost:
         note += f"; {formatting.count(lost, 'group')} smaller than any unit left out"
     return assign, groups, note
+
+
+def _words(atlas: Any, layer: str) -> str:
+    """A layer's title inside a sentence: "integrated care boards (July 2022)", "NHS England regions (July 2022)"."""
+    t = _start_title(atlas, layer)
+    return t[:1].lower() + t[1:] if len(t) > 1 and not t[1].isupper() else t
+
+
+def advice_plan(atlas: Any, units: str, spec: dict) -> dict:
+    """An advice instance of ``data/planner.toml`` solved with :func:`.advise.advise` and put on ``units``.
+
+    Parameters
+    ----------
+    atlas : Atlas
+    units : str
+        The page's unit layer.
+    spec : dict
+        ``units``, ``floor`` and optionally ``within``, ``keep_whole``, ``closest_to``: the arguments of
+        ``commissioning-atlas advise`` (its defaults otherwise, so the page shows what the command prints).
+
+    Returns
+    -------
+    dict
+        A starting plan (``id``, ``title``, ``groups``, ``assign``, ``note``) whose groups are the advice's
+        (``ADV01``...), each unit in the group holding most of its residents.
+    """
+    from commissioning_atlas.advise import advise
+    from commissioning_atlas.advise.scenario import plan_frame
+
+    plan = advise(atlas, spec["units"], spec["floor"], within=spec.get("within"), keep_whole=spec.get("keep_whole"),
+                  closest_to=spec.get("closest_to"))
+    inst = plan.instance
+    frame = plan_frame(plan)
+    m = atlas.membership_index(inst.units)
+    at = {str(c): i for i, c in enumerate(inst.codes)}
+    group = plan.group[np.array([at[str(c)] for c in m.codes], dtype=np.int64)][m.units]
+    order = np.argsort(frame["code"].to_numpy().astype(str), kind="stable")  # group codes sorted, as _crosstab needs
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    gcodes = frame["code"].to_numpy().astype(str)[order]
+    names = dict(zip(frame["code"].astype(str), frame["name"].astype(str)))
+    assign, groups, note = _fit(atlas, units, (m.rows, rank[group], gcodes), names)
+    status = "proven optimal" if plan.optimal else f"not proven optimal, bound {plan.groups_bound}"
+    title = (f"Advice: {plan.groups} groups of the {_words(atlas, inst.units)}, each at least {inst.floor:,}"
+             + (f", within {_words(atlas, inst.within)}" if inst.within else "")
+             + (f", keeping {_words(atlas, inst.keep_whole)} whole" if inst.keep_whole else "")
+             + (f", closest to {_words(atlas, spec['closest_to'])}" if spec.get("closest_to") else "")
+             + f" ({plan.method.replace(' (', ', ').rstrip(')')}, {status})")
+    command = (f"advise --units {inst.units} --floor {inst.floor}"
+               + "".join(f" --{k.replace('_', '-')} {spec[k]}" for k in ("within", "keep_whole", "closest_to")
+                         if spec.get(k)))
+    kept = f"; {plan.kept} groups kept from {inst.target_label}" if plan.kept is not None else ""
+    pid = "advice-" + "-".join(str(spec[k]) for k in ("units", "floor", "within", "keep_whole", "closest_to")
+                               if spec.get(k))
+    return {"id": pid, "title": title, "groups": groups, "assign": assign.tolist(),
+            "note": f"`{command}` on {inst.basis}{kept}; {note}"}
 
 
 def _start_title(atlas: Any, plan: str) -> str:
@@ -228,6 +292,7 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
         assign, groups, note = best_fit(atlas, units, s)
         plans.append({"id": s, "title": _start_title(atlas, s), "groups": groups, "assign": assign.tolist(),
                       "note": note})
+    plans += [advice_plan(atlas, units, a) for a in spec.get("advice", [])]
 
     simple = b.simple[units].to_numpy()
     pts, _ = label_points(simple)
