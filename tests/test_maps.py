@@ -1196,3 +1196,23 @@ def test_a_page_opens_with_its_chosen_choropleth(browser, atlas, tmp_path):
         ".leaflet-popup-content").inner_text())
     page.clean()
     page.page.close()
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+@pytest.mark.parametrize("hash_", ["#%", "#f=%E0%A4%A", "#z=1e999&f=ccg_2013%3A%"])
+def test_a_malformed_address_leaves_the_view_in_the_url(browser, written, hash_):
+    """After a malformed escape or an absurd number in the address, the page still opens and still writes its
+    view into the address as the user moves."""
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(written["atlas"].as_uri() + hash_)
+    page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+    assert page.locator("path.leaflet-interactive").count() > 0
+    page.evaluate("window.commissioningAtlas.search('NHS Luton')")
+    page.wait_for_function("location.hash.includes('ccg_2013')", timeout=5000)
+    assert page.evaluate("location.hash.slice(1)") == page.evaluate("window.commissioningAtlas.state()")
+    assert errors == []
+    page.close()
