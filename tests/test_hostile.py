@@ -1417,6 +1417,10 @@ def _limit_file(work: Path, kind: str, n: int, ccgs: list[str]) -> Path:
     elif kind == "levels":  # mapping, list, mapping, then n - 3 nested lists in an extra key
         path.write_text("organisations:\n- {code: A, name: a, members: [CL01], note: "
                         + "[" * (n - 3) + "x" + "]" * (n - 3) + "}\n")
+    elif kind == "overlap":  # n organisations of all England: its PCTs n times over
+        shas = "[" + ", ".join(f"E180000{i:02d}" for i in range(1, 11)) + "]"
+        path.write_text("exclusive: false\norganisations:\n" +
+                        "".join(f"- {{code: O{i}, name: all of England {i}, members: {shas}}}\n" for i in range(n)))
     else:  # bytes: a valid scenario padded with a comment to exactly n bytes
         head = "organisations:\n- {code: A, name: a, members: [CL01]}\n#"
         path.write_text(head + "x" * (n - len(head) - 1) + "\n")
@@ -1432,11 +1436,13 @@ def _limit_file(work: Path, kind: str, n: int, ccgs: list[str]) -> Path:
     ("units", 501, "too many unit codes"),
     ("levels", 16, "expected a list of codes, found a nested value"),
     ("levels", 17, "nested more than 16 levels deep"),
+    ("overlap", 5, None),
+    ("overlap", 6, "overlap too much"),
     ("bytes", 5_000_000, None),
     ("bytes", 5_000_001, "file too large"),
 ])
 def test_scenario_limits_at_their_edge(env, capsys, warm, kind, n, refused):
-    """The README's limits (1,000 organisations of 500 units, 16 levels, 5 MB): the limit itself passes its
+    """The README's limits (1,000 organisations of 500 units, 5 times over, 16 levels, 5 MB): the limit passes its
     guard, one past it is refused in one line naming the limit."""
     ccgs = sorted(warm.layer("ccg_2013")["code"])
     s = _limit_file(env["work"], kind, n, ccgs)
