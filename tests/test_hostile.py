@@ -469,7 +469,7 @@ def test_build_refuses_before_moving_anything(env, capsys, quick_build):
     assert code == 0 and err == "" and "wrote 1 maps" in out_text
     assert (out / "layers.txt").read_text().startswith("== 2011\nlayer ")
     assert len(pyogrio.read_dataframe(out / "layers" / "sha_2011.gpkg")) == 10
-    assert sorted(p.name for p in out.iterdir()) == ["build_report.json", "checks", "layers", "layers.txt", "maps",
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "build_report.json", "checks", "layers", "layers.txt", "maps",
                                                      "over_time.csv", "over_time.png"]  # no staging left
 
 
