@@ -119,6 +119,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--edits", type=int, default=100)
     ap.add_argument("--reps", type=int, default=20, help="calls of evaluate per edit (the clock is coarse)")
+    ap.add_argument("--draws", type=int, default=7, help="paired rounds of first draw, planner against atlas")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -152,7 +153,26 @@ def main() -> None:
                 print(f"{units:<12} {rate:>3}x {r['groups']:>6} {ev:>12.3f} {p95(r['ev']):>7.3f} {nv:>9.3f} "
                       f"{nv / ev:>9.1f}x {ed:>8.2f} {p95(r['ed']):>7.2f}  {ok}")
                 page.close()
+        first_draw(browser, atlas, pages[default], len(atlas.layer(default)), out, args.draws)
         browser.close()
+
+
+def first_draw(browser, atlas, planner_page: Path, n_units: int, out: Path, rounds: int) -> None:
+    """The planner's first draw against the atlas page's, in Chromium's own clock (bench_maps.time_draw: first
+    contentful paint once the expected paths exist), in interleaved rounds; the issue asks "comparable"."""
+    from bench_maps import time_draw
+
+    from commissioning_atlas import maps
+
+    atlas_page = maps.atlas_map(atlas, out / "atlas.html")
+    n_atlas = len(atlas.layer("sha_2011")) + len(atlas.layer("ccg_2013"))  # shown when the atlas opens
+    ours, theirs = [], []
+    for _ in range(rounds):
+        ours.append(time_draw(browser, planner_page, n_units)[0])
+        theirs.append(time_draw(browser, atlas_page, n_atlas)[0])
+    a, b = _median([x for x in ours if x is not None]), _median([x for x in theirs if x is not None])
+    print(f"first draw, median of {rounds}: planner {a:.3f} s ({n_units} units), atlas {b:.3f} s "
+          f"({n_atlas} features): {a / b:.2f}x")
 
 
 if __name__ == "__main__":
