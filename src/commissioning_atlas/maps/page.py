@@ -103,7 +103,6 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     str
     """
     check_choice(builder.choropleth, builder.offered())
-    js, css = _leaflet_assets()
     arcs, geometry = builder.topology()
     data = {
         "title": title,
@@ -130,7 +129,17 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         data["finding"] = builder.finding
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
-    parts = [css, asset("map.css").strip(), js, _json_for_script(data), script("map.js")]  # boot.js order
+    return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack)
+
+
+def page_html(title: str, style: str, code: str, data_json: str, arcs, pack: bool) -> str:
+    """A page's HTML from its data block: Leaflet, ``assets/<style>``, the data and ``assets/<code>``.
+
+    Packed, the parts and the arcs (as bytes, after the text parts) are one gzip stream unpacked by
+    ``assets/boot.js``; else plain text (``assets/page.html``), where the data block carries its own arcs.
+    """
+    js, css = _leaflet_assets()
+    parts = [css, asset(style).strip(), js, data_json, script(code)]  # boot.js order
     if not pack:
         return template("page.html").substitute(title=html.escape(title), leaflet_css=parts[0], css=parts[1],
                                                 leaflet_js=parts[2], data=parts[3], js=parts[4])

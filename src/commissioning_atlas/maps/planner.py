@@ -19,8 +19,6 @@ Which unit layers a plan may use, and their councils, regions and starting plans
 
 from __future__ import annotations
 
-import html
-import json
 import tomllib
 from functools import cache
 from importlib import resources
@@ -33,10 +31,9 @@ import pandas as pd
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
-from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script, _plain
-from commissioning_atlas.maps.encode import pack as pack_text
+from commissioning_atlas.maps.encode import _json_for_script, _plain
 from commissioning_atlas.maps.labels import label_points
-from commissioning_atlas.maps.page import _leaflet_assets, _write_text, asset, script, template
+from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
 
 __all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_plan", "index_entry"]
@@ -363,18 +360,9 @@ def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: s
     arcs, geometry = b.topology()
     data["geometry"] = geometry[data["units"]["id"]]
     data["index"] = index
-    js, css = _leaflet_assets()
-    parts = [css, asset("planner.css").strip(), js, _json_for_script(data), script("planner.js")]
-    title = html.escape(data["title"])
-    if not pack:
+    if not pack:  # plain, the data block carries the arcs; packed, they travel as bytes
         data["arcs"] = arcs
-        parts[3] = _json_for_script(data)
-        text = template("page.html").substitute(title=title, leaflet_css=parts[0], css=parts[1],
-                                                leaflet_js=parts[2], data=parts[3], js=parts[4])
-    else:
-        boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
-        text = template("packed.html").substitute(title=title, pack=pack_text(parts, arcs), boot=boot)
-    return _write_text(path, text)
+    return _write_text(path, page_html(data["title"], "planner.css", "planner.js", _json_for_script(data), arcs, pack))
 
 
 def index_entry(path: str | Path, href: str = "planner.html") -> dict:

@@ -9,8 +9,6 @@ the page shows is computed here (counts, medians with their population basis, co
 
 from __future__ import annotations
 
-import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +23,9 @@ from commissioning_atlas.io import formatting
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
-from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script, _plain
-from commissioning_atlas.maps.encode import pack as pack_text
+from commissioning_atlas.maps.encode import _json_for_script, _plain
 from commissioning_atlas.maps.labels import label_points
-from commissioning_atlas.maps.page import _leaflet_assets, _write_text, asset, script, template
+from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
 
 #: Most moved parts listed per era (the rest are drawn and counted).
@@ -258,19 +255,10 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     """
     data = timeline_data(atlas, tolerance)
     data["index"] = index
-    js, css = _leaflet_assets()
     arcs = data["arcs"]
-    if pack:
+    if pack:  # the arcs travel as bytes after the text parts
         data["arcs"] = None
-    parts = [css, asset("timeline.css").strip(), js, _json_for_script(data), script("timeline.js")]
-    title = html.escape(data["title"])
-    if not pack:
-        text = template("page.html").substitute(title=title, leaflet_css=parts[0], css=parts[1],
-                                                leaflet_js=parts[2], data=parts[3], js=parts[4])
-    else:
-        boot = asset("boot.js").strip().replace("__NOT_IN_PACK__", json.dumps(list(_NOT_IN_PACK)))
-        text = template("packed.html").substitute(title=title, pack=pack_text(parts, arcs), boot=boot)
-    return _write_text(path, text)
+    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack))
 
 
 def index_entry(path: str | Path, href: str = "timeline.html") -> dict:
