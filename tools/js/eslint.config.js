@@ -9,7 +9,10 @@ const globals = require("globals");
 // arcs.js and dom.js are inlined into each page before the page's own script: their functions are the
 // pages' globals
 const SHARED_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfArcs: "readonly",
-                          el: "readonly", svgEl: "readonly"};
+                          el: "readonly", svgEl: "readonly", SVGNS: "readonly"};
+// takeaway.js (copy link, downloads) is inlined after dom.js into the map pages and the timeline
+const TAKEAWAY_FUNCTIONS = {caDefuse: "readonly", caCsv: "readonly", caPyNumber: "readonly", caCopyText: "readonly",
+                            caSave: "readonly", caViewSvg: "readonly", caSvgToPng: "readonly", caShareBox: "readonly"};
 
 module.exports = [
   {
@@ -32,6 +35,14 @@ module.exports = [
     files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js",
             "src/commissioning_atlas/maps/assets/planner.js"],
     languageOptions: {globals: SHARED_FUNCTIONS},
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/takeaway.js"],
+    languageOptions: {globals: SHARED_FUNCTIONS},
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
+    languageOptions: {globals: TAKEAWAY_FUNCTIONS},
   },
   {
     // the boot script runs only where DecompressionStream exists (2023 browsers): typed arrays are there;

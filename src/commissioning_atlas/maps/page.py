@@ -38,10 +38,15 @@ def asset(name: str) -> str:
 
 @cache
 def script(name: str) -> str:
-    """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), then
-    the page's own file, minified by ``rjsmin`` (comments and spaces out: 3.6 KB less in the packed CCG map;
-    the readable files are in ``maps/assets``)."""
-    return rjsmin.jsmin("\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", name)))
+    """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), the
+    map pages' copy-link and downloads (``assets/takeaway.js``), then the page's own file, minified by ``rjsmin``
+    (comments and spaces out: 3.6 KB less in the packed CCG map; the readable files are in ``maps/assets``)."""
+    shared = ("arcs.js", "dom.js") + (("takeaway.js",) if name in TAKEAWAY_PAGES else ())
+    return rjsmin.jsmin("\n".join(asset(n).strip() for n in (*shared, name)))
+
+
+#: The page scripts that offer "Share and download" (``assets/takeaway.js``); the planner exports its plans.
+TAKEAWAY_PAGES = ("map.js", "timeline.js")
 
 
 def template(name: str) -> Template:
@@ -78,7 +83,7 @@ def _leaflet_assets() -> tuple[str, str]:
 
 
 def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None,
-            pack: bool = True, index: str | None = None, whatif: bool = False) -> str:
+            pack: bool = True, index: str | None = None, whatif: bool = False, places: dict | None = None) -> str:
     """The page's HTML: the builder's layers as one data block, with Leaflet and ``assets/map.js``.
 
     Parameters
@@ -97,6 +102,9 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         Relative link to the folder's index, shown as "All maps".
     whatif : bool
         The page shows a scenario: it says so.
+    places : dict, optional
+        Towns (and places named by neighbourhoods) for the search and the low-zoom names
+        (:func:`.places.page_places`).
 
     Returns
     -------
@@ -127,6 +135,9 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         data["counts"] = counts
     if builder.finding:
         data["finding"] = builder.finding
+    if places:
+        data["places"] = places
+        data["sources"] = [*data["sources"], places["source"]]
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
     return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack)

@@ -20,6 +20,7 @@ from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice
 from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
+from commissioning_atlas.maps.places import page_places
 from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, atlas_layers, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.planner import index_entry as planner_index_entry
@@ -157,7 +158,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     for s in layers:
         # a loaded scenario is what the page is about: shown first, over the 2012 set
         b.polygons(s.id, s.show or (s.id == "scenario"), s)
-    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif)))
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif),
+                                     places=page_places(atlas, neighbourhoods=True)))
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
@@ -220,7 +222,8 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     whatif = scenario_title(atlas) if subject_layer == "scenario" else None
     if whatif:
         title = f"What-if: {whatif}. {title}"
-    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)))
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif),
+                                     places=page_places(atlas, neighbourhoods=False)))
 
 
 def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAULT_TOLERANCE_M) -> _Builder:

@@ -220,6 +220,27 @@ LAYERS.forEach(function (layer) {
       code: layer.codes[i], f: f});
   });
 });
+// towns (ONS major towns and cities) and places named by neighbourhoods (House of Commons Library MSOA
+// names), found by the search after the layers' own names; towns are named on the map when zoomed out
+var PLACES = DATA.places || null, TOWNS = [];
+if (PLACES) {
+  (PLACES.towns || []).forEach(function (t) {
+    var town = {name: t[0], x: t[1] / 1000, y: t[2] / 1000, r: t[3] / 1000, n: t[4]};
+    TOWNS.push(town);
+    entries.push({name: town.name, lower: norm(town.name), place: town, code: "town:" + town.name,
+      note: "town or city, " + town.n + " neighbourhoods"});
+  });
+  var P = PLACES.places, k = 0, px = 0, py = 0, names = P ? P.names.split("|") : [];
+  (P ? P.per : []).forEach(function (count, di) {  // columns by district, each centre a step from the last
+    for (var j = 0; j < count; j++, k++) {
+      px += P.dx[k]; py += P.dy[k];
+      var place = {name: names[k], district: PLACES.districts[di], x: px * P.step / 1000, y: py * P.step / 1000,
+        r: P.r[k] * P.step / 1000, n: P.n[k]};
+      entries.push({name: place.name, lower: norm(place.name), place: place, code: "place:" + place.district + ":" + place.name,
+        note: place.n + " neighbourhoods in " + place.district});
+    }
+  });
+}
 function buildLayer(layer) {  // the layer's polygons (made once), in the order of its features
   if (layer.polys) { return layer.polys; }
   var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
@@ -310,11 +331,15 @@ function labelCandidates() {
   if (NAMES && map.getZoom() >= 9) {
     NAMES.features.forEach(function (f) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); });
   }
+  if (map.getZoom() < 9) {  // zoomed out, the major towns give the reader their bearings (largest first)
+    TOWNS.forEach(function (t) { out.push({t: t.name, lp: [t.x * SX, t.y * SY], r: null, cls: "ca-town"}); });
+  }
   return out;
 }
 var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
 FONTS["ca-name ca-flag"] = "700 12px system-ui,Arial,sans-serif";
+FONTS["ca-town"] = "600 11px system-ui,Arial,sans-serif";
 var numbered = [];  // the flagged features shown by a number (the key list names them)
 function updateLabels() {
   labelGroup.clearLayers(); numbered = [];
@@ -455,13 +480,90 @@ function matches(q) {
     else if (e.lower.indexOf(q) === 0 || e.lower.indexOf(" " + q) >= 0) { score = 1; }
     else if (e.lower.indexOf(q) > 0) { score = 2; }
     else { var d = fuzzy(q, e.lower); if (d > allowed) { return; } score = 2 + d; }
-    out.push({e: e, score: score + (map.hasLayer(e.group) ? 0 : 0.5)});
+    out.push({e: e, score: score + (e.place ? 0.25 : map.hasLayer(e.group) ? 0 : 0.5)});
   });
   out.sort(function (a, b) { return a.score - b.score || (a.e.lower < b.e.lower ? -1 : a.e.lower > b.e.lower ? 1 : 0); });
   return out.map(function (m) { return m.e; });
 }
 var highlight = null, selected = null;
+// point in polygon over the page's arcs: each arc's box once, then the rings of the features whose box holds it
+var ARC_BOX = [];
+function arcBox(a) {
+  if (!ARC_BOX[a]) {
+    var b = [Infinity, Infinity, -Infinity, -Infinity];
+    ARCS[a].forEach(function (p) { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); });
+    ARC_BOX[a] = b;
+  }
+  return ARC_BOX[a];
+}
+function featuresAt(layer, ll) {  // indices of the layer's features holding the point
+  var geoms = DATA.geometry[layer.geometry] || [], out = [];
+  if (!layer.boxes) {
+    layer.boxes = geoms.map(function (g) {
+      var b = [Infinity, Infinity, -Infinity, -Infinity];
+      eachArc([g], function (a) { var q = arcBox(a); b = [Math.min(b[0], q[0]), Math.min(b[1], q[1]), Math.max(b[2], q[2]), Math.max(b[3], q[3])]; });
+      return b;
+    });
+  }
+  geoms.forEach(function (g, i) {
+    var b = layer.boxes[i];
+    if (ll.lat < b[0] || ll.lat > b[2] || ll.lng < b[1] || ll.lng > b[3]) { return; }
+    var inside = false;
+    decode(g).forEach(function (poly) { poly.forEach(function (ring) {
+      for (var j = 0, k = ring.length - 1; j < ring.length; k = j++) {
+        var a = ring[j], c = ring[k];
+        if ((a[0] > ll.lat) !== (c[0] > ll.lat) && ll.lng < (c[1] - a[1]) * (ll.lat - a[0]) / (c[0] - a[0]) + a[1]) { inside = !inside; }
+      }
+    }); });
+    if (inside) { out.push(i); }
+  });
+  return out;
+}
+function placeEl(entry, ll) {  // a town or place: what it is, and what each layer has at its centre
+  var p = entry.place, d = el("div", "ca-popup");
+  d.appendChild(el("h2", null, p.name));
+  d.appendChild(el("div", "ca-sub", p.district ? "Place named by " + p.n + " neighbourhoods (MSOAs of 2011) in " + p.district :
+    "Major town or city (ONS, 2015): " + p.n + " neighbourhoods (MSOAs of 2011)"));
+  d.appendChild(el("p", "ca-sentence", "At its centre:"));
+  var t = el("table");
+  LAYERS.forEach(function (layer) {
+    var hits = featuresAt(layer, ll);
+    if (!hits.length) { return; }
+    var tr = el("tr"), td = el("td");
+    tr.appendChild(el("th", null, layer.title));
+    hits.forEach(function (i, n) {
+      if (n) { td.appendChild(document.createTextNode("; ")); }
+      var b = el("button", "ca-link", layer.features[i].name); b.type = "button";
+      b.addEventListener("click", function () {
+        var e = entries.filter(function (x) { return x.layer === layer && x.i === i; })[0];
+        if (e) { select(e); }
+      });
+      td.appendChild(b);
+    });
+    tr.appendChild(td); t.appendChild(tr);
+  });
+  d.appendChild(t);
+  var s = el("p", "ca-source"); linkify(s, "Source: " + PLACES.source); d.appendChild(s);
+  return d;
+}
+function selectPlace(entry, open, keepView) {
+  var p = entry.place, ll = L.latLng(p.y, p.x);
+  var bounds = L.latLngBounds([p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]);
+  if (highlight) { map.removeLayer(highlight); }
+  highlight = L.rectangle(bounds, {renderer: renderer, color: "#000000", weight: 2, dashArray: "6 4", fill: false,
+    interactive: false, className: "ca-highlight"}).addTo(map);
+  selected = entry;
+  if (!keepView) { map.fitBounds(bounds, {maxZoom: 12, animate: false}); }
+  if (open !== false) {
+    entry.popup = L.popup(popupOptions()).setLatLng(ll).setContent(placeEl(entry, ll));
+    entry.popup.options.caClear = !keepView;
+    entry.popup.openOn(map);
+  }
+  writeHash();
+  return entry.name;
+}
 function select(entry, open, keepView) {
+  if (entry.place) { return selectPlace(entry, open, keepView); }
   if (!map.hasLayer(entry.group)) { entry.group.addTo(map); changed(); }
   if (highlight) { map.removeLayer(highlight); }
   var poly = polyOf(entry);
@@ -492,7 +594,7 @@ var Search = L.Control.extend({options: {position: "topleft"}, onAdd: function (
     var m = matches(input.value);
     note.textContent = input.value.trim() && !m.length ? "No match in any layer" : "";
     m.slice(0, 8).forEach(function (e) {
-      var li = el("li"), b = el("button", null, e.name), small = el("small", null, " \u2013 " + e.layer.title);
+      var li = el("li"), b = el("button", null, e.name), small = el("small", null, " \u2013 " + (e.place ? e.note : e.layer.title));
       b.type = "button"; b.appendChild(small);
       b.addEventListener("click", function () { select(e); });
       li.appendChild(b); list.appendChild(li);
@@ -704,6 +806,7 @@ function fillLegend(d) {
     });
   });
   legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
+  if (TOWNS.length) { var rt = el("div", "ca-row"); rt.appendChild(el("span", "ca-ref-sample ca-town", "Town")); rt.appendChild(el("span", null, "Major towns and cities (zoomed out)")); d.appendChild(rt); }
   if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, NAMES.title + " (closer in)")); d.appendChild(rn); }
   if (FINDINGS) {
     d.appendChild(el("h3", null, "Findings"));
@@ -755,6 +858,85 @@ var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: functi
   return d; }});  // filled with the labels, a frame after the features
 new Legend().addTo(map);
 
+// ------------------------------------------------------------------------------------------ take it away
+// "Share and download" (takeaway.js): the link to this view, the view as SVG or PNG with its title, legend
+// and sources, the shown layer or the findings as CSV
+function pageName() {
+  var m = /([^/\\]+?)(\.html?)?$/.exec(decodeURIComponent(location.pathname || ""));
+  return (m && m[1] ? m[1] : "map").replace(/[^A-Za-z0-9_.-]+/g, "-");
+}
+function legendItems() {  // the legend as shown, and a check's keyed list, for the drawn copy
+  var out = [];
+  Array.prototype.forEach.call(legendBody ? legendBody.children : [], function (n) {
+    var cls = n.classList;
+    if (n.tagName === "H3") { out.push({h: n.textContent}); }
+    else if (cls.contains("ca-by")) {
+      var sel = n.querySelector("select");
+      out.push({text: sel ? "Coloured by " + sel.options[sel.selectedIndex].text : n.textContent});
+    } else if (cls.contains("ca-bar")) {
+      var bar = [], sws = n.querySelectorAll(".ca-bar-sw"), labels = n.querySelectorAll(".ca-bar-label");
+      for (var i = 0; i < sws.length; i++) { bar.push([sws[i].style.backgroundColor, labels[i].textContent]); }
+      out.push({bar: bar});
+    } else if (cls.contains("ca-row")) {
+      var sw = n.querySelector("svg"), text = Array.prototype.map.call(n.querySelectorAll("span"), function (x) {
+        return x.textContent; }).join(" ");
+      out.push({row: text, swatch: sw});
+    } else if (cls.contains("ca-drawn")) { out.push({text: n.textContent}); }
+    else if (cls.contains("ca-unshaped")) { out.push({text: n.querySelector("summary").textContent + ": listed on the page"}); }
+  });
+  var key = flaggedKey(), flagLayer = FINDING && LAYERS.filter(function (l) { return l.id === FINDING.layer; })[0];
+  if (key.length && flagLayer) {
+    out.push({h: "Flagged, numbered as on the map"});
+    key.forEach(function (item, n) {
+      out.push({text: (n + 1) + ". " + String(flagLayer.features[item[0]].t).replace(/\n/g, " ") +
+        (item[1] ? " \u2013 " + item[1] : "")});
+    });
+  }
+  return out;
+}
+function figureCell(v) {  // a figure as the popup writes it ("1,343,601") back to a number; other text stays
+  return /^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$/.test(v) ? Number(v.replace(/,/g, "")) : v;
+}
+function tableOf(features, first, head) {  // first columns, then every popup row's label in order met
+  var labels = [], seen = {};
+  features.forEach(function (f) {
+    (f.rows || []).forEach(function (r) { if (!seen[r[0]]) { seen[r[0]] = true; labels.push(r[0]); } });
+  });
+  return {header: head.concat(labels), rows: features.map(function (f, i) {
+    var by = {};
+    (f.rows || []).forEach(function (r) { by[r[0]] = figureCell(r[1]); });
+    return first(f, i).concat(labels.map(function (k) { return by[k] === undefined ? null : by[k]; }));
+  })};
+}
+function shownTable() {  // the findings when shown (a check), else the coloured layer, else the top line layer
+  if (FINDINGS && map.hasLayer(groups.findings)) {
+    var all = FINDINGS.features.concat(FINDINGS.unshaped || []);
+    var t = tableOf(all, function (f) {
+      var p = f.p || {};
+      return [f.name, f.sev, p.rule || null, p["class"] || null, p.subject_code || null, p.against_code || null,
+        f.sentence || null, FINDINGS.unshaped.indexOf(f) < 0 ? "yes" : "no"];
+    }, ["finding", "severity", "rule", "class", "subject_code", "against_code", "sentence", "drawn"]);
+    t.name = pageName() + "-findings";
+    return t;
+  }
+  var layer = subject() || LAYERS.filter(function (l) { return map.hasLayer(groups[l.id]); }).pop() || LAYERS[0];
+  var out = tableOf(layer.features, function (f, i) { return [layer.codes[i], f.name]; }, ["code", "name"]);
+  out.name = pageName() + "-" + layer.id;
+  return out;
+}
+function viewOptions() {
+  return {title: DATA.title, sentence: FINDING ? FINDING.sentence : (DATA.whatif ? "What-if: a proposal of your own, not a real boundary" : null),
+    legend: legendItems(), background: window.getComputedStyle(map.getContainer()).backgroundColor,
+    attribution: [DATA.attribution + (DATA.tiles ? " " + DATA.tiles.attribution : ""),
+      "Sources: " + DATA.sources.join("; "), "Drawn by Commissioning Atlas from " + pageName() + ".html"]};
+}
+var Share = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var d = box("ca-share-box", "Share and download");
+  d.appendChild(caShareBox({name: pageName(), map: function () { return map; }, view: viewOptions, csv: shownTable,
+    link: function () { return String(location.href).split("#")[0] + "#" + stateString(); }}));
+  return d; }});
+new Share().addTo(map);
+
 // a skip link to the controls, first in the tab order
 (function skip() {
   var a = el("a", "ca-skip", "Skip to the map controls"); a.setAttribute("href", "#ca-search-input");
@@ -789,7 +971,8 @@ function stateString() {
     .concat(FINDINGS && !map.hasLayer(groups.findings) ? ["-findings"] : []).join(","));
   parts.push("z=" + Math.round(map.getZoom() * 100) / 100);
   parts.push("c=" + c.lat.toFixed(4) + "," + c.lng.toFixed(4));
-  if (selected) { parts.push("f=" + encodeURIComponent(selected.layer.id + ":" + selected.code)); }
+  if (selected) { parts.push(selected.place ? "p=" + encodeURIComponent(selected.code) :
+    "f=" + encodeURIComponent(selected.layer.id + ":" + selected.code)); }
   if (colourKey && colourKey !== (DATA.colour_by || null)) { parts.push("ch=" + encodeURIComponent(colourKey)); }
   var era = readHash().era; if (era) { parts.push("era=" + encodeURIComponent(era)); }
   return parts.join("&");
@@ -801,7 +984,7 @@ function writeHash() {
 }
 function applyHash() {
   var h = readHash();
-  if (!h.l && !h.z && !h.f && !h.ch) { return; }
+  if (!h.l && !h.z && !h.f && !h.ch && !h.p) { return; }
   applying = true;
   colourKey = h.ch !== undefined && offersFigure(h.ch) ? h.ch : DATA.colour_by || null;
   if (h.l !== undefined) {
@@ -820,7 +1003,9 @@ function applyHash() {
   var sel = null;
   if (h.f) {
     var k = h.f.indexOf(":"), lid = h.f.slice(0, k), code = h.f.slice(k + 1);
-    sel = entries.filter(function (e) { return e.layer.id === lid && e.code === code; })[0] || null;
+    sel = entries.filter(function (e) { return e.layer && e.layer.id === lid && e.code === code; })[0] || null;
+  } else if (h.p) {
+    sel = entries.filter(function (e) { return e.place && e.code === h.p; })[0] || null;
   }
   changed();
   var c = (h.c || "").split(",").map(Number), view = c.length === 2 && !isNaN(c[0]) && !isNaN(c[1]) &&
@@ -845,7 +1030,7 @@ map.on("popupclose", function () { document.body.classList.remove("ca-popped"); 
 map.on("popupopen", clearOfControls);
 map.on("zoomend moveend", function () { updateLabels(); writeHash(); });
 map.on("popupclose", function (ev) {
-  if (!selected || (ev.popup && ev.popup._source !== polyOf(selected))) { return; }
+  if (!selected || (ev.popup && ev.popup !== selected.popup && (selected.place || ev.popup._source !== polyOf(selected)))) { return; }
   if (highlight) { map.removeLayer(highlight); highlight = null; }
   selected = null; writeHash();
 });
@@ -890,10 +1075,11 @@ else { setTimeout(later, 0); }
 
 window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtml: escapeHtml,
   search: function (q) { var m = matches(q); return m.length ? select(m[0]) : null; },
-  matches: function (q) { return matches(q).map(function (e) { return [e.name, e.layer.id]; }); },
+  matches: function (q) { return matches(q).map(function (e) { return [e.name, e.layer ? e.layer.id : e.code]; }); },
   labels: function () { return Array.prototype.map.call(document.querySelectorAll(".ca-label"), function (x) {
     return x.getAttribute("data-text"); }); },
   state: stateString, updateLabels: updateLabels,
   figure: function () { var t = subject(), c = t && classesOf(t); return c ? c.key : null; },
-  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
+  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; },
+  defuse: caDefuse, csv: caCsv, table: shownTable, view: function () { return caViewSvg(map, viewOptions()); }};
 })();

@@ -355,5 +355,44 @@ window.addEventListener("hashchange", function () {  // an address edited by han
   if (h.beside !== undefined) { other.value = String(h.beside); compare.checked = true; setCompare(); }
   if (h.era !== undefined) { setEra(h.era); }
 });
+// ------------------------------------------------------------------------------------------ take it away
+// "Share and download" (takeaway.js): the link to this era, the map as SVG or PNG with its title, legend and
+// sources, the era's bodies as CSV
+function sample(attrs) {
+  var s = svgEl("svg", {width: 26, height: 14, "aria-hidden": "true"});
+  s.appendChild(svgEl("rect", {x: 1, y: 1, width: 24, height: 12, fill: attrs.fill, "fill-opacity": attrs.opacity,
+    stroke: attrs.stroke, "stroke-width": attrs.width, "stroke-dasharray": attrs.dash || "none"}));
+  return s;
+}
+function eraLegend() {
+  var era = ERAS[current], layer = DATA.layers[era.layer], out = [{h: era.label}];
+  out.push({row: layer.title + ": each its own colour, neighbours never alike (" + layer.features.length + ")",
+    swatch: sample({fill: DATA.palette[0], opacity: 0.6, stroke: "#555", width: 0.7})});
+  era.lines.forEach(function (lid) {
+    out.push({row: DATA.layers[lid].title + " (lines)", swatch: sample({fill: "none", stroke: "#222", width: 1.6, dash: "5 3"})});
+  });
+  if (era.changes) {
+    out.push({row: "Moved from " + era.changes.old_title + " to " + era.changes.new_title + " (" + era.changes.total + ")",
+      swatch: sample({fill: "#d6604d", opacity: 0.85, stroke: "#b2182b", width: 2.5})});
+  }
+  if (era.median_text) { out.push({text: "Median body: " + era.median_text}); }
+  return out;
+}
+function eraTable() {
+  var era = ERAS[current], layer = DATA.layers[era.layer];
+  return {name: "timeline-" + era.key, header: ["era", "code", "name", "residents (" + layer.basis + ")"],
+    rows: layer.features.map(function (f) {
+      var pop = /^[\d,]+$/.test(String(f.pop)) ? Number(String(f.pop).replace(/,/g, "")) : f.pop || null;
+      return [era.label, f.code, f.name, pop];
+    })};
+}
+head.appendChild(caShareBox({name: "timeline", map: function () { return A.map; }, csv: eraTable,
+  link: function () { writeHash(); return String(location.href); },
+  view: function () {
+    return {title: DATA.title + ": " + ERAS[current].label, legend: eraLegend(), background: "#dfe8f1",
+      attribution: [DATA.attribution, "Sources: " + DATA.sources.join("; "), "Drawn by Commissioning Atlas from timeline.html"]};
+  }}));
+window.caTimeline = {view: function () { return caViewSvg(A.map, {title: DATA.title + ": " + ERAS[current].label,
+  legend: eraLegend(), attribution: [DATA.attribution]}); }, table: eraTable};
 document.documentElement.setAttribute("data-ca-ready", "1");
 })();
