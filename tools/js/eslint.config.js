@@ -10,9 +10,11 @@ const globals = require("globals");
 // pages' globals
 const SHARED_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfArcs: "readonly",
                           el: "readonly", svgEl: "readonly", SVGNS: "readonly"};
-// takeaway.js (copy link, downloads) is inlined after dom.js into the map pages and the timeline
+// takeaway.js (copy link, downloads) is inlined after dom.js into the atlas, check and timeline pages; then
+// maptake.js (the atlas and check pages' share box, towns and places), whose caMapTakeaway map.js calls
 const TAKEAWAY_FUNCTIONS = {caDefuse: "readonly", caCsv: "readonly", caPyNumber: "readonly", caCopyText: "readonly",
-                            caSave: "readonly", caViewSvg: "readonly", caSvgToPng: "readonly", caShareBox: "readonly"};
+                            caSave: "readonly", caViewSvg: "readonly", caSvgToPng: "readonly", caShareBox: "readonly",
+                            caMapTakeaway: "readonly"};
 
 module.exports = [
   {
@@ -37,12 +39,16 @@ module.exports = [
     languageOptions: {globals: SHARED_FUNCTIONS},
   },
   {
-    files: ["src/commissioning_atlas/maps/assets/takeaway.js"],
+    files: ["src/commissioning_atlas/maps/assets/takeaway.js", "src/commissioning_atlas/maps/assets/maptake.js"],
     languageOptions: {globals: SHARED_FUNCTIONS},
   },
   {
     files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
     languageOptions: {globals: TAKEAWAY_FUNCTIONS},
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/maptake.js"],
+    languageOptions: {globals: {caDefuse: "readonly", caCsv: "readonly", caViewSvg: "readonly", caShareBox: "readonly"}},
   },
   {
     // the boot script runs only where DecompressionStream exists (2023 browsers): typed arrays are there;

@@ -37,16 +37,17 @@ def asset(name: str) -> str:
 
 
 @cache
-def script(name: str) -> str:
+def script(name: str, extras: tuple[str, ...] = ()) -> str:
     """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), the
-    map pages' copy-link and downloads (``assets/takeaway.js``), then the page's own file, minified by ``rjsmin``
-    (comments and spaces out: 3.6 KB less in the packed CCG map; the readable files are in ``maps/assets``)."""
-    shared = ("arcs.js", "dom.js") + (("takeaway.js",) if name in TAKEAWAY_PAGES else ())
-    return rjsmin.jsmin("\n".join(asset(n).strip() for n in (*shared, name)))
+    ``extras`` (``takeaway.js``: copy link and downloads; ``maptake.js``: the atlas and check pages' use of it,
+    and their towns and places), then the page's own file, minified by ``rjsmin`` (comments and spaces out:
+    3.6 KB less in the packed CCG map; the readable files are in ``maps/assets``)."""
+    return rjsmin.jsmin("\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", *extras, name)))
 
 
-#: The page scripts that offer "Share and download" (``assets/takeaway.js``); the planner exports its plans.
-TAKEAWAY_PAGES = ("map.js", "timeline.js")
+#: The scripts of a map page that offers "Share and download" and towns (the atlas, a check's page); a plain
+#: layer map (the CCG map of the API, 200 KB at most) goes without.
+TAKEAWAY = ("takeaway.js", "maptake.js")
 
 
 def template(name: str) -> Template:
@@ -83,7 +84,8 @@ def _leaflet_assets() -> tuple[str, str]:
 
 
 def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] | None = None,
-            pack: bool = True, index: str | None = None, whatif: bool = False, places: dict | None = None) -> str:
+            pack: bool = True, index: str | None = None, whatif: bool = False, places: dict | None = None,
+            takeaway: bool = False) -> str:
     """The page's HTML: the builder's layers as one data block, with Leaflet and ``assets/map.js``.
 
     Parameters
@@ -105,6 +107,8 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
     places : dict, optional
         Towns (and places named by neighbourhoods) for the search and the low-zoom names
         (:func:`.places.page_places`).
+    takeaway : bool
+        Offer "Share and download" (copy link, the view as SVG or PNG, the data as CSV) and the towns.
 
     Returns
     -------
@@ -140,17 +144,18 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         data["sources"] = [*data["sources"], places["source"]]
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
-    return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack)
+    return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack, TAKEAWAY if takeaway else ())
 
 
-def page_html(title: str, style: str, code: str, data_json: str, arcs, pack: bool) -> str:
+def page_html(title: str, style: str, code: str, data_json: str, arcs, pack: bool, extras: tuple[str, ...] = ()) -> str:
     """A page's HTML from its data block: Leaflet, ``assets/<style>``, the data and ``assets/<code>``.
 
     Packed, the parts and the arcs (as bytes, after the text parts) are one gzip stream unpacked by
     ``assets/boot.js``; else plain text (``assets/page.html``), where the data block carries its own arcs.
+    ``extras`` are scripts inlined before ``code`` (:func:`script`).
     """
     js, css = _leaflet_assets()
-    parts = [css, asset(style).strip(), js, data_json, script(code)]  # boot.js order
+    parts = [css, asset(style).strip(), js, data_json, script(code, extras)]  # boot.js order
     if not pack:
         return template("page.html").substitute(title=html.escape(title), leaflet_css=parts[0], css=parts[1],
                                                 leaflet_js=parts[2], data=parts[3], js=parts[4])

@@ -159,7 +159,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
         # a loaded scenario is what the page is about: shown first, over the 2012 set
         b.polygons(s.id, s.show or (s.id == "scenario"), s)
     return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif),
-                                     places=page_places(atlas, neighbourhoods=True)))
+                                     places=page_places(atlas, neighbourhoods=True), takeaway=True))
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
@@ -223,7 +223,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     if whatif:
         title = f"What-if: {whatif}. {title}"
     return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif),
-                                     places=page_places(atlas, neighbourhoods=False)))
+                                     places=page_places(atlas, neighbourhoods=False), takeaway=True))
 
 
 def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAULT_TOLERANCE_M) -> _Builder:

@@ -258,7 +258,8 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     arcs = data["arcs"]
     if pack:  # the arcs travel as bytes after the text parts
         data["arcs"] = None
-    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack))
+    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack,
+                                           ("takeaway.js",)))
 
 
 def index_entry(path: str | Path, href: str = "timeline.html") -> dict:

@@ -220,27 +220,7 @@ LAYERS.forEach(function (layer) {
       code: layer.codes[i], f: f});
   });
 });
-// towns (ONS major towns and cities) and places named by neighbourhoods (House of Commons Library MSOA
-// names), found by the search after the layers' own names; towns are named on the map when zoomed out
-var PLACES = DATA.places || null, TOWNS = [];
-if (PLACES) {
-  (PLACES.towns || []).forEach(function (t) {
-    var town = {name: t[0], x: t[1] / 1000, y: t[2] / 1000, r: t[3] / 1000, n: t[4]};
-    TOWNS.push(town);
-    entries.push({name: town.name, lower: norm(town.name), place: town, code: "town:" + town.name,
-      note: "town or city, " + town.n + " neighbourhoods"});
-  });
-  var P = PLACES.places, k = 0, px = 0, py = 0, names = P ? P.names.split("|") : [];
-  (P ? P.per : []).forEach(function (count, di) {  // columns by district, each centre a step from the last
-    for (var j = 0; j < count; j++, k++) {
-      px += P.dx[k]; py += P.dy[k];
-      var place = {name: names[k], district: PLACES.districts[di], x: px * P.step / 1000, y: py * P.step / 1000,
-        r: P.r[k] * P.step / 1000, n: P.n[k]};
-      entries.push({name: place.name, lower: norm(place.name), place: place, code: "place:" + place.district + ":" + place.name,
-        note: place.n + " neighbourhoods in " + place.district});
-    }
-  });
-}
+var TOWNS = [];  // the major towns, named when zoomed out (maptake.js fills it)
 function buildLayer(layer) {  // the layer's polygons (made once), in the order of its features
   if (layer.polys) { return layer.polys; }
   var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
@@ -339,7 +319,7 @@ function labelCandidates() {
 var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
 FONTS["ca-name ca-flag"] = "700 12px system-ui,Arial,sans-serif";
-FONTS["ca-town"] = "600 11px system-ui,Arial,sans-serif";
+FONTS["ca-town"] = "400 11px system-ui,Arial,sans-serif";
 var numbered = [];  // the flagged features shown by a number (the key list names them)
 function updateLabels() {
   labelGroup.clearLayers(); numbered = [];
@@ -486,84 +466,8 @@ function matches(q) {
   return out.map(function (m) { return m.e; });
 }
 var highlight = null, selected = null;
-// point in polygon over the page's arcs: each arc's box once, then the rings of the features whose box holds it
-var ARC_BOX = [];
-function arcBox(a) {
-  if (!ARC_BOX[a]) {
-    var b = [Infinity, Infinity, -Infinity, -Infinity];
-    ARCS[a].forEach(function (p) { b[0] = Math.min(b[0], p[0]); b[1] = Math.min(b[1], p[1]); b[2] = Math.max(b[2], p[0]); b[3] = Math.max(b[3], p[1]); });
-    ARC_BOX[a] = b;
-  }
-  return ARC_BOX[a];
-}
-function featuresAt(layer, ll) {  // indices of the layer's features holding the point
-  var geoms = DATA.geometry[layer.geometry] || [], out = [];
-  if (!layer.boxes) {
-    layer.boxes = geoms.map(function (g) {
-      var b = [Infinity, Infinity, -Infinity, -Infinity];
-      eachArc([g], function (a) { var q = arcBox(a); b = [Math.min(b[0], q[0]), Math.min(b[1], q[1]), Math.max(b[2], q[2]), Math.max(b[3], q[3])]; });
-      return b;
-    });
-  }
-  geoms.forEach(function (g, i) {
-    var b = layer.boxes[i];
-    if (ll.lat < b[0] || ll.lat > b[2] || ll.lng < b[1] || ll.lng > b[3]) { return; }
-    var inside = false;
-    decode(g).forEach(function (poly) { poly.forEach(function (ring) {
-      for (var j = 0, k = ring.length - 1; j < ring.length; k = j++) {
-        var a = ring[j], c = ring[k];
-        if ((a[0] > ll.lat) !== (c[0] > ll.lat) && ll.lng < (c[1] - a[1]) * (ll.lat - a[0]) / (c[0] - a[0]) + a[1]) { inside = !inside; }
-      }
-    }); });
-    if (inside) { out.push(i); }
-  });
-  return out;
-}
-function placeEl(entry, ll) {  // a town or place: what it is, and what each layer has at its centre
-  var p = entry.place, d = el("div", "ca-popup");
-  d.appendChild(el("h2", null, p.name));
-  d.appendChild(el("div", "ca-sub", p.district ? "Place named by " + p.n + " neighbourhoods (MSOAs of 2011) in " + p.district :
-    "Major town or city (ONS, 2015): " + p.n + " neighbourhoods (MSOAs of 2011)"));
-  d.appendChild(el("p", "ca-sentence", "At its centre:"));
-  var t = el("table");
-  LAYERS.forEach(function (layer) {
-    var hits = featuresAt(layer, ll);
-    if (!hits.length) { return; }
-    var tr = el("tr"), td = el("td");
-    tr.appendChild(el("th", null, layer.title));
-    hits.forEach(function (i, n) {
-      if (n) { td.appendChild(document.createTextNode("; ")); }
-      var b = el("button", "ca-link", layer.features[i].name); b.type = "button";
-      b.addEventListener("click", function () {
-        var e = entries.filter(function (x) { return x.layer === layer && x.i === i; })[0];
-        if (e) { select(e); }
-      });
-      td.appendChild(b);
-    });
-    tr.appendChild(td); t.appendChild(tr);
-  });
-  d.appendChild(t);
-  var s = el("p", "ca-source"); linkify(s, "Source: " + PLACES.source); d.appendChild(s);
-  return d;
-}
-function selectPlace(entry, open, keepView) {
-  var p = entry.place, ll = L.latLng(p.y, p.x);
-  var bounds = L.latLngBounds([p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]);
-  if (highlight) { map.removeLayer(highlight); }
-  highlight = L.rectangle(bounds, {renderer: renderer, color: "#000000", weight: 2, dashArray: "6 4", fill: false,
-    interactive: false, className: "ca-highlight"}).addTo(map);
-  selected = entry;
-  if (!keepView) { map.fitBounds(bounds, {maxZoom: 12, animate: false}); }
-  if (open !== false) {
-    entry.popup = L.popup(popupOptions()).setLatLng(ll).setContent(placeEl(entry, ll));
-    entry.popup.options.caClear = !keepView;
-    entry.popup.openOn(map);
-  }
-  writeHash();
-  return entry.name;
-}
 function select(entry, open, keepView) {
-  if (entry.place) { return selectPlace(entry, open, keepView); }
+  if (entry.place) { return entry.select(open, keepView); }  // a town or place (maptake.js)
   if (!map.hasLayer(entry.group)) { entry.group.addTo(map); changed(); }
   if (highlight) { map.removeLayer(highlight); }
   var poly = polyOf(entry);
@@ -858,84 +762,16 @@ var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: functi
   return d; }});  // filled with the labels, a frame after the features
 new Legend().addTo(map);
 
-// ------------------------------------------------------------------------------------------ take it away
-// "Share and download" (takeaway.js): the link to this view, the view as SVG or PNG with its title, legend
-// and sources, the shown layer or the findings as CSV
-function pageName() {
-  var m = /([^/\\]+?)(\.html?)?$/.exec(decodeURIComponent(location.pathname || ""));
-  return (m && m[1] ? m[1] : "map").replace(/[^A-Za-z0-9_.-]+/g, "-");
+// "Share and download", towns and places (maptake.js, takeaway.js: the atlas and check pages)
+function mark(entry, shape) {  // the selection and its outline
+  if (highlight) { map.removeLayer(highlight); }
+  highlight = shape; selected = entry;
 }
-function legendItems() {  // the legend as shown, and a check's keyed list, for the drawn copy
-  var out = [];
-  Array.prototype.forEach.call(legendBody ? legendBody.children : [], function (n) {
-    var cls = n.classList;
-    if (n.tagName === "H3") { out.push({h: n.textContent}); }
-    else if (cls.contains("ca-by")) {
-      var sel = n.querySelector("select");
-      out.push({text: sel ? "Coloured by " + sel.options[sel.selectedIndex].text : n.textContent});
-    } else if (cls.contains("ca-bar")) {
-      var bar = [], sws = n.querySelectorAll(".ca-bar-sw"), labels = n.querySelectorAll(".ca-bar-label");
-      for (var i = 0; i < sws.length; i++) { bar.push([sws[i].style.backgroundColor, labels[i].textContent]); }
-      out.push({bar: bar});
-    } else if (cls.contains("ca-row")) {
-      var sw = n.querySelector("svg"), text = Array.prototype.map.call(n.querySelectorAll("span"), function (x) {
-        return x.textContent; }).join(" ");
-      out.push({row: text, swatch: sw});
-    } else if (cls.contains("ca-drawn")) { out.push({text: n.textContent}); }
-    else if (cls.contains("ca-unshaped")) { out.push({text: n.querySelector("summary").textContent + ": listed on the page"}); }
-  });
-  var key = flaggedKey(), flagLayer = FINDING && LAYERS.filter(function (l) { return l.id === FINDING.layer; })[0];
-  if (key.length && flagLayer) {
-    out.push({h: "Flagged, numbered as on the map"});
-    key.forEach(function (item, n) {
-      out.push({text: (n + 1) + ". " + String(flagLayer.features[item[0]].t).replace(/\n/g, " ") +
-        (item[1] ? " \u2013 " + item[1] : "")});
-    });
-  }
-  return out;
-}
-function figureCell(v) {  // a figure as the popup writes it ("1,343,601") back to a number; other text stays
-  return /^-?\d{1,3}(,\d{3})*(\.\d+)?$|^-?\d+(\.\d+)?$/.test(v) ? Number(v.replace(/,/g, "")) : v;
-}
-function tableOf(features, first, head) {  // first columns, then every popup row's label in order met
-  var labels = [], seen = {};
-  features.forEach(function (f) {
-    (f.rows || []).forEach(function (r) { if (!seen[r[0]]) { seen[r[0]] = true; labels.push(r[0]); } });
-  });
-  return {header: head.concat(labels), rows: features.map(function (f, i) {
-    var by = {};
-    (f.rows || []).forEach(function (r) { by[r[0]] = figureCell(r[1]); });
-    return first(f, i).concat(labels.map(function (k) { return by[k] === undefined ? null : by[k]; }));
-  })};
-}
-function shownTable() {  // the findings when shown (a check), else the coloured layer, else the top line layer
-  if (FINDINGS && map.hasLayer(groups.findings)) {
-    var all = FINDINGS.features.concat(FINDINGS.unshaped || []);
-    var t = tableOf(all, function (f) {
-      var p = f.p || {};
-      return [f.name, f.sev, p.rule || null, p["class"] || null, p.subject_code || null, p.against_code || null,
-        f.sentence || null, FINDINGS.unshaped.indexOf(f) < 0 ? "yes" : "no"];
-    }, ["finding", "severity", "rule", "class", "subject_code", "against_code", "sentence", "drawn"]);
-    t.name = pageName() + "-findings";
-    return t;
-  }
-  var layer = subject() || LAYERS.filter(function (l) { return map.hasLayer(groups[l.id]); }).pop() || LAYERS[0];
-  var out = tableOf(layer.features, function (f, i) { return [layer.codes[i], f.name]; }, ["code", "name"]);
-  out.name = pageName() + "-" + layer.id;
-  return out;
-}
-function viewOptions() {
-  return {title: DATA.title, sentence: FINDING ? FINDING.sentence : (DATA.whatif ? "What-if: a proposal of your own, not a real boundary" : null),
-    legend: legendItems(), background: window.getComputedStyle(map.getContainer()).backgroundColor,
-    attribution: [DATA.attribution + (DATA.tiles ? " " + DATA.tiles.attribution : ""),
-      "Sources: " + DATA.sources.join("; "), "Drawn by Commissioning Atlas from " + pageName() + ".html"]};
-}
-var Share = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
-  var d = box("ca-share-box", "Share and download");
-  d.appendChild(caShareBox({name: pageName(), map: function () { return map; }, view: viewOptions, csv: shownTable,
-    link: function () { return String(location.href).split("#")[0] + "#" + stateString(); }}));
-  return d; }});
-new Share().addTo(map);
+var TAKE = typeof caMapTakeaway === "function" ? caMapTakeaway({map: map, DATA: DATA, LAYERS: LAYERS, FINDINGS: FINDINGS,
+  FINDING: FINDING, groups: groups, entries: entries, towns: TOWNS, norm: norm, select: select, mark: mark,
+  renderer: renderer, popupOptions: popupOptions, writeHash: writeHash, stateString: stateString, decode: decode,
+  eachArc: eachArc, ARCS: ARCS, linkify: linkify, box: box, subject: subject, flaggedKey: flaggedKey,
+  legend: function () { return legendBody; }}) : null;
 
 // a skip link to the controls, first in the tab order
 (function skip() {
@@ -1080,6 +916,6 @@ window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtm
     return x.getAttribute("data-text"); }); },
   state: stateString, updateLabels: updateLabels,
   figure: function () { var t = subject(), c = t && classesOf(t); return c ? c.key : null; },
-  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; },
-  defuse: caDefuse, csv: caCsv, table: shownTable, view: function () { return caViewSvg(map, viewOptions()); }};
+  visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
+if (TAKE) { Object.keys(TAKE).forEach(function (k) { window.commissioningAtlas[k] = TAKE[k]; }); }
 })();

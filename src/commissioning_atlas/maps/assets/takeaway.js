@@ -6,8 +6,9 @@
 // ------------------------------------------------------------------------------------------ CSV
 // The rules of the project's one CSV writer (io/text.py: defuse, rows_csv), so a download and a file the
 // command line writes defuse the same cells: text starting (after spaces) with = + - @, tab, CR or LF gets a
-// "'" unless Python's float() reads it as a number (-1.5, 1_000, inf); a CR becomes a LF.
-var CA_SPACE = "[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+// "'" unless Python's float() reads it as a number (-1.5, 1_000, inf; ASCII whitespace and Unicode spaces
+// around it, Unicode digits); a CR becomes a LF.
+var CA_SPACE = "[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 var CA_FLOAT = (function () {  // Python's float() grammar; its digits are any Unicode decimal digit
   function make(d, flags) {
     var part = d + "(?:_?" + d + ")*";
@@ -217,13 +218,13 @@ function caSvgToPng(svg, scale, done) {
 // stem), map(), link() (the address of this view), view() (caViewSvg's options) and csv() ({name, header,
 // rows}) when asked.
 function caShareBox(page) {
-  var det = el("details", "ca-share"), sum = el("summary", "ca-share-sum", "Share and download");
+  var det = el("details", "ca-take"), sum = el("summary", "ca-take-sum", "Share and download");
   det.appendChild(sum);
-  var body = el("div", "ca-share-body"), note = el("p", "ca-share-note"), field = el("input", "ca-share-field");
+  var body = el("div", "ca-take-body"), note = el("p", "ca-take-note"), field = el("input", "ca-take-field");
   note.setAttribute("role", "status"); note.setAttribute("aria-live", "polite");
   field.type = "text"; field.readOnly = true; field.hidden = true; field.setAttribute("aria-label", "Link to this view");
   function button(text, title, fn) {
-    var b = el("button", "ca-share-btn", text); b.type = "button"; b.title = title;
+    var b = el("button", "ca-take-btn", text); b.type = "button"; b.title = title;
     b.addEventListener("click", fn); body.appendChild(b); return b;
   }
   button("Copy link", "Copy a link that opens this view: layers, zoom, place and selection", function () {
