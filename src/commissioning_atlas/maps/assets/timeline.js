@@ -603,6 +603,7 @@ function toPrint() {
     });
   }
   printing = true;
+  syncing = true;  // each map fits its own half of the sheet (their sizes differ by a border)
   [A, B].forEach(function (v) {
     if (!v || (v === B && box2.hidden)) { return; }
     v.map.invalidateSize({animate: false});
@@ -612,17 +613,20 @@ function toPrint() {
     v.map.options.zoomSnap = 0.25;
     updateLabels(v);
   });
+  syncing = false;
 }
 function fromPrint() {
   if (!screenView) { return; }
   var v = screenView;
   screenView = null;
   v.open.forEach(function (x) { x[0].open = x[1]; });
+  syncing = true;
   [A, B].forEach(function (w) {
     if (!w || (w === B && box2.hidden)) { return; }
     w.map.invalidateSize({animate: false});
     w.map.setView(v.c, v.z, {animate: false});
   });
+  syncing = false;
   printing = false;
 }
 window.addEventListener("beforeprint", toPrint);
