@@ -254,7 +254,9 @@ function legendRows(d, era) {
   }
   var r = el("div", "tl-row");
   r.appendChild(el("span", "tl-name-sample", "Name"));
-  r.appendChild(el("span", "", "Bodies named where the name fits; hover or tap for any"));
+  var words = el("span", "", "Bodies named where the name fits");
+  words.appendChild(el("span", "tl-screen", "; hover or tap for any"));
+  r.appendChild(words);
   d.appendChild(r);
 }
 // on the map, folded on a phone and side by side (the maps are narrow); printed beside the map instead
@@ -392,17 +394,17 @@ var chartBox = el("section", "tl-chart");
 function drawPanel() {
   var two = compare.checked, j = Number(other.value);
   while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+  var shown = two && j !== current ? [current, j] : [current];
   panel.appendChild(describe(current, "", two ? "Left" : ""));
   if (two) {
     panel.appendChild(describe(j, "-2", "Right"));
     panel.appendChild(difference(current, j));
   }
+  panel.appendChild(printLegend(shown));
   panel.appendChild(changesBlock(ERAS[current], A, current, ""));
   if (two && j !== current) { panel.appendChild(changesBlock(ERAS[j], B, j, "-2")); }
   panel.appendChild(chartBox);
   markChart(ERAS[current].layer);
-  var shown = two && j !== current ? [current, j] : [current];
-  panel.insertBefore(printLegend(shown), panel.firstChild.nextSibling);
   shown.forEach(function (k) { panel.appendChild(el("p", "tl-source", DATA.layers[ERAS[k].layer].source)); });
 }
 
