@@ -177,7 +177,8 @@ class Atlas:
         return sets[layer_id].era if layer_id in sets else "scenario"
 
     def _check_id(self, layer_id: str) -> None:
-        if layer_id in _specs() or layer_id in self.footprint_set_ids():
+        # a footprint set this atlas has read is known: no need to look for every set's table again
+        if layer_id in _specs() or layer_id in self._footprints or layer_id in self.footprint_set_ids():
             return
         raise suggest(layer_id, self.layer_ids(), "layer")
 

@@ -234,13 +234,17 @@ def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
         pop = atlas.population(basis_of(atlas, subject))
         area = atlas.lsoa["area_m2"].to_numpy()
         psn, pan = _names(atlas, sp), _names(atlas, ap)
+        # the first LSOA (in LSOA order) of each unit that kept its code: one pass, not one per unit
+        kept = np.flatnonzero(unit == old_unit)
+        kept_codes, first = np.unique(unit[kept].astype(str), return_index=True)
+        first_row = dict(zip(kept_codes, kept[first]))
         for code in same["subject_code"]:
-            sel = (unit == code) & (old_unit == code)
-            if not sel.any():
+            if code not in first_row:
                 continue
-            new_p, old_p = ns[sel][0], no[sel][0]
+            new_p, old_p = ns[first_row[code]], no[first_row[code]]
             if psucc.get(old_p) == new_p:
                 continue
+            sel = (unit == code) & (old_unit == code)  # only for a unit that moved parent (a handful)
             share = float(pop[sel].sum() / max(pop[old_unit == code].sum(), 1))
             rows.append({
                 "rule": "changes", "subject_layer": subject, "subject_code": code, "subject_name": sn.get(code, ""),
