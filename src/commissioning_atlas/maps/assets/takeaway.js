@@ -106,10 +106,10 @@ function caDrawnPaths(map) {
       (p.getAttribute("fill") === "none" || Number(p.getAttribute("fill-opacity") || 1) === 0));
   });
 }
-// labels on the map (divs of class ca-label): their text lines, centre and look, in map pixels
+// labels on the map (divs of class ca-label, the timeline's tl-label): their text lines, centre and look, in map pixels
 function caLabels(map) {
   var box = map.getContainer().getBoundingClientRect();
-  return Array.prototype.map.call(map.getContainer().querySelectorAll(".ca-label"), function (d) {
+  return Array.prototype.map.call(map.getContainer().querySelectorAll(".ca-label, .tl-label"), function (d) {
     var r = d.getBoundingClientRect(), st = window.getComputedStyle(d), lines = [], cur = "";
     Array.prototype.forEach.call(d.childNodes, function (c) {
       if (c.nodeName === "BR") { lines.push(cur); cur = ""; } else { cur += c.textContent; }
