@@ -209,5 +209,6 @@ def test_dunstable_finds_its_neighbourhoods_and_the_layers_around(england_pages,
     assert "Central Bedfordshire" in popup and "NHS Bedfordshire" in popup  # the council and the CCG there
     assert "NHS Bedfordshire, Luton and Milton Keynes Integrated Care Board" in popup
     assert "p=place" in page.evaluate("() => location.hash")
+    assert "Dunstable" in page.evaluate("() => window.commissioningAtlas.labels()")  # named in its box
     assert page.evaluate("() => window.commissioningAtlas.matches('Luton')").count(["Luton", "town:Luton"]) == 1
     ctx.close()

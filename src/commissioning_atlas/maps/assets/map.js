@@ -338,6 +338,9 @@ function labelCandidates() {
   if (NAMES && map.getZoom() >= 9) {
     NAMES.features.forEach(function (f) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); });
   }
+  if (selected && selected.place) {  // a town or place found by the search is named in its box
+    out.unshift({t: selected.name, lp: [selected.place.x * SX, selected.place.y * SY], r: null, cls: "ca-name ca-flag"});
+  }
   if (map.getZoom() < 9) {  // zoomed out, the major towns give the reader their bearings (largest first)
     TOWNS.forEach(function (t) { out.push({t: t.name, lp: [t.x * SX, t.y * SY], r: null, cls: "ca-town"}); });
   }
