@@ -181,9 +181,11 @@ function viewOptions() {
     attribution: [DATA.attribution + (DATA.tiles ? " " + DATA.tiles.attribution : ""),
       "Sources: " + DATA.sources.join("; "), "Drawn by Commissioning Atlas from " + pageName() + ".html"]};
 }
-var Share = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+// on a phone at the foot, left, where a popup never goes (its bottom margin), titled "Share"
+var PHONE = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+var Share = L.Control.extend({options: {position: PHONE ? "bottomleft" : "topleft"}, onAdd: function () {
   var d = c.box("ca-take-box", "Share and download");
-  d.appendChild(caShareBox({name: pageName(), map: function () { return map; }, view: viewOptions, csv: shownTable,
+  d.appendChild(caShareBox({name: pageName(), compact: PHONE, map: function () { return map; }, view: viewOptions, csv: shownTable,
     link: function () { return String(location.href).split("#")[0] + "#" + c.stateString(); }}));
   return d; }});
 new Share().addTo(map);

@@ -216,9 +216,10 @@ function caSvgToPng(svg, scale, done) {
 // ------------------------------------------------------------------------------------------ the control
 // "Share": copy the link, download the view (SVG, PNG) or the data (CSV). `page` gives name (the file
 // stem), map(), link() (the address of this view), view() (caViewSvg's options) and csv() ({name, header,
-// rows}) when asked.
+// rows}) when asked; `compact` (a phone) titles it "Share".
 function caShareBox(page) {
-  var det = el("details", "ca-take"), sum = el("summary", "ca-take-sum", "Share and download");
+  var det = el("details", "ca-take"), sum = el("summary", "ca-take-sum", page.compact ? "Share" : "Share and download");
+  sum.title = "Share and download: the link, this view as SVG or PNG, the data as CSV";
   det.appendChild(sum);
   var body = el("div", "ca-take-body"), note = el("p", "ca-take-note"), field = el("input", "ca-take-field");
   note.setAttribute("role", "status"); note.setAttribute("aria-live", "polite");
