@@ -137,22 +137,52 @@ class _Builder:
         self.layers.append({"id": "base", "geometry": layer_id, "title": "Land", "kind": "base",
                             "show": True, "control": False})
 
-    def names(self, layer_id: str) -> None:
-        """A light reference layer of names (no shapes), shown at closer zooms."""
-        if layer_id not in self.atlas.layer_ids():
+    def names(self, layer_ids: list[str]) -> None:
+        """The light reference names (no shapes) shown at closer zooms: for each layer of ``layer_ids``, the
+        districts of its era (:func:`.registry.reference_names`, declared in ``maps.toml``), so a map of 2026
+        never names a district abolished in 2020.
+
+        One list of names for every vintage the page needs (a district unchanged between vintages is one
+        entry, ``v`` the indices of the vintages it belongs to); ``sets`` are the vintages, ``of`` the vintage
+        of each layer id (the page shows the vintage of its topmost filled layer).
+        """
+        from commissioning_atlas.registry import reference_names
+
+        available = set(self.atlas.layer_ids())
+        of: dict[str, str] = {}
+        for lid in layer_ids:
+            try:
+                era = self.atlas.info(lid).get("era")
+            except Exception:  # noqa: BLE001 - a layer without metadata takes the earliest names
+                era = None
+            ref = reference_names(era)
+            if ref in available:
+                of[lid] = ref
+        refs = list(dict.fromkeys(of.values()))
+        if not refs:
             return
         derived = getattr(self.atlas, "derived", None)
         memo = derived("maps.names", dict) if callable(derived) else {}
-        layer = self.atlas.layer(layer_id)
-        hit = memo.get(layer_id)
-        if hit is None or hit[0] is not layer:
-            frame = layer.sort_values("code", kind="stable")
-            pts, _ = label_points(frame.geometry.to_numpy())
-            hit = (layer, [{"t": label_text(n), "lp": p} for n, p in zip(frame["name"].astype(str), pts)])
-            memo[layer_id] = hit
-        self._source(layer_id)
-        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False,
-                            "title": self.atlas.info(layer_id).get("title", layer_id), "features": hit[1]})
+        entries: dict[tuple, dict] = {}
+        for k, ref in enumerate(refs):
+            layer = self.atlas.layer(ref)
+            hit = memo.get(ref)
+            if hit is None or hit[0] is not layer:
+                frame = layer.sort_values("code", kind="stable")
+                pts, _ = label_points(frame.geometry.to_numpy())
+                hit = (layer, [(label_text(n), p) for n, p in zip(frame["name"].astype(str), pts)])
+                memo[ref] = hit
+            for t, p in hit[1]:
+                entries.setdefault((t, tuple(p)), {"t": t, "lp": p, "v": []})["v"].append(k)
+            self._source(ref)
+        features = list(entries.values())
+        if len(refs) == 1:  # one vintage: every name is of it
+            for f in features:
+                del f["v"]
+        sets = [{"layer": r, "title": f"{self.atlas.info(r).get('title', r)} ({self.atlas.info(r).get('vintage', '')})"}
+                for r in refs]
+        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False, "title": sets[0]["title"],
+                            "sets": sets, "of": {lid: refs.index(r) for lid, r in of.items()}, "features": features})
 
     def polygons(self, layer_id: str, show: bool, style: LayerStyle | None = None, line: bool = False,
                  title: str | None = None) -> None:

@@ -20,7 +20,7 @@ from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice
 from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
-from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, atlas_layers, style_of
+from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, LayerStyle, atlas_layers, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.planner import index_entry as planner_index_entry
 from commissioning_atlas.maps.planner import planner_config, planner_map
@@ -243,7 +243,7 @@ def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAUL
     """
     b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
     b.base()
-    b.names(REFERENCE_NAMES)
+    b.names(list(layer_ids))
     return b
 
 
