@@ -27,9 +27,13 @@ PRESETS = ["icb-2026-size", "ccg-size", "cluster-vs-sha", "icb-2026-vs-councils"
 RAW = re.compile(r"(?<![/\w])[a-z]+(?:_[a-z]+)*_\d{4}\b(?!\.)|status: |\b(?:error|warning|info) \(0\)|\(census_")
 
 
+#: Pages the popup test opens beyond :data:`PRESETS`: the strategic authorities (a splits check of its own).
+MORE = ["icb-2026-vs-authorities"]
+
+
 @pytest.fixture(scope="module")
 def results(atlas):
-    return {p: checks.run_preset(atlas, p) for p in PRESETS}
+    return {p: checks.run_preset(atlas, p) for p in PRESETS + MORE}
 
 
 @pytest.fixture(scope="module")
@@ -371,3 +375,58 @@ def test_phone_tap_targets_popups_and_shared_links(browser, pages, preset):
     ctx.close()
     assert covered == [], covered
     assert box[0] >= 0 and box[1] >= 0 and box[2] <= 390 and box[3] <= 844, box
+
+
+# ------------------------------------------------------------------------------------------------ popups
+_FINDING_POPUP = """(rule) => { const ca = window.commissioningAtlas; let got = null;
+  ca.groups.findings.eachLayer(p => { const f = p.caFinding;
+    if (f && f.p.rule === rule && f.sev !== 'info' && (!got || (f.x && !got.caFinding.x))) { got = p; } });
+  got.openPopup(); return document.querySelector('.leaflet-popup-content').innerText; }"""
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+@pytest.mark.parametrize("preset, rule", [("icb-2026-size", "size"), ("cluster-vs-sha", "crosses"),
+                                          ("icb-2026-vs-councils", "splits"), ("icb-2026-changes", "changes"),
+                                          ("icb-2026-vs-authorities", "splits")])
+def test_finding_popups_date_every_body_and_give_the_whole(browser, atlas, pages, results, preset, rule):
+    f, meta = results[preset]
+    page = _open(browser, pages[preset], 1440, 900)
+    text = page.evaluate(_FINDING_POPUP, rule)
+    page.close()
+    rows = dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
+    for layer, label in ((meta["subject"], "Subject"), (meta.get("against"), "Against")):
+        if layer and label in rows and rule != "size":
+            assert rows[label].endswith(f"({atlas.info(layer)['vintage']})"), (label, rows[label])
+    assert rows["Subject"].endswith(f"({atlas.info(meta['subject'])['vintage']})"), rows
+    if rule != "size":  # a part's residents beside the whole body's
+        whole = [k for k in rows if k.startswith("Residents of the whole ")]
+        assert whole, rows
+        part = next(v for k, v in rows.items() if k.startswith("Residents ("))
+        for k in whole:
+            assert int(rows[k].replace(",", "")) > int(part.replace(",", "")), (k, rows)
+
+
+@pytest.fixture(scope="module")
+def atlas_page(atlas, tmp_path_factory):
+    return maps.atlas_map(atlas, tmp_path_factory.mktemp("atlas") / "atlas.html")
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_atlas_popup_dates_every_parent(browser, atlas, atlas_page):
+    # Luton's council of April 2023: its ICB of that date (Bedfordshire, Luton and Milton Keynes) and of 2026
+    code = atlas.layer("utla_2023").set_index("name").loc["Luton", "code"]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(atlas_page.as_uri() + f"#l=utla_2023&f=utla_2023%3A{code}")
+    page.wait_for_selector(".leaflet-popup-content", timeout=15000)
+    text = page.inner_text(".leaflet-popup-content")
+    page.close()
+    rows = dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
+    icb23, icb26 = (atlas.info(l)["vintage"] for l in ("icb_2023", "icb_2026"))
+    assert rows[f"Integrated care boards ({icb23})"] == f"NHS Bedfordshire, Luton and Milton Keynes Integrated Care Board ({icb23})"
+    assert rows[f"Integrated care boards ({icb26})"].endswith(f"({icb26})")
+    styles = {s.id: s for s in maps.style.atlas_layers()}
+    for line, value in rows.items():  # every parent line is dated
+        if any(line.startswith(atlas.info(p)["title"]) for p in styles["utla_2023"].parents):
+            assert line.endswith(")") and value.endswith(")"), (line, value)

@@ -149,13 +149,21 @@ class _Builder:
         from commissioning_atlas.registry import reference_names
 
         available = set(self.atlas.layer_ids())
+
+        def era_of(lid: str) -> str | None:
+            try:
+                era = str(self.atlas.info(lid).get("era") or "")
+            except Exception:  # noqa: BLE001 - a layer without metadata has no era
+                return None
+            return era if era.isdigit() else None
+
+        eras = {lid: era_of(lid) for lid in layer_ids}
+        # a user's scenario has no era of its own: it takes that of the first page layer with one (the
+        # councils an advice is drawn against, the SHAs of the atlas)
+        first = next((e for e in eras.values() if e), None)
         of: dict[str, str] = {}
         for lid in layer_ids:
-            try:
-                era = self.atlas.info(lid).get("era")
-            except Exception:  # noqa: BLE001 - a layer without metadata takes the earliest names
-                era = None
-            ref = reference_names(era)
+            ref = reference_names(eras[lid] or first)
             if ref in available:
                 of[lid] = ref
         refs = list(dict.fromkeys(of.values()))
@@ -225,6 +233,14 @@ class _Builder:
         """Colour a drawn layer's features so that no two neighbours are alike (:func:`greedy_colouring` over
         :data:`PALETTE`), offered first as the figure ``distinct``."""
         layer = next(l for l in self.layers if l.get("id") == layer_id)
+        for f in layer["features"]:  # a group of several ("NHS Lancashire + NHS Cumbria"): each without "NHS"
+            parts = f["name"].split(" + ")
+            f["t"] = label_text(" + ".join(label_text(p, width=10_000) for p in parts))
+            short = " + ".join(short_text(p) for p in parts)
+            if len(short) > 24 and len(parts) > 1:
+                short = f"{short_text(parts[0])} + {len(parts) - 1} more"
+            if short != f["t"].replace("\n", " "):
+                f["ts"] = short
         colours = greedy_colouring(self.simple[layer_id].to_numpy())
         layer["classes"].insert(0, {"key": DISTINCT, "title": "Each its own colour (neighbours never alike)",
                                     "k": [int(c) for c in colours], "labels": [], "palette": PALETTE})
@@ -279,11 +295,14 @@ class _Builder:
         subject_noun, against_noun = nouns([subject_layer, against_layer])
         names = code_names(self.atlas)
         titles = layer_titles(self.atlas)
-        totals = {}
-        if subject_layer in self.atlas.layer_ids():
-            sub = self.atlas.layer(subject_layer)
-            if "population" in sub.columns:
-                totals = dict(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
+        totals: dict[str, float] = {}  # the whole bodies' residents, beside a part's
+        vintages: dict[str, str] = {}  # the subject's and the reference's dates, beside their names
+        for lid in (against_layer, subject_layer):
+            if lid in self.atlas.layer_ids():
+                sub = self.atlas.layer(lid)
+                if "population" in sub.columns:
+                    totals.update(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
+                vintages[lid] = str(self.atlas.info(lid).get("vintage") or "")
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
@@ -294,7 +313,7 @@ class _Builder:
             feat: dict[str, Any] = {
                 "name": name, "sev": s, "x": bool(row["_cross"]),
                 "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
-                "rows": finding_rows(rec, names, titles, totals), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+                "rows": finding_rows(rec, names, titles, totals, vintages), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
             if feat["x"]:
                 feat["share"] = formatting.share(rec.get("share_population"))
                 feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),

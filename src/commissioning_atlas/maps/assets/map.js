@@ -305,10 +305,14 @@ function labelCandidates() {
       if (f && f.lp) { out.push({t: f.t, ts: f.ts, lp: f.lp, r: f.lr, cls: "ca-name ca-flag", n: n + 1, name: f.name}); }
     });
   }
-  if (top) {
+  if (top) {  // each its own colour (an advice's groups): where neither its name nor its short form fits
+    // inside its patch, the short form may reach beyond it (its colour says which patch it names)
+    var own = (classesOf(top) || {}).key === "distinct";
     top.features.map(function (f, i) { return {f: f, i: i}; }).filter(function (x) {
       return !(top === flagLayer && isFlagged[x.i]); }).sort(function (a, b) { return b.f.lr - a.f.lr; })
-      .forEach(function (x) { out.push({t: x.f.t, lp: x.f.lp, r: x.f.lr, cls: "ca-name"}); });
+      .forEach(function (x) {
+        out.push({t: x.f.t, ts: own ? x.f.ts : null, lp: x.f.lp, r: x.f.lr, cls: "ca-name", spill: own});
+      });
   }
   if (NAMES && map.getZoom() >= 9) {  // the districts of the era shown, never those of another
     var set = namesSet();
@@ -369,6 +373,10 @@ function updateLabels() {
     for (var k = 0; k < texts.length; k++) {
       var at = fits(c, texts[k], ll);
       if (at) { placed.push(at.box); add(ll, texts[k], c.cls, at.w, at.h, c.n ? c.name : null); return; }
+    }
+    if (c.spill) {  // the shortest form, beyond its feature
+      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, loose: true}, last, ll);
+      if (loose) { placed.push(loose.box); add(ll, last, c.cls, loose.w, loose.h, null); return; }
     }
     if (!c.n) { return; }
     // a flagged feature whose name does not fit: its number, keyed in the list beside the map
