@@ -168,7 +168,8 @@ function bindFeature(layer, f, poly, over, out) {
   poly.on("mouseover", over); poly.on("mouseout", out);
 }
 function popupOptions() {  // panned by clearOfControls, not by Leaflet: caPad is the margin left, top, right, bottom
-  return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 90 : 70)),
+  // on a phone narrow enough to fit between the buttons on the left (caPad) and the screen's right edge
+  return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 100 : 70)),
     maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
     autoPan: false, caClear: true, caPad: PHONE ? [56, 124, 8, 96] : [12, 12, 12, 12]};
 }
