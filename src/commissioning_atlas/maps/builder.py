@@ -238,6 +238,9 @@ class _Builder:
         """Colour a drawn layer's features so that no two neighbours are alike (:func:`greedy_colouring` over
         :data:`PALETTE`), offered first as the figure ``distinct``."""
         layer = next(l for l in self.layers if l.get("id") == layer_id)
+        layer["status"] = []  # groups of one plan: outlined alike, solid (no status's dash, no status row)
+        for f in layer["features"]:
+            f.pop("s", None)
         for f in layer["features"]:  # a group of several ("NHS Lancashire + NHS Cumbria"): each without "NHS"
             parts = f["name"].split(" + ")
             f["t"] = label_text(" + ".join(label_text(p, width=10_000) for p in parts))
