@@ -645,11 +645,11 @@ def test_finding_that_is_not_made_of_lsoas_is_still_drawn(small_atlas, tmp_path)
 
 
 @pytest.mark.integration
-def test_atlas_map_shows_a_loaded_scenario(mirror, tmp_path):
-    import commissioning_atlas as ca
-
+def test_atlas_map_shows_a_loaded_scenario(atlas, tmp_path):
+    """A shipped scenario is drawn on the atlas page right after the set it proposes changes to, within the
+    page's size budget (`map --scenario`, which loads it, runs as the README shows in test_readme_commands)."""
     scen = ROOT / "src/commissioning_atlas/data/geo" / "scenarios" / "birmingham_black_country_2012.yaml"
-    path = maps.atlas_map(ca.load(mirror=mirror, scenario=scen, progress=False), tmp_path / "atlas.html")
+    path = maps.atlas_map(atlas.with_scenario(scen), tmp_path / "atlas.html")
     ids = [l["id"] for l in _data(path)["layers"]]
     assert "scenario" in ids and ids.index("scenario") == ids.index("css_2012") + 1
     assert path.stat().st_size <= 3_000_000
@@ -670,15 +670,14 @@ def test_packed_page_explains_itself_in_an_old_browser(browser, written):
 
 
 @pytest.mark.integration
-def test_a_small_scenario_maps_every_preset(mirror, tmp_path):
+def test_a_small_scenario_maps_every_preset(atlas, tmp_path):
     """A one-row scenario (its findings have no geometry) maps every preset and the index;
     each map says how many findings it draws and lists the others without a shape."""
-    import commissioning_atlas as ca
     from commissioning_atlas import checks
 
     scen = tmp_path / "one.csv"
     scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
-    atlas = ca.load(mirror=mirror, scenario=scen, progress=False)
+    atlas = atlas.with_scenario(scen)  # England as built for the session, plus the scenario
     results = {n: checks.run_preset(atlas, n) for n in checks.declared_presets() if n.startswith("proposal-")}
     paths = maps.write_maps(atlas, tmp_path / "m", results)
     assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
@@ -740,7 +739,7 @@ def test_names_on_the_map_at_closer_zooms(browser, written):
 
 @pytest.mark.integration
 @pytest.mark.browser
-def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_path):
+def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, written, tmp_path):
     """A crossing part's popup says in words what the CLI prints: the same people and share."""
     from commissioning_atlas import checks
     from commissioning_atlas.io import formatting
@@ -766,7 +765,7 @@ def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, tmp_p
     assert "26.4%" in page.page.evaluate("window.commissioningAtlas.labels()")  # the crossing part's label
     page.screenshot("check-cluster-vs-sha-labels")
     # a CCG popup: name as heading, parents in words, code only in its own line
-    atlas_page = Page(browser, maps.atlas_map(atlas, tmp_path / "atlas.html"))
+    atlas_page = Page(browser, written["atlas"])
     atlas_page.page.evaluate("window.commissioningAtlas.search('NHS Luton')")
     popup = atlas_page.page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=3000)
@@ -999,12 +998,12 @@ def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
         == shares
 
 
-@pytest.mark.integration
-def test_atlas_layers_are_declarations(atlas, tmp_path):
-    decl = [maps.style_of("sha_2011"), maps.LayerStyle("ccg_2013", True, "#123456", 1.5, "4 2", "CCG")]
-    data = _data(maps.atlas_map(atlas, tmp_path / "a.html", declarations=decl))
+def test_atlas_layers_are_declarations(small_atlas, tmp_path):
+    """The atlas page draws the declared layers, in their order and style (any layer id, any style)."""
+    decl = [maps.style_of("sha_2011"), maps.LayerStyle("ccg_2015", True, "#123456", 1.5, "4 2", "CCG")]
+    data = _data(maps.atlas_map(small_atlas, tmp_path / "a.html", declarations=decl))
     drawn = [l for l in data["layers"] if l["kind"] in ("fill", "line")]
-    assert [l["id"] for l in drawn] == ["sha_2011", "ccg_2013"]
+    assert [l["id"] for l in drawn] == ["sha_2011", "ccg_2015"]
     assert drawn[1]["style"] == {"color": "#123456", "weight": 1.5, "dash": "4 2"}
     assert maps.style_of("icb_2022").id == "icb_2022"  # an undeclared layer still gets a style
 
@@ -1177,20 +1176,20 @@ def test_choosing_a_choropleth_in_the_legend(browser, written):
         p.page.close()
 
 
-@pytest.mark.integration
 @pytest.mark.browser
-def test_a_page_opens_with_its_chosen_choropleth(browser, atlas, tmp_path):
-    """choropleth="density": the atlas opens coloured by residents per km² on its top layer (the CCGs), and
-    the hover tip names the figure."""
-    path = maps.atlas_map(atlas, tmp_path / "atlas.html", choropleth="density")
+def test_a_page_opens_with_its_chosen_choropleth(browser, small_atlas, tmp_path):
+    """choropleth="density": the atlas opens coloured by residents per km² on its top shown layer (the small
+    atlas's SHAs), and the popup names the figure."""
+    path = maps.atlas_map(small_atlas, tmp_path / "atlas.html", choropleth="density")
     data = _data(path)
-    ccg = next(l for l in data["layers"] if l["id"] == "ccg_2013")
-    density = next(c for c in ccg["classes"] if c["key"] == "density")
+    top = [l for l in data["layers"] if l["kind"] == "fill" and l["show"]][-1]
+    assert top["id"] == "sha_2011" and data["colour_by"] == "density"
+    density = next(c for c in top["classes"] if c["key"] == "density")
     page = Page(browser, path)
     assert page.page.locator(".ca-legend select").input_value() == "density"
     assert page.page.locator(".ca-legend .ca-bar-label").all_inner_texts() == density["labels"]
     assert "ch=density" not in page.page.url  # the page's own default: no need to say it
-    page.page.evaluate("window.commissioningAtlas.search('NHS Luton')")
+    page.page.evaluate("window.commissioningAtlas.search('West SHA')")
     page.page.locator(".leaflet-popup-content").wait_for(timeout=3000)
     assert re.search(r"Residents per km\u00b2 \(Census 2011\)\s*\d{1,3}(,\d{3})*", page.page.locator(
         ".leaflet-popup-content").inner_text())
