@@ -164,8 +164,8 @@ def test_drawn_ccgs_open_no_gap(atlas, written):
     assert np.allclose(drawn.area.to_numpy(), layer.geometry.area.to_numpy(), rtol=0.02)
     report = maps.simplification_report(layer.geometry, drawn)
     # Shared vertices round identically, and the simplifier worked on the vertices as the page rounds them,
-    # so no sliver opens between neighbours and no narrow neck crosses itself (until stop 9 rounding made
-    # the tidal Trent's banks touch: 1.3 m² of overlap); no water is closed off either.
+    # so no sliver opens between neighbours and no narrow neck crosses itself (rounding each ring on its own
+    # made the tidal Trent's banks touch: 1.3 m² of overlap); no water is closed off either.
     assert drawn.is_valid.all()
     assert report["gap_m2"] < 1.0 and report["overlap_m2"] < 1.0 and report["pinched_m2"] < 1.0, report
 
