@@ -15,6 +15,7 @@ import pandas as pd
 from commissioning_atlas.build.context import BuildContext
 from commissioning_atlas.core import membership as _membership
 from commissioning_atlas.core.membership import Crosstab, Join, Membership
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.registry import footprint_sets, layer_spec, suggest
 from commissioning_atlas.registry import layer_ids as _declared_ids
 from commissioning_atlas.registry import registry as _specs
@@ -299,6 +300,20 @@ class Atlas:
     def footprints(self, set_id: str | None = None) -> gpd.GeoDataFrame:
         """Return a footprint set (one dissolved polygon per organisation); default the first declared."""
         return self.layer(set_id or next(iter(footprint_sets())))
+
+    def input_files(self) -> list[Path]:
+        """The user's files this atlas reads: the scenario and every ``base`` file it names (none without one)."""
+        if self.scenario is None:
+            return []
+        return [Path(p) for p in self._footprint_set("scenario")[0].attrs.get("inputs", [self.scenario])]
+
+    def output_policy(self, policy: OutputPolicy | None = None) -> OutputPolicy:
+        """The output rule of a write from this atlas: ``policy`` (the CLI's, per command) or a new one, with
+        :meth:`input_files` recorded, so no output replaces a file the atlas read."""
+        policy = policy if policy is not None else OutputPolicy()
+        for p in self.input_files():
+            policy.register_input(p)
+        return policy
 
     def _footprint_set(self, set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         if set_id not in self._footprints:

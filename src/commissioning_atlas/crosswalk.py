@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.sources.population import BASES, get_basis
 from commissioning_atlas.core.rounding import largest_remainder
 
@@ -447,13 +448,13 @@ def _markdown(df: pd.DataFrame, meta: dict, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write_text(text: str, path: Path) -> Path:
+def _write_text(text: str, path: Path, policy: OutputPolicy | None) -> Path:
     from commissioning_atlas.io.export import atomic_write
 
-    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), policy)
 
 
-def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
+def check_output(path: str | Path | None, kind: str = "crosswalk", policy: OutputPolicy | None = None) -> None:
     """Fail early (before any work) on an output that ``kind`` (crosswalk, apportion) cannot write: an unknown
     suffix, or a target the output rule refuses (:func:`commissioning_atlas.io.safe.guard_output`; an existing
     ``.gpkg`` must be a GeoPackage, which gains the layer)."""
@@ -461,7 +462,7 @@ def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
 
     suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
     if path is not None:
-        (guard_gpkg if suffix == ".gpkg" else guard_output)(path)
+        (guard_gpkg if suffix == ".gpkg" else guard_output)(path, policy)
 
 
 def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
@@ -473,30 +474,34 @@ def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
-def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atlas | None = None) -> str | None:
+def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atlas | None = None,
+                    policy: OutputPolicy | None = None) -> str | None:
     """Write a crosswalk by suffix (``.csv``, ``.json``, ``.md``, ``.gpkg``); without a path, return Markdown.
 
     CSV rows carry the ``basis`` column; JSON and Markdown also state the method and the best-fit
     movement (``meta["statement"]``); a GeoPackage holds each pair's part (the union of its LSOAs)
-    and the statement as dataset metadata. ``.gpkg`` needs ``atlas``.
+    and the statement as dataset metadata. ``.gpkg`` needs ``atlas``. ``policy``: the run's output rule
+    (:class:`~commissioning_atlas.io.safe.OutputPolicy`), with the atlas's input files added when it is given.
     """
+    if atlas is not None:
+        policy = atlas.output_policy(policy)
     meta = cw.attrs["meta"]
     suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg"))
     title = f"Crosswalk from {meta['from']} ({meta['from_title']}) to {meta['to']} ({meta['to_title']})"
     if suffix == ".gpkg":
         if atlas is None:
             raise AtlasError("writing a crosswalk GeoPackage needs the atlas (for the LSOA geometries)")
-        _write_gpkg(atlas, cw, Path(path))
+        _write_gpkg(atlas, cw, Path(path), policy)
         return None
     text = {".csv": lambda: _csv(cw), ".json": lambda: _json(cw, meta),
             ".md": lambda: _markdown(cw, meta, title)}[suffix]()
     if path is None:
         return text
-    _write_text(text, Path(path))
+    _write_text(text, Path(path), policy)
     return None
 
 
-def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> list[str]:
+def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path, policy: OutputPolicy | None) -> list[str]:
     import geopandas as gpd
 
     from commissioning_atlas.build.coverage import dissolve_geoms
@@ -513,11 +518,13 @@ def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> list[str]:
     layer = gpd.GeoDataFrame(pd.DataFrame(_records(cw)), geometry=[lookup[k] for k in want], crs=atlas.lsoa.crs)
     md = {"statement": meta["statement"], "basis": meta["basis_label"]}
     # an existing GeoPackage gains (or has replaced) the layer 'crosswalk'; its other layers are kept
-    return write_gpkg_layer(path, layer, "crosswalk", promote_to_multi=True, dataset_metadata=md)
+    return write_gpkg_layer(path, layer, "crosswalk", policy, promote_to_multi=True, dataset_metadata=md)
 
 
-def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str | None:
-    """Write an :func:`apportion` result by suffix (``.csv``, ``.json``, ``.md``); without a path, return Markdown."""
+def write_apportioned(out: pd.DataFrame, path: str | Path | None = None,
+                      policy: OutputPolicy | None = None) -> str | None:
+    """Write an :func:`apportion` result by suffix (``.csv``, ``.json``, ``.md``); without a path, return Markdown.
+    ``policy``: the run's output rule (:class:`~commissioning_atlas.io.safe.OutputPolicy`)."""
     meta = out.attrs["meta"]
     suffix = _suffix(path, (".csv", ".json", ".md"))
     title = f"{meta['from']} figures re-based onto {meta['to']} ({meta['to_title']})"
@@ -525,5 +532,5 @@ def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str 
             ".md": lambda: _markdown(out, meta, title)}[suffix]()
     if path is None:
         return text
-    _write_text(text, Path(path))
+    _write_text(text, Path(path), policy)
     return None

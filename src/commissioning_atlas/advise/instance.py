@@ -97,9 +97,11 @@ def _majority(cross: sparse.csr_matrix, unit_pop: np.ndarray, share: float = 0.5
     return np.where(frac > share, best, -1)
 
 
-def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+def _read_plan_pairs(atlas: "Atlas", spec: str | Path, inputs: list[str] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     """(LSOA rows, group index, group codes, group names, label) of a plan given as a layer id
-    (boundary layer or footprint set) or a proposal file (members only, partners left out)."""
+    (boundary layer or footprint set) or a proposal file (members only, partners left out); the files
+    read (a proposal file and the ``base`` files it names) are appended to ``inputs``."""
     if not isinstance(spec, Path) and str(spec) in atlas.layer_ids():
         rows, k, codes = _pairs(atlas, str(spec))
         return rows, k, codes, _names(atlas, str(spec), codes), str(spec)
@@ -110,6 +112,8 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.n
     from commissioning_atlas.footprints import MEMBER_LAYERS, footprint_membership, read_proposals, unit_catalogue
 
     df = read_proposals(path)
+    if inputs is not None:
+        inputs += [p for p in df.attrs.get("inputs", [str(path)]) if p not in inputs]
     lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
     mm = footprint_membership(df, lsoa, unit_catalogue(lsoa, atlas.layers), include_partners=False, path=path)
     pos = atlas.lsoa_rows(mm["lsoa_code"].to_numpy(), path.name)
@@ -162,6 +166,8 @@ class Instance:
     target : numpy.ndarray of int
         Group of the closest-to plan holding each unit by majority (-1: none);
         ``target_codes``, ``target_names``, ``target_label``.
+    inputs : list of str
+        The files read for ``fix`` and ``closest_to`` (and the ``base`` files they name): no output replaces them.
     lsoa_unit, lsoa_population : numpy.ndarray
         Unit index (-1: none) and population of each LSOA row.
     """
@@ -196,6 +202,7 @@ class Instance:
     target_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_label: str | None = None
+    inputs: list[str] = field(default_factory=list)
     lsoa_unit: np.ndarray | None = field(default=None, repr=False)
     lsoa_population: np.ndarray | None = field(default=None, repr=False)
 
@@ -343,7 +350,7 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     for spec, attr in ((fix, "fixed"), (closest_to, "target")):
         if spec is None:
             continue
-        pr, pk, pcodes, pnames, plabel = _read_plan_pairs(atlas, spec)
+        pr, pk, pcodes, pnames, plabel = _read_plan_pairs(atlas, spec, inst.inputs)
         ok = pk >= 0
         grp = _majority(_cross(labels, n, pr[ok], pk[ok], len(pcodes), weight), unit_pop + 1e-9)
         if attr == "fixed":

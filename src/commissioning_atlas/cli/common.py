@@ -91,9 +91,11 @@ def _needs_scenario(args, *layers) -> None:
 def _load(args):
     from commissioning_atlas import load
 
-    return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
-                scenario=getattr(args, "scenario", None), progress=not args.quiet,
-                population=getattr(args, "population", None))
+    atlas = load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
+                 scenario=getattr(args, "scenario", None), progress=not args.quiet,
+                 population=getattr(args, "population", None))
+    atlas.output_policy(args.policy)  # the scenario's base files are inputs too: no output may replace them
+    return atlas
 
 
 def _tolerance(args):

@@ -142,6 +142,7 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
     fp.attrs["population_basis"] = member_vintages()[vintage].basis if vintage in member_vintages() else "census_2011"
     fp.attrs["vintage"] = vintage
+    fp.attrs["inputs"] = list(df.attrs.get("inputs", [str(path)]))  # no output of a run may replace these
     return fp, memb
 
 

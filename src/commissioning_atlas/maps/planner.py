@@ -33,6 +33,7 @@ from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.encode import _json_for_script, _plain
 from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
 
@@ -334,7 +335,8 @@ def _max_bytes() -> int:
 
 
 def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: str | None = None, *,
-                tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True, index: str | None = None) -> Path:
+                tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True, index: str | None = None,
+                policy: OutputPolicy | None = None) -> Path:
     """Write the planner page: click units into groups, every check recomputed after each edit.
 
     Parameters
@@ -350,6 +352,8 @@ def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: s
         One gzip stream unpacked by ``assets/boot.js`` (else plain text).
     index : str, optional
         Relative link to the folder's ``index.html``.
+    policy : OutputPolicy, optional
+        The run's output rule; the atlas's input files (a scenario started from) are added to it.
 
     Examples
     --------
@@ -362,7 +366,8 @@ def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: s
     data["index"] = index
     if not pack:  # plain, the data block carries the arcs; packed, they travel as bytes
         data["arcs"] = arcs
-    return _write_text(path, page_html(data["title"], "planner.css", "planner.js", _json_for_script(data), arcs, pack))
+    return _write_text(path, page_html(data["title"], "planner.css", "planner.js", _json_for_script(data), arcs, pack),
+                       atlas.output_policy(policy))
 
 
 def index_entry(path: str | Path, href: str = "planner.html") -> dict:
