@@ -63,7 +63,9 @@ def validate_advise_args(args: argparse.Namespace) -> None:
 
 def run_advise(atlas, args: argparse.Namespace) -> list[str]:
     """Run the advice for parsed options; return the lines to print."""
-    from commissioning_atlas.footprints import MEMBER_LAYERS
+    from commissioning_atlas.footprints import member_layers
+
+    members = member_layers()  # the declared member layers, read now
 
     plan = advise(atlas, args.units, args.floor, within=args.within, keep_whole=args.keep_whole,
                   tolerance=args.tolerance, fix=args.fix, reference=args.reference, closest_to=args.closest_to,
@@ -83,13 +85,13 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
             compared.append(f"{row:<6} {r['plan']}: {r['groups']} groups{counted}, {r['identical_groups']} identical, "
                             f"ARI {r['adjusted_rand_index']:.3f}{split}, {r['units_under_floor']} units in groups "
                             f"under the floor")
-    if args.map and args.units not in MEMBER_LAYERS:
+    if args.map and args.units not in members:
         raise AtlasError(f"--map needs a scenario the footprint reader resolves; {args.units} units are not "
-                         f"among {', '.join(MEMBER_LAYERS)}")
+                         f"among {', '.join(members)}")
     out = write_scenario(plan, args.output, policy=args.policy)
     lines.append(f"wrote {plan.groups} groups to {out}")
-    if args.units not in MEMBER_LAYERS:
-        lines.append(f"note: scenarios name units of {', '.join(MEMBER_LAYERS)}; check --scenario cannot read "
+    if args.units not in members:
+        lines.append(f"note: scenarios name units of {', '.join(members)}; check --scenario cannot read "
                      f"{args.units} codes until the footprint reader accepts them")
     lines += compared
     if args.map:

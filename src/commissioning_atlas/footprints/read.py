@@ -13,10 +13,10 @@ import pandas as pd
 
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.sets import (
-    MEMBER_LAYERS,
-    MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    member_layers,
+    vintage_members,
 )
 from commissioning_atlas.io.read import MAX_FILE_BYTES, read_user_csv, read_user_text  # noqa: F401 - re-exported
 from commissioning_atlas.registry import footprint_sets
@@ -208,8 +208,8 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
             raise _err("'units' must be a layer id such as sicbl_2023", path, row="(file)", column="units")
         if "vintage" in data:
             v = str(data["vintage"]).strip()
-            if v not in MEMBER_VINTAGES:
-                raise _err(f"'vintage' must be one of {', '.join(MEMBER_VINTAGES)}, not {v[:20]!r}", path,
+            if v not in vintage_members():
+                raise _err(f"'vintage' must be one of {', '.join(vintage_members())}, not {v[:20]!r}", path,
                            row="(file)", column="vintage")
             opts.vintage = v
         if isinstance(data.get("title"), str):
@@ -273,9 +273,9 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         raise _err("'base' chain too deep (more than 4 files): is a scenario its own base?", path,
                    row="(file)", column="base")
     layers = _BASE_LAYERS.get()
-    if layers is not None and base in MEMBER_LAYERS and base.startswith("icb_"):
+    if layers is not None and base in member_layers() and base.startswith("icb_"):
         out = _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
-        out.attrs["vintage"] = MEMBER_LAYERS[base]
+        out.attrs["vintage"] = member_layers()[base]
         return out
     shipped = footprint_sets().get(base)
     if shipped is not None:

@@ -19,9 +19,6 @@ Which unit layers a plan may use, and their councils, regions and starting plans
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +33,7 @@ from commissioning_atlas.maps.labels import label_points
 from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
+from commissioning_atlas.registry import planner
 
 __all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_plan", "index_entry"]
 
@@ -43,11 +41,10 @@ __all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_
 MAX_PAGE_BYTES = 350_000
 
 
-@cache
 def planner_config() -> dict:
-    """The declarations of ``data/planner.toml``: unit layers, their councils, regions and starting plans."""
-    text = resources.files("commissioning_atlas").joinpath("data", "planner.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """The declarations of ``data/planner.toml`` as the registry read them (:func:`.registry.planner`): unit
+    layers, their councils, regions and starting plans."""
+    return planner()
 
 
 def _unit_spec(units: str) -> dict:
