@@ -37,6 +37,32 @@ def test_progress_is_logged_and_the_cli_prints_the_same_line(capsys, caplog):
     assert capsys.readouterr().err == "" and not logging.getLogger("commissioning_atlas").handlers
 
 
+def _prints(path: Path) -> list[str]:
+    """Calls of a module that print: ``print(...)``, ``sys.stdout.write``/``sys.stderr.write``, ``tqdm.write``."""
+    import ast
+
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        f = node.func
+        if isinstance(f, ast.Name) and f.id == "print":
+            out.append(f"{path.name}:{node.lineno} print")
+        elif isinstance(f, ast.Attribute) and f.attr in ("write", "writelines") and isinstance(f.value, ast.Attribute) \
+                and f.value.attr in ("stdout", "stderr"):
+            out.append(f"{path.name}:{node.lineno} sys.{f.value.attr}.{f.attr}")
+    return out
+
+
+def test_library_code_never_prints_it_logs():
+    """Only the CLI writes to the terminal (its handler prints the library's log records); every other module
+    logs (``logging.getLogger(__name__)``). Download bars (tqdm) are drawn only when ``progress`` asks."""
+    pkg = Path(safe.__file__).resolve().parents[1]
+    found = [hit for p in sorted(pkg.rglob("*.py")) if "cli" not in p.relative_to(pkg).parts for hit in _prints(p)]
+    assert found == []
+    assert _prints(pkg / "cli" / "__init__.py")  # the scan sees a write where there is one (the damaged-package line)
+
+
 def test_the_output_policy_is_an_object_not_process_state(tmp_path):
     mine = tmp_path / "mine.csv"
     mine.write_text("code,name,members\n")
