@@ -376,6 +376,34 @@ class Atlas:
 
         return advise(self, units, floor, **options)
 
+    def compare(self, advice: pd.DataFrame, real: str | Path, councils: str | None = None) -> pd.DataFrame:
+        """An advice (:meth:`advise`) beside a real set, one row each, ``attrs["meta"]`` saying what was compared;
+        see :func:`commissioning_atlas.results.compare`."""
+        from commissioning_atlas.results import compare
+
+        return compare(self, advice, real, councils)
+
+    def advise_units(self, units: str, *, within: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """The units an advice groups, each with its ``within`` area and population, ``attrs["meta"]`` counting
+        neighbouring pairs and island links; see :func:`commissioning_atlas.results.advise_units`."""
+        from commissioning_atlas.results import advise_units
+
+        return advise_units(self, units, within=within, basis=basis)
+
+    def unit_options(self, unit: str, floors, units: str, **options) -> pd.DataFrame:
+        """Which neighbours would make ``unit`` viable at each floor; see
+        :func:`commissioning_atlas.results.unit_options`."""
+        from commissioning_atlas.results import unit_options
+
+        return unit_options(self, unit, floors, units, **options)
+
+    def over_time(self, layers=None) -> pd.DataFrame:
+        """Commissioners against the councils of their time, one row per layer; see
+        :func:`commissioning_atlas.results.over_time`."""
+        from commissioning_atlas.results import over_time
+
+        return over_time(self, layers)
+
     def map(self, what=None, *, title: str | None = None, height: int = 520, **options):
         """A map page (displays itself in Jupyter; ``.save(path)``) of the atlas (default), ``"timeline"``, layer
         ids, a check's findings or an advice; see :func:`commissioning_atlas.results.map_page`."""
