@@ -314,6 +314,35 @@ def _safe_name(preset: str) -> str:
     return name
 
 
+def _atlas_entry(path: Path, whatif: str | None) -> dict:
+    """The index's entry for the atlas page: its layers as drawn, and the what-if shown first."""
+    data = read_page_data(path)
+    titles = [layer["title"] for layer in data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
+    return {"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
+            "thumbnail": thumbnail_svg(data, "Thumbnail of the atlas map"),
+            "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
+                       + (f" The what-if ({whatif}) is shown first." if whatif else "")}
+
+
+def _check_entry(atlas: Any, path: Path, name: str, title: str, findings: gpd.GeoDataFrame, meta: dict) -> dict:
+    """The index's entry for a check's page: what was checked, the findings drawn and listed, the councils' view."""
+    data = read_page_data(path)
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    counts = checks_counts(findings)
+    against = meta.get("against")
+    summary = meta.get("summary") or (
+        f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
+        + ".")
+    summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
+               f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+    if meta.get("split_rule"):  # the councils' view: its headline count names its rule
+        summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
+    return {"title": data["title"], "href": name, "summary": summary, "counts": counts,
+            "finding": (data.get("finding") or {}).get("sentence"),
+            "question": meta.get("question"), "people": people_affected(findings),
+            "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")}
+
+
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
                tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
@@ -379,12 +408,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
                            choropleth=pick("atlas"), policy=policy)
     written = [atlas_path]
     step("atlas.html")
-    atlas_data = read_page_data(atlas_path)
-    titles = [layer["title"] for layer in atlas_data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
-    entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
-                "thumbnail": thumbnail_svg(atlas_data, "Thumbnail of the atlas map"),
-                "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
-                           + (f" The what-if ({whatif}) is shown first." if whatif else "")}]
+    entries = [_atlas_entry(atlas_path, whatif)]
     if timeline:
         timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html",
                                      policy=policy)
@@ -405,21 +429,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
                             meta=meta, policy=policy)
         written.append(path)
         step(name)
-        data = read_page_data(path)
-        layer = next(l for l in data["layers"] if l["id"] == "findings")
-        counts = checks_counts(findings)
-        against = meta.get("against")
-        summary = meta.get("summary") or (
-            f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
-            + ".")
-        summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
-                   f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
-        if meta.get("split_rule"):  # the councils' view: its headline count names its rule
-            summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
-        entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
-                        "finding": (data.get("finding") or {}).get("sentence"),
-                        "question": meta.get("question"), "people": people_affected(findings),
-                        "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
+        entries.append(_check_entry(atlas, path, name, title, findings, meta))
     step("index.html")
     written.append(write_index(entries, out / "index.html",
                                title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else ""),
