@@ -93,20 +93,74 @@ def browser():
 REAL_DATA = {"mirror", "atlas"}
 
 
+#: Work that takes a minute or more on the 2-core machine (CI's ``--durations=25``), as node-id prefixes,
+#: longest first: started before the rest so that neither worker is left alone with one of them at the end.
+#: The first is the group that builds England (it needs it first); a new slow test belongs here.
+LONG = (
+    "tests/test_maps.py",  # the written pages and every browser test of them (one group, one Chromium)
+    "tests/test_readme_commands.py::test_readme_command_runs_as_shown",  # the README's `map` runs, ~100 s each
+    "tests/test_build.py::test_build_writes_layers_reports_and_maps",  # the whole main job
+    "tests/test_hostile.py",
+    "tests/test_notebooks.py",  # one kernel runs every notebook
+    "tests/test_declarations.py::test_a_throwaway_layer_set_and_preset_from_declarations_alone",
+    "tests/test_timeline.py",
+)
+
+
+def pytest_configure(config):
+    """Under ``--dist loadgroup`` the groups go out in the order :func:`_schedule` gives them, not largest
+    group first (pytest-xdist's default)."""
+    if config.getoption("dist", "no") == "loadgroup":
+        config.option.loadscopereorder = False
+
+
+def _shares_fixtures(item) -> bool:
+    """Whether the test uses a fixture made once per module (written pages, a browser, a kernel), so its
+    file's tests must share a worker for the fixture to be made once."""
+    defs = getattr(item, "_fixtureinfo", None)
+    return defs is not None and any(
+        d[-1].scope in ("module", "class", "package") for d in defs.name2fixturedefs.values() if d)
+
+
+def _schedule(items) -> None:
+    """Group and order the tests for two workers (pytest-xdist ``--dist loadgroup``, scripts/test.sh).
+
+    A test that uses a module fixture is grouped with its file; any other test is a group alone (so the long
+    ones spread over both workers). The first group is the longest that needs England: its worker builds
+    England into the cache (:func:`_england`) while the other worker runs every group that needs no real
+    data (the fast tier, the small-atlas pages, the packaging environments) instead of waiting for the
+    build; then the groups that need England, the long ones (:data:`LONG`) first."""
+    def group(item) -> str:
+        return item.nodeid.split("::")[0] if _shares_fixtures(item) else item.nodeid
+
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(group(item), []).append(item)
+        item.add_marker(pytest.mark.xdist_group(group(item)))
+
+    def long_rank(name: str) -> int:
+        return next((i for i, prefix in enumerate(LONG) if name.startswith(prefix)), len(LONG))
+
+    def real(members) -> int:
+        """0: no test needs England; 1: some do (run last of these, when the build is nearly done); 2: all."""
+        uses = [bool(REAL_DATA & set(getattr(i, "fixturenames", ()))) for i in members]
+        return 2 if all(uses) else int(any(uses))
+
+    england = sorted((g for g in groups if real(groups[g])), key=lambda g: (long_rank(g), -len(groups[g])))
+    first = england[:1]
+    rest = sorted((g for g in groups if g not in first), key=lambda g: (real(groups[g]), long_rank(g), -len(groups[g])))
+    items[:] = [item for g in first + rest for item in groups[g]]
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Refuse to run a suite whose tiers lie: ``integration`` marks exactly the tests that use the real
     data (the ``mirror`` or ``atlas`` fixture, directly or through another fixture), ``browser`` exactly
     those that start Chromium (the ``browser`` fixture). ``-m "not integration and not browser"`` then
-    runs every test that needs neither, and only those.
-
-    Under pytest-xdist (``--dist loadgroup``, scripts/test.sh) a file's tests share one worker, so its
-    module fixtures (the written maps, one Chromium) are made once; each notebook and each packaging test
-    is a group of its own, as they are long and share nothing."""
-    if config.pluginmanager.hasplugin("xdist"):
-        for item in items:
-            alone = item.get_closest_marker("packaging") or item.originalname == "test_notebook_runs"
-            item.add_marker(pytest.mark.xdist_group(item.nodeid if alone else item.nodeid.split("::")[0]))
+    runs every test that needs neither, and only those. Under pytest-xdist's ``--dist loadgroup``, the
+    tests are grouped and ordered for the workers (:func:`_schedule`)."""
+    if getattr(config.option, "loadgroup", False) or config.getoption("dist", "no") == "loadgroup":
+        _schedule(items)
     wrong = []
     for item in items:
         names = set(getattr(item, "fixturenames", ()))

@@ -195,3 +195,28 @@ def test_print_fills_the_page_with_england(browser, pages, preset):
     assert max(span["w"], span["h"]) >= 0.8, span
     assert span["ctl"] == 0 and span["labels"] > 0
     page.close()
+
+
+@pytest.mark.integration
+def test_the_rest_of_england_is_no_authority_on_the_authorities_page(atlas, tmp_path):
+    """The districts outside every combined authority ("none") are the land under the map: no feature, name,
+    popup, search entry or class of their own, and the layer's count is of the authorities alone; the lines
+    between an authority and the rest are still drawn (they are the authorities' own edges)."""
+    from commissioning_atlas.maps.encode import read_page_data
+
+    f, meta = checks.run_preset(atlas, "icb-2026-vs-authorities")
+    path = maps.findings_map(atlas, f, tmp_path / "ca.html", meta["title"], meta["subject"], meta["against"],
+                             meta=meta, pack=False)
+    page = read_page_data(path)
+    ca = next(lay for lay in page["layers"] if lay["id"] == "ca_2025")
+    authorities = atlas.layer("ca_2025")
+    real = sorted(c for c in authorities["code"].astype(str) if c != "none")
+    assert "none" in set(authorities["code"]) and len(real) == len(authorities) - 1
+    assert ca["codes"] == real and len(ca["features"]) == len(real) == len(page["geometry"]["ca_2025"])
+    assert all(len(c["k"]) == len(real) for c in ca["classes"])
+    assert "No combined authority" not in {feat["name"] for feat in ca["features"]}
+    assert "No combined authority" not in path.read_text(encoding="utf-8")  # nowhere on the (plain) page
+    # the largest population class is an authority's, not the 33.7 million people outside them all
+    biggest = authorities[authorities["code"] != "none"]["population"].max()
+    pop_class = next(c for c in ca["classes"] if c["key"] == "population")
+    assert pop_class["labels"][-1].endswith(formatting.people(biggest))

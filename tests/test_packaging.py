@@ -17,15 +17,16 @@ import pytest
 
 from commissioning_atlas import registry, settings
 
-pytestmark = [pytest.mark.packaging, pytest.mark.integration]
+pytestmark = pytest.mark.packaging
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def installed(tmp_path_factory, mirror):
+def installed(tmp_path_factory):
     """A virtual environment with this checkout installed by ``pip install .``; its python, CLI, a foreign folder
-    and an environment naming the shared cache (warm from ``mirror``) and no checkout."""
+    and an environment naming the shared cache and no checkout (the one test that reads data adds the mirror).
+    Needs no real data, so under pytest-xdist it is made while the other worker builds England."""
     base = tmp_path_factory.mktemp("packaging")
     venv = base / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=300)
@@ -36,8 +37,7 @@ def installed(tmp_path_factory, mirror):
     foreign = base / "elsewhere"
     foreign.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", settings.DATA_ENV, settings.DECLARATIONS_ENV)}
-    env[settings.CACHE_ENV] = str(settings.cache_dir())  # the shared, warm cache
-    env[settings.MIRROR_ENV] = str(mirror)
+    env[settings.CACHE_ENV] = str(settings.cache_dir())  # the shared cache (warm once `mirror` returns)
     env["HOME"] = str(base / "home")
     return {"python": py, "cli": venv / "bin" / "commissioning-atlas", "cwd": foreign, "env": env, "venv": venv}
 
@@ -86,10 +86,14 @@ def test_version_is_the_package_metadata(installed):
     assert _run(installed, "--version").split() == ["commissioning-atlas", meta.strip()]
 
 
-def test_cli_lists_presets_and_layers_from_a_foreign_folder(installed):
-    presets = _run(installed, "check", "--list-presets").splitlines()
+@pytest.mark.integration
+def test_cli_lists_presets_and_layers_from_a_foreign_folder(installed, mirror):
+    """The installed CLI, run outside the checkout, lists the declared presets and every layer with its
+    England figures (read through the mirror and the shared cache)."""
+    env = {**installed["env"], settings.MIRROR_ENV: str(mirror)}
+    presets = _run(installed, "check", "--list-presets", env=env).splitlines()
     assert [ln.split()[0] for ln in presets] == list(registry.presets())
-    listing = _run(installed, "layers", "--quiet")
+    listing = _run(installed, "layers", "--quiet", env=env)
     ids = [ln.split()[0] for ln in listing.splitlines() if ln and not ln.startswith(("==", "layer ", "bases:"))]
     assert ids[0] == "lsoa_2011" and set(ids) == set(registry.registry()) | set(registry.footprint_sets())
     assert "icb_merger_2027     proposed for 1 April 2027               26  56,490,046  census_2021" in listing

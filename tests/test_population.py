@@ -108,8 +108,9 @@ def test_lookup_errors_name_the_row():
 # --------------------------------------------------------------------------- registry and readers
 
 def test_registry_and_unknown_basis():
-    assert list(P.BASES) == ["census_2011", "registered_2013", "mid_2017", "mid_2019", "mid_2020", "census_2021"]
-    assert [b.reference_date.year for b in P.BASES.values()] == [2011, 2013, 2017, 2019, 2020, 2021]
+    assert list(P.BASES) == ["census_2011", "registered_2013", "mid_2017", "mid_2019", "mid_2020", "census_2021",
+                            "registered_2022"]
+    assert [b.reference_date.year for b in P.BASES.values()] == [2011, 2013, 2017, 2019, 2020, 2021, 2022]
     assert P.BASES["mid_2019"].england_total == 56_286_961
     with pytest.raises(AtlasError, match=r"unknown population basis 'mid_2091'; did you mean mid_2019"):
         P.get_basis("mid_2091")

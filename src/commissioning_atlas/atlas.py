@@ -12,6 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.build.context import BuildContext
 from commissioning_atlas.core import membership as _membership
 from commissioning_atlas.core.membership import Crosstab, Join, Membership
@@ -177,13 +178,15 @@ class Atlas:
         return sets[layer_id].era if layer_id in sets else "scenario"
 
     def _check_id(self, layer_id: str) -> None:
-        if layer_id in _specs() or layer_id in self.footprint_set_ids():
+        # a footprint set this atlas has read is known: no need to look for every set's table again
+        if layer_id in _specs() or layer_id in self._footprints or layer_id in self.footprint_set_ids():
             return
         raise suggest(layer_id, self.layer_ids(), "layer")
 
     def default_basis(self, layer_id: str) -> str:
-        """The population basis figures of ``layer_id`` use: ``--population`` if given, else the layer's own."""
-        if self.basis:
+        """The population basis figures of ``layer_id`` use: ``--population`` if given (and held per LSOA), else
+        the layer's own."""
+        if self.basis and self.held_basis is None:
             return self.basis
         if layer_id in _specs():
             return _specs()[layer_id].basis
@@ -199,12 +202,22 @@ class Atlas:
             return fp[0].attrs["population_basis"]
         return "census_2011"
 
+    @property
+    def held_basis(self) -> str | None:
+        """``--population`` where it names a basis held on layers rather than per LSOA (``registered_2022``: the
+        checks, crosswalks and planner read it from the layers that hold it); else None."""
+        from commissioning_atlas.sources.population import get_basis
+
+        return self.basis if self.basis and not get_basis(self.basis).per_lsoa else None
+
     def population(self, basis: str | None = None) -> np.ndarray:
         """Residents of every LSOA on ``basis`` (default census_2011), aligned with :attr:`lsoa`."""
         from commissioning_atlas.sources.population import get_basis
 
-        basis = basis or self.basis or "census_2011"
-        get_basis(basis)
+        basis = basis or (self.basis if self.held_basis is None else None) or "census_2011"
+        b = get_basis(basis)
+        if not b.per_lsoa:
+            raise AtlasError(f"population basis {b.id} ({b.title}) is held on {b.held_on}, not per LSOA")
         return self.ctx.population(basis)
 
     def layer(self, layer_id: str, population: str | None = None) -> gpd.GeoDataFrame:
@@ -250,12 +263,16 @@ class Atlas:
         the layer is made of practices (:data:`commissioning_atlas.registered.PRACTICE_LAYERS`) and the
         practice lists can be read; ``attrs["registered_2022_apportioned"]`` lists the units holding an
         apportioned part of a split location."""
-        from commissioning_atlas.registered import PRACTICE_LAYERS, registered_2022
+        from commissioning_atlas.registered import PRACTICE_LAYERS, _members, registered_2022
 
-        if layer_id not in PRACTICE_LAYERS or not hasattr(self.ctx, "paths") or ("registering", layer_id) in self._cache:
+        if not hasattr(self.ctx, "paths") or ("registering", layer_id) in self._cache:
+            return out
+        if layer_id not in PRACTICE_LAYERS and layer_id in _specs():
             return out
         self._cache[("registering", layer_id)] = True  # registered_2022 reads layers (this one among them)
         try:
+            if layer_id not in PRACTICE_LAYERS and _members(self, layer_id, out) is None:
+                return out  # a footprint set or scenario not made of practice-built units
             reg = registered_2022(self, layer_id)
         finally:
             del self._cache[("registering", layer_id)]

@@ -156,6 +156,8 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
         raise AtlasError(f"crosswalk from {from_id} to itself: give two different layers")
     atlas._check_id(from_id)
     atlas._check_id(to_id)
+    if population is None and basis is not None and not get_basis(basis).per_lsoa:
+        return _registered_crosswalk(atlas, from_id, to_id, basis)
     pop, basis_id, label = _population(atlas, population, basis, from_id)
     p = _parts(atlas, from_id, to_id, pop)
     kf, kt = p["kf"], p["kt"]
@@ -205,6 +207,84 @@ def crosswalk(atlas: Atlas, from_id: str, to_id: str, population: np.ndarray | N
                               f"in several {to_id} units, so shares of a {from_id} unit add up to more than 1.")
     df.attrs["meta"] = meta
     return df
+
+
+def _registered_crosswalk(atlas: Atlas, from_id: str, to_id: str, basis: str) -> pd.DataFrame:
+    """:func:`crosswalk` weighted by registered patients of May 2022, where both layers hold them: each pair's
+    patients counted practice by practice (:func:`commissioning_atlas.registered.pairs`), its LSOAs and area from
+    the 2011 LSOAs as in every crosswalk. A pair may hold LSOAs and no practice (a fringe that moved no practice),
+    or, rarely, practices and no LSOA."""
+    from commissioning_atlas import registered
+
+    b = get_basis(basis)
+    if b.id != registered.BASIS:
+        raise AtlasError(f"population basis {b.id} ({b.title}) is held on {b.held_on}, not per LSOA; a crosswalk "
+                         f"counts {registered.BASIS} or a per-LSOA basis")
+    for lid in (from_id, to_id):
+        if not registered.holds(atlas, lid):
+            raise AtlasError(registered.not_held(lid, f", so the {from_id} -> {to_id} crosswalk cannot be weighted "
+                                                      "by them (both layers must hold them)"))
+    p = _parts(atlas, from_id, to_id, atlas.population(atlas.default_basis(from_id)))
+    fcodes, tcodes = p["fcodes"], p["tcodes"]
+    lsoa_pairs = pd.DataFrame({"from_code": fcodes[p["kf"]].astype(str),
+                               "to_code": np.where(p["kt"] >= 0, tcodes[np.maximum(p["kt"], 0)], "").astype(str),
+                               "lsoas": p["lsoas"], "area_m2": p["area_m2"]})
+    reg = registered.pairs(atlas, from_id, to_id)
+    df = lsoa_pairs.merge(reg, on=["from_code", "to_code"], how="outer").sort_values(
+        ["from_code", "to_code"], kind="stable").reset_index(drop=True)
+    df["lsoas"] = df["lsoas"].fillna(0).astype(np.int64)
+    df["area_m2"] = df["area_m2"].fillna(0.0)
+    df["patients"] = df["patients"].fillna(0).astype(np.int64)
+    fig = {lid: dict(zip(atlas.layer(lid)["code"].astype(str), atlas.layer(lid)["registered_2022"]))
+           for lid in (from_id, to_id)}
+    f_area = dict(zip(fcodes.astype(str), p["f_area"]))
+    t_area = dict(zip(tcodes.astype(str), p["t_area"]))
+    f_pop = df["from_code"].map(fig[from_id]).fillna(0).to_numpy(dtype=float)
+    t_pop = df["to_code"].map(fig[to_id]).fillna(0).to_numpy(dtype=float)
+    fa = df["from_code"].map(f_area).to_numpy(dtype=float)
+    ta = df["to_code"].map(t_area).to_numpy(dtype=float)
+    kf = pd.factorize(df["from_code"], sort=True)[0]
+    kt = np.where(df["to_code"] != "", pd.factorize(df["to_code"], sort=True)[0], -1)
+    fnames, tnames = _names(atlas, from_id), _names(atlas, to_id)
+    pop, area = df["patients"].to_numpy(), df["area_m2"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "from_code": df["from_code"], "from_name": df["from_code"].map(fnames).fillna(""),
+            "to_code": df["to_code"],
+            "to_name": [tnames.get(c, "") if c else _OUTSIDE for c in df["to_code"]],
+            "lsoas": df["lsoas"], "population": pop, "area_km2": area / 1e6,
+            "share_of_from": np.where(f_pop > 0, pop / np.where(f_pop > 0, f_pop, 1), 0.0),
+            "share_of_to": np.where(t_pop > 0, pop / np.where(t_pop > 0, t_pop, 1), 0.0),
+            "area_share_of_from": np.nan_to_num(area / fa), "area_share_of_to": np.nan_to_num(area / ta),
+            "best_fit": _best_fit(kf, kt, pop, area), "basis": b.id,
+        })
+    total = int(sum(fig[from_id].values()))
+    kept = int(out.loc[out["best_fit"], "population"].sum())
+    split = int((out[(out["to_code"] != "") & (out["population"] > 0)].groupby("from_code").size() > 1).sum())
+    moved = total - kept
+    shared = int(df["apportioned"].fillna(False).astype(bool).sum())
+    label = b.label
+    meta = {
+        "from": from_id, "to": to_id, "from_title": atlas.info(from_id)["title"],
+        "to_title": atlas.info(to_id)["title"], "basis": b.id, "basis_label": label,
+        "built_from": "GP practices for the people (registered patients, practice by practice) and the "
+                      f"{len(atlas.lsoa):,} LSOAs of 2011 for the area",
+        "from_units": len(fcodes), "to_units": len(tcodes), "pairs": len(out),
+        "from_units_split": split, "population": total, "pairs_apportioned": shared,
+        "best_fit_population_moved": moved, "best_fit_share_moved": moved / total if total else 0.0,
+        "from_overlapping_lsoas": int(len(p["fi"]) - len(np.unique(p["fi"]))),
+        "to_overlapping_lsoas": int(len(p["ti"]) - len(np.unique(p["ti"]))),
+    }
+    meta["statement"] = (
+        f"Built from {meta['built_from']}; population basis {label}. A best-fit lookup (each {from_id} unit "
+        f"wholly to the {to_id} unit holding most of its patients) would put {moved:,} of {total:,} registered "
+        f"patients ({meta['best_fit_share_moved']:.2%}) in a {to_id} unit other than their own; {split} of "
+        f"{len(fcodes)} {from_id} units have patients in more than one."
+        + (f" {shared} pairs hold patients of a sub-ICB location split between units, apportioned by its "
+           "residents." if shared else "")
+        + " Pairs of LSOAs without a practice's patients show 0 patients (a boundary change that moved no practice).")
+    out.attrs["meta"] = meta
+    return out
 
 
 # --------------------------------------------------------------------------- apportion

@@ -68,7 +68,7 @@ def check(atlas: "Atlas", preset: str | None = None, *, subject: str | None = No
         findings = checks.run_check(atlas, subject, against, use, tol, geometry=geometry)
         meta = {"preset": None, "title": f"{subject} against {against or 'thresholds'}", "question": "",
                 "subject": subject, "against": against, "rules": list(use), "tolerance": tol.describe(),
-                "population_basis": checks.basis_of(atlas, subject)}
+                "population_basis": atlas.held_basis or checks.basis_of(atlas, subject)}
     if "splits" in meta["rules"] and "councils_split" not in meta:
         meta["split_rule"] = tol.describe_splits()
         meta["councils_split"] = len(checks.councils_split(findings))

@@ -46,7 +46,7 @@ def run_preset(atlas: Atlas, name: str, tol: Tolerance = Tolerance(), geometry: 
     findings = run_check(atlas, p["subject"], p["against"], use, tol, geometry)
     meta = {"preset": name, "title": p["title"], "question": p["question"], "subject": p["subject"],
             "against": p["against"], "rules": list(use), "tolerance": tol.describe(),
-            "population_basis": basis_of(atlas, p["subject"])}
+            "population_basis": getattr(atlas, "held_basis", None) or basis_of(atlas, p["subject"])}
     if "splits" in use:  # the headline count of the councils' view names its rule
         meta["split_rule"] = tol.describe_splits()
         meta["councils_split"] = len(councils_split(findings))

@@ -101,10 +101,8 @@ def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str
         lines.append(for_terminal(f"# councils' view: {meta.get('councils_split')} split, {meta['split_rule']}",
                                   encoding=encoding, keep=""))
     if meta.get("population_basis"):
-        from commissioning_atlas.sources.population import get_basis
-
-        lines.append(for_terminal(f"# population: {get_basis(meta['population_basis']).title} "
-                                  f"({meta['population_basis']}), summed over 2011 LSOAs", encoding=encoding, keep=""))
+        lines.append(for_terminal(f"# population: {basis_sentence(meta['population_basis'])}", encoding=encoding,
+                                  keep=""))
     lines.append("  ".join(f"{_HEAD.get(c, c):<{w}}" for c, w in _TABLE_COLS))
     for rec in _records(findings):
         cells = []
@@ -123,6 +121,15 @@ def to_table(findings: pd.DataFrame, meta: dict, encoding: str = "utf-8") -> str
     return "\n".join(lines) + "\n"
 
 
+def basis_sentence(basis: str) -> str:
+    """How a report names its population basis: "Census 2021 usual residents (census_2021), summed over 2011
+    LSOAs"; a basis held on layers says where ("... counted per GP practice on the layers made of practices")."""
+    from commissioning_atlas.sources.population import get_basis
+
+    b = get_basis(basis)
+    return f"{b.title} ({b.id}), " + ("summed over 2011 LSOAs" if b.per_lsoa else f"held on {b.held_on}")
+
+
 def _md_cell(v) -> str:
     s = _clean("" if v is None else v)
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
@@ -137,6 +144,8 @@ def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
            f"- subject: `{meta.get('subject')}`; against: `{meta.get('against') or 'thresholds'}`; "
            f"rules: {', '.join(meta.get('rules', []))}",
            f"- tolerance: {_md_cell(meta.get('tolerance', ''))}",
+           *([f"- population: {_md_cell(basis_sentence(meta['population_basis']))}"]
+             if meta.get("population_basis") else []),
            *([f"- councils' view: {meta.get('councils_split')} split, {_md_cell(meta['split_rule'])}"]
              if meta.get("split_rule") else []),
            f"- {len(findings)} rows: {c['error']} error, {c['warning']} warning, {c['info']} info", ""]

@@ -32,6 +32,9 @@ from commissioning_atlas.checks.crosstab import (
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
 
+#: The basis held on practice-built layers that the size rule can read (``--population registered_2022``).
+REGISTERED_2022 = "registered_2022"  # commissioning_atlas.registered.BASIS (that module reads the registry)
+
 
 def check_crosses(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tolerance(),
                   geometry: bool = True) -> gpd.GeoDataFrame:
@@ -231,13 +234,17 @@ def check_changes(atlas: Atlas, subject: str, against: str, tol: Tolerance = Tol
         pop = atlas.population(basis_of(atlas, subject))
         area = atlas.lsoa["area_m2"].to_numpy()
         psn, pan = _names(atlas, sp), _names(atlas, ap)
+        # the first LSOA (in LSOA order) of each unit that kept its code: one pass, not one per unit
+        kept = np.flatnonzero(unit == old_unit)
+        kept_codes, first = np.unique(unit[kept].astype(str), return_index=True)
+        first_row = dict(zip(kept_codes, kept[first]))
         for code in same["subject_code"]:
-            sel = (unit == code) & (old_unit == code)
-            if not sel.any():
+            if code not in first_row:
                 continue
-            new_p, old_p = ns[sel][0], no[sel][0]
+            new_p, old_p = ns[first_row[code]], no[first_row[code]]
             if psucc.get(old_p) == new_p:
                 continue
+            sel = (unit == code) & (old_unit == code)  # only for a unit that moved parent (a handful)
             share = float(pop[sel].sum() / max(pop[old_unit == code].sum(), 1))
             rows.append({
                 "rule": "changes", "subject_layer": subject, "subject_code": code, "subject_name": sn.get(code, ""),
@@ -385,10 +392,20 @@ def check_size(atlas: Atlas, subject: str, tol: Tolerance = Tolerance(), thresho
     applies = th["applies_to"].map(lambda s: s.strip() == "*" or bool(names & {x.strip() for x in s.split(";")}))
     th = th[applies.to_numpy()]
     layer = atlas.layer(subject).sort_values("code", kind="stable")
+    held = atlas.held_basis if hasattr(atlas, "held_basis") else None
     rows, geoms = [], []
     for t in th.itertuples(index=False):
         lb = layer.attrs.get("population_basis", basis_of(atlas, subject))
-        if t.basis == "registered" and "registered_population" in layer.columns:
+        if held == REGISTERED_2022:  # --population registered_2022: the layer's own registered patients
+            from commissioning_atlas import registered
+
+            pop = layer["registered_2022"].astype(float)
+            split = set(layer.attrs.get("registered_2022_apportioned", ()))
+            basis = np.array([f"{registered.TITLE}" + (
+                "; part of a sub-ICB location split between units apportioned by its residents"
+                if c in split else "") for c in layer["code"].astype(str)], dtype=object)
+            bid = np.full(len(layer), held, dtype=object)
+        elif t.basis == "registered" and "registered_population" in layer.columns:
             pop = pd.to_numeric(layer["registered_population"], errors="coerce")
             basis = np.where(pop.notna(), "registered patients (GP lists, April-June 2013)",
                              f"residents ({lb}; no GP list figure)")
@@ -434,6 +451,27 @@ def _check_rules(rules) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _check_held(atlas: Atlas, subject: str, rules: tuple[str, ...]) -> None:
+    """With ``--population`` a basis held on layers (registered patients of May 2022), only the size rule of a
+    subject that holds it can run: one line saying why not otherwise, and which layers hold it."""
+    from commissioning_atlas import registered
+
+    held = getattr(atlas, "held_basis", None)
+    if held is None:
+        return
+    if held != REGISTERED_2022:
+        from commissioning_atlas.sources.population import get_basis
+
+        b = get_basis(held)
+        raise AtlasError(f"--population {held}: {b.title} is held on {b.held_on}, not per LSOA; checks count "
+                         f"{REGISTERED_2022} (GP registered patients, 1 May 2022) or a per-LSOA basis")
+    for rule in rules:
+        if rule != "size":
+            raise AtlasError(registered.not_per_lsoa(rule))
+    if not registered.holds(atlas, subject):
+        raise AtlasError(registered.not_held(subject))
+
+
 def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol: Tolerance = Tolerance(),
               geometry: bool = True) -> gpd.GeoDataFrame:
     """Run rules of ``subject`` against ``against`` and return one findings table.
@@ -460,6 +498,7 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
     atlas.layer(subject)  # unknown layer ids fail here, with suggestions
     if against is not None:
         atlas.layer(against)
+    _check_held(atlas, subject, rules)
     needs_against = [r for r in rules if r != "size"]
     if needs_against and against is None:
         raise AtlasError(f"rule {needs_against[0]!r} needs a reference layer (--against LAYER)")
@@ -483,7 +522,7 @@ def run_check(atlas: Atlas, subject: str, against: str | None, rules=RULES, tol:
     if not parts:
         return _frame([], [], atlas.lsoa.crs)
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=atlas.lsoa.crs)
-    basis = basis_of(atlas, subject)
+    basis = getattr(atlas, "held_basis", None) or basis_of(atlas, subject)
     # size findings on registered patients say so; every other figure is on the subject's basis
     out["population_basis"] = out["population_basis"].where(out["population_basis"].notna(), basis)
     return out

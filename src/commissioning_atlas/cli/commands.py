@@ -118,7 +118,7 @@ def cmd_check(args) -> int:
         findings = checks.run_check(atlas, args.subject, args.against, use, tol, geometry=geometry)
         meta = {"preset": None, "title": f"{args.subject} against {args.against or 'thresholds'}",
                 "question": "", "subject": args.subject, "against": args.against, "rules": list(use),
-                "tolerance": tol.describe()}
+                "tolerance": tol.describe(), "population_basis": atlas.held_basis or checks.basis_of(atlas, args.subject)}
         if "splits" in use:
             meta["split_rule"] = tol.describe_splits()
             meta["councils_split"] = len(checks.councils_split(findings))
@@ -217,7 +217,7 @@ def cmd_crosswalk(args) -> int:
     """Every (FROM, TO) pair sharing LSOAs, with people, area, shares and best fit."""
     from commissioning_atlas.crosswalk import check_output, crosswalk, write_crosswalk
 
-    _check_population_arg(args)
+    _check_population_arg(args, held="crosswalk")  # before the (slower) load
     check_output(args.output, "crosswalk", args.policy)
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)

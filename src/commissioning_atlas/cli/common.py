@@ -75,7 +75,8 @@ def _common(p: argparse.ArgumentParser, scenario: bool = True) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--population", metavar="BASIS",
                    help="population basis of every figure: census_2011, mid_2017, mid_2019, mid_2020 or "
-                        "census_2021 (default: each layer's own, see `layers`)")
+                        "census_2021 (default: each layer's own, see `layers`); check (size rule), crosswalk and "
+                        "plan also take registered_2022 (GP registered patients, May 2022) where the layers hold it")
     if scenario:
         p.add_argument("--scenario", metavar="FILE",
                        help="your own proposal set (CSV or YAML in the schema of geo/css_2012.csv)")
@@ -88,8 +89,16 @@ def _needs_scenario(args, *layers) -> None:
                          "in the schema of geo/css_2012.csv)")
 
 
+#: The commands that read a basis held on layers (registered_2022) from the layers that hold it.
+HELD_BASIS_COMMANDS = ("check", "crosswalk", "plan")
+
+
 def _load(args):
     from commissioning_atlas import load
+
+    if getattr(args, "population", None) is not None:
+        cmd = getattr(args, "command", None)
+        _check_population_arg(args, held=cmd if cmd in HELD_BASIS_COMMANDS else None)
 
     atlas = load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
                  scenario=getattr(args, "scenario", None), progress=not args.quiet,
@@ -117,18 +126,23 @@ def _population_arg(args, atlas):
     """The ``--population`` vector and its basis (``None, None``: the FROM layer's default basis)."""
     if args.population is None:
         return None, None
+    if atlas.held_basis is not None:  # held on layers: the command reads it from them
+        return None, atlas.held_basis
     return atlas.population(args.population), args.population
 
 
-def _check_population_arg(args) -> None:
-    """Fail on an unknown basis (with suggestions) before the slower load."""
+def _check_population_arg(args, held: str | None = None) -> None:
+    """Fail on an unknown basis (with suggestions) before the slower load; a basis held on layers rather than per
+    LSOA only where the command (``held``: "crosswalk") reads it from the layers."""
     from commissioning_atlas.sources.population import get_basis
 
     if args.population is not None:
         b = get_basis(args.population)
-        if not b.per_lsoa:
-            raise AtlasError(f"--population {b.id}: {b.title} is held on CCG layers only, not per LSOA; "
-                             "use census_2011, mid_2017, mid_2019, mid_2020 or census_2021")
+        if not b.per_lsoa and not (held and b.id == "registered_2022"):
+            also = ("; registered_2022 is read by check (size), crosswalk and plan" if b.id == "registered_2022"
+                    else "")
+            raise AtlasError(f"--population {b.id}: {b.title} is held on {b.held_on}, not per LSOA; "
+                             f"use census_2011, mid_2017, mid_2019, mid_2020 or census_2021{also}")
 
 
 def _columns(value: str | None) -> list[str]:

@@ -16,6 +16,7 @@ import shapely
 
 from commissioning_atlas import settings
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_simplify
+from commissioning_atlas.maps.transform import from_web, to_web
 
 
 def _cache(atlas: Any) -> dict:
@@ -60,14 +61,33 @@ def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
     order = np.argsort(inverse, kind="stable")
     starts = np.searchsorted(inverse[order], np.arange(len(rows)))
     bounds = list(starts[1:]) + [len(order)]
-    geoms = atlas.lsoa.geometry.to_numpy()[covered][order]
-    atoms = np.array([shapely.coverage_union_all(geoms[a:b]) for a, b in zip(starts, bounds)], dtype=object)
+    lsoa_rows = np.flatnonzero(covered)[order]
+    atoms, snapped = _unions(atlas, cache, [lsoa_rows[a:b] for a, b in zip(starts, bounds)])
     widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
     out = {"layers": layer_ids, "atoms": atoms,
-           "simple": arc_simplify(_snap_to_page_grid(atoms), tolerance),
+           "simple": arc_simplify(snapped, tolerance),
            "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
     cache[key] = (layers, out)
     return out
+
+
+def _unions(atlas: Any, cache: dict, groups: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The coverage union of each group of LSOA rows, and it snapped to the page grid, each made once per
+    atlas: pages of different layers share most of their atoms (a unit no other layer of either page cuts),
+    and a union of the same LSOAs in the same order is the same geometry, vertex for vertex."""
+    done = cache.setdefault("unions", {})
+    keys = [g.tobytes() for g in groups]
+    todo = {}
+    for k, g in zip(keys, groups):
+        if k not in done:
+            todo.setdefault(k, g)
+    if todo:
+        lsoa = atlas.lsoa.geometry.to_numpy()
+        made = np.array([shapely.coverage_union_all(lsoa[g]) for g in todo.values()], dtype=object)
+        for k, atom, snapped in zip(todo, made, _snap_to_page_grid(made)):
+            done[k] = (atom, snapped)
+    return (np.array([done[k][0] for k in keys], dtype=object),
+            np.array([done[k][1] for k in keys], dtype=object))
 
 
 def _snap_to_page_grid(geoms: np.ndarray) -> np.ndarray:
@@ -76,10 +96,7 @@ def _snap_to_page_grid(geoms: np.ndarray) -> np.ndarray:
     Simplifying the snapped vertices means the page draws exactly the vertices the simplifier checked:
     rounding afterwards could make two nearly touching edges (a neck under a metre wide) cross.
     """
-    from pyproj import Transformer
-
-    fwd = Transformer.from_crs(settings.CRS, settings.WEB_CRS, always_xy=True)
-    back = Transformer.from_crs(settings.WEB_CRS, settings.CRS, always_xy=True)
+    fwd, back = to_web(), from_web()
     scale = np.asarray(COORD_SCALE, dtype=float)
 
     def snap(xy: np.ndarray) -> np.ndarray:

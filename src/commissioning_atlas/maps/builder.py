@@ -85,8 +85,13 @@ class _Builder:
             self.sources.append(text)
 
     def _frame(self, layer_id: str) -> gpd.GeoDataFrame:
+        """The layer sorted by code, without the unit a lookup of some units only gives the rest of England
+        (``outside`` in ``layers.toml``: "none", the districts outside every combined authority), which is no body:
+        the page draws it as the land under the map, with no name, popup or search entry, and counts no feature."""
         layer = self.atlas.layer(layer_id)
-        return layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
+        frame = layer.assign(_row=np.arange(len(layer))).sort_values("code", kind="stable")
+        outside = _outside_code(layer_id)
+        return frame[frame["code"].astype(str) != outside] if outside is not None else frame
 
     def _page(self) -> dict:
         """The page's simplified atoms (memoised in the Atlas)."""
@@ -334,7 +339,9 @@ class _Builder:
             page["thresholds"] = [{"id": t["key"], "label": t["label"], "key": [[at[c], facts.get(c, "")] for c in t["codes"] if c in at]}
                                   for t in ths]
             limits = sorted({v for t in ths for v in t["limits"]})
-            figure = "registered_population" if ths[0]["basis"].startswith("registered") else "population"
+            b0 = ths[0]["basis"]
+            figure = ("registered_2022" if b0.startswith("registered patients (GP lists, 1 May 2022") else
+                      "registered_population" if b0.startswith("registered") else "population")
             for c in subject["classes"] if subject else []:
                 if c["key"] == figure:
                     values = self._values(subject_layer, figure)
@@ -378,6 +385,15 @@ class _Builder:
         xy = np.concatenate(self.rings) / np.asarray(COORD_SCALE, dtype=float)
         (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
         return [[float(y0), float(x0)], [float(y1), float(x1)]]
+
+
+def _outside_code(layer_id: str) -> str | None:
+    """The code of a declared layer's "rest of England" unit (``outside``), if it has one."""
+    from commissioning_atlas.registry import registry
+
+    spec = registry().get(layer_id)
+    outside = spec.params.get("outside") if spec is not None else None
+    return str(outside) if outside else None
 
 
 def _legend_rows(f: pd.DataFrame, against_noun: str) -> list[dict]:

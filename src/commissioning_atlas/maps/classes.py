@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
 with warnings.catch_warnings():  # 'Numba not installed': the pure-Python Fisher-Jenks is fast enough here
     warnings.simplefilter("ignore")
     import mapclassify
+
+
+@lru_cache(maxsize=512)
+def _fisher_jenks(values: bytes, k: int) -> tuple[float, ...]:
+    """Fisher-Jenks class bounds of float64 values (given as bytes): exact, so the same column gives the same
+    bounds, and is classed once however many pages show it (``map`` writes 30 pages of the same layers)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return tuple(float(b) for b in mapclassify.FisherJenks(np.frombuffer(values, dtype=float).copy(), k=k).bins)
 
 
 def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], k: int = 5) -> dict | None:
@@ -45,9 +55,7 @@ def classify(values: Sequence[float] | np.ndarray, fmt: Callable[[float], str], 
     if n < 2:
         bins = distinct[-1:]
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bins = np.asarray(mapclassify.FisherJenks(v[ok], k=n).bins, dtype=float)
+        bins = np.asarray(_fisher_jenks(np.ascontiguousarray(v[ok]).tobytes(), n), dtype=float)
     cls = np.full(len(v), -1, dtype=int)
     cls[ok] = np.searchsorted(bins, v[ok], side="left")
     lows = [float(v[ok].min())] + [float(v[ok][v[ok] > b].min()) for b in bins[:-1]]

@@ -24,7 +24,8 @@ POPULATION_BASIS = "Census 2011 usual residents"
 
 #: Short names of the bases for labels ("Residents (Census 2021)").
 _SHORT = {"census_2011": "Census 2011", "census_2021": "Census 2021", "mid_2017": "ONS mid-2017",
-          "mid_2019": "ONS mid-2019", "mid_2020": "ONS mid-2020", "registered_2013": "GP lists 2013"}
+          "mid_2019": "ONS mid-2019", "mid_2020": "ONS mid-2020", "registered_2013": "GP lists 2013",
+          "registered_2022": "GP lists May 2022"}
 
 
 def basis_label(basis: str | None) -> str:

@@ -64,15 +64,19 @@ def subject_phrase(atlas: Any, layer_id: str) -> tuple[str, int, str]:
 def _basis(rows: pd.DataFrame) -> str:
     """The population basis of findings in words ("Census 2021 residents", "GP lists 2013 patients")."""
     note = str(rows["note"].iloc[0]) if "note" in rows.columns and len(rows) else ""
+    b = rows["population_basis"].dropna().astype(str) if "population_basis" in rows.columns else pd.Series([], dtype=str)
+    if len(b) and b.iloc[0] == "registered_2022":
+        return "registered patients (GP lists, 1 May 2022)"
     if "registered patients" in note:
         return "registered patients (GP lists, April-June 2013)"
-    b = rows["population_basis"].dropna().astype(str) if "population_basis" in rows.columns else pd.Series([], dtype=str)
     return f"residents ({basis_label(b.iloc[0] if len(b) else None)})"
 
 
 def _basis_words(rows: pd.DataFrame) -> str:
     """The basis as a bracket says it: "Census 2021 residents", "registered patients, GP lists 2013"."""
     b = _basis(rows)
+    if b.startswith("registered patients (GP lists, 1 May 2022"):
+        return "registered patients, May 2022"
     if b.startswith("registered"):
         return "registered patients, GP lists of April-June 2013"
     return b.replace("residents (", "").rstrip(")") + " residents"
@@ -156,7 +160,7 @@ def _none_sentence(atlas: Any, meta: dict, subject: str, rules: tuple[str, ...])
                 limits.append(f"under {formatting.people(float(t.min_population.replace(',', '')))}")
             if t.max_population.strip():
                 limits.append(f"over {formatting.people(float(t.max_population.replace(',', '')))}")
-        basis = f"residents ({basis_label(meta.get('population_basis'))})"
+        basis = _basis(pd.DataFrame({"population_basis": [meta.get("population_basis")]}))
         parts.append(f"none of {subject} is {' or '.join(limits) or 'outside its size range'} {basis}")
     if "crosses" in rules:
         parts.append(f"none of {subject} crosses {_article(against_noun)} {against_noun} line")

@@ -6,10 +6,9 @@ import re
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
-from commissioning_atlas import settings
 from commissioning_atlas.maps.arcs import COORD_SCALE
+from commissioning_atlas.maps.transform import to_web
 
 _NHS = re.compile(r"^NHS\s+|\s+(CCG|PCT|CSU|CSS|Integrated Care Board|ICB|ICB - \w+)$")
 #: A label longer than this has a short form (:func:`short_text`).
@@ -91,8 +90,7 @@ def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:
     lines = shapely.maximum_inscribed_circle(largest, tolerance=np.maximum(size / 200.0, 10.0))
     centre = shapely.get_coordinates(shapely.get_point(lines, 0))
     radius = shapely.length(lines)
-    lon, lat = Transformer.from_crs(settings.CRS, settings.WEB_CRS, always_xy=True).transform(centre[:, 0],
-                                                                                            centre[:, 1])
+    lon, lat = to_web().transform(centre[:, 0], centre[:, 1])
     grid = np.rint(np.c_[lon, lat] * np.asarray(COORD_SCALE, dtype=float)).astype(np.int64)
     for n, i in enumerate(ok):
         out_xy[i] = [int(grid[n, 0]), int(grid[n, 1])]

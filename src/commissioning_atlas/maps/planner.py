@@ -4,7 +4,7 @@ Everything the rules need is precomputed here, per unit, so the page recomputes 
 sums over its units on each edit (``assets/planner.js``, one code path, no incremental bookkeeping):
 
 * each unit's residents on the plan's basis (and Census 2021, and GP registered patients where the layer
-  holds them), its area;
+  holds them: those of May 2022 a basis the reader may choose, which the size rule then reads), its area;
 * the unit adjacency from the LSOAs' shared edges, with cut-off pieces (islands) joined to their nearest
   unit as ``advise`` joins them (:func:`.advise.adjacency.connect_areas`);
 * a sparse unit x council table and a sparse unit x region table of people and area (so a council split
@@ -206,6 +206,27 @@ def _registered(atlas: Any, units: str, codes: np.ndarray) -> list[int | None] |
     return [None if pd.isna(v) else int(v) for v in vals]
 
 
+def _held(atlas: Any, units: str, codes: np.ndarray) -> dict | None:
+    """Registered patients of May 2022 per unit where the unit layer holds them (:mod:`.registered`): a basis the
+    reader may count people as; the size rule then reads it, councils and regions keep counting residents."""
+    from commissioning_atlas.registered import BASIS, holds
+    from commissioning_atlas.sources.population import get_basis
+
+    if not holds(atlas, units):
+        return None
+    layer = atlas.layer(units)
+    fig = dict(zip(layer["code"].astype(str), layer["registered_2022"].astype(int)))
+    split = sorted(set(layer.attrs.get("registered_2022_apportioned", ())) & {str(c) for c in codes})
+    note = (f"{get_basis(BASIS).title}: counted per GP practice, not per LSOA, so the size rule reads them and "
+            "councils split and region lines still count residents")
+    if split:
+        names = dict(zip(layer["code"].astype(str), layer["name"].astype(str)))
+        note += ("; " + ", ".join(str(_plain(names.get(c, c))) for c in split) +
+                 " share a sub-ICB location of 2022, apportioned between them by its residents")
+    return {"id": BASIS, "label": f"{get_basis(BASIS).title} (size rule only)", "held": True,
+            "pop": [fig[str(c)] for c in codes], "note": note}
+
+
 def planner_data(atlas: Any, units: str | None = None, start: str | None = None, *,
                  tolerance: float = DEFAULT_TOLERANCE_M) -> dict:
     """Everything the planner page carries (JSON-ready; ``arcs`` are the page's shared arcs).
@@ -251,7 +272,8 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
 
     vintage = str(spec["vintage"])
     vintages = member_vintages()  # the default basis of a set of the vintage (footprints.toml)
-    basis_id = atlas.basis or (vintages[vintage].basis if vintage in vintages else "census_2021")
+    basis_id = (atlas.basis if atlas.held_basis is None else None) or \
+        (vintages[vintage].basis if vintage in vintages else "census_2021")
     basis_ids = [basis_id] + (["census_2021"] if basis_id != "census_2021" else [])
     area = atlas.lsoa["area_m2"].to_numpy().astype(float)
     weights = {"area": area} | {bid: atlas.population(bid).astype(float) for bid in basis_ids}
@@ -259,6 +281,13 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
     for bid in basis_ids:
         pop = np.bincount(k, weights=weights[bid][rows], minlength=n)
         bases.append({"id": bid, "label": get_basis(bid).title, "pop": np.round(pop).astype(int).tolist()})
+    held = _held(atlas, units, codes)
+    if held is not None:
+        bases.append(held)
+    elif atlas.held_basis is not None:
+        from commissioning_atlas.registered import not_held
+
+        raise AtlasError(not_held(units, " (the planner's units)"))
     reg = _registered(atlas, units, codes)
     if reg is not None:
         bases.append({"id": "registered_2013", "label": "registered patients (GP lists, April-June 2013)",
@@ -300,7 +329,7 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
                   "title": _start_title(atlas, units), "codes": [str(c) for c in codes], "names": unit_names,
                   "lp": pts, "area": np.round(np.bincount(k, weights=area[rows], minlength=n)).astype(int).tolist(),
                   "source": f"{info.get('title', units)}: {info.get('source', '')}"},
-        "bases": bases, "basis": basis_id,
+        "bases": bases, "basis": atlas.held_basis or basis_id, "lsoa_basis": basis_id,
         "adjacency": edges.ravel().tolist(),
         "links": [{"a": lk.a, "b": lk.b, "km": round(lk.distance_m / 1000, 1), "kind": lk.kind} for lk in links],
         "councils": sparse(spec["councils"]), "regions": sparse(spec["regions"]),

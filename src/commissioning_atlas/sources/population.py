@@ -67,6 +67,8 @@ class PopulationBasis:
         How the figures reach the 2011 LSOAs.
     check_groups : tuple of str
         Groups used only to cross-check the basis.
+    held_on : str
+        Where a basis not held per LSOA is held, as a sentence says it.
     """
 
     id: str
@@ -77,6 +79,7 @@ class PopulationBasis:
     per_lsoa: bool
     method: str
     check_groups: tuple[str, ...] = field(default_factory=tuple)
+    held_on: str = ""
 
     @property
     def label(self) -> str:
@@ -102,7 +105,7 @@ BASES: dict[str, PopulationBasis] = {b.id: b for b in (
         id="registered_2013", title="GP registered patients, April-June 2013", reference_date=date(2013, 4, 1),
         groups=("gp_list_size_2013",), england_total=None, per_lsoa=False,
         method="GP practice list sizes summed to each practice's CCG; held on CCG layers only "
-               "(ccg_2013 registered_population), not per LSOA"),
+               "(ccg_2013 registered_population), not per LSOA", held_on="CCG layers only (ccg_2013)"),
     _mid(2017, "population_mid_2017", 55_619_430),
     _mid(2019, "population_mid_2019", 56_286_961),
     _mid(2020, "population_mid_2020", 56_550_138),
@@ -114,6 +117,14 @@ BASES: dict[str, PopulationBasis] = {b.id: b for b in (
                "lookup: unchanged LSOAs and splits sum exactly; LSOA21s formed from several LSOA11 (merges, "
                "complex changes) apportioned by mid-2020 LSOA11 populations, largest-remainder rounding that "
                "keeps each LSOA21's and England's totals exact"),
+    PopulationBasis(
+        id="registered_2022", title="GP registered patients, 1 May 2022", reference_date=date(2022, 5, 1),
+        groups=("gp_patients_2022", "gp_practice_map_2025"), england_total=None, per_lsoa=False,
+        method="NHS Digital practice lists of 1 May 2022 summed practice by practice to the units of the layers "
+               "made of practices (data/populations.toml), July 2022 moves applied; a sub-ICB location split "
+               "between units (Frimley, April 2026) apportioned by its residents; held on those layers, not per "
+               "LSOA (commissioning_atlas.registered)",
+        held_on="the layers made of GP practices (data/populations.toml), summed practice by practice"),
 )}
 
 
@@ -420,7 +431,7 @@ def read_basis(basis: str, paths: dict[str, list[Path]], lsoa_codes) -> BasisVal
     """
     b = get_basis(basis)
     if not b.per_lsoa:
-        raise AtlasError(f"population basis {b.id} ({b.title}) is held on CCG layers only, not per LSOA")
+        raise AtlasError(f"population basis {b.id} ({b.title}) is held on {b.held_on}, not per LSOA")
     codes = np.asarray(lsoa_codes, dtype=object)
     report: dict = {"basis": b.id, "method": b.method}
     if b.id == "census_2011":

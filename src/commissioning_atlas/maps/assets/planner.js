@@ -22,6 +22,9 @@ for (var e = 0; e < DATA.adjacency.length; e += 2) {
 DATA.links.forEach(function (l) { ALL_NB[l.a].push(l.b); ALL_NB[l.b].push(l.a); LINKED[l.a + "," + l.b] = l; });
 function basisById(id) { return DATA.bases.filter(function (b) { return b.id === id; })[0]; }
 function residentBases() { return DATA.bases.filter(function (b) { return !b.registered; }); }
+// a basis held per unit, not per LSOA (registered patients, May 2022): the size rule reads it; councils and
+// regions, whose parts are cut by LSOAs, keep counting the page's LSOA basis
+var LSOA_BASIS = DATA.lsoa_basis;
 var REGISTERED = DATA.bases.filter(function (b) { return b.registered; })[0] || null;
 
 // ------------------------------------------------------------------------------------------ the plan
@@ -48,22 +51,24 @@ function threshold() { return DATA.thresholds.filter(function (t) { return t.id 
 // evaluate(plan, options): every figure and finding of a plan, recomputed from scratch
 function evaluate(plan, opt) {
   var G = plan.groups.length, a = plan.assign, b = basisById(opt.basis), t = opt.threshold;
+  var lb = b.held ? basisById(LSOA_BASIS) : b, held = zeros(G, 0);
   var pop = zeros(G, 0), area = zeros(G, 0), size = zeros(G, 0), reg = [], u, g, k;
   var unassigned = [];
   for (g = 0; g < G; g++) { reg.push(REGISTERED ? 0 : null); }
   for (u = 0; u < N; u++) {
     g = a[u];
     if (g < 0) { unassigned.push(u); continue; }
-    pop[g] += b.pop[u]; area[g] += U.area[u]; size[g]++;
+    pop[g] += lb.pop[u]; area[g] += U.area[u]; size[g]++;
+    if (b.held) { held[g] += b.pop[u]; }
     if (REGISTERED && reg[g] !== null) { reg[g] = REGISTERED.pop[u] === null ? null : reg[g] + REGISTERED.pop[u]; }
   }
   // size against the threshold: a registered threshold counts patients where held (as check does)
   var groups = [];
   for (g = 0; g < G; g++) {
     var useReg = t && t.basis === "registered" && REGISTERED && reg[g] !== null;
-    var p = useReg ? reg[g] : pop[g];
+    var p = useReg ? reg[g] : (b.held ? held[g] : pop[g]);
     var low = t && t.min !== null && p < t.min, high = t && t.max !== null && p > t.max;
-    groups.push({index: g, pop: pop[g], reg: REGISTERED ? reg[g] : null, sized: p,
+    groups.push({index: g, pop: pop[g], held: b.held ? held[g] : null, reg: REGISTERED ? reg[g] : null, sized: p,
       sizedBasis: useReg ? REGISTERED.label : b.label, area: area[g], units: size[g],
       low: !!low, high: !!high, pieces: 0, linked: [], crossing: [], home: -1, empty: size[g] === 0});
   }
@@ -90,7 +95,7 @@ function evaluate(plan, opt) {
     if (a[l.a] >= 0 && a[l.a] === a[l.b] && land[a[l.a]] > 1) { groups[a[l.a]].linked.push(l); }
   });
   // councils split: parts (council x group) summed over the sparse unit x council table
-  var C = DATA.councils, cpop = C.part[b.id], carea = C.part.area, parts = {};
+  var C = DATA.councils, cpop = C.part[lb.id], carea = C.part.area, parts = {};
   for (k = 0; k < C.u.length; k++) {
     g = a[C.u[k]];
     if (g < 0) { continue; }
@@ -110,7 +115,7 @@ function evaluate(plan, opt) {
     });
     var split = false;
     list.forEach(function (q, i) {
-      var tp = C.total[b.id][q.c], share = tp > 0 ? q.pop / tp : 0;
+      var tp = C.total[lb.id][q.c], share = tp > 0 ? q.pop / tp : 0;
       var big = SPLIT.by === "area-or-residents" ? share >= SPLIT.share || q.area >= SPLIT.share * C.total.area[q.c] :
         share >= SPLIT.share && q.pop >= SPLIT.people;
       q.sig = i === 0 || big;
@@ -121,7 +126,7 @@ function evaluate(plan, opt) {
   splits.sort(function (x, y) { return x.council - y.council; });
   // region lines: each group's home is the region holding most of its people (ties: the first code);
   // a part beyond it holding the tolerance share of the group's area or people crosses
-  var R = DATA.regions, rpop = R.part[b.id], rarea = R.part.area, rparts = {};
+  var R = DATA.regions, rpop = R.part[lb.id], rarea = R.part.area, rparts = {};
   for (k = 0; k < R.u.length; k++) {
     g = a[R.u[k]];
     if (g < 0) { continue; }
@@ -144,7 +149,7 @@ function evaluate(plan, opt) {
   groups.forEach(function (grp) {
     grp.fails = (grp.low || grp.high ? 1 : 0) + (grp.pieces > 1 ? 1 : 0) + (grp.crossing.length ? 1 : 0);
   });
-  return {groups: groups, splits: splits, unassigned: unassigned, basis: b, threshold: t};
+  return {groups: groups, splits: splits, unassigned: unassigned, basis: b, lineBasis: lb, threshold: t};
 }
 
 function summaryText(res) {
@@ -724,7 +729,10 @@ notes.appendChild(el("summary", null, "How the checks are made"));
   "Region lines (" + DATA.regions.title + "): each group's home is the region holding most of its people; parts " +
     "beyond it holding less than " + Math.round(TOL * 100) + "% of both the group's area and its people are ignored, as in check.",
   "Unit boundaries: " + U.source
-].forEach(function (t) { notes.appendChild(el("p", null, t)); });
+].concat(DATA.bases.filter(function (b) { return b.held; }).map(function (b) {
+  return "People counted as " + b.label + ": " + b.note + ". `check --scenario plan.csv --population " + b.id +
+    "` counts the same figures.";
+})).forEach(function (t) { notes.appendChild(el("p", null, t)); });
 DATA.sources.forEach(function (t) { notes.appendChild(el("p", "pl-source", t)); });
 panel.appendChild(notes);
 
@@ -745,7 +753,8 @@ function drawPanel(res) {
   // the groups' list
   groupsBox.textContent = "";
   var t = res.threshold, tbl = el("table", "pl-table"), head = el("tr");
-  tbl.appendChild(el("caption", null, "Groups: people are " + res.basis.label + (REGISTERED ? "; patients where held" : "")));
+  tbl.appendChild(el("caption", null, "Groups: people are " + res.basis.label + (REGISTERED ? "; patients where held" : "") +
+    (res.basis.held ? "; councils and region lines count " + res.lineBasis.label : "")));
   ["", "#", "Group", "People", "Checks"].forEach(function (h) { head.appendChild(el("th", null, h)); });
   tbl.appendChild(head);
   var colours = state.groups.map(function (g) { return colourOf[g.code]; });
@@ -761,9 +770,10 @@ function drawPanel(res) {
     nameCell.appendChild(pick); nameCell.appendChild(el("div", "pl-sub", plural(grp.units, U.noun) +
       (grp.reg !== null && grp.reg !== undefined ? "; " + people(grp.reg) + " patients" : "")));
     tr.appendChild(nameCell);
-    tr.appendChild(el("td", "pl-pop", people(grp.pop)));
+    var shown = grp.held !== null ? grp.held : grp.pop;
+    tr.appendChild(el("td", "pl-pop", people(shown)));
     var checks = [];
-    if (grp.low) { checks.push("\u2717 under " + people(t.min) + (grp.sized !== grp.pop ? " (" + people(grp.sized) + " patients)" : "")); }
+    if (grp.low) { checks.push("\u2717 under " + people(t.min) + (grp.sized !== shown ? " (" + people(grp.sized) + " patients)" : "")); }
     if (grp.high) { checks.push("\u2717 over " + people(t.max)); }
     if (grp.pieces > 1) { checks.push("\u2717 in " + grp.pieces + " pieces"); }
     if (grp.linked.length) { checks.push("joined across water"); }
@@ -843,7 +853,7 @@ window.caPlanner = {
     var res = evaluate(state, {basis: view.basis, threshold: threshold()}), gcode = function (g) { return state.groups[g].code; };
     return {
       groups: res.groups.map(function (grp, g) {
-        return {code: gcode(g), name: state.groups[g].name, pop: Math.round(grp.pop), sized: grp.sized, low: grp.low,
+        return {code: gcode(g), name: state.groups[g].name, pop: Math.round(grp.pop), held: grp.held, sized: grp.sized, low: grp.low,
           high: grp.high, pieces: grp.pieces, home: DATA.regions.codes[grp.home] || null,
           crossing: grp.crossing.map(function (r) { return {code: DATA.regions.codes[r.r], pop: Math.round(r.pop)}; })};
       }),
