@@ -179,24 +179,41 @@ short = "ZZ pairs"
 }
 
 #: Run in a fresh process with the declarations folder set: the atlas page and the timeline.
-_PAGES = """
-import json, sys
+_RUN = """
+import contextlib, io, json, sys
 import commissioning_atlas as ca
-from commissioning_atlas import maps
+from commissioning_atlas import cli, maps
+
+
+def run(*args):
+    buf = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with contextlib.redirect_stdout(buf):
+        code = cli.main(list(args))
+    assert code in (0, 1), (args, code)
+    buf.flush()
+    return buf.buffer.getvalue().decode("utf-8")
+
+
+got = {"layers": run("layers", "--quiet"), "presets": run("check", "--list-presets"),
+       "report": run("check", "--preset", "zz-pairs-vs-regions", "--quiet", "--format", "json")}
 atlas = ca.load(progress=False)
 out = sys.argv[1]
 page = maps.read_page_data(maps.atlas_map(atlas, out + "/atlas.html"))
 tl = maps.read_page_data(maps.timeline_map(atlas, out + "/timeline.html"))
 pairs = [l for l in page["layers"] if l["id"] == "zz_pairs_2028"][0]
 era = [e for e in tl["eras"] if e["key"] == "2028"][0]
-print(json.dumps({"atlas": [l["id"] for l in page["layers"]], "style": pairs["style"], "noun": pairs.get("noun"),
-                  "eras": [e["key"] for e in tl["eras"]], "era": {k: era[k] for k in ("layer", "lines", "bodies")},
-                  "moved": era["changes"]["total"], "chart": [(r["layer"], r["label"]) for r in tl["chart"]]}))
+got.update({"atlas": [l["id"] for l in page["layers"]], "style": pairs["style"], "noun": pairs.get("noun"),
+            "eras": [e["key"] for e in tl["eras"]], "era": {k: era[k] for k in ("layer", "lines", "bodies")},
+            "moved": era["changes"]["total"], "chart": [(r["layer"], r["label"]) for r in tl["chart"]]})
+print(json.dumps(got))
 """
 
 
 @pytest.mark.integration
 def test_a_throwaway_layer_set_and_preset_from_declarations_alone(tmp_path, mirror):
+    """A folder of declarations alone adds a layer, a footprint set, a preset, a style, an era and a
+    commissioner: `layers` lists them, `check --list-presets` and a check run use them, the atlas page and the
+    timeline draw them."""
     folder = tmp_path / "declarations"
     folder.mkdir()
     for name, text in THROWAWAY.items():
@@ -204,30 +221,21 @@ def test_a_throwaway_layer_set_and_preset_from_declarations_alone(tmp_path, mirr
     env = {**os.environ, settings.DECLARATIONS_ENV: str(folder), settings.MIRROR_ENV: str(mirror),
            "PYTHONPATH": str(ROOT / "src")}
     cache = settings.cache_dir() / "layers"
-    try:
-        def run(*args):
-            res = subprocess.run([sys.executable, "-m", "commissioning_atlas", *args], capture_output=True,
-                                 text=True, env=env, timeout=1200, cwd=tmp_path)
-            assert res.returncode in (0, 1), res.stderr
-            return res.stdout
-
-        listing = run("layers", "--quiet")
+    try:  # one process (the CLI's three commands, then the pages), as a user's new shell would see it
+        res = subprocess.run([sys.executable, "-c", _RUN, str(tmp_path)], capture_output=True, text=True,
+                             env=env, timeout=1200, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        got = json.loads(res.stdout)
+        listing = got["layers"]
         rows = {ln.split()[0]: ln for ln in listing.splitlines() if ln and not ln.startswith(("==", "layer", "bases"))}
         assert "zz_region_2023" in rows and rows["zz_region_2023"].split()[2] == "7"
         assert "== 2028" in listing and rows["zz_pairs_2028"].split()[3] == "34"  # 36 ICBs, two pairs merged
         assert "zz_pairs_2028.csv, dissolved from LSOAs" in rows["zz_pairs_2028"]
-        presets = run("check", "--list-presets")
         assert ("zz-pairs-vs-regions      zz_pairs_2028 vs zz_region_2023 (crosses, coverage): "
-                "Does a throw-away pair cross a region?") in presets.splitlines()
-        report = run("check", "--preset", "zz-pairs-vs-regions", "--quiet", "--format", "json")
-        doc = json.loads(report)
+                "Does a throw-away pair cross a region?") in got["presets"].splitlines()
+        doc = json.loads(got["report"])
         assert doc["title"] == "Throw-away pairs against throw-away regions" and doc["against"] == "zz_region_2023"
         assert doc["counts"]["warning"] == 0  # each pair lies in one region, and with the other ICBs covers England once
-
-        res = subprocess.run([sys.executable, "-c", _PAGES, str(tmp_path)], capture_output=True, text=True,
-                             env=env, timeout=1200, cwd=tmp_path)
-        assert res.returncode == 0, res.stderr
-        got = json.loads(res.stdout)
         assert "zz_pairs_2028" in got["atlas"] and got["style"]["color"] == "#123456"
         assert got["eras"][-1] == "2028"
         assert got["era"] == {"layer": "zz_pairs_2028", "lines": ["zz_region_2023"], "bodies": 34}
