@@ -71,7 +71,7 @@ var eraName = el("output", "tl-era");
 eraName.id = "tl-era";
 eraName.setAttribute("for", "tl-slider");
 control.appendChild(prev); control.appendChild(slide); control.appendChild(next);
-control.appendChild(eraName);
+head.appendChild(eraName);  // beside the title: its length changes with the era, the slider's width does not
 var compareBox = el("label", "tl-compare");
 var compare = el("input");
 compare.type = "checkbox"; compare.id = "tl-compare";
