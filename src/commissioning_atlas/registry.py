@@ -10,11 +10,15 @@ Like the boundary catalogue (and xyzservices' providers), what the atlas knows i
 ``presets.toml``
     the named checks;
 ``maps.toml``
-    how the atlas page draws each layer (style, noun, parents shown);
+    how the atlas page draws each layer (style, noun, parents shown) and which districts name the places
+    under a layer of each era;
 ``timeline.toml``
     the eras of the timeline and the commissioners of the over-time table, with their short labels;
 ``populations.toml``
-    the layers made of GP practices, on which registered patients are held.
+    the layers made of GP practices, on which registered patients are held;
+``planner.toml``
+    the planner page: the unit layers a plan may be drawn over, with their councils, regions, starting
+    plans and advice instances (:func:`planner`).
 
 Adding a vintage, a proposal set or a question is a declaration (plus its catalogue entries or table).
 The files of ``$COMMISSIONING_ATLAS_DECLARATIONS`` (same names, any of them) are read after the package's
@@ -185,11 +189,14 @@ class Declarations:
     eras: tuple[dict, ...]
     commissioners: dict[str, str]
     practice_layers: tuple[str, ...] = ()
+    planner: dict = field(default_factory=dict, compare=False, hash=False)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 #: The declaration files, each with its tables.
 FILES = {"layers.toml": ("layer",), "footprints.toml": ("vintage", "noun", "set"), "presets.toml": ("preset",),
-         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",)}
+         "maps.toml": ("style", "names"), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",),
+         "planner.toml": ("default_units", "default_start", "default_threshold", "units", "prefixes")}
 _STR, _LIST, _BOOL, _NUM = str, list, bool, (int, float)
 #: Fields of each table: name -> (type, required); the first field is the entry's id.
 _FIELDS: dict[str, dict[str, tuple]] = {
@@ -202,6 +209,7 @@ _FIELDS: dict[str, dict[str, tuple]] = {
                "rules": (_LIST, True), "question": (_STR, True)},
     "style": {"id": (_STR, True), "show": (_BOOL, True), "colour": (_STR, True), "weight": (_NUM, True),
               "dash": (_STR, False), "noun": (_STR, True), "parents": (_LIST, False)},
+    "names": {"layer": (_STR, True), "eras": (_LIST, True)},
     "era": {"key": (_STR, True), "label": (_STR, True), "layer": (_STR, True), "lines": (_LIST, False),
             "changes": (_LIST, False)},
     "commissioner": {"layer": (_STR, True), "short": (_STR, True)},
@@ -209,7 +217,7 @@ _FIELDS: dict[str, dict[str, tuple]] = {
 }
 #: Layer fields of each table that must name a declared layer (or footprint set, where the table says).
 _REFS = {"vintage": ("members", "atom"), "noun": ("layer",), "set": ("units", "complete_with"),
-         "preset": ("subject", "against"), "style": ("parents",), "era": ("layer", "lines", "changes"),
+         "preset": ("subject", "against"), "style": ("parents",), "names": ("layer",), "era": ("layer", "lines", "changes"),
          "commissioner": ("layer",), "practice_layer": ("id",)}
 
 
@@ -342,6 +350,14 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
     styles = tuple({"id": d["id"], "show": d["show"], "colour": d["colour"], "weight": float(d["weight"]),
                     "dash": d.get("dash", ""), "noun": d["noun"], "parents": tuple(d.get("parents", ()))}
                    for d, *_ in style_e)
+    names_e = _entries(by_file.get("maps.toml", []), "names")
+    _check_refs(names_e, "names", layers)
+    names: dict[str, str] = {}
+    for d, origin, row, _ in names_e:
+        for era in d["eras"]:
+            if era in names:
+                raise DataError(f"names: era {era} is named by both {names[era]} and {d['layer']}", path=origin, row=row)
+            names[era] = d["layer"]
     tl = by_file.get("timeline.toml", [])
     era_e, comm_e = _entries(tl, "era"), _entries(tl, "commissioner")
     _check_refs(era_e, "era", with_sets)
@@ -357,7 +373,90 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
     return Declarations(layers=layers, vintages=vintages, nouns={d["layer"]: d["noun"] for d, *_ in noun_e},
                         sets=sets, presets=presets, styles=styles, eras=eras,
                         commissioners={d["layer"]: d["short"] for d, *_ in comm_e},
-                        practice_layers=tuple(d["id"] for d, *_ in practice_e))
+                        practice_layers=tuple(d["id"] for d, *_ in practice_e),
+                        planner=_planner(by_file.get("planner.toml", []), with_sets), names=names)
+
+
+_TABLES = (list,)  # an array of tables (``[[units.<layer>.advice]]``), each checked on its own
+#: Fields of a unit layer of ``planner.toml`` (``[units.<layer>]``) and of its advice instances: (type, required).
+_PLANNER_UNIT = {"label": (_STR, True), "noun": (_STR, True), "councils": (_STR, True), "regions": (_STR, True),
+                 "vintage": (_STR, True), "starts": (_LIST, True), "advice": (_TABLES, False)}
+_PLANNER_ADVICE = {"units": (_STR, True), "floor": (_NUM, True), "within": (_STR, False),
+                   "keep_whole": (_STR, False), "closest_to": (_STR, False)}
+_PLANNER_TOP = {"default_units": _STR, "default_start": _STR, "default_threshold": _STR, "units": dict,
+                "prefixes": dict}
+
+
+def _check_fields(d: object, fields: dict, what: str, origin: str, row: int) -> None:
+    """One table of ``planner.toml``: a table, no unknown field, every required one, each of its type."""
+    if not isinstance(d, dict):
+        raise DataError(f"{what} must be a table", path=origin, row=row)
+    unknown = set(d) - set(fields)
+    if unknown:
+        raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=row)
+    for name, (kind, required) in fields.items():
+        if name not in d:
+            if required:
+                raise DataError(f"{what} is missing field {name!r}", path=origin, row=row)
+            continue
+        v = d[name]
+        ok = isinstance(v, kind) and not isinstance(v, bool)
+        if kind is _LIST:
+            ok = ok and all(isinstance(x, str) for x in v)
+        if not ok:
+            want = {_STR: "a string", _LIST: "a list of strings", _TABLES: "an array of tables"}.get(kind, "a number")
+            raise DataError(f"{what}: field {name!r} must be {want}", path=origin, row=row)
+
+
+def _planner(files: list[tuple[str, dict, Path | None]], known) -> dict:
+    """The planner declarations (``planner.toml``): every unit layer, reference and start declared, no id twice.
+
+    The row of a message is the unit layer's number in its file. The result has the file's shape
+    (``default_units``, ``default_start``, ``default_threshold``, ``units`` by layer id, ``prefixes``).
+    """
+    out: dict = {"units": {}, "prefixes": {}}
+    for origin, data, _ in files:
+        for key, kind in _PLANNER_TOP.items():
+            if key not in data:
+                continue
+            if not isinstance(data[key], kind):
+                want = "a string" if kind is _STR else "a table"
+                raise DataError(f"planner: {key!r} must be {want}", path=origin)
+            if kind is _STR:
+                if key in out:
+                    raise DataError(f"planner {key} declared twice", path=origin)
+                out[key] = data[key]
+        for row, (units, spec) in enumerate(data.get("units", {}).items(), start=1):
+            what = f"planner units {units}"
+            if units in out["units"]:
+                raise DataError(f"{what} declared twice", path=origin, row=row)
+            _check_fields(spec, _PLANNER_UNIT, what, origin, row)
+            for i, advice in enumerate(spec.get("advice", []), start=1):
+                _check_fields(advice, _PLANNER_ADVICE, f"{what}, advice {i}", origin, row)
+            refs = [units, spec["councils"], spec["regions"], *spec["starts"]]
+            refs += [a[k] for a in spec.get("advice", []) for k in ("units", "within", "keep_whole", "closest_to")
+                     if k in a]
+            for dep in refs:
+                if dep not in known:
+                    raise DataError(f"{what} refers to undeclared layer {dep!r}", path=origin, row=row)
+            out["units"][units] = spec
+        for code, words in data.get("prefixes", {}).items():
+            if code in out["prefixes"]:
+                raise DataError(f"planner prefix {code} declared twice", path=origin)
+            if not isinstance(words, str):
+                raise DataError(f"planner prefix {code} must be a string", path=origin)
+            out["prefixes"][code] = words
+    if out["units"] or files:
+        for key in ("default_units", "default_start", "default_threshold"):
+            if key not in out:
+                raise DataError(f"planner declarations are missing {key!r}", path=files[0][0] if files else None)
+        if out["default_units"] not in out["units"]:
+            raise DataError(f"planner default_units {out['default_units']!r} is not among the declared units "
+                            f"({', '.join(out['units'])})", path=files[0][0])
+        if out["default_start"] not in known:
+            raise DataError(f"planner default_start refers to undeclared layer {out['default_start']!r}",
+                            path=files[0][0])
+    return {k: out[k] for k in _PLANNER_TOP if k in out}  # the file's order
 
 
 def _load_toml(text: str, origin: str) -> dict:
@@ -427,6 +526,25 @@ def map_styles() -> tuple[dict, ...]:
     return declarations().styles
 
 
+def reference_names(era: str | None) -> str | None:
+    """The layer whose names label the places under a layer of ``era`` (``maps.toml``'s ``[[names]]``): the
+    districts of that era, so a 2026 map never names a district abolished in 2020. An era not declared
+    takes the latest declared era before it (the earliest, if none is before it); None when none is declared.
+
+    Examples
+    --------
+    >>> reference_names("2026"), reference_names("2011")
+    ('lad_2023', 'lad_2011')
+    """
+    names = declarations().names
+    if not names:
+        return None
+    if era in names:
+        return names[era]
+    before = [e for e in names if era is not None and e <= str(era)]
+    return names[max(before)] if before else names[min(names)]
+
+
 def timeline_eras() -> tuple[dict, ...]:
     """The eras of the timeline in date order: ``key``, ``label``, ``layer``, ``lines``, ``changes``."""
     return declarations().eras
@@ -436,6 +554,13 @@ def practice_layers() -> tuple[str, ...]:
     """The layers made of 2022 GP practices, on which registered patients of May 2022 are held
     (``populations.toml``)."""
     return declarations().practice_layers
+
+
+def planner() -> dict:
+    """The planner page's declarations (``planner.toml``): ``default_units``, ``default_start``,
+    ``default_threshold``, ``units`` (layer id -> ``label``, ``noun``, ``councils``, ``regions``, ``vintage``,
+    ``starts``, ``advice``) and ``prefixes`` (ONS code prefix -> what such a unit is)."""
+    return declarations().planner
 
 
 def commissioners() -> dict[str, str]:

@@ -25,6 +25,7 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
 from commissioning_atlas.maps.encode import _json_for_script, _plain
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.era_pairs import era_pairs
 from commissioning_atlas.maps.labels import label_points, label_text, short_text
 from commissioning_atlas.maps.page import _write_text, page_html
@@ -131,6 +132,18 @@ def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame,
              "note": in_words(str(r["note"]))}
             for r in parts.drop(columns="geometry").to_dict("records")]
     return counts, parts, rows
+
+
+def _dated(atlas: Any, rows: list[dict], old_codes: list[str], new: str, old: str) -> None:
+    """Date each moved part's bodies ("NHS Luton CCG (April 2013)"), so a name is never quoted as another
+    year's body of that name, and give the whole old body's residents (``whole``) beside the part's."""
+    v_new, v_old = (str(atlas.info(lid).get("vintage") or "") for lid in (new, old))
+    layer = atlas.layer(old)
+    pops = dict(zip(layer["code"].astype(str), layer["population"])) if "population" in layer.columns else {}
+    for r, code in zip(rows, old_codes):
+        r["whole"] = formatting.people(pops[code]) if code in pops else ""
+        r["from"] = f"{r['from']} ({v_old})" if v_old else r["from"]
+        r["to"] = f"{r['to']} ({v_new})" if v_new else r["to"]
 
 
 def stable_colours(codes: dict[str, Sequence[str]], geoms: dict[str, np.ndarray],
@@ -257,6 +270,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
         f = era_changes(atlas, e)
         if f is not None:
             counts, parts, moved = _moved_parts(f)
+            _dated(atlas, moved, parts["against_code"].astype(str).tolist(), e.changes[0], e.changes[1])
             geoms = parts.geometry.to_numpy()
             if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).all():
                 raise AtlasError(f"{e.changes[0]} against {e.changes[1]}: a moved part has no shape")
@@ -290,7 +304,7 @@ def chart_rows(table) -> list[dict]:
 
 
 def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True,
-                 index: str | None = None) -> Path:
+                 index: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write ``timeline.html``: every era 2011-2027 on one map with an era control and a side-by-side view.
 
     Parameters
@@ -320,7 +334,8 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     if pack:  # the arcs travel as bytes after the text parts
         data["arcs"] = None
     return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack,
-                                           ("takeaway.js",)))
+                                       ("takeaway.js",)),
+                       atlas.output_policy(policy))
 
 
 def index_entry(path: str | Path, href: str = "timeline.html") -> dict:

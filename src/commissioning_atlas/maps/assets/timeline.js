@@ -71,7 +71,7 @@ var eraName = el("output", "tl-era");
 eraName.id = "tl-era";
 eraName.setAttribute("for", "tl-slider");
 control.appendChild(prev); control.appendChild(slide); control.appendChild(next);
-control.appendChild(eraName);
+head.appendChild(eraName);  // beside the title: its length changes with the era, the slider's width does not
 var compareBox = el("label", "tl-compare");
 var compare = el("input");
 compare.type = "checkbox"; compare.id = "tl-compare";
@@ -176,6 +176,7 @@ function eraGroup(view, i) {
           var d = el("div", "tl-tip");
           d.appendChild(el("strong", "", "Moved: " + row.from));
           d.appendChild(el("div", "", "to " + row.to + ": " + row.people + " residents (" + row.share + ")"));
+          if (row.whole) { d.appendChild(el("div", "", "of the whole body's " + row.whole + " residents")); }
           return d;
         }, {sticky: true});
       }
