@@ -43,7 +43,10 @@ def script(name: str, extras: tuple[str, ...] = ()) -> str:
     ``extras`` (``takeaway.js``: copy link and downloads; ``maptake.js``: the atlas and check pages' use of it,
     and their towns and places), then the page's own file, minified by ``rjsmin`` (comments and spaces out:
     3.6 KB less in the packed CCG map; the readable files are in ``maps/assets``)."""
-    return rjsmin.jsmin("\n".join(asset(n).strip() for n in ("arcs.js", "dom.js", *extras, name)))
+    own = asset(name)
+    if "maptake.js" not in extras:  # map.js's parts for maptake.js (marked /*take{*/ ... /*}take*/) go too
+        own = re.sub(r"/\*take\{\*/.*?/\*\}take\*/", "", own, flags=re.S)
+    return rjsmin.jsmin("\n".join([*(asset(n).strip() for n in ("arcs.js", "dom.js", *extras)), own.strip()]))
 
 
 #: The scripts of a map page that offers "Share and download" and towns (the atlas, a check's page); a plain

@@ -226,7 +226,9 @@ LAYERS.forEach(function (layer) {
       code: layer.codes[i], f: f});
   });
 });
+/*take{*/
 var TOWNS = [];  // the major towns, named when zoomed out (maptake.js fills it)
+/*}take*/
 function buildLayer(layer, until) {  // the layer's polygons (made once), in the order of its features: all, or
   // (prebuild) the first `until`
   var n = layer.features.length, stop = until === undefined ? n : Math.min(until, n);
@@ -349,6 +351,7 @@ function labelCandidates() {
       if (!f.v || f.v.indexOf(set) >= 0) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); }
     });
   }
+/*take{*/
   if (selected && selected.place) {  // a town or place found by the search is named in its box
     out.unshift({t: selected.name, lp: [selected.place.x * SX, selected.place.y * SY], r: null, cls: "ca-name ca-flag"});
   }
@@ -357,6 +360,7 @@ function labelCandidates() {
     var least = map.getZoom() < 7 ? 20 : map.getZoom() < 8 ? 10 : 0;
     TOWNS.forEach(function (t) { if (t.n >= least) { out.push({t: t.name, lp: [t.x * SX, t.y * SY], r: null, cls: "ca-town"}); } });
   }
+/*}take*/
   return out;
 }
 // the vintage of the reference names: that of the topmost filled layer shown, else of the topmost layer shown
@@ -371,7 +375,9 @@ function namesSet() {
 var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
 FONTS["ca-name ca-flag"] = "700 12px system-ui,Arial,sans-serif";
+/*take{*/
 FONTS["ca-town"] = "400 11px system-ui,Arial,sans-serif";
+/*}take*/
 var numbered = [];  // the flagged features shown by a number (the key list names them)
 var placedFor = null;
 function updateLabels() {
@@ -764,7 +770,9 @@ function fillLegend(d) {
     });
   });
   legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
+/*take{*/
   if (TOWNS.length) { var rt = el("div", "ca-row"); rt.appendChild(el("span", "ca-ref-sample ca-town", "Town")); rt.appendChild(el("span", null, "Major towns and cities (zoomed out)")); d.appendChild(rt); }
+/*}take*/
   if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, (NAMES.sets ? NAMES.sets[namesSet()].title : NAMES.title) + " (closer in)")); d.appendChild(rn); }
   if (FINDINGS) {
     d.appendChild(el("h3", null, "Findings"));
@@ -815,7 +823,9 @@ var Legend = L.Control.extend({options: {position: "bottomright"}, onAdd: functi
   return d; }});  // filled with the labels, a frame after the features
 new Legend().addTo(map);
 
-// "Share and download", towns and places (maptake.js, takeaway.js: the atlas and check pages)
+// "Share and download", towns and places (maptake.js, takeaway.js: the atlas and check pages). Code between
+// the take{ and }take comments is left out of a page without them (page.script): the CCG map keeps its budget.
+/*take{*/
 function mark(entry, shape) {  // the selection and its outline
   if (highlight) { map.removeLayer(highlight); }
   highlight = shape; selected = entry;
@@ -825,7 +835,7 @@ var TAKE = typeof caMapTakeaway === "function" ? caMapTakeaway({map: map, DATA: 
   renderer: renderer, popupOptions: popupOptions, writeHash: writeHash, stateString: stateString, decode: decode,
   eachArc: eachArc, ARCS: ARCS, linkify: linkify, box: box, subject: subject, flaggedKey: flaggedKey,
   legend: function () { return legendBody; }}) : null;
-
+/*}take*/
 // a skip link to the controls, first in the tab order
 (function skip() {
   var a = el("a", "ca-skip", "Skip to the map controls"); a.setAttribute("href", "#ca-search-input");
@@ -979,5 +989,7 @@ window.commissioningAtlas = {map: map, groups: groups, counts: counts, escapeHtm
   state: stateString, updateLabels: updateLabels,
   figure: function () { var t = subject(), c = t && classesOf(t); return c ? c.key : null; },
   visiblePaths: function () { return document.querySelectorAll("path.leaflet-interactive").length; }};
+/*take{*/
 if (TAKE) { Object.keys(TAKE).forEach(function (k) { window.commissioningAtlas[k] = TAKE[k]; }); }
+/*}take*/
 })();
