@@ -356,8 +356,8 @@ function labelCandidates() {
     out.unshift({t: selected.name, lp: [selected.place.x * SX, selected.place.y * SY], r: null, cls: "ca-name ca-flag"});
   }
   if (map.getZoom() < 9) {  // zoomed out, the major towns give the reader their bearings: England whole, only
-    // those of 20 neighbourhoods or more (the 34 largest), closer in those of 10 or more, largest first
-    var least = map.getZoom() < 7 ? 20 : map.getZoom() < 8 ? 10 : 0;
+    // those of 20 neighbourhoods or more (the 34 largest), from zoom 8 every one, largest first
+    var least = map.getZoom() < 8 ? 20 : 0;
     TOWNS.forEach(function (t) { if (t.n >= least) { out.push({t: t.name, lp: [t.x * SX, t.y * SY], r: null, cls: "ca-town"}); } });
   }
 /*}take*/

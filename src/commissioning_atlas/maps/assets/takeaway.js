@@ -216,10 +216,17 @@ function caSvgToPng(svg, scale, done) {
 // ------------------------------------------------------------------------------------------ the control
 // "Share": copy the link, download the view (SVG, PNG) or the data (CSV). `page` gives name (the file
 // stem), map(), link() (the address of this view), view() (caViewSvg's options) and csv() ({name, header,
-// rows}) when asked; `compact` (a phone) titles it "Share".
+// rows}) when asked; `compact` (a phone) shows it as an icon.
 function caShareBox(page) {
-  var det = el("details", "ca-take"), sum = el("summary", "ca-take-sum", page.compact ? "Share" : "Share and download");
+  var det = el("details", "ca-take" + (page.compact ? " ca-take-compact" : "")),
+    sum = el("summary", "ca-take-sum", page.compact ? null : "Share and download");
   sum.title = "Share and download: the link, this view as SVG or PNG, the data as CSV";
+  if (page.compact) {  // a phone: an icon, named for screen readers
+    sum.setAttribute("aria-label", "Share and download");
+    var icon = svgEl("svg", {viewBox: "0 0 16 16", width: 18, height: 18, "aria-hidden": "true"});
+    icon.appendChild(svgEl("path", {d: "M8 1v9M4.5 4.5 8 1l3.5 3.5M2 9v5h12V9", fill: "none", stroke: "#1a1a1a", "stroke-width": 1.8}));
+    sum.appendChild(icon);
+  }
   det.appendChild(sum);
   var body = el("div", "ca-take-body"), note = el("p", "ca-take-note"), field = el("input", "ca-take-field");
   note.setAttribute("role", "status"); note.setAttribute("aria-live", "polite");
