@@ -72,8 +72,8 @@ def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
     if same not in cache:
         cache[same] = arc_simplify(snapped, tolerance)
     widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
-    out = {"layers": layer_ids, "atoms": atoms,
-           "simple": cache[same],
+    out = {"layers": layer_ids, "atoms": atoms, "simple": cache[same],
+           "unions": cache.setdefault(("layer unions", *same[1:]), {}),  # and their layers
            "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
     cache[key] = (layers, out)
     return out
