@@ -306,8 +306,10 @@ function showThreshold(n) {  // a size check draws the findings of the chosen th
     if (poly._path) { poly._path.style.display = p && p.against_code !== id ? "none" : ""; }
   });
 }
-function reorder() {  // keep the declared order bottom to top, findings on top
-  LAYERS.forEach(function (l) { if (map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
+function reorder(added) {  // keep the declared order bottom to top, findings on top; a layer just added is on
+  // top already, so only those declared above it move
+  var from = added ? LAYERS.map(function (l) { return groups[l.id]; }).indexOf(added) + 1 : 0;
+  LAYERS.forEach(function (l, n) { if (n >= from && map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
   if (FINDINGS && map.hasLayer(groups.findings)) { groups.findings.bringToFront(); }
 }
 
@@ -866,8 +868,11 @@ function labelsFor() {
   return [top ? top.id : "", FINDINGS && map.hasLayer(groups.findings), flag && map.hasLayer(groups[flag.id]),
     threshold].join("|");
 }
-function changed() {
-  drawShown(); reorder(); restyle();
+var ready = false;  // later() has run: every shown layer has its outline, so adding a layer adds only its own paths
+function changed(ev) {
+  drawShown();
+  if (!ev || ev.type !== "overlayremove") { reorder(ready && ev && ev.type === "overlayadd" ? ev.layer : null); }
+  restyle();
   if (legendBody) { fillLegend(legendBody); }
   if (listBox && !listBox.hidden) { fillList(); }
   if (labelsFor() !== placedFor) { updateLabels(); }  // a layer turned on under the filled one moves no label
@@ -919,7 +924,7 @@ function later() {
   drawShown(); reorder();
   addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
-  idle(prebuild);
+  ready = true; idle(prebuild);
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
 else { setTimeout(later, 0); }
