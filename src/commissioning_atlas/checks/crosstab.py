@@ -215,10 +215,10 @@ def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
     """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
     (layer id, code). Made once per atlas."""
     def make() -> dict[str, tuple[str, str]]:
-        from commissioning_atlas.footprints import MEMBER_LAYERS
+        from commissioning_atlas.footprints import member_layers
 
         units: dict[str, tuple[str, str]] = {}
-        for lid in MEMBER_LAYERS:
+        for lid in member_layers():
             lay = atlas.layers[lid]
             for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
                 units.setdefault(c, (lid, c))

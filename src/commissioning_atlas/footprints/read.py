@@ -13,10 +13,10 @@ import pandas as pd
 
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.sets import (
-    MEMBER_LAYERS,
-    MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    member_layers,
+    vintage_members,
 )
 from commissioning_atlas.io.read import MAX_FILE_BYTES, read_user_csv, read_user_text  # noqa: F401 - re-exported
 from commissioning_atlas.registry import footprint_sets
@@ -208,8 +208,8 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
             raise _err("'units' must be a layer id such as sicbl_2023", path, row="(file)", column="units")
         if "vintage" in data:
             v = str(data["vintage"]).strip()
-            if v not in MEMBER_VINTAGES:
-                raise _err(f"'vintage' must be one of {', '.join(MEMBER_VINTAGES)}, not {v[:20]!r}", path,
+            if v not in vintage_members():
+                raise _err(f"'vintage' must be one of {', '.join(vintage_members())}, not {v[:20]!r}", path,
                            row="(file)", column="vintage")
             opts.vintage = v
         if isinstance(data.get("title"), str):
@@ -273,9 +273,9 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
         raise _err("'base' chain too deep (more than 4 files): is a scenario its own base?", path,
                    row="(file)", column="base")
     layers = _BASE_LAYERS.get()
-    if layers is not None and base in MEMBER_LAYERS and base.startswith("icb_"):
+    if layers is not None and base in member_layers() and base.startswith("icb_"):
         out = _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
-        out.attrs["vintage"] = MEMBER_LAYERS[base]
+        out.attrs["vintage"] = member_layers()[base]
         return out
     shipped = footprint_sets().get(base)
     if shipped is not None:
@@ -297,6 +297,7 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
     if complete_with and layers is not None:
         base_df = _complete_with(base_df, layers[complete_with], complete_with)
     out = _remove_from(df, base_df, base, remove, path)
+    out.attrs["inputs"] = list(base_df.attrs.get("inputs", []))  # the base file, then its own bases
     vintage = base_df.attrs.get("vintage") or (shipped.member_vintage if shipped is not None else None)
     if vintage:
         out.attrs["vintage"] = vintage
@@ -420,7 +421,8 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     pandas.DataFrame
         One row per organisation, all columns text: :data:`REQUIRED_COLUMNS`, :data:`OPTIONAL_COLUMNS`
         and any extra columns of the file; plus ``_path``, ``_row`` and ``_line`` (where each row came
-        from, for error messages). ``df.attrs["exclusive"]`` holds the exclusivity rule.
+        from, for error messages). ``df.attrs["exclusive"]`` holds the exclusivity rule; ``df.attrs["inputs"]``
+        every file read (this one, then the ``base`` files it names): no output of the run may replace one.
 
     Raises
     ------
@@ -444,6 +446,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     else:
         _read_text(path)  # a missing or special file is named as such first
         raise _err(f"unknown file type {suffix or '(none)'!r}: use .csv, .yaml or .yml", path)
+    inputs = [str(path)] + [p for p in df.attrs.get("inputs", []) if p != str(path)]
     for c in OPTIONAL_COLUMNS:
         if c not in df.columns:
             df[c] = ""
@@ -455,6 +458,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     df = df[order + [c for c in df.columns if c not in order]].reset_index(drop=True)
     df.attrs["exclusive"] = opts.exclusive
     df.attrs["path"] = str(path)
+    df.attrs["inputs"] = inputs
     if opts.vintage:
         df.attrs["vintage"] = opts.vintage
     if opts.title:

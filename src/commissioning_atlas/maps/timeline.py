@@ -25,6 +25,7 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
 from commissioning_atlas.maps.encode import _json_for_script, _plain
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.era_pairs import era_pairs
 from commissioning_atlas.maps.labels import label_points, label_text, short_text
 from commissioning_atlas.maps.page import _write_text, page_html
@@ -290,7 +291,7 @@ def chart_rows(table) -> list[dict]:
 
 
 def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True,
-                 index: str | None = None) -> Path:
+                 index: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write ``timeline.html``: every era 2011-2027 on one map with an era control and a side-by-side view.
 
     Parameters
@@ -319,7 +320,8 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     arcs = data["arcs"]
     if pack:  # the arcs travel as bytes after the text parts
         data["arcs"] = None
-    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack))
+    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack),
+                       atlas.output_policy(policy))
 
 
 def index_entry(path: str | Path, href: str = "timeline.html") -> dict:
