@@ -406,6 +406,8 @@ function drawPanel() {
   panel.appendChild(chartBox);
   markChart(ERAS[current].layer);
   shown.forEach(function (k) { panel.appendChild(el("p", "tl-source", DATA.layers[ERAS[k].layer].source)); });
+  // two maps side by side on a phone are too narrow for their attributions: the panel carries it (timeline.css)
+  panel.appendChild(el("p", "tl-source tl-attrib", DATA.attribution));
 }
 
 // ------------------------------------------------------------------------------------------ the chart
