@@ -171,3 +171,23 @@ def test_a_scenario_based_on_an_icb_layer_reads_the_atlas_layers_it_is_given(atl
     assert len(df) == len(icbs) - 1 and df.attrs["vintage"] == "2026"
     merged = atlas.with_scenario(scen).layer("scenario").set_index("code")
     assert merged.loc["M1", "population"] == icbs.loc[icbs.index[:2], "population"].sum()
+
+
+@pytest.mark.integration
+def test_advise_never_replaces_a_base_file_of_the_plan_it_keeps(atlas, tmp_path, monkeypatch, capsys):
+    """`advise --fix plan.yaml -o other.csv`, where plan.yaml builds on other.csv: refused, other.csv untouched
+    (the advice records the files its fix plan read; no list outlives the command)."""
+    from commissioning_atlas import cli
+
+    other = tmp_path / "other.csv"
+    other.write_text("code,name,members\nA,Alpha,CL01 CL02\n", encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text("base: other.csv\norganisations:\n  - {code: B, name: Beta, members: CL03}\n",
+                                        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within", "sha_2011", "--fix",
+                     "plan.yaml", "--no-count", "--time-limit", "20", "-o", "other.csv", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "other.csv: is an input of this run" in err
+    assert other.read_text(encoding="utf-8") == "code,name,members\nA,Alpha,CL01 CL02\n"
+    assert cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within", "sha_2011",
+                     "--no-count", "--time-limit", "20", "-o", "other.csv", "--quiet"]) == 0  # another run may

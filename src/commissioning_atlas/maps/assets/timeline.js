@@ -176,6 +176,7 @@ function eraGroup(view, i) {
           var d = el("div", "tl-tip");
           d.appendChild(el("strong", "", "Moved: " + row.from));
           d.appendChild(el("div", "", "to " + row.to + ": " + row.people + " residents (" + row.share + ")"));
+          if (row.whole) { d.appendChild(el("div", "", "of the whole body's " + row.whole + " residents")); }
           return d;
         }, {sticky: true});
       }
