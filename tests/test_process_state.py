@@ -147,3 +147,47 @@ def test_build_all_starts_a_worker_only_when_asked():
     assert _Ctx.asked == []
     atlas.build_all(parallel=True)
     assert _Ctx.asked == [["census_2011"]]
+
+
+def test_the_proposal_reader_keeps_no_context_of_its_own():
+    """The atlas's layers reach the reader as an argument (no context variable set around the call)."""
+    import contextvars
+
+    from commissioning_atlas.footprints import read as proposal_read
+
+    assert not [n for n, v in vars(proposal_read).items() if isinstance(v, contextvars.ContextVar)]
+
+
+@pytest.mark.integration
+def test_a_scenario_based_on_an_icb_layer_reads_the_atlas_layers_it_is_given(atlas, tmp_path):
+    icbs = atlas.layer("icb_2026")
+    a, b = [str(o or c) for o, c in zip(icbs["ods_code"].fillna(""), icbs["code"])][:2]
+    scen = tmp_path / "two_merged.yaml"
+    scen.write_text(f"base: icb_2026\nremove: [{a}, {b}]\norganisations:\n  - {{code: M1, name: Merged, "
+                    f"members: {a} {b}}}\n", encoding="utf-8")
+    with pytest.raises(AtlasError, match="base 'icb_2026' not found"):
+        read_proposals(scen)  # without the atlas's layers an ICB layer is no base
+    df = read_proposals(scen, layers=atlas.layers)
+    assert len(df) == len(icbs) - 1 and df.attrs["vintage"] == "2026"
+    merged = atlas.with_scenario(scen).layer("scenario").set_index("code")
+    assert merged.loc["M1", "population"] == icbs.loc[icbs.index[:2], "population"].sum()
+
+
+@pytest.mark.integration
+def test_advise_never_replaces_a_base_file_of_the_plan_it_keeps(atlas, tmp_path, monkeypatch, capsys):
+    """`advise --fix plan.yaml -o other.csv`, where plan.yaml builds on other.csv: refused, other.csv untouched
+    (the advice records the files its fix plan read; no list outlives the command)."""
+    from commissioning_atlas import cli
+
+    other = tmp_path / "other.csv"
+    other.write_text("code,name,members\nA,Alpha,CL01 CL02\n", encoding="utf-8")
+    (tmp_path / "plan.yaml").write_text("base: other.csv\norganisations:\n  - {code: B, name: Beta, members: CL03}\n",
+                                        encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within", "sha_2011", "--fix",
+                     "plan.yaml", "--no-count", "--time-limit", "20", "-o", "other.csv", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "other.csv: is an input of this run" in err
+    assert other.read_text(encoding="utf-8") == "code,name,members\nA,Alpha,CL01 CL02\n"
+    assert cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within", "sha_2011",
+                     "--no-count", "--time-limit", "20", "-o", "other.csv", "--quiet"]) == 0  # another run may

@@ -53,7 +53,6 @@ from commissioning_atlas.footprints.read import (
     MAX_UNITS_PER_ORGANISATION,
     MAX_YAML_DEPTH,
     MAX_YAML_NODES,
-    _BASE_LAYERS,
     _CODE_OK,
     _NO,
     _Options,

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from commissioning_atlas._errors import ScenarioError
-from commissioning_atlas.footprints.read import _BASE_LAYERS, _YES, _complete_with, _tokens, read_proposals
+from commissioning_atlas.footprints.read import _YES, _complete_with, _tokens, read_proposals
 from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
 from commissioning_atlas.footprints.sets import member_layers
 from commissioning_atlas.registry import footprint_sets, member_vintages
@@ -126,11 +126,7 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*footprint_sets(), 'scenario'])}")
     # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
     lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
-    token = _BASE_LAYERS.set(atlas.layers)
-    try:
-        df = read_proposals(path)
-    finally:
-        _BASE_LAYERS.reset(token)
+    df = read_proposals(path, layers=atlas.layers)  # a base may be an ICB layer of this atlas
     shipped = footprint_sets().get(set_id)
     if shipped is not None and shipped.member_vintage and "vintage" not in df.attrs:
         df.attrs["vintage"] = shipped.member_vintage
