@@ -2,9 +2,9 @@
 # The test suite on a fresh machine: Debian's chromium for the browser tests, node and npm for the
 # JavaScript lint (ESLint, pinned in tools/js/package-lock.json, installed with `npm ci`), the package
 # with its test extras, then pytest (unit tests, real-data integration tests, browser tests, the lint,
-# notebooks, packaging) on two workers (pytest-xdist; a file's tests share a worker, so its fixtures are
-# made once, while each notebook and packaging test runs alone; the first worker builds England into the
-# cache while the other waits for it, tests/conftest.py), with the 25 slowest tests listed at the end. Arguments go to pytest, e.g.
+# notebooks, packaging) on two workers (pytest-xdist --dist loadgroup; tests/conftest.py groups and orders
+# the tests: one worker builds England into the cache while the other runs the tests that need no real
+# data, then the longest first), with the 25 slowest tests listed at the end. Arguments go to pytest, e.g.
 # `bash scripts/test.sh -m "not integration and not browser and not packaging"`. Installs into the active virtual environment, else into python3 where pip may install,
 # else into ./.venv, made here (see scripts/_python.sh).
 set -euo pipefail

@@ -98,8 +98,8 @@ REAL_DATA = {"mirror", "atlas"}
 #: The first is the group that builds England (it needs it first); a new slow test belongs here.
 LONG = (
     "tests/test_maps.py",  # the written pages and every browser test of them (one group, one Chromium)
-    "tests/test_readme_commands.py::test_readme_command_runs_as_shown",  # the README's `map` runs, ~100 s each
-    "tests/test_build.py::test_build_writes_layers_reports_and_maps",  # the whole main job
+    "tests/test_build.py::test_build_writes_layers_reports_and_maps",  # the main job, then `map -o maps`
+    "tests/test_readme_commands.py::test_readme_command_runs_as_shown",  # the what-if map, advise, plan ...
     "tests/test_hostile.py",
     "tests/test_notebooks.py",  # one kernel runs every notebook
     "tests/test_declarations.py::test_a_throwaway_layer_set_and_preset_from_declarations_alone",

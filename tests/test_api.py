@@ -99,3 +99,37 @@ def test_with_scenario_is_a_copy_and_the_original_is_unchanged(atlas, tmp_path):
     with pytest.raises(AtlasError, match="two.csv"):
         scen.write_text("code,name,members\nA,Alpha,NOPE\n", encoding="utf-8")
         atlas.with_scenario(scen)
+
+
+def test_an_advice_beside_a_real_set_its_units_and_a_units_options(small_atlas):
+    """The comparison, the units an advice groups and a unit's options: each a frame with its metadata, the
+    same figures as the advise modules give (what notebook 07 uses, through the Atlas only)."""
+    from commissioning_atlas.advise import build_instance
+    from commissioning_atlas.advise.compare import compare_plans, unit_options
+
+    a = small_atlas.advise("pct_2011", 100_000, within="sha_2011", reference="utla_2011")
+    t = small_atlas.compare(a, "sha_2011", councils="utla_2011")
+    assert t.equals(compare_plans(small_atlas, a.attrs["plan"], "sha_2011", "utla_2011"))
+    assert t.attrs["meta"]["kind"] == "comparison" and t.attrs["meta"]["real"] == "sha_2011"
+    assert t.loc["advice", "groups"] == a.attrs["meta"]["groups"] and t.loc["real", "groups"] == 2
+    assert a[a["population"] < 100_000].empty
+    with pytest.raises(AtlasError, match="compare what"):
+        small_atlas.compare(small_atlas.check(subject="pct_2011", geometry=False), "sha_2011")
+    units = small_atlas.advise_units("pct_2011", within="sha_2011")
+    inst = build_instance(small_atlas, "pct_2011", 1, within="sha_2011")
+    assert list(units["code"]) == list(inst.codes) and units["population"].tolist() == inst.population.tolist()
+    assert dict(zip(units["code"], units["area_name"]))["E16000001"] == "West SHA"
+    assert units.attrs["meta"]["neighbouring_pairs"] == len(inst.edges) > 0
+    assert units["population"].sum() == int(small_atlas.layer("pct_2011")["population"].sum())
+    opts = small_atlas.unit_options("E16000006", [60_000, 100_000], "pct_2011", within="sha_2011")
+    assert opts.equals(unit_options(small_atlas, "E16000006", [60_000, 100_000], "pct_2011", within="sha_2011"))
+    assert opts.attrs["meta"]["floors"] == [60_000, 100_000] and set(opts["floor"]) == {60_000, 100_000}
+
+
+def test_a_checks_metadata_counts_its_findings_and_the_councils_split(small_atlas):
+    f = small_atlas.check(subject="ccg_2015", against="utla_2011", rules=["splits"], geometry=False)
+    meta = f.attrs["meta"]
+    assert meta["counts"] == checks.counts(f) and sum(meta["counts"].values()) == len(f)
+    assert meta["councils_split_codes"] == checks.councils_split(f) and meta["councils_split"] == len(
+        meta["councils_split_codes"])
+    assert meta["split_rule"] == checks.Tolerance().describe_splits()

@@ -6,14 +6,35 @@ import json
 
 import pytest
 
+from test_readme_commands import BY_TEST_BUILD, COMMANDS
+
 from commissioning_atlas import checks, cli
 
 pytestmark = pytest.mark.integration
 
 
-def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
+def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys, monkeypatch):
+    """The README's ``build -o out`` writes every layer, report and map; the README's ``map -o maps`` writes
+    the same pages as build's ``maps/``, byte for byte. Both run as shown, in one process: the second command's
+    load returns the atlas the first loaded (same mirror, no scenario), so England's shapes are simplified once
+    for the two commands instead of twice."""
+    from commissioning_atlas.cli import commands
+
+    loaded: dict = {}
+    real_load = commands._load
+
+    def load_once(args):
+        key = (str(args.mirror), getattr(args, "scenario", None))
+        if key not in loaded:
+            loaded[key] = real_load(args)
+        return loaded[key]
+
+    monkeypatch.setattr(commands, "_load", load_once)
+    monkeypatch.chdir(tmp_path)
+    build, map_ = BY_TEST_BUILD
+    assert all(argv in [a for _, a, _ in COMMANDS] for argv in BY_TEST_BUILD)  # both are the README's
     out = tmp_path / "out"
-    assert cli.main(["build", "-o", str(out), "--mirror", str(mirror), "--quiet"]) == 0
+    assert cli.main([*build, "--mirror", str(mirror), "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert f"wrote {len(checks.declared_presets())} check reports" in printed and "maps/index.html" in printed
     from commissioning_atlas.registry import registry
@@ -53,6 +74,13 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys):
     for entry in out.iterdir():
         if entry.name != "README.md":
             assert f"`{entry.name}" in readme, entry.name
+    # `map -o maps` as the README shows it: the same pages, the same bytes
+    assert cli.main([*map_, "--mirror", str(mirror), "--quiet"]) == 0 and len(loaded) == 1
+    assert "wrote maps/index.html" in capsys.readouterr().out
+    pages = sorted(p.name for p in (tmp_path / "maps").iterdir())
+    assert pages == sorted(p.name for p in (out / "maps").iterdir()) and "atlas.html" in pages
+    for name in pages:
+        assert (tmp_path / "maps" / name).read_bytes() == (out / "maps" / name).read_bytes(), name
 
 
 def test_map_reports_progress_page_by_page(atlas, tmp_path, caplog):

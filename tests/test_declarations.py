@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from commissioning_atlas import cli, registry, settings
-from commissioning_atlas._errors import DataError
+from commissioning_atlas._errors import AtlasError, DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "commissioning_atlas"
@@ -58,6 +58,28 @@ def test_no_footprint_set_or_preset_is_spelled_in_the_code():
     assert not found
 
 
+#: A unit layer of ``planner.toml`` (``extra``: more lines of its table).
+_PLANNER_UNITS = ('[units.{layer}]\nlabel = "l"\nnoun = "n"\ncouncils = "utla_2011"\nregions = "sha_2011"\n'
+                  'vintage = "2011"\nstarts = ["pct_cluster_2011"]\n{extra}')
+
+
+def test_the_planner_is_declared_through_the_registry():
+    from commissioning_atlas.maps.planner import planner_config
+
+    cfg = registry.planner()
+    assert planner_config() is cfg and cfg["default_units"] in cfg["units"]
+    assert cfg["units"]["sicbl_2026"]["advice"][0] == {"units": "icb_2022", "floor": 1_000_000,
+                                                       "within": "nhs_region_2022", "closest_to": "icb_cluster_2025"}
+    assert cfg["prefixes"]["E38"] == "a CCG or sub-ICB location"
+
+
+def test_a_planner_unit_layer_from_declarations_alone(tmp_path, monkeypatch):
+    _declare(tmp_path, monkeypatch, {"planner.toml": _PLANNER_UNITS.format(layer="ccg_2015", extra="")})
+    cfg = registry.planner()
+    assert list(cfg["units"])[-1] == "ccg_2015" and cfg["units"]["ccg_2015"]["starts"] == ["pct_cluster_2011"]
+    assert "sicbl_2026" in cfg["units"] and cfg["default_units"] == "sicbl_2026"  # the package's kept
+
+
 @pytest.mark.parametrize("name, text, words", [
     ("presets.toml", '[[preset]]\nid = "x"\ntitle = "t"\nsubject = "icb_2026"\nrules = ["size"]\nquestion = "q"\n'
                      'colour = "red"\n', "presets.toml, row 1: unknown field(s) ['colour']"),
@@ -90,6 +112,18 @@ def test_no_footprint_set_or_preset_is_spelled_in_the_code():
                     'era = "2030"\nkind = "group"\nof = "icb_2099"\nsources = ["s"]\nexpected = 1\n'
                     'basis = "census_2021"\nsource = "s"\n', "row 1: layer x_2030 refers to undeclared layer 'icb_2099'"),
     ("presets.toml", 'id = [', "presets.toml: not valid TOML"),
+    ("planner.toml", _PLANNER_UNITS.format(layer="ccg_2015", extra='colour = "red"\n'),
+     "planner.toml, row 1: unknown field(s) ['colour']"),
+    ("planner.toml", _PLANNER_UNITS.format(layer="pct_2011", extra=""), "row 1: planner units pct_2011 declared twice"),
+    ("planner.toml", _PLANNER_UNITS.format(layer="ccg_2099", extra=""),
+     "row 1: planner units ccg_2099 refers to undeclared layer 'ccg_2099'"),
+    ("planner.toml", _PLANNER_UNITS.format(layer="ccg_2015", extra='[[units.ccg_2015.advice]]\nunits = "x_2011"\n'
+                                                                   'floor = 1000\n'),
+     "row 1: planner units ccg_2015 refers to undeclared layer 'x_2011'"),
+    ("planner.toml", _PLANNER_UNITS.format(layer="ccg_2015", extra='[[units.ccg_2015.advice]]\nunits = "pct_2011"\n'
+                                                                   'floor = "many"\n'),
+     "row 1: planner units ccg_2015, advice 1: field 'floor' must be a number"),
+    ("planner.toml", 'default_units = "ccg_2015"\n', "planner default_units declared twice"),
 ])
 def test_a_bad_declaration_is_one_line_naming_file_row_and_problem(name, text, words, tmp_path, monkeypatch):
     folder = _declare(tmp_path, monkeypatch, {name: text})
@@ -178,25 +212,78 @@ short = "ZZ pairs"
 """,
 }
 
+#: A vintage of footprint sets whose members are the throw-away regions, with their noun.
+THROWAWAY_VINTAGE = """
+[[vintage]]
+id = "zz-regions"
+members = ["zz_region_2023"]
+atom = "zz_region_2023"
+basis = "census_2021"
+
+[[noun]]
+layer = "zz_region_2023"
+noun = "throw-away region"
+"""
+
+
+def test_member_vintages_are_read_when_asked_not_when_imported(tmp_path, monkeypatch):
+    """A vintage declared after the package is imported (the declarations folder set later, as a notebook may)
+    is seen by the footprint reader: the sets' views are read from the registry on each use."""
+    from commissioning_atlas import footprints
+    from commissioning_atlas.footprints import read_proposals, sets
+
+    assert "zz-regions" not in footprints.MEMBER_VINTAGES
+    scenario = tmp_path / "regions.yaml"
+    scenario.write_text("vintage: zz-regions\norganisations:\n  - {code: R1, name: North, members: E40000012}\n",
+                        encoding="utf-8")
+    with pytest.raises(AtlasError, match="'vintage' must be one of"):
+        read_proposals(scenario)
+    _declare(tmp_path, monkeypatch, {"layers.toml": THROWAWAY["layers.toml"],
+                                     "footprints.toml": THROWAWAY["footprints.toml"] + THROWAWAY_VINTAGE,
+                                     "zz_pairs_2028.csv": THROWAWAY["zz_pairs_2028.csv"]})
+    assert footprints.MEMBER_VINTAGES["zz-regions"] == ("zz_region_2023",)
+    assert sets.member_layers()["zz_region_2023"] == "zz-regions" and sets.ATOM_LAYER["zz-regions"] == "zz_region_2023"
+    assert footprints.LAYER_LABEL["zz_region_2023"] == "throw-away region"
+    assert "zz_pairs_2028" in registry.footprint_sets()
+    assert read_proposals(scenario).attrs["vintage"] == "zz-regions"
+
+
 #: Run in a fresh process with the declarations folder set: the atlas page and the timeline.
-_PAGES = """
-import json, sys
+_RUN = """
+import contextlib, io, json, sys
 import commissioning_atlas as ca
-from commissioning_atlas import maps
+from commissioning_atlas import cli, maps
+
+
+def run(*args):
+    buf = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with contextlib.redirect_stdout(buf):
+        code = cli.main(list(args))
+    assert code in (0, 1), (args, code)
+    buf.flush()
+    return buf.buffer.getvalue().decode("utf-8")
+
+
+got = {"layers": run("layers", "--quiet"), "presets": run("check", "--list-presets"),
+       "report": run("check", "--preset", "zz-pairs-vs-regions", "--quiet", "--format", "json")}
 atlas = ca.load(progress=False)
 out = sys.argv[1]
 page = maps.read_page_data(maps.atlas_map(atlas, out + "/atlas.html"))
 tl = maps.read_page_data(maps.timeline_map(atlas, out + "/timeline.html"))
 pairs = [l for l in page["layers"] if l["id"] == "zz_pairs_2028"][0]
 era = [e for e in tl["eras"] if e["key"] == "2028"][0]
-print(json.dumps({"atlas": [l["id"] for l in page["layers"]], "style": pairs["style"], "noun": pairs.get("noun"),
-                  "eras": [e["key"] for e in tl["eras"]], "era": {k: era[k] for k in ("layer", "lines", "bodies")},
-                  "moved": era["changes"]["total"], "chart": [(r["layer"], r["label"]) for r in tl["chart"]]}))
+got.update({"atlas": [l["id"] for l in page["layers"]], "style": pairs["style"], "noun": pairs.get("noun"),
+            "eras": [e["key"] for e in tl["eras"]], "era": {k: era[k] for k in ("layer", "lines", "bodies")},
+            "moved": era["changes"]["total"], "chart": [(r["layer"], r["label"]) for r in tl["chart"]]})
+print(json.dumps(got))
 """
 
 
 @pytest.mark.integration
 def test_a_throwaway_layer_set_and_preset_from_declarations_alone(tmp_path, mirror):
+    """A folder of declarations alone adds a layer, a footprint set, a preset, a style, an era and a
+    commissioner: `layers` lists them, `check --list-presets` and a check run use them, the atlas page and the
+    timeline draw them."""
     folder = tmp_path / "declarations"
     folder.mkdir()
     for name, text in THROWAWAY.items():
@@ -204,30 +291,21 @@ def test_a_throwaway_layer_set_and_preset_from_declarations_alone(tmp_path, mirr
     env = {**os.environ, settings.DECLARATIONS_ENV: str(folder), settings.MIRROR_ENV: str(mirror),
            "PYTHONPATH": str(ROOT / "src")}
     cache = settings.cache_dir() / "layers"
-    try:
-        def run(*args):
-            res = subprocess.run([sys.executable, "-m", "commissioning_atlas", *args], capture_output=True,
-                                 text=True, env=env, timeout=1200, cwd=tmp_path)
-            assert res.returncode in (0, 1), res.stderr
-            return res.stdout
-
-        listing = run("layers", "--quiet")
+    try:  # one process (the CLI's three commands, then the pages), as a user's new shell would see it
+        res = subprocess.run([sys.executable, "-c", _RUN, str(tmp_path)], capture_output=True, text=True,
+                             env=env, timeout=1200, cwd=tmp_path)
+        assert res.returncode == 0, res.stderr
+        got = json.loads(res.stdout)
+        listing = got["layers"]
         rows = {ln.split()[0]: ln for ln in listing.splitlines() if ln and not ln.startswith(("==", "layer", "bases"))}
         assert "zz_region_2023" in rows and rows["zz_region_2023"].split()[2] == "7"
         assert "== 2028" in listing and rows["zz_pairs_2028"].split()[3] == "34"  # 36 ICBs, two pairs merged
         assert "zz_pairs_2028.csv, dissolved from LSOAs" in rows["zz_pairs_2028"]
-        presets = run("check", "--list-presets")
         assert ("zz-pairs-vs-regions      zz_pairs_2028 vs zz_region_2023 (crosses, coverage): "
-                "Does a throw-away pair cross a region?") in presets.splitlines()
-        report = run("check", "--preset", "zz-pairs-vs-regions", "--quiet", "--format", "json")
-        doc = json.loads(report)
+                "Does a throw-away pair cross a region?") in got["presets"].splitlines()
+        doc = json.loads(got["report"])
         assert doc["title"] == "Throw-away pairs against throw-away regions" and doc["against"] == "zz_region_2023"
         assert doc["counts"]["warning"] == 0  # each pair lies in one region, and with the other ICBs covers England once
-
-        res = subprocess.run([sys.executable, "-c", _PAGES, str(tmp_path)], capture_output=True, text=True,
-                             env=env, timeout=1200, cwd=tmp_path)
-        assert res.returncode == 0, res.stderr
-        got = json.loads(res.stdout)
         assert "zz_pairs_2028" in got["atlas"] and got["style"]["color"] == "#123456"
         assert got["eras"][-1] == "2028"
         assert got["era"] == {"layer": "zz_pairs_2028", "lines": ["zz_region_2023"], "bodies": 34}

@@ -10,10 +10,15 @@ import re
 
 import numpy as np
 import pytest
+import shapely
+from shapely.strtree import STRtree
 from test_maps import Page, page_text
+from test_maps_finding import RAW
 
 from commissioning_atlas import maps
-from commissioning_atlas.maps import timeline
+from commissioning_atlas.checks.rules import check_changes
+from commissioning_atlas.maps import era_pairs, timeline
+from commissioning_atlas.maps.labels import label_text
 from commissioning_atlas.over_time import coterminosity_over_time
 
 pytestmark = pytest.mark.integration
@@ -111,6 +116,59 @@ def test_eras_share_one_topology(pages):
     assert arcs_of("icb_2022") <= arcs_of("sicbl_2022")
     used = set().union(*(arcs_of(k) for k in data["geometry"]))
     assert used == set(range(len(data["arcs"])))
+
+
+def test_a_body_keeps_its_colour_and_neighbours_differ(pages):
+    """Colours follow the code across eras (the same body is the same colour side by side), and no two
+    touching bodies of an era share a colour."""
+    data, seen, clashes = pages["data"], {}, {}
+    for era in data["eras"]:
+        feats = data["layers"][era["layer"]]["features"]
+        for f in feats:
+            assert seen.setdefault(f["code"], f["c"]) == f["c"], (era["key"], f["code"])
+        g = np.asarray(maps.decode_page_geometry(data, era["layer"]), dtype=object)
+        c = np.array([f["c"] for f in feats])
+        i, j = STRtree(g).query(g, predicate="intersects")
+        clashes[era["key"]] = int(((i < j) & (c[i] == c[j])).sum())
+    shared = {f["code"] for f in data["layers"]["ccg_2013"]["features"]} & {
+        f["code"] for f in data["layers"]["ccg_2021"]["features"]}
+    assert len(shared) > 50  # CCGs that lasted 2013-2021: the property is not empty
+    assert clashes == dict.fromkeys(clashes, 0)
+
+
+def test_filled_bodies_carry_labels_and_short_forms(pages):
+    data = pages["data"]
+    for era in data["eras"]:
+        for f in data["layers"][era["layer"]]["features"]:
+            assert f["t"] == label_text(f["name"]) and not RAW.search(f["t"])
+            assert "ts" not in f or len(f["ts"]) < len(f["t"])
+    icb = {f["code"]: f for f in data["layers"]["icb_2026"]["features"]}
+    assert any(f.get("ts") == "Shropshire, T&W" for f in icb.values())
+
+
+def test_every_pair_of_eras_says_what_differs(pages, atlas):
+    data = pages["data"]
+    keys = [e["key"] for e in data["eras"]]
+    assert set(data["pairs"]) == {era_pairs.pair_key(a, b) for n, a in enumerate(keys) for b in keys[n + 1:]}
+    layer = {e["key"]: e["layer"] for e in data["eras"]}
+    for pair, fig in data["pairs"].items():
+        old, new = pair.split("|")
+        n_old = len(atlas.layer(layer[old]))
+        # each old body is counted at most once as merged, split, recoded or kept
+        assert fig["merged"] + fig["recoded"] + fig["kept"] <= n_old and fig["split"] <= n_old
+        assert fig["text"].startswith(f"From {old} to {new}, {n_old} ") and not RAW.search(fig["text"])
+        assert (fig["moved"] == 0) == (fig["people"] == 0)
+        if fig["moved"]:
+            assert f"{fig['people']:,} residents ({fig['basis']})" in fig["text"]
+    # CCGs of 2015 and 2016 are the same bodies: nothing moved and every one kept its code and area
+    same = data["pairs"]["2015|2016"]
+    assert same["kept"] == len(atlas.layer("ccg_2016")) and same["moved"] == same["merged"] == 0
+    # 2023: north Chichester (4 LSOAs) from Surrey Heartlands to Sussex, the one part that moved
+    f = check_changes(atlas, "icb_2023", "icb_2022", geometry=False)
+    moved = f[f["class"] == "moved"]
+    chichester = data["pairs"]["2022|2023"]
+    assert chichester["moved"] == len(moved) == 1 and chichester["people"] == int(moved["population"].iloc[0])
+    assert "Sussex" in str(moved["subject_name"].iloc[0]) and chichester["basis"] == "Census 2021"
 
 
 def test_index_lists_the_timeline(pages, tmp_path):
@@ -279,3 +337,172 @@ def test_a_malformed_address_still_draws_every_shape(browser, pages, hash_):  # 
     assert page.evaluate("location.hash") == f"#era={last['key']}"
     assert errors == []
     page.close()
+
+
+# ------------------------------------------------------------------------------------------------ issue 24, point 9
+def _go(p, key):
+    """Open an era from the address, one map, England whole (the shared page, whatever a test left)."""
+    p.page.evaluate("k => { location.hash = '#era=' + k; }", key)
+    p.page.wait_for_function("k => document.querySelector('#map').dataset.era === k", arg=key)
+    if p.page.is_checked("#tl-compare"):
+        p.page.uncheck("#tl-compare")
+    p.page.evaluate("() => { const m = window.caTimeline.maps()[0]; m.fitBounds(window.caTimeline.bounds, {animate: false}); }")
+
+
+@pytest.mark.browser
+def test_the_slider_ticks_carry_their_years(opened, pages):
+    p, eras = opened, pages["data"]["eras"]
+    _go(p, eras[0]["key"])
+    marks = p.page.evaluate("""() => { const s = document.querySelector('#tl-slider').getBoundingClientRect();
+      return {s: [s.left, s.right], y: [...document.querySelectorAll('.tl-year')].map(e => {
+        const r = e.getBoundingClientRect(); return [e.textContent, r.left, r.right, r.width > 0, e.dataset.era]; })}; }""")
+    assert [m[4] for m in marks["y"]] == [e["key"] for e in eras]
+    for (text, left, right, shown, key) in marks["y"]:
+        assert shown and text in (key, "\u2019" + key[2:])
+        assert marks["s"][0] - 1 <= (left + right) / 2 <= marks["s"][1] + 1
+    for a, b in zip(marks["y"], marks["y"][1:]):  # in order, none over its neighbour
+        assert a[2] <= b[1] + 0.5
+    p.page.click(".tl-year[data-era='2022']")
+    assert p.page.get_attribute("#map", "data-era") == "2022" and p.page.input_value("#tl-slider") == str(
+        [e["key"] for e in eras].index("2022"))
+    p.clean()
+
+
+@pytest.mark.browser
+def test_legend_labels_and_scale_bar(opened, pages):
+    p, data = opened, pages["data"]
+    for era in (data["eras"][2], data["eras"][-2]):  # 2013 (lines and moved parts) and 2026
+        _go(p, era["key"])
+        legend = p.page.inner_text("#map .tl-legend")
+        layer = data["layers"][era["layer"]]
+        assert f"{era['bodies']} " in legend and layer["vintage"] in legend and "left their body" in legend
+        for lid in era["lines"]:
+            assert data["layers"][lid]["title"] in legend
+        assert not RAW.search(legend), RAW.search(legend).group(0)
+        panel = p.page.inner_text(".tl-panel")
+        assert not RAW.search(panel), RAW.search(panel).group(0)
+        assert p.page.locator("#map .leaflet-control-scale-line").first.is_visible()
+        labels = p.page.evaluate("""() => [...document.querySelectorAll('#map .tl-label')].map(e => {
+          const r = e.getBoundingClientRect(); return [e.dataset.code, e.textContent, r.left, r.top, r.right, r.bottom]; })""")
+        codes = {f["code"]: f for f in layer["features"]}
+        assert labels, era["key"]
+        for code, text, *box in labels:  # each a body of the era shown, by its name or its short form
+            f = codes[code]
+            assert text in (f["t"].replace("\n", ""), f.get("ts"))
+        for n, a in enumerate(labels):  # no two overlap
+            for b in labels[n + 1:]:
+                assert a[4] <= b[2] or b[4] <= a[2] or a[5] <= b[3] or b[5] <= a[3], (a, b)
+    assert "Devon" in [t for _, t, *_ in labels]  # 2026: the large bodies are named at the opening view
+    p.clean()
+
+
+def _view(p, n=0):
+    return p.page.evaluate("""n => { const m = window.caTimeline.maps()[n], b = m.getBounds();
+      return {z: m.getZoom(), b: [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]}; }""", n)
+
+
+@pytest.mark.browser
+def test_a_moved_part_in_the_list_zooms_the_map_to_it(opened, pages):
+    p, data = opened, pages["data"]
+    era = next(e for e in data["eras"] if e["key"] == "2022")
+    _go(p, "2022")
+    start = _view(p)
+    parts = maps.decode_page_geometry(data, era["changes"]["geometry"])
+    for n, how in ((0, "click"), (1, "keyboard")):
+        button = p.page.locator(f"#tl-changes button.tl-part[data-part='{n}']")
+        assert era["changes"]["parts"][n]["from"] in button.inner_text()
+        if how == "click":
+            button.click()
+        else:  # keyboard: Tab reaches the button, Enter presses it
+            button.focus()
+            p.page.keyboard.press("Enter")
+        view = _view(p)
+        x0, y0, x1, y1 = parts[n].bounds
+        s, w, nn, e = view["b"]
+        assert view["z"] > start["z"] + 1, (n, view)
+        assert s <= y0 and w <= x0 and nn >= y1 and e >= x1  # the whole part is in view
+        assert p.page.locator(".leaflet-tooltip").count() >= 1  # and named
+    p.clean()
+
+
+@pytest.mark.browser
+def test_side_by_side_fits_both_halves_and_says_what_differs(opened, pages):
+    p, data = opened, pages["data"]
+    keys = [e["key"] for e in data["eras"]]
+    _go(p, "2022")
+    p.page.check("#tl-compare")
+    p.page.select_option("#tl-other", str(keys.index("2023")))
+    p.page.wait_for_function("() => window.caTimeline.maps()[1] && document.querySelector('#map2').dataset.era === '2023'")
+    p.page.wait_for_timeout(300)
+    assert p.page.evaluate("() => window.caTimeline.maps().map(m => window.caTimeline.england(m))") == [True, True]
+    assert p.page.evaluate("() => document.querySelector('#map').getBoundingClientRect().width") < 700  # a half
+    fills = p.page.evaluate("""() => ['#map', '#map2'].map(s => Object.fromEntries([...document.querySelectorAll(
+      s + ' path.tl-f')].map(e => [e.dataset.code, e.getAttribute('fill')])))""")
+    shared = set(fills[0]) & set(fills[1])
+    assert len(shared) >= 40 and all(fills[0][c] == fills[1][c] for c in shared)
+    assert p.page.inner_text("#tl-diff") == data["pairs"]["2022|2023"]["text"]
+    for suffix, key in (("", "2022"), ("-2", "2023")):  # both eras described
+        era = data["eras"][keys.index(key)]
+        assert p.page.inner_text(f"#tl-count{suffix}").startswith(f"{era['bodies']} ")
+        assert p.page.inner_text(f"#tl-coterminous{suffix}") == era["coterminous_text"]
+    # the right era older than the left: the same sentence, in date order
+    p.page.select_option("#tl-other", str(keys.index("2011")))
+    assert p.page.inner_text("#tl-diff") == data["pairs"]["2011|2022"]["text"]
+    p.screenshot("timeline-side-by-side-2022-2011")
+    p.page.uncheck("#tl-compare")
+    p.page.wait_for_timeout(300)
+    assert p.page.evaluate("() => window.caTimeline.england(window.caTimeline.maps()[0])")
+    p.clean()
+
+
+@pytest.mark.browser
+def test_the_link_restores_eras_zoom_and_centre(browser, opened, pages):
+    p = opened
+    _go(p, "2026")
+    p.page.check("#tl-compare")
+    p.page.select_option("#tl-other", "0")
+    p.page.evaluate("() => window.caTimeline.maps()[0].setView([51.45, -0.1], 9.25, {animate: false})")
+    link = p.page.evaluate("location.href")
+    assert "era=2026" in link and "beside=2011" in link and "z=9.25" in link
+    lat, lng = map(float, re.search(r"c=([-\d.]+),([-\d.]+)", link).groups())
+    assert abs(lat - 51.45) < 1e-3 and abs(lng + 0.1) < 1e-3
+    fresh = browser.new_page(viewport={"width": 1200, "height": 900})
+    fresh.goto(link)
+    fresh.wait_for_selector("html[data-ca-ready]", state="attached")
+    fresh.wait_for_timeout(300)
+    assert fresh.get_attribute("#map", "data-era") == "2026" and fresh.get_attribute("#map2", "data-era") == "2011"
+    views = fresh.evaluate("() => window.caTimeline.maps().map(m => [m.getZoom(), m.getCenter().lat, m.getCenter().lng])")
+    for z, lat, lng in views:
+        assert z == 9.25 and abs(lat - 51.45) < 1e-3 and abs(lng + 0.1) < 1e-3
+    fresh.close()
+    p.page.uncheck("#tl-compare")
+    p.clean()
+
+
+@pytest.mark.browser
+def test_print_shows_england_whole_with_legend_and_description(browser, pages):
+    data = pages["data"]
+    for hash_ in ("#era=2026", "#era=2011&beside=2026"):
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(pages["packed"].as_uri() + hash_)
+        page.wait_for_selector("html[data-ca-ready]", state="attached")
+        page.emulate_media(media="print")
+        page.wait_for_timeout(300)
+        spans = page.evaluate("""() => window.caTimeline.maps().filter(m => m).map(m => {
+          const t = window.caTimeline, a = m.latLngToContainerPoint(t.bounds[0]), b = m.latLngToContainerPoint(t.bounds[1]);
+          const box = m.getContainer().getBoundingClientRect();
+          return [Math.abs(b.x - a.x) / box.width, Math.abs(b.y - a.y) / box.height, t.england(m)]; })""")
+        assert len(spans) == (2 if "beside" in hash_ else 1)
+        for w, h, whole in spans:
+            assert whole and max(w, h) >= 0.8, spans
+        shown = page.evaluate("""() => [...document.querySelectorAll(
+          '.leaflet-control-zoom, .tl-control, .tl-print-legend, .tl-figures, .tl-label')]
+          .filter(e => e.getBoundingClientRect().width > 0).map(e => e.className.split(' ')[0])""")
+        assert "leaflet-control-zoom" not in shown and "tl-control" not in shown
+        assert "tl-print-legend" in shown and "tl-figures" in shown and "tl-label" in shown
+        legend = page.inner_text(".tl-print-legend")
+        assert "integrated care boards (1 April 2026)" in legend and not RAW.search(legend)
+        pdf = page.pdf(format="A4", landscape=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        page.close()
+    assert data["eras"][-2]["key"] == "2026"

@@ -16,6 +16,7 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.build.context import BuildContext
 from commissioning_atlas.core import membership as _membership
 from commissioning_atlas.core.membership import Crosstab, Join, Membership
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.registry import footprint_sets, layer_spec, suggest
 from commissioning_atlas.registry import layer_ids as _declared_ids
 from commissioning_atlas.registry import registry as _specs
@@ -317,6 +318,20 @@ class Atlas:
         """Return a footprint set (one dissolved polygon per organisation); default the first declared."""
         return self.layer(set_id or next(iter(footprint_sets())))
 
+    def input_files(self) -> list[Path]:
+        """The user's files this atlas reads: the scenario and every ``base`` file it names (none without one)."""
+        if self.scenario is None:
+            return []
+        return [Path(p) for p in self._footprint_set("scenario")[0].attrs.get("inputs", [self.scenario])]
+
+    def output_policy(self, policy: OutputPolicy | None = None) -> OutputPolicy:
+        """The output rule of a write from this atlas: ``policy`` (the CLI's, per command) or a new one, with
+        :meth:`input_files` recorded, so no output replaces a file the atlas read."""
+        policy = policy if policy is not None else OutputPolicy()
+        for p in self.input_files():
+            policy.register_input(p)
+        return policy
+
     def _footprint_set(self, set_id: str) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         if set_id not in self._footprints:
             from commissioning_atlas.footprints import load_footprint_set
@@ -377,6 +392,34 @@ class Atlas:
         from commissioning_atlas.results import advise
 
         return advise(self, units, floor, **options)
+
+    def compare(self, advice: pd.DataFrame, real: str | Path, councils: str | None = None) -> pd.DataFrame:
+        """An advice (:meth:`advise`) beside a real set, one row each, ``attrs["meta"]`` saying what was compared;
+        see :func:`commissioning_atlas.results.compare`."""
+        from commissioning_atlas.results import compare
+
+        return compare(self, advice, real, councils)
+
+    def advise_units(self, units: str, *, within: str | None = None, basis: str | None = None) -> pd.DataFrame:
+        """The units an advice groups, each with its ``within`` area and population, ``attrs["meta"]`` counting
+        neighbouring pairs and island links; see :func:`commissioning_atlas.results.advise_units`."""
+        from commissioning_atlas.results import advise_units
+
+        return advise_units(self, units, within=within, basis=basis)
+
+    def unit_options(self, unit: str, floors, units: str, **options) -> pd.DataFrame:
+        """Which neighbours would make ``unit`` viable at each floor; see
+        :func:`commissioning_atlas.results.unit_options`."""
+        from commissioning_atlas.results import unit_options
+
+        return unit_options(self, unit, floors, units, **options)
+
+    def over_time(self, layers=None) -> pd.DataFrame:
+        """Commissioners against the councils of their time, one row per layer; see
+        :func:`commissioning_atlas.results.over_time`."""
+        from commissioning_atlas.results import over_time
+
+        return over_time(self, layers)
 
     def map(self, what=None, *, title: str | None = None, height: int = 520, **options):
         """A map page (displays itself in Jupyter; ``.save(path)``) of the atlas (default), ``"timeline"``, layer

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.sources.population import BASES, get_basis
 from commissioning_atlas.core.rounding import largest_remainder
 
@@ -367,6 +368,55 @@ def _numbers(df: pd.DataFrame, col: str, path: str | Path | None, whole: bool) -
     return vals
 
 
+def _check_columns(counts: list[str], rates: list[str], path: str | Path | None) -> None:
+    """Some column to apportion, none both a count and a rate, none named as a column apportion writes."""
+    if not counts and not rates:
+        raise AtlasError("nothing to apportion: name count columns (--counts) and/or rate columns (--rates)",
+                         path=path)
+    both = set(counts) & set(rates)
+    if both:
+        raise AtlasError(f"column {min(both)!r} is given both as a count and as a rate", path=path)
+    for c in counts + rates:
+        if c in APPORTION_COLUMNS:
+            raise AtlasError(f"column {c!r} has the name of a column apportion writes ({', '.join(APPORTION_COLUMNS)}"
+                             f"): it would be overwritten; rename it in the table", path=path, row="header", column=c)
+
+
+def _pairs_of_rows(cw: pd.DataFrame, codes: np.ndarray, from_id: str, path: str | Path | None,
+                   code_column: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """The crosswalk's pairs of the table's FROM units, and the data row of each; every unit must hold an LSOA."""
+    row_of = pd.Index(codes).get_indexer(cw["from_code"].to_numpy())  # data row of each pair's FROM unit
+    empty = np.setdiff1d(np.arange(len(codes)), row_of)
+    if len(empty):  # a unit without LSOAs (an empty footprint): its figures would have nowhere to go
+        r = int(empty[0])
+        raise AtlasError(f"{from_id} unit {codes[r]} holds no LSOA, so its figures cannot be apportioned",
+                         path=path, row=r + 1, column=code_column)
+    return cw[row_of >= 0].reset_index(drop=True), row_of[row_of >= 0]
+
+
+def _rebase(cw: pd.DataFrame, row_of: np.ndarray, values: dict[str, np.ndarray], counts: list[str],
+            rates: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per TO unit: each count split by the people of each part (largest remainder: totals conserved
+    exactly), each rate a population-weighted mean; with the people of the parts summed per TO unit."""
+    tk, tcodes = pd.factorize(cw["to_code"].to_numpy(), sort=True)
+    tnames = dict(zip(cw["to_code"], cw["to_name"]))
+    pair_pop = cw["population"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame({"to_code": np.asarray(tcodes, dtype=object),
+                        "to_name": [tnames[c] for c in tcodes]})
+    for c in counts:
+        parts = largest_remainder(row_of, pair_pop, values[c].astype(np.int64))
+        out[c] = np.bincount(tk, weights=parts, minlength=len(tcodes)).round().astype(np.int64)
+        # exact integers end to end: the sum of the splits is the input total, to the unit
+        if int(parts.sum()) != int(values[c].astype(np.int64).sum()):  # pragma: no cover - guarded by construction
+            raise AtlasError(f"column {c!r}: apportioned total differs from the input total")
+    covered = np.bincount(tk, weights=pair_pop.astype(float), minlength=len(tcodes))
+    for c in rates:
+        num = np.bincount(tk, weights=pair_pop * values[c][row_of], minlength=len(tcodes))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[c] = np.where(covered > 0, num / covered, np.nan)
+    return out, covered
+
+
 def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to_id: str,
               counts: list[str] | tuple[str, ...] = (), rates: list[str] | tuple[str, ...] = (),
               population: np.ndarray | None = None, basis: str | None = None,
@@ -408,16 +458,7 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
         naming the row and column.
     """
     counts, rates = list(counts), list(rates)
-    if not counts and not rates:
-        raise AtlasError("nothing to apportion: name count columns (--counts) and/or rate columns (--rates)",
-                         path=path)
-    both = set(counts) & set(rates)
-    if both:
-        raise AtlasError(f"column {min(both)!r} is given both as a count and as a rate", path=path)
-    for c in counts + rates:
-        if c in APPORTION_COLUMNS:
-            raise AtlasError(f"column {c!r} has the name of a column apportion writes ({', '.join(APPORTION_COLUMNS)}"
-                             f"): it would be overwritten; rename it in the table", path=path, row="header", column=c)
+    _check_columns(counts, rates, path)
     cw = crosswalk(atlas, from_id, to_id, population=population, basis=basis)
     meta = dict(cw.attrs["meta"])
     if meta["to_overlapping_lsoas"]:
@@ -427,30 +468,8 @@ def apportion(atlas: Atlas, df: pd.DataFrame, code_column: str, from_id: str, to
     codes = _resolve_codes(atlas, df, code_column, from_id, path)
     values = {c: _numbers(df, c, path, whole=True) for c in counts}
     values.update({c: _numbers(df, c, path, whole=False) for c in rates})
-    row_of = pd.Index(codes).get_indexer(cw["from_code"].to_numpy())  # data row of each pair's FROM unit
-    empty = np.setdiff1d(np.arange(len(codes)), row_of)
-    if len(empty):  # a unit without LSOAs (an empty footprint): its figures would have nowhere to go
-        r = int(empty[0])
-        raise AtlasError(f"{from_id} unit {codes[r]} holds no LSOA, so its figures cannot be apportioned",
-                         path=path, row=r + 1, column=code_column)
-    cw = cw[row_of >= 0].reset_index(drop=True)
-    row_of = row_of[row_of >= 0]
-    tk, tcodes = pd.factorize(cw["to_code"].to_numpy(), sort=True)
-    tnames = dict(zip(cw["to_code"], cw["to_name"]))
-    pair_pop = cw["population"].to_numpy(dtype=np.int64)
-    out = pd.DataFrame({"to_code": np.asarray(tcodes, dtype=object),
-                        "to_name": [tnames[c] for c in tcodes]})
-    for c in counts:
-        parts = largest_remainder(row_of, pair_pop, values[c].astype(np.int64))
-        out[c] = np.bincount(tk, weights=parts, minlength=len(tcodes)).round().astype(np.int64)
-        # exact integers end to end: the sum of the splits is the input total, to the unit
-        if int(parts.sum()) != int(values[c].astype(np.int64).sum()):  # pragma: no cover - guarded by construction
-            raise AtlasError(f"column {c!r}: apportioned total differs from the input total")
-    covered = np.bincount(tk, weights=pair_pop.astype(float), minlength=len(tcodes))
-    for c in rates:
-        num = np.bincount(tk, weights=pair_pop * values[c][row_of], minlength=len(tcodes))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[c] = np.where(covered > 0, num / covered, np.nan)
+    cw, row_of = _pairs_of_rows(cw, codes, from_id, path, code_column)
+    out, covered = _rebase(cw, row_of, values, counts, rates)
     out["population"] = np.rint(covered).astype(np.int64)
     pop, _, _ = _population(atlas, population, basis, from_id)
     t_pop = _unit_population(atlas, to_id, pop).reindex(out["to_code"].to_numpy()).to_numpy(dtype=float)
@@ -527,13 +546,13 @@ def _markdown(df: pd.DataFrame, meta: dict, title: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def _write_text(text: str, path: Path) -> Path:
+def _write_text(text: str, path: Path, policy: OutputPolicy | None) -> Path:
     from commissioning_atlas.io.export import atomic_write
 
-    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), policy)
 
 
-def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
+def check_output(path: str | Path | None, kind: str = "crosswalk", policy: OutputPolicy | None = None) -> None:
     """Fail early (before any work) on an output that ``kind`` (crosswalk, apportion) cannot write: an unknown
     suffix, or a target the output rule refuses (:func:`commissioning_atlas.io.safe.guard_output`; an existing
     ``.gpkg`` must be a GeoPackage, which gains the layer)."""
@@ -541,7 +560,7 @@ def check_output(path: str | Path | None, kind: str = "crosswalk") -> None:
 
     suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg") if kind == "crosswalk" else (".csv", ".json", ".md"))
     if path is not None:
-        (guard_gpkg if suffix == ".gpkg" else guard_output)(path)
+        (guard_gpkg if suffix == ".gpkg" else guard_output)(path, policy)
 
 
 def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
@@ -553,30 +572,34 @@ def _suffix(path: str | Path | None, allowed: tuple[str, ...]) -> str:
     return suffix
 
 
-def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atlas | None = None) -> str | None:
+def write_crosswalk(cw: pd.DataFrame, path: str | Path | None = None, atlas: Atlas | None = None,
+                    policy: OutputPolicy | None = None) -> str | None:
     """Write a crosswalk by suffix (``.csv``, ``.json``, ``.md``, ``.gpkg``); without a path, return Markdown.
 
     CSV rows carry the ``basis`` column; JSON and Markdown also state the method and the best-fit
     movement (``meta["statement"]``); a GeoPackage holds each pair's part (the union of its LSOAs)
-    and the statement as dataset metadata. ``.gpkg`` needs ``atlas``.
+    and the statement as dataset metadata. ``.gpkg`` needs ``atlas``. ``policy``: the run's output rule
+    (:class:`~commissioning_atlas.io.safe.OutputPolicy`), with the atlas's input files added when it is given.
     """
+    if atlas is not None:
+        policy = atlas.output_policy(policy)
     meta = cw.attrs["meta"]
     suffix = _suffix(path, (".csv", ".json", ".md", ".gpkg"))
     title = f"Crosswalk from {meta['from']} ({meta['from_title']}) to {meta['to']} ({meta['to_title']})"
     if suffix == ".gpkg":
         if atlas is None:
             raise AtlasError("writing a crosswalk GeoPackage needs the atlas (for the LSOA geometries)")
-        _write_gpkg(atlas, cw, Path(path))
+        _write_gpkg(atlas, cw, Path(path), policy)
         return None
     text = {".csv": lambda: _csv(cw), ".json": lambda: _json(cw, meta),
             ".md": lambda: _markdown(cw, meta, title)}[suffix]()
     if path is None:
         return text
-    _write_text(text, Path(path))
+    _write_text(text, Path(path), policy)
     return None
 
 
-def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> list[str]:
+def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path, policy: OutputPolicy | None) -> list[str]:
     import geopandas as gpd
 
     from commissioning_atlas.build.coverage import dissolve_geoms
@@ -593,11 +616,13 @@ def _write_gpkg(atlas: Atlas, cw: pd.DataFrame, path: Path) -> list[str]:
     layer = gpd.GeoDataFrame(pd.DataFrame(_records(cw)), geometry=[lookup[k] for k in want], crs=atlas.lsoa.crs)
     md = {"statement": meta["statement"], "basis": meta["basis_label"]}
     # an existing GeoPackage gains (or has replaced) the layer 'crosswalk'; its other layers are kept
-    return write_gpkg_layer(path, layer, "crosswalk", promote_to_multi=True, dataset_metadata=md)
+    return write_gpkg_layer(path, layer, "crosswalk", policy, promote_to_multi=True, dataset_metadata=md)
 
 
-def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str | None:
-    """Write an :func:`apportion` result by suffix (``.csv``, ``.json``, ``.md``); without a path, return Markdown."""
+def write_apportioned(out: pd.DataFrame, path: str | Path | None = None,
+                      policy: OutputPolicy | None = None) -> str | None:
+    """Write an :func:`apportion` result by suffix (``.csv``, ``.json``, ``.md``); without a path, return Markdown.
+    ``policy``: the run's output rule (:class:`~commissioning_atlas.io.safe.OutputPolicy`)."""
     meta = out.attrs["meta"]
     suffix = _suffix(path, (".csv", ".json", ".md"))
     title = f"{meta['from']} figures re-based onto {meta['to']} ({meta['to_title']})"
@@ -605,5 +630,5 @@ def write_apportioned(out: pd.DataFrame, path: str | Path | None = None) -> str 
             ".md": lambda: _markdown(out, meta, title)}[suffix]()
     if path is None:
         return text
-    _write_text(text, Path(path))
+    _write_text(text, Path(path), policy)
     return None

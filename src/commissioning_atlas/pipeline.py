@@ -78,7 +78,8 @@ def write_reports(out: Path, results: dict) -> list[str]:
     return lines
 
 
-def build_outputs(atlas: "Atlas", out: str | Path, layer_table: str) -> BuildResult:
+def build_outputs(atlas: "Atlas", out: str | Path, layer_table: str,
+                  policy: safe_io.OutputPolicy | None = None) -> BuildResult:
     """Write everything the main job writes into ``out``, staged: a failed run leaves ``out`` as it was.
 
     Parameters
@@ -89,13 +90,17 @@ def build_outputs(atlas: "Atlas", out: str | Path, layer_table: str) -> BuildRes
         The output folder (checked by :func:`commissioning_atlas.io.safe.guard_output_folder`).
     layer_table : str
         The text of ``layers.txt`` (the CLI's ``layers`` listing).
+    policy : OutputPolicy, optional
+        The run's output rule (the CLI's); the atlas's input files (a scenario and its bases) are added to
+        it, so even a library call given none never replaces them.
     """
     from commissioning_atlas.maps import write_maps
     from commissioning_atlas.over_time import chart, coterminosity_over_time
 
-    out = safe_io.guard_output_folder(out)
+    policy = atlas.output_policy(policy)
+    out = safe_io.guard_output_folder(out, policy)
     atlas.build_all()
-    with safe_io.staged_folder(out) as stage:
+    with safe_io.staged_folder(out, policy) as stage:
         (stage / "layers").mkdir(parents=True, exist_ok=True)
         safe_io.write_text(stage / "README.md", OUT_README)
         safe_io.write_text(stage / "layers.txt", layer_table)
@@ -111,7 +116,7 @@ def build_outputs(atlas: "Atlas", out: str | Path, layer_table: str) -> BuildRes
         safe_io.write_text(stage / "build_report.json", json.dumps(atlas.report, indent=1, sort_keys=True, default=str))
         results = run_all_presets(atlas)
         summary = write_reports(stage / "checks", results)
-        maps = write_maps(atlas, stage / "maps", results, tiles=False)
+        maps = write_maps(atlas, stage / "maps", results, tiles=False, policy=policy)
     return BuildResult(out=out, layer_table=layer_table, layer_ids=atlas.layer_ids(),
                        years=(over_time["date"].iat[0][:4], over_time["date"].iat[-1][:4]), check_lines=summary,
                        checks=len(results), maps=[out / p.relative_to(stage) for p in maps])

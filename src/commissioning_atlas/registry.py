@@ -14,7 +14,10 @@ Like the boundary catalogue (and xyzservices' providers), what the atlas knows i
 ``timeline.toml``
     the eras of the timeline and the commissioners of the over-time table, with their short labels;
 ``populations.toml``
-    the layers made of GP practices, on which registered patients are held.
+    the layers made of GP practices, on which registered patients are held;
+``planner.toml``
+    the planner page: the unit layers a plan may be drawn over, with their councils, regions, starting
+    plans and advice instances (:func:`planner`).
 
 Adding a vintage, a proposal set or a question is a declaration (plus its catalogue entries or table).
 The files of ``$COMMISSIONING_ATLAS_DECLARATIONS`` (same names, any of them) are read after the package's
@@ -185,11 +188,13 @@ class Declarations:
     eras: tuple[dict, ...]
     commissioners: dict[str, str]
     practice_layers: tuple[str, ...] = ()
+    planner: dict = field(default_factory=dict, compare=False, hash=False)
 
 
 #: The declaration files, each with its tables.
 FILES = {"layers.toml": ("layer",), "footprints.toml": ("vintage", "noun", "set"), "presets.toml": ("preset",),
-         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",)}
+         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",),
+         "planner.toml": ("default_units", "default_start", "default_threshold", "units", "prefixes")}
 _STR, _LIST, _BOOL, _NUM = str, list, bool, (int, float)
 #: Fields of each table: name -> (type, required); the first field is the entry's id.
 _FIELDS: dict[str, dict[str, tuple]] = {
@@ -357,7 +362,90 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
     return Declarations(layers=layers, vintages=vintages, nouns={d["layer"]: d["noun"] for d, *_ in noun_e},
                         sets=sets, presets=presets, styles=styles, eras=eras,
                         commissioners={d["layer"]: d["short"] for d, *_ in comm_e},
-                        practice_layers=tuple(d["id"] for d, *_ in practice_e))
+                        practice_layers=tuple(d["id"] for d, *_ in practice_e),
+                        planner=_planner(by_file.get("planner.toml", []), with_sets))
+
+
+_TABLES = (list,)  # an array of tables (``[[units.<layer>.advice]]``), each checked on its own
+#: Fields of a unit layer of ``planner.toml`` (``[units.<layer>]``) and of its advice instances: (type, required).
+_PLANNER_UNIT = {"label": (_STR, True), "noun": (_STR, True), "councils": (_STR, True), "regions": (_STR, True),
+                 "vintage": (_STR, True), "starts": (_LIST, True), "advice": (_TABLES, False)}
+_PLANNER_ADVICE = {"units": (_STR, True), "floor": (_NUM, True), "within": (_STR, False),
+                   "keep_whole": (_STR, False), "closest_to": (_STR, False)}
+_PLANNER_TOP = {"default_units": _STR, "default_start": _STR, "default_threshold": _STR, "units": dict,
+                "prefixes": dict}
+
+
+def _check_fields(d: object, fields: dict, what: str, origin: str, row: int) -> None:
+    """One table of ``planner.toml``: a table, no unknown field, every required one, each of its type."""
+    if not isinstance(d, dict):
+        raise DataError(f"{what} must be a table", path=origin, row=row)
+    unknown = set(d) - set(fields)
+    if unknown:
+        raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=row)
+    for name, (kind, required) in fields.items():
+        if name not in d:
+            if required:
+                raise DataError(f"{what} is missing field {name!r}", path=origin, row=row)
+            continue
+        v = d[name]
+        ok = isinstance(v, kind) and not isinstance(v, bool)
+        if kind is _LIST:
+            ok = ok and all(isinstance(x, str) for x in v)
+        if not ok:
+            want = {_STR: "a string", _LIST: "a list of strings", _TABLES: "an array of tables"}.get(kind, "a number")
+            raise DataError(f"{what}: field {name!r} must be {want}", path=origin, row=row)
+
+
+def _planner(files: list[tuple[str, dict, Path | None]], known) -> dict:
+    """The planner declarations (``planner.toml``): every unit layer, reference and start declared, no id twice.
+
+    The row of a message is the unit layer's number in its file. The result has the file's shape
+    (``default_units``, ``default_start``, ``default_threshold``, ``units`` by layer id, ``prefixes``).
+    """
+    out: dict = {"units": {}, "prefixes": {}}
+    for origin, data, _ in files:
+        for key, kind in _PLANNER_TOP.items():
+            if key not in data:
+                continue
+            if not isinstance(data[key], kind):
+                want = "a string" if kind is _STR else "a table"
+                raise DataError(f"planner: {key!r} must be {want}", path=origin)
+            if kind is _STR:
+                if key in out:
+                    raise DataError(f"planner {key} declared twice", path=origin)
+                out[key] = data[key]
+        for row, (units, spec) in enumerate(data.get("units", {}).items(), start=1):
+            what = f"planner units {units}"
+            if units in out["units"]:
+                raise DataError(f"{what} declared twice", path=origin, row=row)
+            _check_fields(spec, _PLANNER_UNIT, what, origin, row)
+            for i, advice in enumerate(spec.get("advice", []), start=1):
+                _check_fields(advice, _PLANNER_ADVICE, f"{what}, advice {i}", origin, row)
+            refs = [units, spec["councils"], spec["regions"], *spec["starts"]]
+            refs += [a[k] for a in spec.get("advice", []) for k in ("units", "within", "keep_whole", "closest_to")
+                     if k in a]
+            for dep in refs:
+                if dep not in known:
+                    raise DataError(f"{what} refers to undeclared layer {dep!r}", path=origin, row=row)
+            out["units"][units] = spec
+        for code, words in data.get("prefixes", {}).items():
+            if code in out["prefixes"]:
+                raise DataError(f"planner prefix {code} declared twice", path=origin)
+            if not isinstance(words, str):
+                raise DataError(f"planner prefix {code} must be a string", path=origin)
+            out["prefixes"][code] = words
+    if out["units"] or files:
+        for key in ("default_units", "default_start", "default_threshold"):
+            if key not in out:
+                raise DataError(f"planner declarations are missing {key!r}", path=files[0][0] if files else None)
+        if out["default_units"] not in out["units"]:
+            raise DataError(f"planner default_units {out['default_units']!r} is not among the declared units "
+                            f"({', '.join(out['units'])})", path=files[0][0])
+        if out["default_start"] not in known:
+            raise DataError(f"planner default_start refers to undeclared layer {out['default_start']!r}",
+                            path=files[0][0])
+    return {k: out[k] for k in _PLANNER_TOP if k in out}  # the file's order
 
 
 def _load_toml(text: str, origin: str) -> dict:
@@ -436,6 +524,13 @@ def practice_layers() -> tuple[str, ...]:
     """The layers made of 2022 GP practices, on which registered patients of May 2022 are held
     (``populations.toml``)."""
     return declarations().practice_layers
+
+
+def planner() -> dict:
+    """The planner page's declarations (``planner.toml``): ``default_units``, ``default_start``,
+    ``default_threshold``, ``units`` (layer id -> ``label``, ``noun``, ``councils``, ``regions``, ``vintage``,
+    ``starts``, ``advice``) and ``prefixes`` (ONS code prefix -> what such a unit is)."""
+    return declarations().planner
 
 
 def commissioners() -> dict[str, str]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
     from commissioning_atlas.maps.view import Page
 
-__all__ = ["advise", "check", "map_page"]
+__all__ = ["advise", "advise_units", "check", "compare", "map_page", "over_time", "unit_options"]
 
 
 def check(atlas: "Atlas", preset: str | None = None, *, subject: str | None = None, against: str | None = None,
@@ -49,7 +49,8 @@ def check(atlas: "Atlas", preset: str | None = None, *, subject: str | None = No
     -------
     geopandas.GeoDataFrame
         The findings table; ``attrs["meta"]``: ``preset``, ``title``, ``question``, ``subject``, ``against``,
-        ``rules``, ``tolerance`` and ``population_basis``.
+        ``rules``, ``tolerance``, ``population_basis`` and ``counts`` (rows by severity); with the ``splits``
+        rule also ``split_rule``, ``councils_split`` (how many) and ``councils_split_codes``.
     """
     from commissioning_atlas import checks
 
@@ -68,6 +69,12 @@ def check(atlas: "Atlas", preset: str | None = None, *, subject: str | None = No
         meta = {"preset": None, "title": f"{subject} against {against or 'thresholds'}", "question": "",
                 "subject": subject, "against": against, "rules": list(use), "tolerance": tol.describe(),
                 "population_basis": atlas.held_basis or checks.basis_of(atlas, subject)}
+    if "splits" in meta["rules"] and "councils_split" not in meta:
+        meta["split_rule"] = tol.describe_splits()
+        meta["councils_split"] = len(checks.councils_split(findings))
+    meta["counts"] = checks.counts(findings)  # rows by severity
+    if "splits" in meta["rules"]:
+        meta["councils_split_codes"] = checks.councils_split(findings)
     findings.attrs["meta"] = {"kind": "check", **meta}
     return findings
 
@@ -95,7 +102,96 @@ def advise(atlas: "Atlas", units: str, floor: float, **options: Any) -> pd.DataF
     from commissioning_atlas.advise import advice_frame
     from commissioning_atlas.advise import advise as run
 
-    return advice_frame(run(atlas, units, floor, **options))
+    plan = run(atlas, units, floor, **options)
+    frame = advice_frame(plan)
+    frame.attrs["plan"] = plan  # what :func:`compare` sets beside a real set
+    return frame
+
+
+def _plan_of(advice: Any):
+    if not _is_result(advice, "advice") or "plan" not in advice.attrs:
+        raise AtlasError("compare what? give an advice (atlas.advise(...)) to set beside a real set")
+    return advice.attrs["plan"]
+
+
+def compare(atlas: "Atlas", advice: pd.DataFrame, real: str | Path, councils: str | None = None) -> pd.DataFrame:
+    """An advice beside a real set: one row each (:func:`commissioning_atlas.advise.compare.compare_plans`).
+
+    Parameters
+    ----------
+    atlas : Atlas
+    advice : pandas.DataFrame
+        An advice (:func:`advise`).
+    real : str or Path
+        The real set: a layer or footprint set id (e.g. ``css_2012``) or a proposal file.
+    councils : str, optional
+        The layer whose split units are counted (default: the advice's keep-whole or reference layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows ``advice`` and ``real``: ``plan``, ``groups``, ``counted``, ``identical_groups``,
+        ``adjusted_rand_index``, ``councils_split`` (and codes), ``groups_under_floor``, ``units_under_floor``
+        (and codes), ``basis``; ``attrs["meta"]``: ``title``, ``units``, ``floor``, ``real``, ``councils``,
+        ``basis``.
+    """
+    from commissioning_atlas.advise.compare import compare_plans
+
+    plan = _plan_of(advice)
+    inst = plan.instance
+    table = compare_plans(atlas, plan, real, councils)
+    councils = councils or inst.keep_whole or inst.reference
+    table.attrs["meta"] = {"kind": "comparison", "title": f"{advice.attrs['meta']['title']} beside {real}",
+                           "units": inst.units, "floor": inst.floor, "real": str(real), "councils": councils,
+                           "basis": inst.basis}
+    return table
+
+
+def advise_units(atlas: "Atlas", units: str, *, within: str | None = None, basis: str | None = None) -> pd.DataFrame:
+    """The units an advice would group, as its search sees them (:func:`commissioning_atlas.advise.build_instance`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit: ``code``, ``name``, ``area_code`` and ``area_name`` (the ``within`` area holding most of
+        its residents; England without one), ``population``; ``attrs["meta"]``: ``units``, ``within``, ``basis``,
+        ``neighbouring_pairs`` (shared boundaries), ``island_links`` (pieces without a land link joined to their
+        nearest unit) and ``outside`` (units that do not nest in ``within``).
+    """
+    from commissioning_atlas.advise import build_instance
+
+    inst = build_instance(atlas, units, 1, within=within, basis=basis)
+    frame = pd.DataFrame({"code": inst.codes, "name": inst.names, "area_code": inst.area_codes[inst.area],
+                          "area_name": inst.area_names[inst.area], "population": inst.population})
+    frame.attrs["meta"] = {"kind": "units", "title": f"The units of {units}" + (f" within {within}" if within else ""),
+                           "units": units, "within": within, "basis": inst.basis,
+                           "neighbouring_pairs": int(len(inst.edges)), "island_links": int(len(inst.links)),
+                           "outside": list(inst.outside)}
+    return frame
+
+
+def unit_options(atlas: "Atlas", unit: str, floors: Sequence[float], units: str, **options: Any) -> pd.DataFrame:
+    """Which neighbours would make ``unit`` viable at each floor, and what each pairing costs
+    (:func:`commissioning_atlas.advise.compare.unit_options`; ``options``: ``within``, ``keep_whole``,
+    ``tolerance``, ``time_limit``, ``basis``). ``attrs["meta"]``: ``unit``, ``units``, ``floors``, ``within``."""
+    from commissioning_atlas.advise.compare import unit_options as run
+
+    table = run(atlas, unit, list(floors), units, **options)
+    table.attrs["meta"] = {"kind": "unit_options", "title": f"Options for {unit} among the {units}", "unit": unit,
+                           "units": units, "floors": [int(f) for f in floors], "within": options.get("within")}
+    return table
+
+
+def over_time(atlas: "Atlas", layers: Sequence[str] | None = None) -> pd.DataFrame:
+    """Commissioners against the councils of their time, one row per layer
+    (:func:`commissioning_atlas.over_time.coterminosity_over_time`); ``attrs["meta"]``: ``layers``. Draw it with
+    :func:`commissioning_atlas.over_time_chart`."""
+    from commissioning_atlas.over_time import coterminosity_over_time
+
+    table = coterminosity_over_time(atlas, list(layers) if layers is not None else None)
+    table.attrs["meta"] = {"kind": "over_time", "title": "Commissioners and the councils of their time",
+                           "layers": list(table["layer"])}
+    return table
 
 
 def _is_result(what: Any, kind: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from commissioning_atlas.io.safe import OutputPolicy
+
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
     from commissioning_atlas.advise import Plan
@@ -17,7 +19,8 @@ def with_scenario(atlas: "Atlas", scenario: str | Path) -> "Atlas":
     return atlas.with_scenario(scenario)
 
 
-def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str | Path, *, pack: bool = True) -> Path:
+def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str | Path, *, pack: bool = True,
+               policy: OutputPolicy | None = None) -> Path:
     """Write ``advice.html`` into ``out_dir``: the advice (read back from its scenario file, as
     ``check --scenario`` would) over its reference layer's lines (else keep-whole, else within), with
     the reference units the advice splits on top (the ``crosses`` check of the reference layer against
@@ -32,6 +35,8 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
     out_dir : str or Path
     pack : bool
         Compress the page (see :func:`commissioning_atlas.maps.layer_map`).
+    policy : OutputPolicy, optional
+        The run's output rule; the scenario file read back is added to it (by default it alone is).
 
     Returns
     -------
@@ -39,12 +44,14 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
     """
     from commissioning_atlas.advise.scenario import advice_frame
 
-    return advice_page(atlas, advice_frame(plan).attrs["meta"], scenario, Path(out_dir) / "advice.html", pack=pack)
+    return advice_page(atlas, advice_frame(plan).attrs["meta"], scenario, Path(out_dir) / "advice.html", pack=pack,
+                       policy=policy)
 
 
 def advice_page(atlas: "Atlas", meta: dict, scenario: str | Path, path: str | Path, *, pack: bool = True,
-                title: str | None = None) -> Path:
-    """Write the map of an advice (its metadata, ``advice_frame(plan).attrs["meta"]``, and its scenario file)."""
+                title: str | None = None, policy: OutputPolicy | None = None) -> Path:
+    """Write the map of an advice (its metadata, ``advice_frame(plan).attrs["meta"]``, and its scenario file);
+    the scenario file and the files it builds on are inputs: no page replaces them."""
     from commissioning_atlas.checks import Tolerance, run_check
     from commissioning_atlas.maps import findings_map
 
@@ -58,7 +65,8 @@ def advice_page(atlas: "Atlas", meta: dict, scenario: str | Path, path: str | Pa
     title = title or (f"Advice: {meta['groups']} groups of {_titled(atlas, meta['units'])} of at least "
                       f"{meta['floor']:,} people"
                       + (f", each within one of the {_titled(atlas, meta['within'])}" if meta["within"] else ""))
-    return findings_map(copy, findings, path, title, "scenario", against, pack=pack, distinct=True)
+    return findings_map(copy, findings, path, title, "scenario", against, pack=pack, distinct=True,
+                        policy=copy.output_policy(policy))
 
 
 def _titled(atlas: "Atlas", layer_id: str) -> str:

@@ -57,8 +57,9 @@ def adjusted_rand_index(a: np.ndarray, b: np.ndarray) -> float:
     return float((index - expected) / (top - expected))
 
 
-def real_partition(atlas: "Atlas", inst: Instance, real: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """The units of ``inst`` grouped as in a real set.
+def real_partition(atlas: "Atlas", inst: Instance, real: str | Path, inputs: list[str] | None = None,
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """The units of ``inst`` grouped as in a real set (the files read are appended to ``inputs``).
 
     Returns
     -------
@@ -69,7 +70,7 @@ def real_partition(atlas: "Atlas", inst: Instance, real: str | Path) -> tuple[np
     label : str
         The set's id or file name.
     """
-    rows, k, codes, names, label = _read_plan_pairs(atlas, real)
+    rows, k, codes, names, label = _read_plan_pairs(atlas, real, inputs)
     ok = k >= 0
     unit_pop = np.bincount(inst.lsoa_unit[inst.lsoa_unit >= 0],
                            weights=inst.lsoa_population[inst.lsoa_unit >= 0], minlength=inst.n)
@@ -124,10 +125,11 @@ def compare_plans(atlas: "Atlas", plan: Plan, real: str | Path, councils: str | 
         exactly the same units in both), ``adjusted_rand_index`` (advice vs real, same in both rows),
         ``councils_split`` (count), ``councils_split_codes``, ``groups_under_floor``,
         ``units_under_floor`` (units in groups under the floor), ``units_under_floor_codes``,
-        ``basis``.
+        ``basis``. ``attrs["inputs"]``: the files read for ``real`` (none for a layer id).
     """
     inst = plan.instance
-    real_group, real_codes, _, label = real_partition(atlas, inst, real)
+    inputs: list[str] = []
+    real_group, real_codes, _, label = real_partition(atlas, inst, real, inputs)
     counted = None
     if not isinstance(real, Path) and str(real) in atlas.layer_ids():
         layer = atlas.layer(str(real))
@@ -153,7 +155,9 @@ def compare_plans(atlas: "Atlas", plan: Plan, real: str | Path, councils: str | 
                      "adjusted_rand_index": round(ari, 4), "councils_split": len(split) if councils else None,
                      "councils_split_codes": " ".join(split), "groups_under_floor": ng, "units_under_floor": nu,
                      "units_under_floor_codes": " ".join(codes), "basis": inst.basis})
-    return pd.DataFrame(rows, index=pd.Index(["advice", "real"], name="row"))
+    table = pd.DataFrame(rows, index=pd.Index(["advice", "real"], name="row"))
+    table.attrs["inputs"] = inputs
+    return table
 
 
 def compare_advice(atlas: "Atlas", units: str, floor: float, real: str | Path, *, within: str | None = None,

@@ -97,9 +97,11 @@ def _majority(cross: sparse.csr_matrix, unit_pop: np.ndarray, share: float = 0.5
     return np.where(frac > share, best, -1)
 
 
-def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
+def _read_plan_pairs(atlas: "Atlas", spec: str | Path, inputs: list[str] | None = None,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:
     """(LSOA rows, group index, group codes, group names, label) of a plan given as a layer id
-    (boundary layer or footprint set) or a proposal file (members only, partners left out)."""
+    (boundary layer or footprint set) or a proposal file (members only, partners left out); the files
+    read (a proposal file and the ``base`` files it names) are appended to ``inputs``."""
     if not isinstance(spec, Path) and str(spec) in atlas.layer_ids():
         rows, k, codes = _pairs(atlas, str(spec))
         return rows, k, codes, _names(atlas, str(spec), codes), str(spec)
@@ -107,10 +109,12 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path) -> tuple[np.ndarray, np.n
     if not path.exists():
         raise AtlasError(f"{spec}: neither a layer id nor a proposal file (known layers: "
                          f"{', '.join(atlas.layer_ids())})")
-    from commissioning_atlas.footprints import MEMBER_LAYERS, footprint_membership, read_proposals, unit_catalogue
+    from commissioning_atlas.footprints import footprint_membership, member_layers, read_proposals, unit_catalogue
 
     df = read_proposals(path)
-    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
+    if inputs is not None:
+        inputs += [p for p in df.attrs.get("inputs", [str(path)]) if p not in inputs]
+    lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
     mm = footprint_membership(df, lsoa, unit_catalogue(lsoa, atlas.layers), include_partners=False, path=path)
     pos = atlas.lsoa_rows(mm["lsoa_code"].to_numpy(), path.name)
     order = pd.Index(df["code"].str.strip().to_numpy())
@@ -162,6 +166,8 @@ class Instance:
     target : numpy.ndarray of int
         Group of the closest-to plan holding each unit by majority (-1: none);
         ``target_codes``, ``target_names``, ``target_label``.
+    inputs : list of str
+        The files read for ``fix`` and ``closest_to`` (and the ``base`` files they name): no output replaces them.
     lsoa_unit, lsoa_population : numpy.ndarray
         Unit index (-1: none) and population of each LSOA row.
     """
@@ -196,6 +202,7 @@ class Instance:
     target_codes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_names: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     target_label: str | None = None
+    inputs: list[str] = field(default_factory=list)
     lsoa_unit: np.ndarray | None = field(default=None, repr=False)
     lsoa_population: np.ndarray | None = field(default=None, repr=False)
 
@@ -220,6 +227,67 @@ class Instance:
             near = get_close_matches(str(code), [str(c) for c in self.codes], n=3, cutoff=0.5)
             raise AtlasError(f"unknown {self.units} unit {code!r}" + (f"; did you mean {', '.join(near)}?" if near else ""))
         return int(hit[0])
+
+
+def _areas(atlas: "Atlas", units: str, codes: np.ndarray, within: str | None, labels: np.ndarray, k: np.ndarray,
+           pop: np.ndarray, unit_pop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict]]:
+    """The ``within`` area of each unit (the one holding most of its residents; England without ``within``), the
+    areas' codes and names, and the units that spill out of their area (largest first)."""
+    n = len(codes)
+    if not within:
+        england = np.array(["England"], dtype=object)
+        return np.zeros(n, dtype=np.int64), england, england.copy(), []
+    weight = pop + 1e-9  # an unpopulated LSOA still places its unit
+    wr, wk, wcodes = _pairs(atlas, within)
+    area = _majority(_cross(labels, n, wr, wk, len(wcodes), weight), unit_pop + 1e-9 * np.bincount(k, minlength=n),
+                     share=0.0)
+    if (area < 0).any():
+        bad = int(np.flatnonzero(area < 0)[0])
+        raise AtlasError(f"{units} unit {codes[bad]} lies in no {within} area")
+    # people of each unit outside the area it is placed in: the units may not nest in the within layer
+    held = np.asarray(_cross(labels, n, wr, wk, len(wcodes), pop)[np.arange(n), area]).ravel()
+    spill = np.rint(unit_pop - held).astype(np.int64)
+    outside = [{"code": str(codes[u]), "name": "", "area": str(wcodes[area[u]]), "people": int(spill[u])}
+               for u in np.argsort(-spill, kind="stable") if spill[u] > 0]
+    return area, wcodes, _names(atlas, within, wcodes), outside
+
+
+def _keep_whole(atlas: "Atlas", inst: "Instance", keep_whole: str, pop: np.ndarray) -> None:
+    """The pairs of units a keep-whole unit's parts tie together (within each area), and the units split by
+    the area lines themselves (``inst.together``, ``inst.forced_splits``)."""
+    labels, n, area, tolerance = inst.lsoa_unit, inst.n, inst.area, inst.tolerance
+    kr, kk, kcodes = _pairs(atlas, keep_whole)
+    cross = _cross(labels, n, kr, kk, len(kcodes), pop).tocsc()
+    kpop = np.bincount(kk, weights=pop[kr], minlength=len(kcodes))
+    knames = _names(atlas, keep_whole, kcodes)
+    pairs = []
+    for c in range(len(kcodes)):
+        col = cross.getcol(c)
+        us, vals = col.indices, col.data
+        sig = us[(vals > 0) & (vals >= tolerance * kpop[c])]
+        if len(sig) < 2:
+            continue
+        areas = np.unique(area[sig])
+        if len(areas) > 1:
+            inst.forced_splits.append({"code": str(kcodes[c]), "name": str(knames[c]),
+                                       "areas": [str(inst.area_codes[a]) for a in areas]})
+        for a in areas:
+            s = np.sort(sig[area[sig] == a])
+            pairs += [(int(s[0]), int(t)) for t in s[1:]]
+    inst.together = np.array(sorted(set(pairs)), dtype=np.int64).reshape(-1, 2)
+
+
+def _reference(atlas: "Atlas", inst: "Instance", reference: str, pop: np.ndarray) -> None:
+    """The units holding at least ``tolerance`` of each reference unit's residents (``inst.ref_sets``)."""
+    rr, rk, rcodes = _pairs(atlas, reference)
+    cross = _cross(inst.lsoa_unit, inst.n, rr, rk, len(rcodes), pop).tocsc()
+    rpop = np.bincount(rk, weights=pop[rr], minlength=len(rcodes))
+    inst.reference, inst.ref_codes, inst.ref_names = reference, rcodes, _names(atlas, reference, rcodes)
+    sets = []
+    for c in range(len(rcodes)):
+        col = cross.getcol(c)
+        sets.append(np.sort(col.indices[(col.data > 0) & (col.data >= inst.tolerance * rpop[c])]))
+    inst.ref_sets = sets
 
 
 def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | None = None,
@@ -281,23 +349,7 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     labels[rows] = k
     unit_pop = np.bincount(k, weights=pop[rows], minlength=n)
     weight = pop + 1e-9  # an unpopulated LSOA still places its unit
-    if within:
-        wr, wk, wcodes = _pairs(atlas, within)
-        area = _majority(_cross(labels, n, wr, wk, len(wcodes), weight), unit_pop + 1e-9 * np.bincount(k, minlength=n),
-                         share=0.0)
-        area_codes, area_names = wcodes, _names(atlas, within, wcodes)
-        if (area < 0).any():
-            bad = int(np.flatnonzero(area < 0)[0])
-            raise AtlasError(f"{units} unit {codes[bad]} lies in no {within} area")
-        # people of each unit outside the area it is placed in: the units may not nest in the within layer
-        held = np.asarray(_cross(labels, n, wr, wk, len(wcodes), pop)[np.arange(n), area]).ravel()
-        spill = np.rint(unit_pop - held).astype(np.int64)
-        outside = [{"code": str(codes[u]), "name": "", "area": str(wcodes[area[u]]), "people": int(spill[u])}
-                   for u in np.argsort(-spill, kind="stable") if spill[u] > 0]
-    else:
-        outside = []
-        area = np.zeros(n, dtype=np.int64)
-        area_codes, area_names = np.array(["England"], dtype=object), np.array(["England"], dtype=object)
+    area, area_codes, area_names, outside = _areas(atlas, units, codes, within, labels, k, pop, unit_pop)
     li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
     edges, length = unit_adjacency(li, lj, ll, labels, n)
     links = connect_areas(edges, area, labels, atlas.lsoa.geometry.to_numpy())
@@ -310,40 +362,14 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     for o in inst.outside:
         o["name"] = names.get(o["code"], "")
     if keep_whole:
-        kr, kk, kcodes = _pairs(atlas, keep_whole)
-        cross = _cross(labels, n, kr, kk, len(kcodes), pop).tocsc()
-        kpop = np.bincount(kk, weights=pop[kr], minlength=len(kcodes))
-        knames = _names(atlas, keep_whole, kcodes)
-        pairs = []
-        for c in range(len(kcodes)):
-            col = cross.getcol(c)
-            us, vals = col.indices, col.data
-            sig = us[(vals > 0) & (vals >= tolerance * kpop[c])]
-            if len(sig) < 2:
-                continue
-            areas = np.unique(area[sig])
-            if len(areas) > 1:
-                inst.forced_splits.append({"code": str(kcodes[c]), "name": str(knames[c]),
-                                           "areas": [str(area_codes[a]) for a in areas]})
-            for a in areas:
-                s = np.sort(sig[area[sig] == a])
-                pairs += [(int(s[0]), int(t)) for t in s[1:]]
-        inst.together = np.array(sorted(set(pairs)), dtype=np.int64).reshape(-1, 2)
+        _keep_whole(atlas, inst, keep_whole, pop)
     reference = reference or keep_whole
     if reference:
-        rr, rk, rcodes = _pairs(atlas, reference)
-        cross = _cross(labels, n, rr, rk, len(rcodes), pop).tocsc()
-        rpop = np.bincount(rk, weights=pop[rr], minlength=len(rcodes))
-        inst.reference, inst.ref_codes, inst.ref_names = reference, rcodes, _names(atlas, reference, rcodes)
-        sets = []
-        for c in range(len(rcodes)):
-            col = cross.getcol(c)
-            sets.append(np.sort(col.indices[(col.data > 0) & (col.data >= tolerance * rpop[c])]))
-        inst.ref_sets = sets
+        _reference(atlas, inst, reference, pop)
     for spec, attr in ((fix, "fixed"), (closest_to, "target")):
         if spec is None:
             continue
-        pr, pk, pcodes, pnames, plabel = _read_plan_pairs(atlas, spec)
+        pr, pk, pcodes, pnames, plabel = _read_plan_pairs(atlas, spec, inst.inputs)
         ok = pk >= 0
         grp = _majority(_cross(labels, n, pr[ok], pk[ok], len(pcodes), weight), unit_pop + 1e-9)
         if attr == "fixed":

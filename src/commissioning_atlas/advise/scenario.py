@@ -11,6 +11,7 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.advise.instance import Instance
 from commissioning_atlas.advise.solve import Plan
 from commissioning_atlas.io import formatting
+from commissioning_atlas.io.safe import OutputPolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -81,7 +82,8 @@ def advice_frame(plan: Plan, command: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> Path:
+def write_scenario(plan: Plan, path: str | Path, command: str | None = None,
+                   policy: OutputPolicy | None = None) -> Path:
     """Write the plan as a scenario (``.yaml``/``.yml`` or ``.csv``) in the proposal schema.
 
     Parameters
@@ -90,6 +92,9 @@ def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> 
     path : str or Path
     command : str, optional
         The command line that produced it, recorded in the description (YAML) for reproduction.
+    policy : OutputPolicy, optional
+        The run's output rule (:class:`~commissioning_atlas.io.safe.OutputPolicy`); the plan files the advice
+        read (``fix``, ``closest_to``) are added to it (by default they alone are), so none is replaced.
 
     Returns
     -------
@@ -99,11 +104,15 @@ def write_scenario(plan: Plan, path: str | Path, command: str | None = None) -> 
     -----
     The same plan always gives the same bytes (no timestamps; timings are left out).
     """
-    return write_advice(advice_frame(plan, command), path)
+    policy = policy if policy is not None else OutputPolicy()
+    for p in plan.instance.inputs:
+        policy.register_input(p)
+    return write_advice(advice_frame(plan, command), path, policy)
 
 
-def write_advice(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write an advice (:func:`advice_frame`) as a scenario (``.yaml``/``.yml`` or ``.csv``)."""
+def write_advice(frame: pd.DataFrame, path: str | Path, policy: OutputPolicy | None = None) -> Path:
+    """Write an advice (:func:`advice_frame`) as a scenario (``.yaml``/``.yml`` or ``.csv``); ``policy``: the
+    run's output rule."""
     import yaml
 
     from commissioning_atlas.io.export import atomic_write
@@ -129,7 +138,7 @@ def write_advice(frame: pd.DataFrame, path: str | Path) -> Path:
     else:
         raise AtlasError(f"{path}: write the advice as .yaml, .yml or .csv")
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"), policy)
     return path
 
 

@@ -172,6 +172,45 @@ def _infeasible(inst: Instance, a: int, units: np.ndarray, node: np.ndarray, pro
                                   f"{inst.floor:,} inside {where}{free}: reachable{rest}, {total:,} people")
 
 
+def _solve_area(prob: AreaProblem, use: str, auto: bool, objective: str, share: float, deadline: float,
+                workers: int, area: str) -> AreaSolution:
+    """One area by the exact solver or the heuristic (``use``); with ``auto``, the heuristic takes over, with
+    the time left, when the exact solver finds no plan in its ``share`` of seconds."""
+    if use != "exact":
+        return solve_heuristic(prob, share)
+    sol = solve_exact(prob, objective, share, workers=workers)
+    if sol is None and auto:
+        sol = solve_heuristic(prob, max(deadline - time.perf_counter(), 0.5))
+        sol.note = "exact solver found no plan in time; " + sol.note
+    elif sol is None:
+        raise AtlasError(f"the exact solver found no plan for {area} in {share:.1f} s; "
+                         "raise --time-limit or use --method heuristic")
+    return sol
+
+
+def _count_plans(problems: list[AreaProblem], sols: list[AreaSolution], objective: str, deadline: float) -> None:
+    """Count the optimal plans of the small optimal areas (in the order given) with the time left, at most
+    :data:`COUNT_SECONDS` in all; each area's count is set on its solution."""
+    todo = [k for k, (prob, sol) in enumerate(zip(problems, sols)) if sol.optimal and prob.n <= COUNT_MAX_NODES]
+    count_deadline = min(deadline, time.perf_counter() + COUNT_SECONDS)
+    for j, k in enumerate(todo):
+        left = count_deadline - time.perf_counter()
+        if left <= 0.05:
+            break
+        sol = sols[k]
+        sol.plans, sol.plans_capped = count_area_plans(problems[k], sol, objective, left / (len(todo) - j), COUNT_CAP)
+
+
+def _area_row(inst: Instance, problem: tuple, sol: AreaSolution) -> dict:
+    """One row of :attr:`Plan.areas`: the area, its size and what its search found."""
+    a, units, _, prob = problem
+    return {"area": str(inst.area_codes[a]), "area_name": str(inst.area_names[a]), "units": len(units),
+            "nodes": prob.n, "population": int(prob.population.sum()), "groups": sol.groups,
+            "groups_bound": sol.groups_bound, "crossings": sol.crossings, "method": sol.method,
+            "optimal": sol.optimal, "seconds": round(sol.seconds, 3), "plans": sol.plans,
+            "plans_capped": sol.plans_capped, "note": sol.note}
+
+
 def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto", time_limit: float = 60.0,
           count_plans: bool = True, workers: int = 1, exact_max_nodes: int = EXACT_MAX_NODES) -> Plan:
     """Solve an instance area by area.
@@ -214,44 +253,19 @@ def solve(inst: Instance, *, objective: str = "most-groups", method: str = "auto
         _infeasible(inst, a, units, node, prob)
     order = sorted(range(len(problems)), key=lambda i: problems[i][3].n)  # small areas first
     label = np.full(inst.n, -1, dtype=np.int64)
-    rows, results = [], {}
+    results = {}
     for idx_pos, i in enumerate(order):
         a, units, node, prob = problems[i]
         # share what is left fairly among the areas still to solve, the largest getting the rest
         left = max(deadline - time.perf_counter(), 0.05)
         share = left / (len(order) - idx_pos)
-        sol: AreaSolution | None = None
         use = method if method != "auto" else ("exact" if prob.n <= exact_max_nodes else "heuristic")
-        if use == "exact":
-            sol = solve_exact(prob, objective, share, workers=workers)
-            if sol is None and method == "auto":
-                sol = solve_heuristic(prob, max(deadline - time.perf_counter(), 0.5))
-                sol.note = "exact solver found no plan in time; " + sol.note
-            elif sol is None:
-                raise AtlasError(f"the exact solver found no plan for {inst.area_codes[a]} in {share:.1f} s; "
-                                 "raise --time-limit or use --method heuristic")
-        else:
-            sol = solve_heuristic(prob, share)
+        sol = _solve_area(prob, use, method == "auto", objective, share, deadline, workers, str(inst.area_codes[a]))
         results[i] = sol
         label[units] = (i + 1) * 1_000_000 + sol.root[node]  # unique per area
     if count_plans:  # with the time left, smallest areas first
-        todo = [i for i in order if results[i].optimal and problems[i][3].n <= COUNT_MAX_NODES]
-        count_deadline = min(deadline, time.perf_counter() + COUNT_SECONDS)
-        for k, i in enumerate(todo):
-            left = count_deadline - time.perf_counter()
-            if left <= 0.05:
-                break
-            sol = results[i]
-            sol.plans, sol.plans_capped = count_area_plans(problems[i][3], sol, objective, left / (len(todo) - k),
-                                                           COUNT_CAP)
-    for i in order:
-        a, units, node, prob = problems[i]
-        sol = results[i]
-        rows.append({"area": str(inst.area_codes[a]), "area_name": str(inst.area_names[a]), "units": len(units),
-                     "nodes": prob.n, "population": int(prob.population.sum()), "groups": sol.groups,
-                     "groups_bound": sol.groups_bound, "crossings": sol.crossings, "method": sol.method,
-                     "optimal": sol.optimal, "seconds": round(sol.seconds, 3), "plans": sol.plans,
-                     "plans_capped": sol.plans_capped, "note": sol.note})
+        _count_plans([problems[i][3] for i in order], [results[i] for i in order], objective, deadline)
+    rows = [_area_row(inst, problems[i], results[i]) for i in order]
     # fixed groups keep their label
     for f in np.unique(inst.fixed[inst.fixed >= 0]):
         label[inst.fixed == f] = -1 - int(f)

@@ -185,21 +185,20 @@ def classify(parts: pd.DataFrame, share: float) -> pd.Series:
     share : float
         Tolerance (0 for the strict result).
     """
-    p = parts[parts["against_code"] != ""]
-    sig = _significant(p, share)
-    whole = _whole(p, share)
-    df = pd.DataFrame({"s": p["subject_code"].to_numpy(), "sig": sig, "sig_whole": sig & whole})
-    g = df.groupby("s", sort=True).sum()
-    outside = parts.loc[parts["against_code"] == ""].set_index("subject_code")
-    out = pd.Series("straddling", index=g.index, dtype=object)
-    one, all_whole = g["sig"] == 1, g["sig"] == g["sig_whole"]
+    inside = (parts["against_code"] != "").to_numpy()
+    sig, whole = _significant(parts, share), _whole(parts, share)  # each part alone: rows outside are masked
+    codes = parts["subject_code"].to_numpy(dtype=object)
+    keys, k = np.unique(codes[inside], return_inverse=True)  # sorted codes, as groupby sorts them
+    n_sig = np.bincount(k, weights=sig[inside], minlength=len(keys))
+    n_sig_whole = np.bincount(k, weights=(sig & whole)[inside], minlength=len(keys))
+    out = np.full(len(keys), "straddling", dtype=object)
+    one, all_whole = n_sig == 1, n_sig == n_sig_whole
     out[one & all_whole] = "equal"
     out[one & ~all_whole] = "within"
-    out[(g["sig"] > 1) & all_whole] = "union"
-    if len(outside):  # a subject reaching outside every reference unit is never coterminous
-        reach = _significant(outside.reset_index(), share)
-        out[outside.index[reach].intersection(out.index)] = "straddling"
-    return out
+    out[(n_sig > 1) & all_whole] = "union"
+    # a subject reaching outside every reference unit is never coterminous
+    out[np.isin(keys, codes[~inside & sig])] = "straddling"
+    return pd.Series(out, index=pd.Index(keys, name="s"), dtype=object)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,10 +215,10 @@ def _unit_index(atlas: Atlas) -> dict[str, tuple[str, str]]:
     """Any unit a proposal may name (the member layers of footprints.py), by code or ODS code ->
     (layer id, code). Made once per atlas."""
     def make() -> dict[str, tuple[str, str]]:
-        from commissioning_atlas.footprints import MEMBER_LAYERS
+        from commissioning_atlas.footprints import member_layers
 
         units: dict[str, tuple[str, str]] = {}
-        for lid in MEMBER_LAYERS:
+        for lid in member_layers():
             lay = atlas.layers[lid]
             for c, o in zip(lay["code"].astype(str), lay["ods_code"].fillna("").astype(str)):
                 units.setdefault(c, (lid, c))

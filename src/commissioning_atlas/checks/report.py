@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.checks.crosstab import FINDING_COLUMNS, SEVERITIES
 from commissioning_atlas.io import formatting
 
@@ -168,13 +169,14 @@ def to_markdown(findings: pd.DataFrame, meta: dict) -> str:
 
 
 def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str | Path | None,
-                   encoding: str = "utf-8") -> str | None:
+                   encoding: str = "utf-8", policy: OutputPolicy | None = None) -> str | None:
     """Render findings in ``fmt``; write atomically to ``path`` or return the text for stdout.
 
     Files go through :mod:`commissioning_atlas.io.safe`: written whole or not at all, never over
     an input of the run, a file of ``geo/``, the cache or a read-only file; ``gpkg`` adds (or
     replaces) the layer ``findings`` of an existing GeoPackage and keeps its other layers.
-    ``encoding`` is that of the stream a returned table is printed on.
+    ``encoding`` is that of the stream a returned table is printed on; ``policy`` the run's
+    :class:`~commissioning_atlas.io.safe.OutputPolicy` (its inputs are never replaced).
     """
     from commissioning_atlas.io.safe import write_gpkg_layer, write_text
 
@@ -183,12 +185,12 @@ def write_findings(findings: gpd.GeoDataFrame, meta: dict, fmt: str, path: str |
     if fmt == "gpkg":
         if path is None:
             raise AtlasError("--format gpkg needs an output file (-o FILE.gpkg)")
-        write_gpkg_layer(path, findings.reset_index(drop=True), "findings", promote_to_multi=True)
+        write_gpkg_layer(path, findings.reset_index(drop=True), "findings", policy, promote_to_multi=True)
         return None
     text = {"table": lambda: to_table(findings, meta, encoding="utf-8" if path else encoding),
             "csv": lambda: to_csv(findings), "json": lambda: to_json(findings, meta),
             "md": lambda: to_markdown(findings, meta)}[fmt]()
     if path is None:
         return text
-    write_text(path, text)
+    write_text(path, text, policy)
     return None

@@ -56,14 +56,16 @@ def validate_advise_args(args: argparse.Namespace) -> None:
         raise AtlasError(f"-o {args.output}: write the advice as .yaml, .yml or .csv")
     from commissioning_atlas.io.safe import guard_output, guard_output_folder
 
-    guard_output(args.output)  # the output rule, before the (slower) load and search
+    guard_output(args.output, args.policy)  # the output rule, before the (slower) load and search
     if args.map:
-        guard_output_folder(args.map)
+        guard_output_folder(args.map, args.policy)
 
 
 def run_advise(atlas, args: argparse.Namespace) -> list[str]:
     """Run the advice for parsed options; return the lines to print."""
-    from commissioning_atlas.footprints import MEMBER_LAYERS
+    from commissioning_atlas.footprints import member_layers
+
+    members = member_layers()  # the declared member layers, read now
 
     plan = advise(atlas, args.units, args.floor, within=args.within, keep_whole=args.keep_whole,
                   tolerance=args.tolerance, fix=args.fix, reference=args.reference, closest_to=args.closest_to,
@@ -75,25 +77,27 @@ def run_advise(atlas, args: argparse.Namespace) -> list[str]:
         from commissioning_atlas.advise.compare import compare_plans
 
         table = compare_plans(atlas, plan, args.compare, args.reference or args.keep_whole)
+        for p in table.attrs.get("inputs", []):
+            args.policy.register_input(p)
         for row, r in table.iterrows():
             split = f", {r['councils_split']} councils split" if r["councils_split"] is not None else ""
             counted = f" ({r['counted']} counted)" if r["counted"] != r["groups"] else ""
             compared.append(f"{row:<6} {r['plan']}: {r['groups']} groups{counted}, {r['identical_groups']} identical, "
                             f"ARI {r['adjusted_rand_index']:.3f}{split}, {r['units_under_floor']} units in groups "
                             f"under the floor")
-    if args.map and args.units not in MEMBER_LAYERS:
+    if args.map and args.units not in members:
         raise AtlasError(f"--map needs a scenario the footprint reader resolves; {args.units} units are not "
-                         f"among {', '.join(MEMBER_LAYERS)}")
-    out = write_scenario(plan, args.output)
+                         f"among {', '.join(members)}")
+    out = write_scenario(plan, args.output, policy=args.policy)
     lines.append(f"wrote {plan.groups} groups to {out}")
-    if args.units not in MEMBER_LAYERS:
-        lines.append(f"note: scenarios name units of {', '.join(MEMBER_LAYERS)}; check --scenario cannot read "
+    if args.units not in members:
+        lines.append(f"note: scenarios name units of {', '.join(members)}; check --scenario cannot read "
                      f"{args.units} codes until the footprint reader accepts them")
     lines += compared
     if args.map:
         from commissioning_atlas.advise.advice_map import advice_map
 
-        path = advice_map(atlas, plan, out, Path(args.map))
+        path = advice_map(atlas, plan, out, Path(args.map), policy=args.policy)
         lines.append(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return [_printable(line) for line in lines]
 

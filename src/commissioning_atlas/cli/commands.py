@@ -46,11 +46,11 @@ def cmd_export(args) -> int:
 
     _needs_scenario(args, args.layer)
     _known_layers(args, args.layer, None)
-    fmt = check_output(args.output)  # before the (slower) load
+    fmt = check_output(args.output, args.policy)  # before the (slower) load
     atlas = _load(args)
     layer = atlas.layer(args.layer)
     kept = [n for n in safe_io.gpkg_layers(args.output) if n != args.layer] if fmt == "GPKG" else []
-    out = export_layer(layer, args.output, layer_name=args.layer)
+    out = export_layer(layer, args.output, layer_name=args.layer, policy=args.policy)
     note = f" (layer {args.layer}; its other layers kept: {', '.join(kept)})" if kept else ""
     _wrote(args.output, f"wrote {len(layer)} features of {args.layer} to {out}{note}")
     return 0
@@ -108,7 +108,7 @@ def cmd_check(args) -> int:
     _needs_scenario(args, args.subject, args.against)
     _known_layers(args, args.subject, args.against)
     if args.output:  # before the (slower) load
-        (safe_io.guard_gpkg if args.format == "gpkg" else safe_io.guard_output)(args.output)
+        (safe_io.guard_gpkg if args.format == "gpkg" else safe_io.guard_output)(args.output, args.policy)
     atlas = _load(args)
     geometry = args.format == "gpkg"
     if args.preset:
@@ -122,7 +122,8 @@ def cmd_check(args) -> int:
         if "splits" in use:
             meta["split_rule"] = tol.describe_splits()
             meta["councils_split"] = len(checks.councils_split(findings))
-    text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout))
+    text = checks.write_findings(findings, meta, args.format, args.output, encoding=stream_encoding(sys.stdout),
+                                 policy=args.policy)
     if text is not None:
         if args.format == "json":
             try:
@@ -174,7 +175,7 @@ def cmd_map(args) -> int:
 
     if not 0 <= args.simplify <= 5000:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
-    out = safe_io.guard_output_folder(args.output)  # before the (slower) load
+    out = safe_io.guard_output_folder(args.output, args.policy)  # before the (slower) load
     atlas = _load(args)
     if args.choropleth is not None:  # before the (slower) build of every layer and check
         from commissioning_atlas.maps import choropleths
@@ -183,9 +184,9 @@ def cmd_map(args) -> int:
         check_choice(args.choropleth, choropleths(atlas), "--choropleth")
     atlas.build_all(parallel=True)  # the CLI opts in to reading population bases in a worker
     results = run_all_presets(atlas)
-    with safe_io.staged_folder(out) as stage:
+    with safe_io.staged_folder(out, args.policy) as stage:
         staged = write_maps(atlas, stage, results, tolerance=args.simplify, tiles=args.tiles, pack=not args.no_pack,
-                            choropleth=args.choropleth)
+                            choropleth=args.choropleth, policy=args.policy)
         names = [p.relative_to(stage) for p in staged]
     for name in names:
         p = out / name
@@ -196,10 +197,10 @@ def cmd_map(args) -> int:
 def cmd_build(args) -> int:
     """The main job (:func:`commissioning_atlas.pipeline.build_outputs`): every layer listed and exported, the
     check reports and the maps, staged so a failed build leaves the earlier ``out/`` as it was."""
-    out = safe_io.guard_output_folder(args.output)  # before the (slower) load
+    out = safe_io.guard_output_folder(args.output, args.policy)  # before the (slower) load
     atlas = _load(args)
     atlas.build_all(parallel=True)  # the CLI opts in to reading population bases in a worker
-    res = build_outputs(atlas, out, layer_table(atlas))
+    res = build_outputs(atlas, out, layer_table(atlas), args.policy)
     _say(res.layer_table, end="")
     _say(f"wrote {out / 'layers.txt'} and {len(res.layer_ids) - 1} layers to {out / 'layers'} (.csv, .gpkg)")
     _say(f"wrote {out / 'over_time.csv'} and {out / 'over_time.png'}: commissioners and councils of their time, "
@@ -217,12 +218,12 @@ def cmd_crosswalk(args) -> int:
     from commissioning_atlas.crosswalk import check_output, crosswalk, write_crosswalk
 
     _check_population_arg(args, held="crosswalk")  # before the (slower) load
-    check_output(args.output, "crosswalk")
+    check_output(args.output, "crosswalk", args.policy)
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     cw = crosswalk(atlas, args.from_layer, args.to_layer, population=pop, basis=basis)
     kept = sorted(n for n in safe_io.gpkg_layers(args.output) if n != "crosswalk") if args.output else []
-    text = write_crosswalk(cw, args.output, atlas=atlas)
+    text = write_crosswalk(cw, args.output, atlas=atlas, policy=args.policy)
     if text is not None:
         _say(text, end="")
     else:
@@ -245,13 +246,13 @@ def cmd_apportion(args) -> int:
     from commissioning_atlas.io.read import read_user_csv
 
     _check_population_arg(args)
-    check_output(args.output, "apportion")
+    check_output(args.output, "apportion", args.policy)
     data = read_user_csv(args.data, "data table", required=[args.code_column])
     atlas = _load(args)
     pop, basis = _population_arg(args, atlas)
     out = apportion(atlas, data, args.code_column, args.from_layer, args.to_layer, counts=_columns(args.counts),
                     rates=_columns(args.rates), population=pop, basis=basis, path=args.data)
-    text = write_apportioned(out, args.output)
+    text = write_apportioned(out, args.output, policy=args.policy)
     if text is not None:
         _say(text, end="")
     else:

@@ -100,9 +100,11 @@ def _load(args):
         cmd = getattr(args, "command", None)
         _check_population_arg(args, held=cmd if cmd in HELD_BASIS_COMMANDS else None)
 
-    return load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
-                scenario=getattr(args, "scenario", None), progress=not args.quiet,
-                population=getattr(args, "population", None))
+    atlas = load(mirror=args.mirror, engine=args.engine, rebuild=args.rebuild,
+                 scenario=getattr(args, "scenario", None), progress=not args.quiet,
+                 population=getattr(args, "population", None))
+    atlas.output_policy(args.policy)  # the scenario's base files are inputs too: no output may replace them
+    return atlas
 
 
 def _tolerance(args):

@@ -125,14 +125,15 @@ INPUT_ARGS = ("scenario", "data", "fix", "closest_to", "compare")
 
 
 def _run(argv: list[str] | None) -> int:
-    safe_io.reset()
     parser = build_parser()
     args = parser.parse_args(argv)
+    # this command's output rule, passed to every writer: its inputs (and, once read, the files they name)
+    args.policy = safe_io.OutputPolicy()
     for name in INPUT_ARGS:
         if getattr(args, name, None):
-            safe_io.register_input(getattr(args, name))
+            args.policy.register_input(getattr(args, name))
     if getattr(args, "mirror", None):
-        safe_io.protect_folder(args.mirror, "the mirror of upstream files")
+        args.policy.protect_folder(args.mirror, "the mirror of upstream files")
     if getattr(args, "quiet", False):  # progress lines off; warnings still print (log_to_stderr restores it)
         logging.getLogger("commissioning_atlas").setLevel(logging.WARNING)
     return int(args.func(args) or 0)

@@ -43,10 +43,10 @@ def prepare_plan_args(args: argparse.Namespace) -> None:
         raise AtlasError(f"-o {args.output}: the planner is a web page; name it .html")
     if not 0 <= args.simplify <= 5000:
         raise AtlasError(f"--simplify must be between 0 and 5000 metres, got {args.simplify:g}")
-    safe_io.guard_output(args.output)
+    safe_io.guard_output(args.output, args.policy)
     args.scenario = None
     if args.start and (Path(args.start).suffix.lower() in _FILE_SUFFIXES or Path(args.start).exists()):
-        safe_io.register_input(args.start)
+        args.policy.register_input(args.start)
         args.scenario, args.start = args.start, "scenario"
 
 
@@ -54,7 +54,8 @@ def run_plan(atlas, args: argparse.Namespace) -> list[str]:
     """Write the page; return the lines to print."""
     from commissioning_atlas.maps.planner import planner_map
 
-    out = planner_map(atlas, args.output, args.units, args.start, tolerance=args.simplify, pack=not args.no_pack)
+    out = planner_map(atlas, args.output, args.units, args.start, tolerance=args.simplify, pack=not args.no_pack,
+                      policy=args.policy)
     size = out.stat().st_size
     return [f"wrote {out} ({size / 1000:,.0f} KB): the planner over {args.units}, starting from "
             f"{args.start or 'the default plan'}"]

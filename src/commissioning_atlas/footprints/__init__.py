@@ -36,12 +36,12 @@ Examples
 
 # The package's names, re-exported from the modules that hold them.
 from commissioning_atlas.footprints.sets import (
-    ATOM_LAYER,
-    LAYER_LABEL,
-    MEMBER_LAYERS,
-    MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    atom_layers,
+    layer_labels,
+    member_layers,
+    vintage_members,
 )
 from commissioning_atlas.footprints.read import (
     PLAN_COLUMNS,
@@ -53,7 +53,6 @@ from commissioning_atlas.footprints.read import (
     MAX_UNITS_PER_ORGANISATION,
     MAX_YAML_DEPTH,
     MAX_YAML_NODES,
-    _BASE_LAYERS,
     _CODE_OK,
     _NO,
     _Options,
@@ -93,3 +92,11 @@ from commissioning_atlas.footprints.build import (
     load_footprint_set,
     load_proposal_set,
 )
+
+
+def __getattr__(name: str):
+    """``MEMBER_LAYERS``, ``MEMBER_VINTAGES``, ``ATOM_LAYER``, ``LAYER_LABEL``: read from the registry on access
+    (see :mod:`.sets`), so declarations added after import are seen."""
+    from commissioning_atlas.footprints import sets
+
+    return getattr(sets, name)

@@ -9,9 +9,9 @@ import geopandas as gpd
 import pandas as pd
 
 from commissioning_atlas._errors import ScenarioError
-from commissioning_atlas.footprints.read import _BASE_LAYERS, _YES, _complete_with, _tokens, read_proposals
+from commissioning_atlas.footprints.read import _YES, _complete_with, _tokens, read_proposals
 from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
-from commissioning_atlas.footprints.sets import MEMBER_LAYERS
+from commissioning_atlas.footprints.sets import member_layers
 from commissioning_atlas.registry import footprint_sets, member_vintages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -125,12 +125,8 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*footprint_sets(), 'scenario'])}")
     # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
-    lsoa = atlas.lsoa_table(lid for lid in MEMBER_LAYERS if atlas.has_layer(lid))
-    token = _BASE_LAYERS.set(atlas.layers)
-    try:
-        df = read_proposals(path)
-    finally:
-        _BASE_LAYERS.reset(token)
+    lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
+    df = read_proposals(path, layers=atlas.layers)  # a base may be an ICB layer of this atlas
     shipped = footprint_sets().get(set_id)
     if shipped is not None and shipped.member_vintage and "vintage" not in df.attrs:
         df.attrs["vintage"] = shipped.member_vintage
@@ -142,6 +138,7 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
     fp.attrs["population_basis"] = member_vintages()[vintage].basis if vintage in member_vintages() else "census_2011"
     fp.attrs["vintage"] = vintage
+    fp.attrs["inputs"] = list(df.attrs.get("inputs", [str(path)]))  # no output of a run may replace these
     return fp, memb
 
 

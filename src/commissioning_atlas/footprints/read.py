@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -13,16 +12,15 @@ import pandas as pd
 
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.sets import (
-    MEMBER_LAYERS,
-    MEMBER_VINTAGES,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
+    member_layers,
+    vintage_members,
 )
 from commissioning_atlas.io.read import MAX_FILE_BYTES, read_user_csv, read_user_text  # noqa: F401 - re-exported
 from commissioning_atlas.registry import footprint_sets
 
 
-_BASE_LAYERS: ContextVar[Mapping | None] = ContextVar("_BASE_LAYERS", default=None)
 #: Most organisations a proposal set may hold (England had 41 support services, 211 CCGs).
 MAX_ORGANISATIONS = 1_000
 #: Most unit codes in one organisation's ``members`` or ``partners``.
@@ -181,7 +179,7 @@ def _yaml_lines(text: str) -> list[int]:
     return []
 
 
-def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Options]:
+def _read_yaml(path: Path, text: str, depth: int, layers: Mapping | None = None) -> tuple[pd.DataFrame, _Options]:
     import yaml
 
     _yaml_guard(path, text)
@@ -208,8 +206,8 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
             raise _err("'units' must be a layer id such as sicbl_2023", path, row="(file)", column="units")
         if "vintage" in data:
             v = str(data["vintage"]).strip()
-            if v not in MEMBER_VINTAGES:
-                raise _err(f"'vintage' must be one of {', '.join(MEMBER_VINTAGES)}, not {v[:20]!r}", path,
+            if v not in vintage_members():
+                raise _err(f"'vintage' must be one of {', '.join(vintage_members())}, not {v[:20]!r}", path,
                            row="(file)", column="vintage")
             opts.vintage = v
         if isinstance(data.get("title"), str):
@@ -261,21 +259,23 @@ def _read_yaml(path: Path, text: str, depth: int) -> tuple[pd.DataFrame, _Option
         raise _err("no organisations: expected a list of organisations", path, row="(file)", column="organisations")
     df = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=[*REQUIRED_COLUMNS, "_path", "_row", "_line"])
     if base is not None:
-        df = _apply_base(df, base, remove, path, depth)
+        df = _apply_base(df, base, remove, path, depth, layers)
         opts.vintage = opts.vintage or df.attrs.get("vintage")
     elif remove:
         raise _err("'remove' needs a 'base' set to remove from", path, row="(file)", column="remove")
     return df, opts
 
 
-def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, depth: int) -> pd.DataFrame:
+def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, depth: int,
+                layers: Mapping | None = None) -> pd.DataFrame:
+    """The base set (a shipped set, an ICB layer with ``layers``, or a file) with ``remove`` dropped and ``df``
+    added (an organisation with a base code replaces it)."""
     if depth > 4:
         raise _err("'base' chain too deep (more than 4 files): is a scenario its own base?", path,
                    row="(file)", column="base")
-    layers = _BASE_LAYERS.get()
-    if layers is not None and base in MEMBER_LAYERS and base.startswith("icb_"):
+    if layers is not None and base in member_layers() and base.startswith("icb_"):
         out = _remove_from(df, layer_as_proposals(layers[base], base), base, remove, path)
-        out.attrs["vintage"] = MEMBER_LAYERS[base]
+        out.attrs["vintage"] = member_layers()[base]
         return out
     shipped = footprint_sets().get(base)
     if shipped is not None:
@@ -292,11 +292,12 @@ def _apply_base(df: pd.DataFrame, base: str, remove: list[str], path: Path, dept
     if not base_path.is_file():
         raise _err(f"base {base!r} is not a regular file (a pipe, device or socket)", path, row="(file)",
                    column="base")
-    base_df = read_proposals(base_path, _depth=depth + 1)
+    base_df = read_proposals(base_path, layers=layers, _depth=depth + 1)
     complete_with = shipped.complete_with if shipped is not None else None
     if complete_with and layers is not None:
         base_df = _complete_with(base_df, layers[complete_with], complete_with)
     out = _remove_from(df, base_df, base, remove, path)
+    out.attrs["inputs"] = list(base_df.attrs.get("inputs", []))  # the base file, then its own bases
     vintage = base_df.attrs.get("vintage") or (shipped.member_vintage if shipped is not None else None)
     if vintage:
         out.attrs["vintage"] = vintage
@@ -403,7 +404,7 @@ def plan_to_proposals(df: pd.DataFrame, path: Path) -> pd.DataFrame:
     return out
 
 
-def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
+def read_proposals(path: str | Path, *, layers: Mapping | None = None, _depth: int = 0) -> pd.DataFrame:
     """Read a proposal set (CSV or YAML) in the schema of ``geo/css_2012.csv``.
 
     Parameters
@@ -414,13 +415,17 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
         set id such as ``css_2012``, or a path relative to the file: the scenario starts from it),
         ``remove`` (codes of base organisations to drop; an organisation with the same code as a base
         one replaces it) and ``exclusive`` (``false`` allows members to overlap).
+    layers : mapping, optional
+        The atlas's layers by id: with them, a ``base`` may also be an ICB layer (each ICB an organisation of
+        itself; :meth:`Atlas.layers`, which the atlas passes when it reads a scenario).
 
     Returns
     -------
     pandas.DataFrame
         One row per organisation, all columns text: :data:`REQUIRED_COLUMNS`, :data:`OPTIONAL_COLUMNS`
         and any extra columns of the file; plus ``_path``, ``_row`` and ``_line`` (where each row came
-        from, for error messages). ``df.attrs["exclusive"]`` holds the exclusivity rule.
+        from, for error messages). ``df.attrs["exclusive"]`` holds the exclusivity rule; ``df.attrs["inputs"]``
+        every file read (this one, then the ``base`` files it names): no output of the run may replace one.
 
     Raises
     ------
@@ -430,7 +435,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml"):
-        df, opts = _read_yaml(path, _read_text(path), _depth)
+        df, opts = _read_yaml(path, _read_text(path), _depth, layers)
     elif suffix in (".csv", ".txt"):
         df, opts = _read_csv(path), _Options()
         if is_plan_table(df.columns):
@@ -444,6 +449,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     else:
         _read_text(path)  # a missing or special file is named as such first
         raise _err(f"unknown file type {suffix or '(none)'!r}: use .csv, .yaml or .yml", path)
+    inputs = [str(path)] + [p for p in df.attrs.get("inputs", []) if p != str(path)]
     for c in OPTIONAL_COLUMNS:
         if c not in df.columns:
             df[c] = ""
@@ -455,6 +461,7 @@ def read_proposals(path: str | Path, *, _depth: int = 0) -> pd.DataFrame:
     df = df[order + [c for c in df.columns if c not in order]].reset_index(drop=True)
     df.attrs["exclusive"] = opts.exclusive
     df.attrs["path"] = str(path)
+    df.attrs["inputs"] = inputs
     if opts.vintage:
         df.attrs["vintage"] = opts.vintage
     if opts.title:

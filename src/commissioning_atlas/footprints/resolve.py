@@ -20,7 +20,7 @@ from commissioning_atlas.footprints.read import (
     _tokens,
     _too_many,
 )
-from commissioning_atlas.footprints.sets import ATOM_LAYER, LAYER_LABEL, MEMBER_VINTAGES, REQUIRED_COLUMNS
+from commissioning_atlas.footprints.sets import REQUIRED_COLUMNS, atom_layers, layer_labels, vintage_members
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -32,7 +32,7 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     Parameters
     ----------
     lsoa : pandas.DataFrame
-        The LSOA table with one code column per layer of :data:`MEMBER_LAYERS` present.
+        The LSOA table with one code column per layer of :func:`.sets.member_layers` present.
     layers : mapping of layer id -> DataFrame, optional
         Layers with ``code``, ``name``, ``ods_code`` (and ``registered_population`` for ``ccg_2013``):
         names and ODS codes for suggestions and resolution. Without them only codes are known.
@@ -58,8 +58,8 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
             factorized[column] = (k.astype(np.int64), np.asarray(uniq, dtype=object))
         return factorized[column]
 
-    for vintage, member_layers in MEMBER_VINTAGES.items():
-        atom = ATOM_LAYER[vintage]
+    for vintage, member_layers in vintage_members().items():
+        atom = atom_layers()[vintage]
         atom_column = "code" if atom == "lsoa_2011" else atom
         if atom_column not in lsoa.columns:
             continue
@@ -131,7 +131,7 @@ def _suggest(token: str, units: pd.DataFrame, look: Mapping[str, int]) -> str:
     near = get_close_matches(token.upper(), keys, n=3, cutoff=0.5)
     names = {str(n).lower(): i for i, n in enumerate(units["name"]) if str(n)}
     near_names = get_close_matches(token.lower(), list(names), n=3, cutoff=0.6)
-    out = [f"{k} ({units['name'].iat[look[k]] or LAYER_LABEL[units['layer'].iat[look[k]]]})" for k in near]
+    out = [f"{k} ({units['name'].iat[look[k]] or layer_labels()[units['layer'].iat[look[k]]]})" for k in near]
     out += [f"{units['code'].iat[names[n]]} ({units['name'].iat[names[n]]})" for n in near_names
             if units["code"].iat[names[n]] not in near]
     return f"; did you mean {', '.join(out[:4])}?" if out else \
@@ -154,7 +154,7 @@ def _where(df: pd.DataFrame, i: int, default_path: Any) -> tuple[Any, Any]:
 def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool | None = None,
              ) -> tuple[list[list[int]], list[list[int]], str | None]:
     """Validate and resolve every organisation's members and partners to rows of ``units``."""
-    lookups = {v: _lookup(units, v) for v in MEMBER_VINTAGES}
+    lookups = {v: _lookup(units, v) for v in vintage_members()}
     set_vintage_id = _set_vintage(df, lookups)
     look = lookups[set_vintage_id]
     if exclusive is None:
@@ -171,7 +171,7 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
     # columns as arrays once: the loops below look up thousands of atoms (every LSOA of a council set)
     u_atoms, u_codes, u_layer = units["atoms"].to_numpy(), units["code"].to_numpy(), units["layer"].to_numpy()
     # England's finest units of the set's vintage (PCTs, CCGs or LSOAs): the atoms of its first member layer
-    first = MEMBER_VINTAGES[set_vintage_id][0]
+    first = vintage_members()[set_vintage_id][0]
     n_atoms = {set_vintage_id: sum(len(a) for a, u, v in zip(u_atoms, u_layer, units["vintage"].to_numpy())
                                    if u == first and v == set_vintage_id)}
     held = 0  # memberships of the finest units in the whole set (partners in footprints included)
@@ -211,8 +211,8 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
                         k = lookups[other][t.upper()]
                         example = next((x for c in ("members", "partners") if c in df.columns for v in df[c]
                                         for x in _tokens(str(v)) if x.upper() in look), "")
-                        kinds = ", ".join(dict.fromkeys(LAYER_LABEL[x] for x in MEMBER_VINTAGES[set_vintage_id]))
-                        raise _err(f"mixed vintages: {t} is a {other} {LAYER_LABEL[u_layer[k]]} but this "
+                        kinds = ", ".join(dict.fromkeys(layer_labels()[x] for x in vintage_members()[set_vintage_id]))
+                        raise _err(f"mixed vintages: {t} is a {other} {layer_labels()[u_layer[k]]} but this "
                                    f"set's units are of {set_vintage_id} ({kinds}; e.g. {example}); a set uses units "
                                    "of one vintage", p, row, column)
                     raise _err(f"unknown unit code {t[:40]!r}{_suggest(t[:40], units, look)}", p, row, column)
@@ -245,7 +245,7 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
             held += sum(len(u_atoms[j]) for j in resolved["partners"])
         limit = MAX_OVERLAP * max(n_atoms.get(set_vintage_id, 0), 1)
         if held > limit:
-            atom = LAYER_LABEL.get(ATOM_LAYER[set_vintage_id], "LSOA")
+            atom = layer_labels().get(atom_layers()[set_vintage_id], "LSOA")
             raise _err(f"organisations overlap too much: {held:,} {atom} memberships by this row, at most "
                        f"{limit:,} ({MAX_OVERLAP} times England's {n_atoms[set_vintage_id]:,} {atom}s)",
                        p, row, "members")

@@ -19,7 +19,14 @@ import pyogrio
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.io.safe import FIXED_DATE as _FIXED_DATE  # noqa: F401 - kept for importers
-from commissioning_atlas.io.safe import atomic_write, guard_gpkg, guard_output, write_gpkg_layer, write_text
+from commissioning_atlas.io.safe import (
+    OutputPolicy,
+    atomic_write,
+    guard_gpkg,
+    guard_output,
+    write_gpkg_layer,
+    write_text,
+)
 from commissioning_atlas.io.text import frame_csv
 
 __all__ = ["SUFFIXES", "atomic_write", "export_layer", "check_output"]
@@ -27,8 +34,9 @@ __all__ = ["SUFFIXES", "atomic_write", "export_layer", "check_output"]
 SUFFIXES = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".json": "GeoJSON", ".csv": "CSV"}
 
 
-def check_output(path: str | Path) -> str:
-    """Check an export target before any work: known suffix and a writable, non-protected file.
+def check_output(path: str | Path, policy: OutputPolicy | None = None) -> str:
+    """Check an export target before any work: known suffix and a writable file the output rule allows
+    (``policy``: the run's inputs and protected folders, :class:`~commissioning_atlas.io.safe.OutputPolicy`).
 
     Returns
     -------
@@ -40,9 +48,9 @@ def check_output(path: str | Path) -> str:
     if fmt is None:
         raise AtlasError(f"unknown output type {path.suffix or '(none)'!r}; use .gpkg, .geojson or .csv", path=path)
     if fmt == "GPKG":
-        guard_gpkg(path)  # an existing GeoPackage gets the layer added; any other file is refused
+        guard_gpkg(path, policy)  # an existing GeoPackage gets the layer added; any other file is refused
     else:
-        guard_output(path)
+        guard_output(path, policy)
     return fmt
 
 
@@ -58,7 +66,8 @@ def _no_nul(table: pd.DataFrame, path: Path) -> None:
                              path=path, row=i + 1, column=str(c))
 
 
-def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "layer") -> Path:
+def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "layer",
+                 policy: OutputPolicy | None = None) -> Path:
     """Write a layer to ``path``; the suffix picks GeoPackage, GeoJSON (EPSG:4326) or CSV.
 
     Parameters
@@ -69,6 +78,8 @@ def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "l
         ``.gpkg``, ``.geojson``/``.json`` or ``.csv``. An existing GeoPackage keeps its other layers.
     layer_name : str
         Layer name inside a GeoPackage.
+    policy : OutputPolicy, optional
+        The run's output rule (default: the fixed places only).
 
     Returns
     -------
@@ -76,21 +87,21 @@ def export_layer(layer: gpd.GeoDataFrame, path: str | Path, layer_name: str = "l
         The written file.
     """
     path = Path(path)
-    fmt = check_output(path)
+    fmt = check_output(path, policy)
     layer = layer.sort_values("code", kind="stable").reset_index(drop=True)
     if fmt == "CSV":
-        return write_text(path, frame_csv(pd.DataFrame(layer.drop(columns=layer.geometry.name))))
+        return write_text(path, frame_csv(pd.DataFrame(layer.drop(columns=layer.geometry.name))), policy)
     _no_nul(pd.DataFrame(layer.drop(columns=layer.geometry.name)), path)
     if fmt == "GeoJSON":
         out = layer.to_crs(settings.WEB_CRS)
         return atomic_write(path, lambda p: pyogrio.write_dataframe(
-            out, p, driver="GeoJSON", layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"}))
-    write_gpkg_layer(path, layer, layer_name)
+            out, p, driver="GeoJSON", layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"}), policy)
+    write_gpkg_layer(path, layer, layer_name, policy)
     return path
 
 
-def export_table(table: pd.DataFrame, path: str | Path) -> Path:
+def export_table(table: pd.DataFrame, path: str | Path, policy: OutputPolicy | None = None) -> Path:
     """Write a plain table (no geometry) as CSV, atomically, formula cells defused."""
     path = Path(path)
-    guard_output(path)
-    return write_text(path, frame_csv(table))
+    guard_output(path, policy)
+    return write_text(path, frame_csv(table), policy)

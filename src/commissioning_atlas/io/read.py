@@ -2,7 +2,6 @@
 
 Every such file goes through :func:`read_user_text` (or :func:`read_user_csv`), which
 
-* registers it as an input of the run, so no output may replace it (:func:`safe.register_input`),
 * reads only a regular file (a folder, device, pipe or socket is refused without blocking on it),
   and at most :data:`MAX_FILE_BYTES`, whatever the file says its size is,
 * detects what a file that is not text is (a gzip or ZIP archive, an Excel workbook named ``.csv``,
@@ -20,13 +19,16 @@ import csv
 import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from commissioning_atlas._errors import AtlasError
 
-__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "read_user_bytes", "read_user_csv", "read_user_text", "what_it_is"]
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "open_regular", "read_user_bytes", "read_user_csv", "read_user_text",
+           "what_it_is"]
 
 #: Largest user file read (bytes): a guard against hostile input.
 MAX_FILE_BYTES = 5_000_000
@@ -75,9 +77,33 @@ def what_it_is(data: bytes) -> str | None:
     return None
 
 
+def open_regular(path: str | Path, refuse: Callable[[str], BaseException]) -> tuple[BinaryIO, os.stat_result]:
+    """Open ``path`` for reading if it is a regular file: ``(file, its stat)``; the caller closes the file.
+
+    The file is opened without blocking (a pipe or FIFO given as a file must not hang the run) and checked
+    through its open descriptor (no race with a rename between the check and the read). A folder or any
+    other non-regular file raises ``refuse("folder")`` or ``refuse("special")``, the caller's own error
+    and words; an :class:`OSError` of opening propagates.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise refuse("folder")
+        if not stat.S_ISREG(st.st_mode):
+            raise refuse("special")
+        return os.fdopen(fd, "rb"), st
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError] = AtlasError,
                     expected: str = "CSV or YAML file") -> bytes:
-    """The bytes of a user's file: a regular file of at most :data:`MAX_FILE_BYTES`, registered as an input.
+    """The bytes of a user's file: a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    The reader keeps no record of what it read: a caller that writes outputs lists its inputs in the
+    :class:`~commissioning_atlas.io.safe.OutputPolicy` it passes to the writers.
 
     Parameters
     ----------
@@ -89,29 +115,19 @@ def read_user_bytes(path: str | Path, what: str = "file", error: type[AtlasError
     error : type
         The :class:`AtlasError` subclass raised.
     """
-    from commissioning_atlas.io.safe import os_error, register_input
+    from commissioning_atlas.io.safe import os_error
 
     path = Path(path)
-    register_input(path)
+    refusals = {"folder": f"is a folder, expected a {expected}",
+                "special": f"is not a regular file (a pipe, device or socket); give a {expected}"}
     try:
-        # O_NONBLOCK: a pipe given as a file must not hang the run; it is refused just below
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise error(f"cannot read {what}: {os_error(exc).message}", path=path) from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise error(f"is a folder, expected a {expected}", path=path)
-        if not stat.S_ISREG(st.st_mode):
-            raise error(f"is not a regular file (a pipe, device or socket); give a {expected}", path=path)
-        if st.st_size > MAX_FILE_BYTES:
-            raise error(f"file too large ({st.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
-        with os.fdopen(os.dup(fd), "rb") as f:
+        f, st = open_regular(path, lambda kind: error(refusals[kind], path=path))
+        with f:
+            if st.st_size > MAX_FILE_BYTES:
+                raise error(f"file too large ({st.st_size:,} bytes; at most {MAX_FILE_BYTES:,})", path=path)
             data = f.read(MAX_FILE_BYTES + 1)  # never more, whatever the size said
     except OSError as exc:
         raise error(f"cannot read {what}: {os_error(exc).message}", path=path) from None
-    finally:
-        os.close(fd)
     if len(data) > MAX_FILE_BYTES:
         raise error(f"file too large (more than {MAX_FILE_BYTES:,} bytes)", path=path)
     return data

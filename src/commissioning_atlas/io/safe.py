@@ -10,8 +10,9 @@ half a file. One rule holds for every command's output: before anything is writt
   (``-o /dev/stdout``), which is then written as a stream (:func:`is_stdout`),
 * lies under ``/dev``, ``/proc`` or ``/sys`` (nothing is ever created or replaced there),
 * is read-only (its write bits are off, or the user may not write it),
-* is an input of this run (the scenario, every ``base`` file it names, an apportioned table, an
-  advise plan; every file read through :mod:`commissioning_atlas.io.read` is one, see :func:`register_input`),
+* is an input of the run (the scenario, every ``base`` file it names, an apportioned table, an
+  advise plan): the :class:`OutputPolicy` the caller passes lists them (the CLI makes one per command;
+  a library function that reads files and writes builds its own from what it read),
 * is a file of the installed package, lies in the project's tables (``geo/``), is the catalogue,
   lies in the cache or in the mirror of upstream files.
 
@@ -34,19 +35,16 @@ import shutil
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from commissioning_atlas import settings
 from commissioning_atlas._errors import AtlasError
 
-__all__ = ["atomic_write", "write_text", "write_gpkg_layer", "guard_output", "guard_gpkg", "staged_folder",
-           "register_input", "protect_folder", "reset", "os_error", "is_stdout", "package_dir"]
-
-# Files read by this run (resolved paths), and extra folders no output may go into (the mirror).
-_INPUTS: list[Path] = []
-_PROTECTED: list[tuple[Path, str]] = []
+__all__ = ["OutputPolicy", "atomic_write", "write_text", "write_gpkg_layer", "fixed_gpkg_date", "guard_output",
+           "guard_gpkg", "guard_output_folder", "staged_folder", "os_error", "is_stdout", "package_dir"]
 
 _PROBLEM = {
     errno.ENOSPC: "no space left on the device (disk full)",
@@ -71,30 +69,6 @@ def os_error(exc: OSError, path: object = None, doing: str = "") -> AtlasError:
     if where is not None and path is not None and Path(str(where)).name.startswith("."):
         where = path  # a temp file of ours: name the file the user asked for
     return AtlasError(f"{doing}{': ' if doing else ''}{problem}", path=where)
-
-
-def reset() -> None:
-    """Forget the inputs and protected folders of an earlier run (the CLI calls this per command)."""
-    _INPUTS.clear()
-    _PROTECTED.clear()
-
-
-def register_input(path: str | Path) -> None:
-    """Record a file this run reads: no output may replace it."""
-    try:
-        real = Path(path).resolve()
-    except (OSError, RuntimeError):
-        return
-    if real not in _INPUTS:
-        _INPUTS.append(real)
-
-
-def protect_folder(path: str | Path, what: str) -> None:
-    """Record a folder no output may go into (``what`` names it in the message)."""
-    try:
-        _PROTECTED.append((Path(path).resolve(), what))
-    except (OSError, RuntimeError):
-        pass
 
 
 def _within(p: Path, folder: Path) -> bool:
@@ -138,34 +112,79 @@ def _system_path(path: Path) -> bool:
     return any(_within(p, f) for p in (lexical, real) for f in SYSTEM_FOLDERS)
 
 
-def _protected(real: Path) -> str | None:
-    """Why an output may not be written at ``real`` (a resolved path), or None."""
-    for inp in _INPUTS:
-        same = real == inp
-        if not same:
-            try:
-                same = real.exists() and inp.exists() and os.path.samefile(real, inp)
-            except OSError:
-                same = False
-        if same:
-            return "is an input of this run (a file this command reads); write the output elsewhere"
-    geo = settings.geo_dir().resolve()
-    if _within(real, geo):
-        return f"is in the project's tables ({geo}); write the output elsewhere"
-    if real == (settings.catalogue_path()).resolve():
-        return "is the catalogue of sources; write the output elsewhere"
-    pkg = package_dir()
-    if _within(real, pkg):
-        return f"is a file of the commissioning_atlas package ({pkg}); write the output elsewhere"
-    cache = settings.cache_dir().resolve()
-    if _within(real, cache):
-        return f"is in the cache ({cache}); write the output elsewhere"
-    mirror = settings.default_mirror()
-    folders = list(_PROTECTED) + ([(mirror, "the mirror of upstream files")] if mirror else [])
-    for folder, what in folders:
-        if _within(real, folder):
-            return f"is in {what} ({folder}); write the output elsewhere"
-    return None
+@dataclass
+class OutputPolicy:
+    """Where the outputs of one run may not go: its inputs, and folders named by the caller.
+
+    The project's tables (``geo/``), the catalogue, the package's own files, the cache and the mirror of
+    upstream files are always refused. The CLI makes one policy per command, records the files the
+    command reads (its file arguments, then every ``base`` file a scenario names) and passes it to every
+    writer. A writer given none refuses those fixed places only; a library function that reads files and
+    writes in one call builds its policy from the files it read.
+
+    Attributes
+    ----------
+    inputs : list of Path
+        Files the run reads (resolved): no output may replace one.
+    protected : list of (Path, str)
+        Extra folders no output may go into, each with the words that name it in the message.
+    """
+
+    inputs: list[Path] = field(default_factory=list)
+    protected: list[tuple[Path, str]] = field(default_factory=list)
+
+    @classmethod
+    def reading(cls, paths: Iterable[str | Path]) -> OutputPolicy:
+        """A policy whose inputs are ``paths``."""
+        policy = cls()
+        for p in paths:
+            policy.register_input(p)
+        return policy
+
+    def register_input(self, path: str | Path) -> None:
+        """Record a file the run reads: no output may replace it."""
+        try:
+            real = Path(path).resolve()
+        except (OSError, RuntimeError):
+            return
+        if real not in self.inputs:
+            self.inputs.append(real)
+
+    def protect_folder(self, path: str | Path, what: str) -> None:
+        """Record a folder no output may go into (``what`` names it in the message)."""
+        try:
+            self.protected.append((Path(path).resolve(), what))
+        except (OSError, RuntimeError):
+            pass
+
+    def reason(self, real: Path) -> str | None:
+        """Why an output may not be written at ``real`` (a resolved path), or None."""
+        for inp in self.inputs:
+            same = real == inp
+            if not same:
+                try:
+                    same = real.exists() and inp.exists() and os.path.samefile(real, inp)
+                except OSError:
+                    same = False
+            if same:
+                return "is an input of this run (a file this command reads); write the output elsewhere"
+        geo = settings.geo_dir().resolve()
+        if _within(real, geo):
+            return f"is in the project's tables ({geo}); write the output elsewhere"
+        if real == (settings.catalogue_path()).resolve():
+            return "is the catalogue of sources; write the output elsewhere"
+        pkg = package_dir()
+        if _within(real, pkg):
+            return f"is a file of the commissioning_atlas package ({pkg}); write the output elsewhere"
+        cache = settings.cache_dir().resolve()
+        if _within(real, cache):
+            return f"is in the cache ({cache}); write the output elsewhere"
+        mirror = settings.default_mirror()
+        folders = list(self.protected) + ([(mirror, "the mirror of upstream files")] if mirror else [])
+        for folder, what in folders:
+            if _within(real, folder):
+                return f"is in {what} ({folder}); write the output elsewhere"
+        return None
 
 
 def _folder_problem(folder: Path) -> str | None:
@@ -183,8 +202,11 @@ def _is_read_only(path: Path, st: os.stat_result) -> bool:
     return not (st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) or not os.access(path, os.W_OK)
 
 
-def guard_output(path: str | Path) -> Path:
+def guard_output(path: str | Path, policy: OutputPolicy | None = None) -> Path:
     """Check that ``path`` may be written as a file; return it as a Path.
+
+    ``policy``: the run's inputs and protected folders (default: the fixed places only, see
+    :class:`OutputPolicy`).
 
     Raises
     ------
@@ -207,7 +229,7 @@ def guard_output(path: str | Path) -> Path:
         except (OSError, RuntimeError):
             raise AtlasError("is a symbolic link that loops; give a file name", path=path) from None
         try:
-            return guard_output(target)
+            return guard_output(target, policy)
         except AtlasError as exc:  # name the path the user gave, and where it leads
             raise AtlasError(exc.message, path=f"{path} (a link to {exc.path or target})") from None
     try:
@@ -222,7 +244,7 @@ def guard_output(path: str | Path) -> Path:
                              path=path)
         if not stat.S_ISREG(st.st_mode):
             raise AtlasError("is not a regular file (a device, pipe or socket); give a file name", path=path)
-    reason = _protected(path.resolve())
+    reason = (policy or OutputPolicy()).reason(path.resolve())
     if reason:
         raise AtlasError(reason, path=path)
     if st is not None and _is_read_only(path, st):
@@ -263,7 +285,7 @@ def _gdal_error(exc: BaseException) -> bool:
     return type(exc).__module__.startswith(("pyogrio", "fiona")) and isinstance(exc, RuntimeError)
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
+def atomic_write(path: str | Path, write: Callable[[Path], None], policy: OutputPolicy | None = None) -> Path:
     """Call ``write(tmp_path)`` then move the temp file onto ``path``, after :func:`guard_output`.
 
     The temp file lies in the target's folder (same file system, so the move is atomic) and is
@@ -276,6 +298,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         Final destination.
     write : callable
         Writes the complete file at the path it is given (which does not exist yet).
+    policy : OutputPolicy, optional
+        The run's inputs and protected folders (default: the fixed places only).
 
     Raises
     ------
@@ -283,7 +307,7 @@ def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
         A refused target (see :func:`guard_output`) or a failed write (disk full, permission
         denied, ...), naming the target.
     """
-    path = guard_output(path)
+    path = guard_output(path, policy)
     if is_stdout(path):
         return _to_stdout(path, write)
     try:
@@ -338,10 +362,10 @@ def _to_stdout(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_text(path: str | Path, text: str) -> Path:
+def write_text(path: str | Path, text: str, policy: OutputPolicy | None = None) -> Path:
     """Write UTF-8 text atomically (see :func:`atomic_write`)."""
     data = text.encode("utf-8")
-    return atomic_write(path, lambda p: Path(p).write_bytes(data))
+    return atomic_write(path, lambda p: Path(p).write_bytes(data), policy)
 
 
 def _is_gpkg(path: Path) -> bool:
@@ -367,9 +391,9 @@ def gpkg_layers(path: str | Path) -> list[str]:
     return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
 
 
-def guard_gpkg(path: str | Path) -> Path:
+def guard_gpkg(path: str | Path, policy: OutputPolicy | None = None) -> Path:
     """:func:`guard_output`, and an existing non-empty file must be a GeoPackage (a layer is added to it)."""
-    path = guard_output(path)
+    path = guard_output(path, policy)
     if not is_stdout(path) and path.exists() and path.stat().st_size > 0 and not _is_gpkg(path):
         raise AtlasError("exists and is not a GeoPackage: not replaced (remove it, or choose another name)",
                          path=path)
@@ -380,7 +404,8 @@ def guard_gpkg(path: str | Path) -> Path:
 FIXED_DATE = "2013-04-01T00:00:00Z"
 
 
-def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str]:
+def write_gpkg_layer(path: str | Path, frame, layer: str, policy: OutputPolicy | None = None,
+                     **options) -> list[str]:
     """Write ``frame`` as layer ``layer`` of the GeoPackage ``path``; return the other layers kept.
 
     A new file holds just this layer (the same layer always gives the same bytes). An existing
@@ -390,7 +415,7 @@ def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str
     """
     import pyogrio
 
-    path = guard_gpkg(path)
+    path = guard_gpkg(path, policy)
     existing = not is_stdout(path) and path.exists() and path.stat().st_size > 0
     kept = [n for n in gpkg_layers(path) if n != layer] if existing else []
 
@@ -400,7 +425,7 @@ def write_gpkg_layer(path: str | Path, frame, layer: str, **options) -> list[str
         pyogrio.write_dataframe(frame, tmp, layer=layer, driver="GPKG", **options)
 
     with fixed_gpkg_date():
-        atomic_write(path, write)
+        atomic_write(path, write, policy)
     return kept
 
 
@@ -425,7 +450,7 @@ def _nearest_existing(path: Path) -> Path:
     return p
 
 
-def guard_output_folder(folder: str | Path) -> Path:
+def guard_output_folder(folder: str | Path, policy: OutputPolicy | None = None) -> Path:
     """Check that ``folder`` may be written as an output folder (it may not exist yet); return it."""
     folder = Path(folder)
     if _system_path(folder):
@@ -433,7 +458,7 @@ def guard_output_folder(folder: str | Path) -> Path:
                          path=folder)
     if folder.exists() and not folder.is_dir():
         raise AtlasError("is a file, expected a folder", path=folder)
-    reason = _protected(folder.resolve())
+    reason = (policy or OutputPolicy()).reason(folder.resolve())
     if reason:
         raise AtlasError(reason.replace("write the output", "write the outputs"), path=folder)
     anc = _nearest_existing(folder)
@@ -447,7 +472,7 @@ def guard_output_folder(folder: str | Path) -> Path:
 
 
 @contextmanager
-def staged_folder(folder: str | Path) -> Iterator[Path]:
+def staged_folder(folder: str | Path, policy: OutputPolicy | None = None) -> Iterator[Path]:
     """Yield a temp folder to write into; on success move its files into ``folder``.
 
     Nothing reaches ``folder`` unless the whole block succeeds: on any failure the temp folder is
@@ -455,7 +480,7 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
     that the run does not write again are kept. Every target is checked (:func:`guard_output`)
     before the first one is moved.
     """
-    folder = guard_output_folder(folder)
+    folder = guard_output_folder(folder, policy)
     fresh = not folder.exists()
     base = _nearest_existing(folder) if fresh else folder
     sweep_stale_stages(base)
@@ -468,7 +493,7 @@ def staged_folder(folder: str | Path) -> Iterator[Path]:
         raise os_error(exc, folder, "cannot write") from None
     try:
         yield stage
-        _commit(stage, folder, fresh)
+        _commit(stage, folder, fresh, policy)
     except OSError as exc:
         raise _unstaged(os_error(exc, folder, "cannot write"), stage, folder) from None
     except AtlasError as exc:
@@ -523,7 +548,7 @@ def _unstaged(exc: AtlasError, stage: Path, folder: Path) -> AtlasError:
     return AtlasError(exc.message, path=folder / rel, row=exc.row, column=exc.column)
 
 
-def _commit(stage: Path, folder: Path, fresh: bool) -> None:
+def _commit(stage: Path, folder: Path, fresh: bool, policy: OutputPolicy | None) -> None:
     files = sorted(p for p in stage.rglob("*") if p.is_file())
     if fresh and not folder.exists():
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -540,7 +565,7 @@ def _commit(stage: Path, folder: Path, fresh: bool) -> None:
         if dest.parent.exists():
             if not dest.parent.is_dir():
                 raise AtlasError("is a file, expected a folder", path=dest.parent)
-            guard_output(dest)
+            guard_output(dest, policy)
         targets.append((src, dest))
     for d in sorted(p for p in stage.rglob("*") if p.is_dir()):  # empty folders too, as a fresh run has them
         (folder / d.relative_to(stage)).mkdir(parents=True, exist_ok=True)

@@ -14,11 +14,13 @@ import pandas as pd
 from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.describe import in_words
 from commissioning_atlas.maps.figures import crossing_parts
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.page import _write_text, template
 from commissioning_atlas.maps.style import _SEVERITY_ORDER, ATTRIBUTION
 
 
-def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commissioning Atlas maps") -> Path:
+def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commissioning Atlas maps",
+                policy: OutputPolicy | None = None) -> Path:
     """Write ``index.html`` linking every map with its summary and counts by severity.
 
     Parameters
@@ -61,7 +63,7 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
         items.append(line + "</div></li>")
     text = template("index.html").substitute(title=html.escape(title), items="\n".join(items),
                                              attribution=html.escape(ATTRIBUTION))
-    return _write_text(path, text)
+    return _write_text(path, text, policy)
 
 
 def _basis(findings: pd.DataFrame) -> str:

@@ -15,6 +15,7 @@ import rjsmin
 
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.io.export import atomic_write
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.arcs import COORD_SCALE
 from commissioning_atlas.maps.builder import _Builder
 from commissioning_atlas.maps.encode import _NOT_IN_PACK, _json_for_script
@@ -147,6 +148,6 @@ def page_html(title: str, style: str, code: str, data_json: str, arcs, pack: boo
     return template("packed.html").substitute(title=html.escape(title), pack=pack_text(parts, arcs), boot=boot)
 
 
-def _write_text(path: str | Path, text: str) -> Path:
+def _write_text(path: str | Path, text: str, policy: OutputPolicy | None = None) -> Path:
     data = text.encode("utf-8")
-    return atomic_write(Path(path), lambda p: Path(p).write_bytes(data))
+    return atomic_write(Path(path), lambda p: Path(p).write_bytes(data), policy)

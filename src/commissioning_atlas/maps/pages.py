@@ -13,6 +13,7 @@ import geopandas as gpd
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.checks import counts as checks_counts
 from commissioning_atlas.io import formatting
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.arcs import DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.builder import _Builder
 from commissioning_atlas.maps.encode import read_page_data
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str | None = None, *,
               show: Sequence[str] | None = None, tolerance: float = DEFAULT_TOLERANCE_M,
               tiles: bool = False, pack: bool = True, index: str | None = None,
-              choropleth: str | None = None) -> Path:
+              choropleth: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write a map of one or more layers (each toggleable) over a grey outline.
 
     Parameters
@@ -79,12 +80,12 @@ def layer_map(atlas: Any, layer_ids: Sequence[str], path: str | Path, title: str
     for lid in layer_ids:
         b.polygons(lid, lid in shown)
     title = title or " + ".join(atlas.info(l)["title"] for l in layer_ids)
-    return _write_text(path, _render(b, title, tiles, pack=pack, index=index))
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index), atlas.output_policy(policy))
 
 
 def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning groups, April 2013", *,
             tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-            index: str | None = None, choropleth: str | None = None) -> Path:
+            index: str | None = None, choropleth: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write the all-England map of the 211 CCGs (the size budget: at most 200 KB).
 
     Parameters
@@ -106,13 +107,13 @@ def ccg_map(atlas: Any, path: str | Path, title: str = "Clinical commissioning g
     Path
     """
     return layer_map(atlas, ["ccg_2013"], path, title, tolerance=tolerance, tiles=tiles, pack=pack, index=index,
-                     choropleth=choropleth)
+                     choropleth=choropleth, policy=policy)
 
 
 def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: England's NHS commissioning, 2011-2027",
               *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
               index: str | None = None, declarations: Sequence[LayerStyle] | None = None,
-              choropleth: str | None = None) -> Path:
+              choropleth: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write the atlas map: the layers of 2011-2027 declared in ``maps.toml`` as toggleable overlays (SHAs and CCGs shown first).
 
     Layers: those of :func:`.style.atlas_layers` the atlas has, from the SHA clusters of 2011 to the ICB mergers proposed
@@ -157,13 +158,14 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
     for s in layers:
         # a loaded scenario is what the page is about: shown first, over the 2012 set
         b.polygons(s.id, s.show or (s.id == "scenario"), s)
-    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif)))
+    return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif)),
+                       atlas.output_policy(policy))
 
 
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
                  pack: bool = True, index: str | None = None, choropleth: str | None = None,
-                 meta: dict | None = None, distinct: bool = False) -> Path:
+                 meta: dict | None = None, distinct: bool = False, policy: OutputPolicy | None = None) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -220,7 +222,8 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     whatif = scenario_title(atlas) if subject_layer == "scenario" else None
     if whatif:
         title = f"What-if: {whatif}. {title}"
-    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)))
+    return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)),
+                       atlas.output_policy(policy))
 
 
 def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAULT_TOLERANCE_M) -> _Builder:
@@ -311,10 +314,40 @@ def _safe_name(preset: str) -> str:
     return name
 
 
+def _atlas_entry(path: Path, whatif: str | None) -> dict:
+    """The index's entry for the atlas page: its layers as drawn, and the what-if shown first."""
+    data = read_page_data(path)
+    titles = [layer["title"] for layer in data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
+    return {"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
+            "thumbnail": thumbnail_svg(data, "Thumbnail of the atlas map"),
+            "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
+                       + (f" The what-if ({whatif}) is shown first." if whatif else "")}
+
+
+def _check_entry(atlas: Any, path: Path, name: str, title: str, findings: gpd.GeoDataFrame, meta: dict) -> dict:
+    """The index's entry for a check's page: what was checked, the findings drawn and listed, the councils' view."""
+    data = read_page_data(path)
+    layer = next(l for l in data["layers"] if l["id"] == "findings")
+    counts = checks_counts(findings)
+    against = meta.get("against")
+    summary = meta.get("summary") or (
+        f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
+        + ".")
+    summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
+               f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
+    if meta.get("split_rule"):  # the councils' view: its headline count names its rule
+        summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
+    return {"title": data["title"], "href": name, "summary": summary, "counts": counts,
+            "finding": (data.get("finding") or {}).get("sentence"),
+            "question": meta.get("question"), "people": people_affected(findings),
+            "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")}
+
+
 def write_maps(atlas: Any, out_dir: str | Path,
                findings_by_preset: dict[str, tuple[gpd.GeoDataFrame, dict]] | None = None, *,
                tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False, pack: bool = True,
-               timeline: bool = True, choropleth: str | None = None, planner: bool = True) -> list[Path]:
+               timeline: bool = True, choropleth: str | None = None, planner: bool = True,
+               policy: OutputPolicy | None = None) -> list[Path]:
     """Write ``atlas.html``, ``timeline.html``, ``planner.html``, one ``check-<preset>.html`` per preset and
     ``index.html`` into ``out_dir``.
 
@@ -339,6 +372,9 @@ def write_maps(atlas: Any, out_dir: str | Path,
     choropleth : str, optional
         The figure every map opens coloured by (see :func:`layer_map`), where its filled layer has it; one
         that no map has raises :class:`AtlasError` (naming those there are) before anything is written.
+    policy : OutputPolicy, optional
+        The run's output rule (:class:`~commissioning_atlas.io.safe.OutputPolicy`); the atlas's input files
+        are added to it (by default they alone are).
 
     Returns
     -------
@@ -355,6 +391,7 @@ def write_maps(atlas: Any, out_dir: str | Path,
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    policy = atlas.output_policy(policy)
     whatif = scenario_title(atlas)
     # an atlas without any era's layer (a small test mirror) has no timeline; the planner needs its default units
     timeline = bool(timeline and eras_of(atlas))
@@ -368,22 +405,19 @@ def write_maps(atlas: Any, out_dir: str | Path,
         log.info("map %d of %d: %s", done, n_pages, name)
 
     atlas_path = atlas_map(atlas, out / "atlas.html", tolerance=tolerance, tiles=tiles, pack=pack, index="index.html",
-                           choropleth=pick("atlas"))
+                           choropleth=pick("atlas"), policy=policy)
     written = [atlas_path]
     step("atlas.html")
-    atlas_data = read_page_data(atlas_path)
-    titles = [layer["title"] for layer in atlas_data["layers"] if layer["kind"] in ("fill", "line")]  # as drawn
-    entries = [{"title": "Atlas: the commissioners of 2011-2027", "href": "atlas.html",
-                "thumbnail": thumbnail_svg(atlas_data, "Thumbnail of the atlas map"),
-                "summary": f"{len(titles)} layers, any of them on or off: " + "; ".join(titles) + "."
-                           + (f" The what-if ({whatif}) is shown first." if whatif else "")}]
+    entries = [_atlas_entry(atlas_path, whatif)]
     if timeline:
-        timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html")
+        timeline_path = timeline_map(atlas, out / "timeline.html", tolerance=tolerance, pack=pack, index="index.html",
+                                     policy=policy)
         written.append(timeline_path)
         step("timeline.html")
         entries.append(timeline_index_entry(timeline_path))
     if planner:  # the planner page (assets/planner.js)
-        planner_path = planner_map(atlas, out / "planner.html", tolerance=tolerance, pack=pack, index="index.html")
+        planner_path = planner_map(atlas, out / "planner.html", tolerance=tolerance, pack=pack, index="index.html",
+                                   policy=policy)
         written.append(planner_path)
         step("planner.html")
         entries.append(planner_index_entry(planner_path))
@@ -392,25 +426,12 @@ def write_maps(atlas: Any, out_dir: str | Path,
         title = str(meta.get("title") or preset)
         path = findings_map(atlas, findings, out / name, title, meta["subject"], meta.get("against"),
                             tolerance=tolerance, tiles=tiles, pack=pack, index="index.html", choropleth=pick(preset),
-                            meta=meta)
+                            meta=meta, policy=policy)
         written.append(path)
         step(name)
-        data = read_page_data(path)
-        layer = next(l for l in data["layers"] if l["id"] == "findings")
-        counts = checks_counts(findings)
-        against = meta.get("against")
-        summary = meta.get("summary") or (
-            f"{atlas.info(meta['subject'])['title']} checked" + (f" against {atlas.info(against)['title']}" if against else "")
-            + ".")
-        summary = (f"{summary} {sum(counts.values())} findings: {layer['drawn']} drawn on the map, "
-                   f"{len(layer['unshaped'])} listed without a shape.{_flagged(atlas, findings, meta['subject'])}")
-        if meta.get("split_rule"):  # the councils' view: its headline count names its rule
-            summary += f" {formatting.count(meta['councils_split'], 'council')} {meta['split_rule']}."
-        entries.append({"title": data["title"], "href": name, "summary": summary, "counts": counts,
-                        "finding": (data.get("finding") or {}).get("sentence"),
-                        "question": meta.get("question"), "people": people_affected(findings),
-                        "thumbnail": thumbnail_svg(data, f"Thumbnail of the map: {title}")})
+        entries.append(_check_entry(atlas, path, name, title, findings, meta))
     step("index.html")
     written.append(write_index(entries, out / "index.html",
-                               title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else "")))
+                               title="Commissioning Atlas maps" + (f": what-if ({whatif})" if whatif else ""),
+                               policy=policy))
     return written

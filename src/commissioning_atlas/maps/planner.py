@@ -19,9 +19,6 @@ Which unit layers a plan may use, and their councils, regions and starting plans
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +30,10 @@ from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.encode import _json_for_script, _plain
 from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
+from commissioning_atlas.registry import planner
 
 __all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_plan", "index_entry"]
 
@@ -42,11 +41,10 @@ __all__ = ["planner_config", "planner_data", "planner_map", "best_fit", "advice_
 MAX_PAGE_BYTES = 350_000
 
 
-@cache
 def planner_config() -> dict:
-    """The declarations of ``data/planner.toml``: unit layers, their councils, regions and starting plans."""
-    text = resources.files("commissioning_atlas").joinpath("data", "planner.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """The declarations of ``data/planner.toml`` as the registry read them (:func:`.registry.planner`): unit
+    layers, their councils, regions and starting plans."""
+    return planner()
 
 
 def _unit_spec(units: str) -> dict:
@@ -363,7 +361,8 @@ def _max_bytes() -> int:
 
 
 def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: str | None = None, *,
-                tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True, index: str | None = None) -> Path:
+                tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True, index: str | None = None,
+                policy: OutputPolicy | None = None) -> Path:
     """Write the planner page: click units into groups, every check recomputed after each edit.
 
     Parameters
@@ -379,6 +378,8 @@ def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: s
         One gzip stream unpacked by ``assets/boot.js`` (else plain text).
     index : str, optional
         Relative link to the folder's ``index.html``.
+    policy : OutputPolicy, optional
+        The run's output rule; the atlas's input files (a scenario started from) are added to it.
 
     Examples
     --------
@@ -391,7 +392,8 @@ def planner_map(atlas: Any, path: str | Path, units: str | None = None, start: s
     data["index"] = index
     if not pack:  # plain, the data block carries the arcs; packed, they travel as bytes
         data["arcs"] = arcs
-    return _write_text(path, page_html(data["title"], "planner.css", "planner.js", _json_for_script(data), arcs, pack))
+    return _write_text(path, page_html(data["title"], "planner.css", "planner.js", _json_for_script(data), arcs, pack),
+                       atlas.output_policy(policy))
 
 
 def index_entry(path: str | Path, href: str = "planner.html") -> dict:

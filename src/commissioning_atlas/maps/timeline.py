@@ -17,6 +17,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
+from shapely.strtree import STRtree
 
 from commissioning_atlas import settings
 from commissioning_atlas.io import formatting
@@ -24,9 +25,11 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
 from commissioning_atlas.maps.encode import _json_for_script, _plain
-from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.io.safe import OutputPolicy
+from commissioning_atlas.maps.era_pairs import era_pairs
+from commissioning_atlas.maps.labels import label_points, label_text, short_text
 from commissioning_atlas.maps.page import _write_text, page_html
-from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE, greedy_colouring
+from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
 
 #: Most moved parts listed per era (the rest are drawn and counted).
 LISTED = 12
@@ -131,6 +134,54 @@ def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame,
     return counts, parts, rows
 
 
+def stable_colours(codes: dict[str, Sequence[str]], geoms: dict[str, np.ndarray],
+                   n_colours: int = len(PALETTE)) -> dict[str, list[int]]:
+    """One colour per code across all the eras' layers, so a body keeps its colour from era to era (and side
+    by side), and neighbours in any era differ where the palette allows.
+
+    The codes of every layer are the nodes of one graph, joined where two features of a layer touch; it is
+    coloured greedily, most neighbours first (then by code), reusing the least used neighbour colour where
+    the palette runs out.
+
+    Parameters
+    ----------
+    codes : dict
+        Layer id -> its features' codes.
+    geoms : dict
+        Layer id -> its features' geometries (any CRS), in the same order.
+    n_colours : int
+
+    Returns
+    -------
+    dict
+        Layer id -> one colour index per feature.
+
+    Examples
+    --------
+    >>> sq = lambda x: shapely.box(x, 0, x + 1, 1)
+    >>> stable_colours({"a": ["P", "Q"], "b": ["Q", "R"]},
+    ...                {"a": np.array([sq(0), sq(1)]), "b": np.array([sq(1), sq(2)])})
+    {'a': [1, 0], 'b': [0, 1]}
+    """
+    keys = sorted({str(c) for cs in codes.values() for c in cs})
+    index = {k: n for n, k in enumerate(keys)}
+    neigh: list[set[int]] = [set() for _ in keys]
+    for lid, cs in codes.items():
+        node = np.array([index[str(c)] for c in cs], dtype=np.int64)
+        g = np.asarray(geoms[lid], dtype=object)
+        i, j = STRtree(g).query(g, predicate="intersects")
+        for a, b in zip(node[i].tolist(), node[j].tolist()):
+            if a != b:
+                neigh[a].add(b)
+                neigh[b].add(a)
+    colour = np.full(len(keys), -1, dtype=int)
+    for k in sorted(range(len(keys)), key=lambda k: (-len(neigh[k]), keys[k])):
+        used = [colour[m] for m in neigh[k] if colour[m] >= 0]
+        free = [c for c in range(n_colours) if c not in used]
+        colour[k] = free[0] if free else min(range(n_colours), key=lambda c: (used.count(c), c))
+    return {lid: [int(colour[index[str(c)]]) for c in cs] for lid, cs in codes.items()}
+
+
 def _titled(atlas: Any, layer_id: str) -> str:
     """A layer's title with its vintage: "Integrated care boards (April 2023)"."""
     info = atlas.info(layer_id)
@@ -164,22 +215,33 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
     b = page_builder(atlas, _page_layers(eras), tolerance)
     figures = era_figures(atlas, eras)
     layers: dict[str, dict] = {}
+    frames = {lid: b.encode(lid) for lid in dict.fromkeys(lid for e in eras for lid in (e.layer, *e.lines))}
+    filled = list(dict.fromkeys(e.layer for e in eras))
+    colours = stable_colours({lid: frames[lid]["code"].astype(str).tolist() for lid in filled},
+                             {lid: b.simple[lid].to_numpy() for lid in filled})
 
     def add_layer(lid: str) -> None:
         if lid in layers:
             return
-        frame = b.encode(lid)
+        frame = frames[lid]
         simple = b.simple[lid].to_numpy()
         pts, radii = label_points(simple)
-        colours = greedy_colouring(simple)
         basis = basis_label(layer_basis(atlas, lid))
         info = atlas.info(lid)
+        features = []
+        for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
+            name = str(_plain(rec.get("name")) or rec["code"])
+            f = {"name": name, "code": str(rec["code"]), "pop": formatting.people(rec.get("population")),
+                 "lp": pts[n], "lr": radii[n]}
+            if lid in colours:  # a filled layer: its colour (by code, the same in every era) and its label
+                f["c"] = colours[lid][n] % len(PALETTE)
+                f["t"] = label_text(name)
+                short = short_text(name)
+                if short != f["t"].replace("\n", " "):
+                    f["ts"] = short
+            features.append(f)
         layers[lid] = {"id": lid, "title": str(info.get("title", lid)), "vintage": str(info.get("vintage", "")),
-                       "basis": basis, "source": b.source_line(lid), "features": [
-                           {"name": str(_plain(rec.get("name")) or rec["code"]), "code": str(rec["code"]),
-                            "pop": formatting.people(rec.get("population")), "c": int(colours[n]) % len(PALETTE),
-                            "lp": pts[n], "lr": radii[n]}
-                           for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records"))]}
+                       "basis": basis, "source": b.source_line(lid), "features": features}
 
     out_eras = []
     for e in eras:
@@ -214,7 +276,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
         "scale": list(COORD_SCALE), "palette": PALETTE, "coast": COAST_STYLE, "attribution": ATTRIBUTION,
         "tolerance": float(tolerance), "arcs": arcs, "geometry": geometry, "layers": layers,
         "base": b.layers[0]["geometry"], "eras": out_eras, "bounds": b.bounds(), "sources": b.sources,
-        "chart": chart_rows(table),
+        "chart": chart_rows(table), "pairs": era_pairs(atlas, eras),
     }
 
 
@@ -229,7 +291,7 @@ def chart_rows(table) -> list[dict]:
 
 
 def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOLERANCE_M, pack: bool = True,
-                 index: str | None = None) -> Path:
+                 index: str | None = None, policy: OutputPolicy | None = None) -> Path:
     """Write ``timeline.html``: every era 2011-2027 on one map with an era control and a side-by-side view.
 
     Parameters
@@ -258,7 +320,8 @@ def timeline_map(atlas: Any, path: str | Path, *, tolerance: float = DEFAULT_TOL
     arcs = data["arcs"]
     if pack:  # the arcs travel as bytes after the text parts
         data["arcs"] = None
-    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack))
+    return _write_text(path, page_html(data["title"], "timeline.css", "timeline.js", _json_for_script(data), arcs, pack),
+                       atlas.output_policy(policy))
 
 
 def index_entry(path: str | Path, href: str = "timeline.html") -> dict:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import stat
 import tempfile
 import urllib.error
 import urllib.request
@@ -102,23 +101,19 @@ def _atomic_copy_verified(src_stream, dest: Path, expected_sha: str, total: int 
 
 
 def _copy_from_mirror(src: Path, dest: Path, sf: SourceFile) -> None:
-    """Copy one mirror file into the cache: only a regular file of the catalogue's size is read."""
+    """Copy one mirror file into the cache: only a regular file of the catalogue's size is read (opened
+    as users' files are, :func:`commissioning_atlas.io.read.open_regular`)."""
+    from commissioning_atlas.io.read import open_regular
+
+    refusals = {"folder": "is a folder in the mirror, expected the pinned file",
+                "special": "is not a regular file (a device, pipe or socket) in the mirror"}
     try:
-        fd = os.open(src, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        f, st = open_regular(src, lambda kind: SourceError(refusals[kind], path=src))
     except OSError as exc:
         raise SourceError(f"cannot read the mirror's copy ({exc.strerror or exc})", path=src) from None
-    try:
-        st = os.fstat(fd)
-        if stat.S_ISDIR(st.st_mode):
-            raise SourceError("is a folder in the mirror, expected the pinned file", path=src)
-        if not stat.S_ISREG(st.st_mode):
-            raise SourceError("is not a regular file (a device, pipe or socket) in the mirror", path=src)
+    with f:
         if sf.bytes is not None and st.st_size != sf.bytes:
             raise SourceError(_size_problem(st.st_size, sf.bytes), path=src)
-    except BaseException:
-        os.close(fd)
-        raise
-    with os.fdopen(fd, "rb") as f:
         _atomic_copy_verified(f, dest, sf.sha256, sf.bytes, str(src), progress=False)
 
 

@@ -132,14 +132,15 @@ function findingStyle(f) {
   return {renderer: renderer, color: sev.colour, weight: 2, dashArray: sev.dash || null,
     fillColor: sev.pattern ? "url(#ca-p-" + f.sev + ")" : sev.colour, fillOpacity: sev.pattern ? 1 : 0.3};
 }
+// how a layer's polygons are styled: filled by a figure (the topmost layer shown) or not; restyle() restyles
+// only the layers whose look changed (turning a layer on under the filled one restyles none)
+function looks(layer, filled) { return filled ? "fill " + colourKey : "line"; }
 function restyle() {
   var top = subject();
   LAYERS.forEach(function (layer) {
-    groups[layer.id].eachLayer(function (poly) {
-      if (poly.caFeature !== undefined) {
-        poly.setStyle(featureStyle(layer, layer.features[poly.caFeature], poly.caFeature, layer === top));
-      }
-    });
+    if (!layer.polys || layer.look === looks(layer, layer === top)) { return; }
+    layer.look = looks(layer, layer === top);
+    layer.polys.forEach(function (poly, i) { poly.setStyle(featureStyle(layer, layer.features[i], i, layer === top)); });
   });
 }
 
@@ -210,8 +211,9 @@ var FIRST = (function () {  // the layer filled when the page opens: the topmost
   return shown.length ? shown[shown.length - 1] : null;
 })();
 // the shapes of the layers shown when the page opens are made at once, their outlines a frame later, in
-// later(): the first draw waits only for the features. A hidden layer's shapes are made when it is first
-// shown (or a search finds one of them); the search entries are every layer's names, in declared order.
+// later(): the first draw waits only for the features. A hidden layer's shapes and outline are made in idle
+// time once the page is ready (prebuild), so turning it on only adds them to the map; one turned on (or found
+// by a search) before then gets the rest at once. The search entries are every layer's names, in declared order.
 LAYERS.forEach(function (layer) {
   var group = groups[layer.id] = L.featureGroup();
   counts[layer.id] = layer.features.length;
@@ -220,28 +222,53 @@ LAYERS.forEach(function (layer) {
       code: layer.codes[i], f: f});
   });
 });
-function buildLayer(layer) {  // the layer's polygons (made once), in the order of its features
-  if (layer.polys) { return layer.polys; }
+function buildLayer(layer, until) {  // the layer's polygons (made once), in the order of its features: all, or
+  // (prebuild) the first `until`
+  var n = layer.features.length, stop = until === undefined ? n : Math.min(until, n);
+  if (!layer.polys) {
+    layer.dash = {}; layer.polys = [];
+    (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
+  }
+  if (layer.polys.length >= stop) { return layer.polys; }
   var geoms = DATA.geometry[layer.geometry] || [], group = groups[layer.id];
-  layer.dash = {}; layer.polys = [];
-  (layer.status || []).forEach(function (st) { layer.dash[st.label] = st.dash; });
   var filled = layer === (map.hasLayer(group) ? subject() : FIRST);  // FIRST: before the layers join the map
-  layer.features.forEach(function (f, i) {
-    var poly = L.polygon(decode(geoms[i]), featureStyle(layer, f, i, filled));
-    poly.caFeature = i;
-    bindFeature(layer, f, poly, function () {
-      poly.setStyle({stroke: true, weight: layer.style.weight + 2, color: layer.style.color, dashArray: null});
-    }, function () { poly.setStyle(featureStyle(layer, f, i, layer === subject())); });
-    group.addLayer(poly); layer.polys.push(poly);
-  });
+  var look = looks(layer, filled);
+  layer.look = layer.polys.length && layer.look !== look ? null : look;  // made in two looks: restyle all
+  for (var i = layer.polys.length; i < stop; i++) { makePoly(layer, i, geoms[i], filled, group); }
   return layer.polys;
 }
+function makePoly(layer, i, geom, filled, group) {
+  var f = layer.features[i], poly = L.polygon(decode(geom), featureStyle(layer, f, i, filled));
+  poly.caFeature = i;
+  bindFeature(layer, f, poly, function () {
+    poly.setStyle({stroke: true, weight: layer.style.weight + 2, color: layer.style.color, dashArray: null});
+  }, function () { poly.setStyle(featureStyle(layer, f, i, layer === subject())); });
+  group.addLayer(poly); layer.polys.push(poly);
+}
 function polyOf(entry) { return buildLayer(entry.layer)[entry.i]; }
-function addOutline(layer) {  // the layer's edges as one line, each shared edge once (not the coast)
+function addOutline(layer) {  // the layer's edges as one line, each shared edge once (not the coast), after its polygons
   if (layer.outlined || (layer.status && layer.status.length)) { return; }
   layer.outlined = true;
   groups[layer.id].addLayer(L.polyline(outline(layer.geometry), {renderer: renderer, color: layer.style.color,
     weight: layer.style.weight, dashArray: layer.style.dash || null, interactive: false, lineCap: "butt"}));
+}
+// hidden layers' polygons and outlines, made a few at a time while the browser is idle (in declared order)
+var idle = window.requestIdleCallback || function (fn) {
+  return setTimeout(function () {
+    var end = Date.now() + 10;
+    fn({timeRemaining: function () { return Math.max(0, end - Date.now()); }});
+  }, 30);
+};
+function prebuild(deadline) {
+  for (var n = 0; n < LAYERS.length; n++) {
+    var layer = LAYERS[n];
+    while (!layer.polys || layer.polys.length < layer.features.length || !layer.outlined) {
+      if (deadline.timeRemaining() < 3) { idle(prebuild); return; }
+      if (!layer.polys || layer.polys.length < layer.features.length) {
+        buildLayer(layer, (layer.polys ? layer.polys.length : 0) + 12);
+      } else { addOutline(layer); layer.outlined = true; }
+    }
+  }
 }
 function drawShown() {  // every shown layer's polygons and outline (a layer just turned on gets them now)
   LAYERS.forEach(function (layer) {
@@ -316,8 +343,9 @@ var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
 FONTS["ca-name ca-flag"] = "700 12px system-ui,Arial,sans-serif";
 var numbered = [];  // the flagged features shown by a number (the key list names them)
+var placedFor = null;
 function updateLabels() {
-  labelGroup.clearLayers(); numbered = [];
+  labelGroup.clearLayers(); numbered = []; placedFor = labelsFor();
   var view = map.getBounds().pad(0.05), size = map.getSize(), placed = [], shown = 0;
   function free(box) {
     for (var i = 0; i < placed.length; i++) {
@@ -832,11 +860,18 @@ function applyHash() {
 }
 
 // ------------------------------------------------------------------------------------------ keeping it in step
+// what the labels are placed for besides the view: the filled layer, the findings and flagged features shown
+function labelsFor() {
+  var top = subject(), flag = FINDING && LAYERS.filter(function (l) { return l.id === FINDING.layer; })[0];
+  return [top ? top.id : "", FINDINGS && map.hasLayer(groups.findings), flag && map.hasLayer(groups[flag.id]),
+    threshold].join("|");
+}
 function changed() {
   drawShown(); reorder(); restyle();
   if (legendBody) { fillLegend(legendBody); }
   if (listBox && !listBox.hidden) { fillList(); }
-  updateLabels(); writeHash(); untab();
+  if (labelsFor() !== placedFor) { updateLabels(); }  // a layer turned on under the filled one moves no label
+  writeHash(); untab();
 }
 map.on("overlayadd overlayremove", changed);
 // on a phone an open popup has the screen: the title box keeps only the title while it is open
@@ -884,6 +919,7 @@ function later() {
   drawShown(); reorder();
   addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
+  idle(prebuild);
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
 else { setTimeout(later, 0); }

@@ -1,10 +1,13 @@
-// The timeline page: one map, an era control (slider, arrow keys), what each era is and what moved,
-// a side-by-side view of two eras with linked pan and zoom, and the chart of commissioners over time.
+// The timeline page: one map, an era control (slider with its years, arrow keys), what each era is and what
+// moved (each part a button that zooms to it), a side-by-side view of two eras with linked pan and zoom and
+// the sentence of what differs between them, a legend, labels, a scale bar, and the chart of commissioners
+// over time. The address keeps the eras and, once moved, the view.
 // Everything shown is computed in Python (maps/timeline.py); table text is only ever set as textContent.
 (function () {
 "use strict";
 var DATA = JSON.parse(document.getElementById("ca-data").textContent);
 var SX = DATA.scale[0], SY = DATA.scale[1], ERAS = DATA.eras;
+var PHONE = window.matchMedia && window.matchMedia("(max-width: 700px)").matches;
 var CLASSES = [["equal", "#1b7837"], ["union", "#7fbf7b"], ["within", "#af8dc3"], ["straddling", "#762a83"]];
 
 // el, svgEl: dom.js
@@ -31,6 +34,7 @@ var prev = el("button", "tl-step", "\u2190"), next = el("button", "tl-step", "\u
 prev.type = next.type = "button";
 prev.setAttribute("aria-label", "Previous era");
 next.setAttribute("aria-label", "Next era");
+var slide = el("div", "tl-slide");
 var slider = el("input", "tl-slider");
 slider.type = "range"; slider.min = "0"; slider.max = String(ERAS.length - 1); slider.step = "1";
 slider.id = "tl-slider";
@@ -39,11 +43,35 @@ var ticks = el("datalist");
 ticks.id = "tl-ticks";
 ERAS.forEach(function (e, i) { var o = el("option"); o.value = String(i); o.label = e.key; ticks.appendChild(o); });
 slider.setAttribute("list", "tl-ticks");
+// each tick's year under it (a datalist's labels are not drawn): a click on a year picks its era; the
+// slider itself tells assistive technology the era, so the years are hidden from it
+var years = el("div", "tl-years");
+years.setAttribute("aria-hidden", "true");
+var yearMarks = ERAS.map(function (e, i) {
+  var y = el("span", "tl-year", e.key);
+  y.setAttribute("data-era", e.key);
+  y.addEventListener("click", function () { setEra(i); });
+  years.appendChild(y);
+  return y;
+});
+slide.appendChild(slider); slide.appendChild(ticks); slide.appendChild(years);
+var THUMB = 16;  // Chromium's and Firefox's range thumb: the ticks run from its half to the end less its half
+function placeYears() {
+  var w = slider.getBoundingClientRect().width, n = ERAS.length;
+  if (!w) { return; }
+  // "2011" needs ~30 px, "'11" ~18 px; narrower (a phone), every other year and the chosen one
+  var step = (w - THUMB) / Math.max(1, n - 1), short = step < 34, sparse = step < 21;
+  yearMarks.forEach(function (y, i) {
+    y.style.left = (THUMB / 2 + step * i) + "px";
+    y.textContent = short ? "\u2019" + ERAS[i].key.slice(2) : ERAS[i].key;
+    y.hidden = sparse && i % 2 === 1 && i !== current && i !== n - 1;
+  });
+}
 var eraName = el("output", "tl-era");
 eraName.id = "tl-era";
 eraName.setAttribute("for", "tl-slider");
-control.appendChild(prev); control.appendChild(slider); control.appendChild(next); control.appendChild(ticks);
-control.appendChild(eraName);
+control.appendChild(prev); control.appendChild(slide); control.appendChild(next);
+head.appendChild(eraName);  // beside the title: its length changes with the era, the slider's width does not
 var compareBox = el("label", "tl-compare");
 var compare = el("input");
 compare.type = "checkbox"; compare.id = "tl-compare";
@@ -73,11 +101,20 @@ page.appendChild(head);
 page.appendChild(main);
 
 // ------------------------------------------------------------------------------------------ maps
+var ENGLAND = L.latLngBounds(DATA.bounds);
+var Legend = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
+  var d = el("div", "tl-legend");
+  L.DomEvent.disableClickPropagation(d);
+  L.DomEvent.disableScrollPropagation(d);
+  return d;
+}});
 function makeMap(div) {
   var m = L.map(div, {zoomSnap: 0.25, keyboard: true});
   m.attributionControl.setPrefix(false);
   m.attributionControl.addAttribution(DATA.attribution);
-  m.fitBounds(DATA.bounds);
+  m.fitBounds(ENGLAND);
+  L.control.scale({position: "bottomleft"}).addTo(m);
+  var legend = new Legend().addTo(m);
   var renderer = L.svg({padding: 0.5}).addTo(m);
   (DATA.geometry[DATA.base] || []).forEach(function (g) {
     L.polygon(decode(g), {renderer: renderer, stroke: false, fillColor: "#e8e8e8", fillOpacity: 1,
@@ -85,12 +122,18 @@ function makeMap(div) {
   });
   var tag = el("div", "tl-tag");
   div.appendChild(tag);
+  var view = {map: m, renderer: renderer, groups: {}, moved: {}, shown: null, tag: tag,
+    legend: legend.getContainer(), labels: L.layerGroup().addTo(m), lit: null};
   m.on("moveend", function () {  // the view, readable from outside (tests, the linked map)
     var c = m.getCenter();
     div.setAttribute("data-view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + m.getZoom());
+    updateLabels(view);
   });
-  return {map: m, renderer: renderer, groups: {}, shown: null, tag: tag};
+  return view;
 }
+// England whole in the map (a fitted view): kept whole when the map's size changes, and left out of the link
+function showsEngland(view) { return view.map.getBounds().contains(ENGLAND.pad(-0.1)); }
+function fitEngland(view) { view.map.fitBounds(ENGLAND, {animate: false}); }
 var A = makeMap(box), B = null;
 
 function tooltipEl(layer, f) {
@@ -100,6 +143,7 @@ function tooltipEl(layer, f) {
   if (f.pop) { d.appendChild(el("div", "", "Residents: " + f.pop + " (" + layer.basis + ")")); }
   return d;
 }
+var MOVED = {color: "#b2182b", weight: 2.5, fillColor: "#d6604d", fillOpacity: 0.85};
 function eraGroup(view, i) {
   if (view.groups[i]) { return view.groups[i]; }
   var era = ERAS[i], g = L.featureGroup(), layer = DATA.layers[era.layer];
@@ -108,6 +152,7 @@ function eraGroup(view, i) {
     if (!geom.length) { return; }
     var p = L.polygon(decode(geom), {renderer: view.renderer, color: "#555", weight: 0.7,
       fillColor: DATA.palette[f.c], fillOpacity: 0.6, className: "tl-f"});
+    p.on("add", function () { p.getElement().setAttribute("data-code", f.code); });  // read by tests
     p.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
     g.addLayer(p);
   });
@@ -119,12 +164,12 @@ function eraGroup(view, i) {
       }
     });
   });
+  view.moved[i] = {};
   if (era.changes) {
     var parts = era.changes.parts;
     DATA.geometry[era.changes.geometry].forEach(function (geom, n) {
       if (!geom.length) { return; }
-      var p = L.polygon(decode(geom), {renderer: view.renderer, color: "#b2182b", weight: 2.5,
-        fillColor: "#d6604d", fillOpacity: 0.85, className: "tl-moved"});
+      var p = L.polygon(decode(geom), L.extend({renderer: view.renderer, className: "tl-moved"}, MOVED));
       var row = parts[n];
       if (row) {
         p.bindTooltip(function () {
@@ -134,6 +179,7 @@ function eraGroup(view, i) {
           return d;
         }, {sticky: true});
       }
+      view.moved[i][n] = p;
       g.addLayer(p);
     });
   }
@@ -143,15 +189,142 @@ function eraGroup(view, i) {
 function show(view, i) {
   if (view.shown === i) { return; }
   if (view.shown !== null) { view.map.removeLayer(view.groups[view.shown]); }
+  if (view.lit) { view.lit.setStyle(MOVED); view.lit = null; }
   eraGroup(view, i).addTo(view.map);
   // shapes stay out of the tab order (Leaflet makes a shape with a tooltip a Tab stop without a name): the
-  // map itself takes the focus and pans with the arrow keys; the panel lists what moved
+  // map itself takes the focus and pans with the arrow keys; the panel lists what moved, each part a button
   var stops = view.map.getContainer().querySelectorAll(".leaflet-pane [tabindex]");
   for (var k = 0; k < stops.length; k++) { stops[k].setAttribute("tabindex", "-1"); }
   view.shown = i;
   view.tag.textContent = ERAS[i].key;
   view.map.getContainer().setAttribute("data-era", ERAS[i].key);
   view.map.getContainer().setAttribute("aria-label", "Map of " + ERAS[i].label);
+  fillLegend(view);
+  updateLabels(view);
+}
+// a moved part from the panel's list: the map zooms to it, outlines it and names it
+function zoomToPart(view, i, n) {
+  var p = view.moved[i] && view.moved[i][n];
+  if (!p) { return; }
+  if (view.lit) { view.lit.setStyle(MOVED); }
+  p.setStyle({color: "#111", weight: 4});
+  p.bringToFront();
+  view.lit = p;
+  view.map.fitBounds(p.getBounds(), {maxZoom: 11, padding: [40, 40], animate: false});
+  p.openTooltip(p.getBounds().getCenter());
+}
+
+// ------------------------------------------------------------------------------------------ legend
+function swatch(kind, o) {
+  var s = svgEl("svg", {width: 26, height: 14, "aria-hidden": "true", "class": "tl-sw"});
+  if (kind === "line") {
+    s.appendChild(svgEl("line", {x1: 1, y1: 7, x2: 25, y2: 7, stroke: o.color, "stroke-width": o.weight,
+      "stroke-dasharray": o.dash || "none"}));
+  } else {
+    (o.fills || [o.fill]).forEach(function (f, k, all) {
+      var w = 24 / all.length;
+      s.appendChild(svgEl("rect", {x: 1 + k * w, y: 1, width: w, height: 12, fill: f, "fill-opacity": o.opacity}));
+    });
+    s.appendChild(svgEl("rect", {x: 1, y: 1, width: 24, height: 12, fill: "none", stroke: o.color,
+      "stroke-width": o.weight}));
+  }
+  return s;
+}
+function legendRow(d, sw, text) {
+  var r = el("div", "tl-row");
+  r.appendChild(sw);
+  r.appendChild(el("span", "", text));
+  d.appendChild(r);
+}
+function lower(title) { return title.charAt(1) === title.charAt(1).toLowerCase() ? title.charAt(0).toLowerCase() + title.slice(1) : title; }
+// the legend, in words: what a fill, a dashed line, a red part and a name stand for in an era's map
+function legendRows(d, era) {
+  var layer = DATA.layers[era.layer];
+  legendRow(d, swatch("fill", {fills: DATA.palette.slice(0, 4), opacity: 0.6, color: "#555", weight: 1}),
+    era.bodies + " " + lower(layer.title) + " (" + layer.vintage + "), one colour each; a body keeps its " +
+    "colour in every era");
+  era.lines.forEach(function (lid) {
+    var l = DATA.layers[lid];
+    legendRow(d, swatch("line", {color: "#222", weight: 1.6, dash: "5 3"}), l.title + " (" + l.vintage + ")");
+  });
+  var c = era.changes;
+  if (c && c.parts.length) {
+    legendRow(d, swatch("fill", {fill: MOVED.fillColor, opacity: MOVED.fillOpacity, color: MOVED.color, weight: 2}),
+      "Parts that left their body since " + c.old_title);
+  }
+  var r = el("div", "tl-row");
+  r.appendChild(el("span", "tl-name-sample", "Name"));
+  var words = el("span", "", "Bodies named where the name fits");
+  words.appendChild(el("span", "tl-screen", "; hover or tap for any"));
+  r.appendChild(words);
+  d.appendChild(r);
+}
+// on the map, folded on a phone and side by side (the maps are narrow); printed beside the map instead
+function fillLegend(view) {
+  var d = view.legend, det = el("details", "tl-fold");
+  d.textContent = "";
+  det.open = !PHONE && box2.hidden;
+  det.appendChild(el("summary", "", "Legend"));
+  legendRows(det, ERAS[view.shown]);
+  d.appendChild(det);
+}
+function printLegend(eras) {
+  var sec = el("section", "tl-print-legend");
+  sec.setAttribute("aria-hidden", "true");  // the maps' own legends say the same on screen
+  eras.forEach(function (i) {
+    sec.appendChild(el("h3", "", "Legend" + (eras.length > 1 ? ", " + ERAS[i].key : "")));
+    legendRows(sec, ERAS[i]);
+  });
+  return sec;
+}
+
+// ------------------------------------------------------------------------------------------ labels
+var measure = document.createElement("canvas").getContext("2d"), FONT = "600 11px system-ui,Arial,sans-serif";
+function textWidth(s) { measure.font = FONT; return measure.measureText(s).width; }
+function point(lp) { return L.latLng(lp[1] / SY, lp[0] / SX); }
+// names where they fit inside their body (its label circle, labels.py): bodies that gained a moved part
+// first, then the largest; a long name tries its short form ("Shropshire, T&W")
+function updateLabels(view) {
+  view.labels.clearLayers();
+  if (view.shown === null) { return; }
+  var era = ERAS[view.shown], layer = DATA.layers[era.layer], m = view.map;
+  var bounds = m.getBounds().pad(0.05), size = m.getSize(), placed = [], first = {};
+  (era.changes ? era.changes.parts : []).forEach(function (r) { first[r.to] = true; });
+  var order = layer.features.map(function (f, i) { return i; }).filter(function (i) { return layer.features[i].t; });
+  order.sort(function (a, b) {
+    var fa = layer.features[a], fb = layer.features[b];
+    return (first[fb.name] ? 1 : 0) - (first[fa.name] ? 1 : 0) || fb.lr - fa.lr || a - b;
+  });
+  function free(q) {
+    for (var k = 0; k < placed.length; k++) {
+      var o = placed[k];
+      if (q[0] < o[2] + 2 && q[2] + 2 > o[0] && q[1] < o[3] && q[3] > o[1]) { return false; }
+    }
+    return q[0] >= 0 && q[1] >= 0 && q[2] <= size.x && q[3] <= size.y;
+  }
+  order.forEach(function (i) {
+    var f = layer.features[i], ll = point(f.lp);
+    if (!f.lr || !bounds.contains(ll)) { return; }
+    var r = f.lr / (40075016.686 * Math.cos(ll.lat * Math.PI / 180) / Math.pow(2, m.getZoom() + 8));
+    var texts = f.ts ? [f.t, f.ts] : [f.t];
+    for (var k = 0; k < texts.length; k++) {
+      var lines = texts[k].split("\n"), w = 0;
+      lines.forEach(function (s) { w = Math.max(w, textWidth(s)); });
+      w += 6;
+      var h = lines.length * 13 + 2;
+      if (w > 3.4 * r || h > 2.4 * r) { continue; }  // the circle is the largest inside: a name may reach past it
+      var p = m.latLngToContainerPoint(ll), q = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+      if (!free(q)) { continue; }
+      placed.push(q);
+      var d = el("div", "tl-label");
+      lines.forEach(function (s, n) { if (n) { d.appendChild(el("br")); } d.appendChild(document.createTextNode(s)); });
+      d.setAttribute("aria-hidden", "true");
+      d.setAttribute("data-code", f.code);
+      view.labels.addLayer(L.marker(ll, {icon: L.divIcon({className: "tl-label-icon", html: d, iconSize: [w, h]}),
+        interactive: false, keyboard: false}));
+      return;
+    }
+  });
 }
 
 // ------------------------------------------------------------------------------------------ the panel
@@ -161,28 +334,32 @@ function dlRow(dl, term, value, id) {
   if (id) { dd.id = id; }
   dl.appendChild(dd);
 }
-function changesBlock(era) {
+function changesBlock(era, view, i, suffix) {
   var sec = el("section", "tl-changes");
-  sec.id = "tl-changes";
+  sec.id = "tl-changes" + suffix;
   var c = era.changes;
   if (!c) {
-    sec.appendChild(el("h3", "", "What moved"));
+    sec.appendChild(el("h3", "", "What moved in " + era.key));
     sec.appendChild(el("p", "", "The first era: nothing before it."));
     return sec;
   }
-  sec.appendChild(el("h3", "", "What moved since " + c.old_title + " (" + c.old + ")"));
+  sec.appendChild(el("h3", "", "What moved in " + era.key + " since " + c.old_title));
   var counts = Object.keys(c.counts).map(function (k) { return c.counts[k] + " " + k; });
   sec.appendChild(el("p", "", counts.length ? "Parts compared by residents (" + c.new_title + " against " +
     c.old_title + "): " + counts.join(", ") + "." : "No boundary changed."));
   var listed = c.parts.slice(0, c.parts.length - c.more);
   if (listed.length) {
-    sec.appendChild(el("p", "tl-key", "Drawn in red on the map: parts that left their body."));
+    sec.appendChild(el("p", "tl-key", "Drawn in red on the map: parts that left their body. Choose one to zoom to it."));
     var ul = el("ul", "tl-moved-list");
-    listed.forEach(function (r) {
-      var li = el("li");
-      li.appendChild(el("strong", "", r.from));
-      li.appendChild(document.createTextNode(" \u2192 " + r.to + ": " + r.people + " residents (" + r.share +
-        " of its residents)" + (r["class"] === "moved parent" ? ", kept its code but changed parent" : "")));
+    listed.forEach(function (r, n) {  // each part a button: the map zooms to it
+      var li = el("li"), b = el("button", "tl-part");
+      b.type = "button";
+      b.setAttribute("data-part", String(n));
+      b.appendChild(el("strong", "", r.from + " \u2192 " + r.to));
+      b.appendChild(document.createTextNode(": " + r.people + " residents (" + r.share + " of its residents)" +
+        (r["class"] === "moved parent" ? ", kept its code but changed parent" : "")));
+      b.addEventListener("click", function () { zoomToPart(view, i, n); });
+      li.appendChild(b);
       ul.appendChild(li);
     });
     sec.appendChild(ul);
@@ -192,21 +369,43 @@ function changesBlock(era) {
   }
   return sec;
 }
-var chartBox = el("section", "tl-chart");
-function drawPanel(i) {
-  var era = ERAS[i], layer = DATA.layers[era.layer];
-  while (panel.firstChild) { panel.removeChild(panel.firstChild); }
-  panel.appendChild(el("h2", "", era.label));
+function describe(i, suffix, side) {
+  var era = ERAS[i], layer = DATA.layers[era.layer], sec = el("section", "tl-era-about");
+  sec.appendChild(el("h2", "", (side ? side + ": " : "") + era.label));
   var dl = el("dl", "tl-figures");
-  dlRow(dl, "Bodies", String(era.bodies) + " " + layer.title.toLowerCase(), "tl-count");
-  dlRow(dl, "Median size", era.median_text + " residents", "tl-median");
-  dlRow(dl, "Coterminous", era.coterminous_text, "tl-coterminous");
-  panel.appendChild(dl);
-  panel.appendChild(changesBlock(era));
+  dlRow(dl, "Bodies", String(era.bodies) + " " + lower(layer.title), "tl-count" + suffix);
+  dlRow(dl, "Median size", era.median_text + " residents", "tl-median" + suffix);
+  dlRow(dl, "Coterminous", era.coterminous_text, "tl-coterminous" + suffix);
+  sec.appendChild(dl);
+  return sec;
+}
+// what differs between the two eras side by side, computed for every pair (era_pairs.py), in date order
+function difference(i, j) {
+  var a = ERAS[Math.min(i, j)].key, b = ERAS[Math.max(i, j)].key;
+  var sec = el("section", "tl-diff");
+  sec.appendChild(el("h3", "", "What differs between " + ERAS[i].key + " and " + ERAS[j].key));
+  var text = i === j ? "Both maps show " + a + ": nothing differs." : DATA.pairs[a + "|" + b].text;
+  var p = el("p", "", text);
+  p.id = "tl-diff";
+  sec.appendChild(p);
+  return sec;
+}
+var chartBox = el("section", "tl-chart");
+function drawPanel() {
+  var two = compare.checked, j = Number(other.value);
+  while (panel.firstChild) { panel.removeChild(panel.firstChild); }
+  var shown = two && j !== current ? [current, j] : [current];
+  panel.appendChild(describe(current, "", two ? "Left" : ""));
+  if (two) {
+    panel.appendChild(describe(j, "-2", "Right"));
+    panel.appendChild(difference(current, j));
+  }
+  panel.appendChild(printLegend(shown));
+  panel.appendChild(changesBlock(ERAS[current], A, current, ""));
+  if (two && j !== current) { panel.appendChild(changesBlock(ERAS[j], B, j, "-2")); }
   panel.appendChild(chartBox);
-  markChart(era.layer);
-  var src = el("p", "tl-source", layer.source);
-  panel.appendChild(src);
+  markChart(ERAS[current].layer);
+  shown.forEach(function (k) { panel.appendChild(el("p", "tl-source", DATA.layers[ERAS[k].layer].source)); });
 }
 
 // ------------------------------------------------------------------------------------------ the chart
@@ -284,30 +483,58 @@ function setEra(i) {
   eraName.textContent = ERAS[i].label;
   prev.disabled = i === 0;
   next.disabled = i === ERAS.length - 1;
+  yearMarks.forEach(function (y, k) { y.className = "tl-year" + (k === i ? " tl-year-now" : ""); });
+  placeYears();
   show(A, i);
-  drawPanel(i);
+  drawPanel();
   writeHash();
 }
-// the address keeps the era (and the one beside it), so a copied link opens what you see: #era=2022&beside=2021
+// the address keeps the eras and, once the map is moved off the whole of England, its zoom and centre, so
+// a copied link opens what you see: #era=2022&beside=2021&z=9.5&c=53.4500,-1.9000
+var printing = false;
 function writeHash() {
+  if (printing) { return; }  // the printed page's fitted view is not the reader's
   var h = "#era=" + encodeURIComponent(ERAS[current].key) + (compare.checked ?
     "&beside=" + encodeURIComponent(ERAS[Number(other.value)].key) : "");
+  if (!showsEngland(A)) {
+    var c = A.map.getCenter();
+    h += "&z=" + Math.round(A.map.getZoom() * 100) / 100 + "&c=" + c.lat.toFixed(4) + "," + c.lng.toFixed(4);
+  }
   if (location.hash !== h && window.history && history.replaceState) { history.replaceState(null, "", h); }
 }
+A.map.on("moveend", writeHash);
 // a malformed escape in a hand-edited URL (#era=%) is ignored, never an exception that stops the page
 function safeDecode(s) { try { return decodeURIComponent(s); } catch (ignored) { return null; } }
 function readHash() {
   var out = {};
   location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
     var p = kv.split("=");
-    var key = p.length === 2 ? safeDecode(p[1]) : null;
-    if (key !== null) {
-      ERAS.forEach(function (e, n) { if (e.key === key) { out[p[0]] = n; } });
+    var value = p.length === 2 ? safeDecode(p[1]) : null;
+    if (value === null) { return; }
+    if (p[0] === "era" || p[0] === "beside") {
+      ERAS.forEach(function (e, n) { if (e.key === value) { out[p[0]] = n; } });
+    } else if (p[0] === "z" && /^\d+(\.\d+)?$/.test(value) && Number(value) <= 18) {
+      out.z = Number(value);
+    } else if (p[0] === "c") {
+      var c = value.split(",").map(Number);
+      if (c.length === 2 && Math.abs(c[0]) <= 85 && Math.abs(c[1]) <= 180) { out.c = c; }
     }
   });
   return out;
 }
+function resized() {  // a map whose size changed keeps England whole if it showed England whole
+  if (printing) { return; }  // toPrint fits the printed page
+  [A, B].forEach(function (v) {
+    if (!v || (v === B && box2.hidden)) { return; }
+    var whole = showsEngland(v);
+    v.map.invalidateSize({animate: false});
+    if (whole && v === A) { fitEngland(v); }
+  });
+  if (B && !box2.hidden) { B.map.setView(A.map.getCenter(), A.map.getZoom(), {animate: false}); }
+  placeYears();
+}
 function setCompare() {
+  var whole = showsEngland(A);
   box2.hidden = !compare.checked;
   other.disabled = !compare.checked;
   maps.className = "tl-maps" + (compare.checked ? " tl-two" : "");
@@ -316,18 +543,21 @@ function setCompare() {
     sync(B, function () { return A; });
   }
   A.map.invalidateSize({animate: false});
+  if (whole) { fitEngland(A); }  // each map fits its own half
+  fillLegend(A);
   if (compare.checked) {
     B.map.invalidateSize({animate: false});
     B.map.setView(A.map.getCenter(), A.map.getZoom(), {animate: false});
     show(B, Number(other.value));
   }
+  drawPanel();
   writeHash();
 }
 slider.addEventListener("input", function () { setEra(Number(slider.value)); });
 prev.addEventListener("click", function () { setEra(current - 1); });
 next.addEventListener("click", function () { setEra(current + 1); });
 compare.addEventListener("change", setCompare);
-other.addEventListener("change", function () { if (B) { show(B, Number(other.value)); writeHash(); } });
+other.addEventListener("change", function () { if (B) { show(B, Number(other.value)); drawPanel(); writeHash(); } });
 document.addEventListener("keydown", function (ev) {
   var t = ev.target, tag = t && t.tagName;
   if (t === slider || tag === "SELECT" || tag === "TEXTAREA" || (tag === "INPUT" && t.type !== "checkbox")) { return; }
@@ -340,20 +570,75 @@ document.addEventListener("keydown", function (ev) {
   ev.stopPropagation();
 }, true);
 if (window.ResizeObserver) {  // the panel's content or a phone's rotation resizes the maps: Leaflet is told
-  new ResizeObserver(function () {
-    A.map.invalidateSize({animate: false});
-    if (B && !box2.hidden) { B.map.invalidateSize({animate: false}); }
-  }).observe(maps);
+  new ResizeObserver(resized).observe(maps);
+} else {
+  window.addEventListener("resize", resized);
+}
+function applyView(h) {
+  if (h.z !== undefined && h.c) { A.map.setView(h.c, h.z, {animate: false}); }
 }
 var start = readHash();
 other.value = String(start.beside !== undefined ? start.beside : Math.max(0, ERAS.length - 1));
 other.disabled = true;
 setEra(start.era || 0);
 if (start.beside !== undefined) { compare.checked = true; setCompare(); }
+applyView(start);
+placeYears();
 window.addEventListener("hashchange", function () {  // an address edited by hand
   var h = readHash();
   if (h.beside !== undefined) { other.value = String(h.beside); compare.checked = true; setCompare(); }
   if (h.era !== undefined) { setEra(h.era); }
+  applyView(h);
 });
+
+// ------------------------------------------------------------------------------------------ print
+// England whole on the sheet (timeline.css lays out A4), with the legend open, when the screen showed it whole;
+// a closer view is printed as the screen showed it. Chromium fires beforeprint while the screen's layout still
+// holds, and the print media query once the page's does.
+var screenView = null;
+function toPrint() {
+  if (!screenView) {
+    screenView = {c: A.map.getCenter(), z: A.map.getZoom(), whole: showsEngland(A), open: []};
+    document.querySelectorAll(".tl-legend details").forEach(function (x) {
+      screenView.open.push([x, x.open]);
+      x.open = true;
+    });
+  }
+  printing = true;
+  syncing = true;  // each map fits its own half of the sheet (their sizes differ by a border)
+  [A, B].forEach(function (v) {
+    if (!v || (v === B && box2.hidden)) { return; }
+    v.map.invalidateSize({animate: false});
+    v.map.options.zoomSnap = 0;
+    if (screenView.whole) { v.map.fitBounds(ENGLAND, {animate: false, padding: [4, 4]}); }
+    else { v.map.setView(screenView.c, screenView.z, {animate: false}); }
+    v.map.options.zoomSnap = 0.25;
+    updateLabels(v);
+  });
+  syncing = false;
+}
+function fromPrint() {
+  if (!screenView) { return; }
+  var v = screenView;
+  screenView = null;
+  v.open.forEach(function (x) { x[0].open = x[1]; });
+  syncing = true;
+  [A, B].forEach(function (w) {
+    if (!w || (w === B && box2.hidden)) { return; }
+    w.map.invalidateSize({animate: false});
+    w.map.setView(v.c, v.z, {animate: false});
+  });
+  syncing = false;
+  printing = false;
+}
+window.addEventListener("beforeprint", toPrint);
+window.addEventListener("afterprint", fromPrint);
+var printMedia = window.matchMedia && window.matchMedia("print");
+if (printMedia && printMedia.addEventListener) {
+  printMedia.addEventListener("change", function (ev) { if (ev.matches) { toPrint(); } else { fromPrint(); } });
+}
+// for tests and the console: the Leaflet maps (the right one once side by side is on)
+window.caTimeline = {maps: function () { return [A.map, B && !box2.hidden ? B.map : null]; }, bounds: DATA.bounds,
+  england: function (m) { return m.getBounds().contains(ENGLAND); }};
 document.documentElement.setAttribute("data-ca-ready", "1");
 })();
