@@ -410,8 +410,9 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
     page = read_page_data(advice_map(atlas, plan, scenario, tmp_path / "map"))
     layers = {layer["id"]: layer for layer in page["layers"]}
     assert len(layers["scenario"]["features"]) == plan.groups
-    split = {f["p"]["subject_code"] for f in layers["findings"]["features"]}
-    # the councils the plan splits, and only those
+    split = {f["p"]["against_code"] for f in layers["findings"]["features"]}
+    # the councils the plan splits, and only those; the page's sentence names them
+    assert page["finding"]["sentence"].startswith("1 council is split between the ")
     from commissioning_atlas.advise.compare import councils_split
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}
@@ -430,6 +431,8 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
     touching = [(i, j) for i in range(len(shapes)) for j in range(i + 1, len(shapes)) if shapes[i].intersects(shapes[j])]
     assert touching and all(colour[i] != colour[j] for i, j in touching)
     assert not re.search(r"\b[a-z]+_\d{4}\b", page["title"]), page["title"]
+    # named: each group has its label text, a group of several a short form
+    assert all(f["t"] and "NHS" not in f["t"] for f in groups["features"])
 
 
 def test_fewest_crossings_first_on_the_atlas_matches_enumeration():

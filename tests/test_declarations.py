@@ -104,6 +104,8 @@ def test_a_planner_unit_layer_from_declarations_alone(tmp_path, monkeypatch):
      "style x_1999 refers to undeclared layer 'x_1999'"),
     ("maps.toml", '[[style]]\nid = "icb_2023"\nshow = "yes"\ncolour = "#000"\nweight = 1\nnoun = "ICB"\n',
      "style icb_2023: field 'show' must be true or false"),
+    ("maps.toml", '[[names]]\nlayer = "lad_2099"\neras = ["2099"]\n', "names lad_2099 refers to undeclared layer 'lad_2099'"),
+    ("maps.toml", '[[names]]\nlayer = "utla_2023"\neras = ["2026"]\n', "names: era 2026 is named by both lad_2023 and utla_2023"),
     ("timeline.toml", '[[era]]\nkey = "2030"\nlabel = "l"\nlayer = "icb_2026"\nchanges = ["icb_2026"]\n',
      "era 2030: 'changes' must name two layers"),
     ("timeline.toml", '[[commissioner]]\nlayer = "pct_2011"\nshort = "PCT"\n', "commissioner pct_2011 declared twice"),

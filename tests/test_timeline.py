@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import pytest
-import shapely
 from shapely.strtree import STRtree
 from test_maps import Page, page_text
 from test_maps_finding import RAW
@@ -339,6 +338,22 @@ def test_a_malformed_address_still_draws_every_shape(browser, pages, hash_):  # 
     page.close()
 
 
+@pytest.mark.browser
+def test_moved_part_tooltip_dates_both_bodies_and_gives_the_whole(opened, pages):
+    eras = pages["data"]["eras"]
+    i = next(n for n, e in enumerate(eras) if e["key"] == "2022")
+    p = opened
+    p.page.eval_on_selector("#tl-slider", "(s, v) => { s.value = v; s.dispatchEvent(new Event('input')); }", str(i))
+    p.page.locator("#map path.tl-moved").first.dispatch_event("mouseover")
+    p.page.wait_for_selector(".tl-tip")
+    tip = p.page.inner_text(".leaflet-tooltip")
+    row = eras[i]["changes"]["parts"][0]
+    assert row["from"] in tip and row["to"] in tip
+    assert re.search(r"Moved: .+ \((April|July) 20\d\d\)", tip) and re.search(r"to .+ \(July 2022\):", tip), tip
+    assert f"of the whole body's {row['whole']} residents" in tip and row["whole"], tip
+    p.page.mouse.move(1, 1)
+
+
 # ------------------------------------------------------------------------------------------------ issue 24, point 9
 def _go(p, key):
     """Open an era from the address, one map, England whole (the shared page, whatever a test left)."""
@@ -386,7 +401,7 @@ def test_legend_labels_and_scale_bar(opened, pages):
           const r = e.getBoundingClientRect(); return [e.dataset.code, e.textContent, r.left, r.top, r.right, r.bottom]; })""")
         codes = {f["code"]: f for f in layer["features"]}
         assert labels, era["key"]
-        for code, text, *box in labels:  # each a body of the era shown, by its name or its short form
+        for code, text, *_box in labels:  # each a body of the era shown, by its name or its short form
             f = codes[code]
             assert text in (f["t"].replace("\n", ""), f.get("ts"))
         for n, a in enumerate(labels):  # no two overlap

@@ -10,7 +10,8 @@ Like the boundary catalogue (and xyzservices' providers), what the atlas knows i
 ``presets.toml``
     the named checks;
 ``maps.toml``
-    how the atlas page draws each layer (style, noun, parents shown);
+    how the atlas page draws each layer (style, noun, parents shown) and which districts name the places
+    under a layer of each era;
 ``timeline.toml``
     the eras of the timeline and the commissioners of the over-time table, with their short labels;
 ``populations.toml``
@@ -189,11 +190,12 @@ class Declarations:
     commissioners: dict[str, str]
     practice_layers: tuple[str, ...] = ()
     planner: dict = field(default_factory=dict, compare=False, hash=False)
+    names: dict[str, str] = field(default_factory=dict)
 
 
 #: The declaration files, each with its tables.
 FILES = {"layers.toml": ("layer",), "footprints.toml": ("vintage", "noun", "set"), "presets.toml": ("preset",),
-         "maps.toml": ("style",), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",),
+         "maps.toml": ("style", "names"), "timeline.toml": ("era", "commissioner"), "populations.toml": ("practice_layer",),
          "planner.toml": ("default_units", "default_start", "default_threshold", "units", "prefixes")}
 _STR, _LIST, _BOOL, _NUM = str, list, bool, (int, float)
 #: Fields of each table: name -> (type, required); the first field is the entry's id.
@@ -207,6 +209,7 @@ _FIELDS: dict[str, dict[str, tuple]] = {
                "rules": (_LIST, True), "question": (_STR, True)},
     "style": {"id": (_STR, True), "show": (_BOOL, True), "colour": (_STR, True), "weight": (_NUM, True),
               "dash": (_STR, False), "noun": (_STR, True), "parents": (_LIST, False)},
+    "names": {"layer": (_STR, True), "eras": (_LIST, True)},
     "era": {"key": (_STR, True), "label": (_STR, True), "layer": (_STR, True), "lines": (_LIST, False),
             "changes": (_LIST, False)},
     "commissioner": {"layer": (_STR, True), "short": (_STR, True)},
@@ -214,7 +217,7 @@ _FIELDS: dict[str, dict[str, tuple]] = {
 }
 #: Layer fields of each table that must name a declared layer (or footprint set, where the table says).
 _REFS = {"vintage": ("members", "atom"), "noun": ("layer",), "set": ("units", "complete_with"),
-         "preset": ("subject", "against"), "style": ("parents",), "era": ("layer", "lines", "changes"),
+         "preset": ("subject", "against"), "style": ("parents",), "names": ("layer",), "era": ("layer", "lines", "changes"),
          "commissioner": ("layer",), "practice_layer": ("id",)}
 
 
@@ -347,6 +350,14 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
     styles = tuple({"id": d["id"], "show": d["show"], "colour": d["colour"], "weight": float(d["weight"]),
                     "dash": d.get("dash", ""), "noun": d["noun"], "parents": tuple(d.get("parents", ()))}
                    for d, *_ in style_e)
+    names_e = _entries(by_file.get("maps.toml", []), "names")
+    _check_refs(names_e, "names", layers)
+    names: dict[str, str] = {}
+    for d, origin, row, _ in names_e:
+        for era in d["eras"]:
+            if era in names:
+                raise DataError(f"names: era {era} is named by both {names[era]} and {d['layer']}", path=origin, row=row)
+            names[era] = d["layer"]
     tl = by_file.get("timeline.toml", [])
     era_e, comm_e = _entries(tl, "era"), _entries(tl, "commissioner")
     _check_refs(era_e, "era", with_sets)
@@ -363,7 +374,7 @@ def _read(files: list[tuple[str, dict, Path | None]]) -> Declarations:
                         sets=sets, presets=presets, styles=styles, eras=eras,
                         commissioners={d["layer"]: d["short"] for d, *_ in comm_e},
                         practice_layers=tuple(d["id"] for d, *_ in practice_e),
-                        planner=_planner(by_file.get("planner.toml", []), with_sets))
+                        planner=_planner(by_file.get("planner.toml", []), with_sets), names=names)
 
 
 _TABLES = (list,)  # an array of tables (``[[units.<layer>.advice]]``), each checked on its own
@@ -513,6 +524,25 @@ def map_styles() -> tuple[dict, ...]:
     """The atlas page's layers, bottom to top: ``id``, ``show``, ``colour``, ``weight``, ``dash``, ``noun``,
     ``parents``."""
     return declarations().styles
+
+
+def reference_names(era: str | None) -> str | None:
+    """The layer whose names label the places under a layer of ``era`` (``maps.toml``'s ``[[names]]``): the
+    districts of that era, so a 2026 map never names a district abolished in 2020. An era not declared
+    takes the latest declared era before it (the earliest, if none is before it); None when none is declared.
+
+    Examples
+    --------
+    >>> reference_names("2026"), reference_names("2011")
+    ('lad_2023', 'lad_2011')
+    """
+    names = declarations().names
+    if not names:
+        return None
+    if era in names:
+        return names[era]
+    before = [e for e in names if era is not None and e <= str(era)]
+    return names[max(before)] if before else names[min(names)]
 
 
 def timeline_eras() -> tuple[dict, ...]:

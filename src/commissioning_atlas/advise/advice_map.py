@@ -23,8 +23,8 @@ def advice_map(atlas: "Atlas", plan: "Plan", scenario: str | Path, out_dir: str 
                policy: OutputPolicy | None = None) -> Path:
     """Write ``advice.html`` into ``out_dir``: the advice (read back from its scenario file, as
     ``check --scenario`` would) over its reference layer's lines (else keep-whole, else within), with
-    the reference units the advice splits on top (the ``crosses`` check of the reference layer against
-    the advice: each split unit's parts, the parts outside its main group hatched).
+    the reference units the advice splits on top (the ``splits`` check of the advice against the reference
+    layer: each split unit's parts outside its main group hatched).
 
     Parameters
     ----------
@@ -59,14 +59,16 @@ def advice_page(atlas: "Atlas", meta: dict, scenario: str | Path, path: str | Pa
     against = meta["reference"] or meta["keep_whole"] or meta["within"]
     findings = None
     if against:
-        findings = run_check(copy, against, "scenario", ("crosses",), Tolerance(share=meta["tolerance"]), geometry=True)
+        # the councils (or areas) the advice splits, as a vs-councils check says it: each split one's parts
+        # in a group other than its main one hatched, the sentence naming them with their figures
+        findings = run_check(copy, "scenario", against, ("splits",), Tolerance(share=meta["tolerance"]), geometry=True)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     title = title or (f"Advice: {meta['groups']} groups of {_titled(atlas, meta['units'])} of at least "
                       f"{meta['floor']:,} people"
                       + (f", each within one of the {_titled(atlas, meta['within'])}" if meta["within"] else ""))
     return findings_map(copy, findings, path, title, "scenario", against, pack=pack, distinct=True,
-                        policy=copy.output_policy(policy))
+                        subject_title=f"Advised groups of {_titled(atlas, meta['units'])}", policy=copy.output_policy(policy))
 
 
 def _titled(atlas: "Atlas", layer_id: str) -> str:

@@ -142,22 +142,60 @@ class _Builder:
         self.layers.append({"id": "base", "geometry": layer_id, "title": "Land", "kind": "base",
                             "show": True, "control": False})
 
-    def names(self, layer_id: str) -> None:
-        """A light reference layer of names (no shapes), shown at closer zooms."""
-        if layer_id not in self.atlas.layer_ids():
+    def names(self, layer_ids: list[str]) -> None:
+        """The light reference names (no shapes) shown at closer zooms: for each layer of ``layer_ids``, the
+        districts of its era (:func:`.registry.reference_names`, declared in ``maps.toml``), so a map of 2026
+        never names a district abolished in 2020.
+
+        One list of names for every vintage the page needs (a district unchanged between vintages is one
+        entry, ``v`` the indices of the vintages it belongs to); ``sets`` are the vintages, ``of`` the vintage
+        of each layer id (the page shows the vintage of its topmost filled layer).
+        """
+        from commissioning_atlas.registry import reference_names
+
+        available = set(self.atlas.layer_ids())
+
+        def era_of(lid: str) -> str | None:
+            try:
+                era = str(self.atlas.info(lid).get("era") or "")
+            except Exception:  # noqa: BLE001 - a layer without metadata has no era
+                return None
+            return era if era.isdigit() else None
+
+        eras = {lid: era_of(lid) for lid in layer_ids}
+        # a user's scenario has no era of its own: it takes that of the first page layer with one (the
+        # councils an advice is drawn against, the SHAs of the atlas)
+        first = next((e for e in eras.values() if e), None)
+        of: dict[str, str] = {}
+        for lid in layer_ids:
+            ref = reference_names(eras[lid] or first)
+            if ref in available:
+                of[lid] = ref
+        refs = list(dict.fromkeys(of.values()))
+        if not refs:
             return
         derived = getattr(self.atlas, "derived", None)
         memo = derived("maps.names", dict) if callable(derived) else {}
-        layer = self.atlas.layer(layer_id)
-        hit = memo.get(layer_id)
-        if hit is None or hit[0] is not layer:
-            frame = layer.sort_values("code", kind="stable")
-            pts, _ = label_points(frame.geometry.to_numpy())
-            hit = (layer, [{"t": label_text(n), "lp": p} for n, p in zip(frame["name"].astype(str), pts)])
-            memo[layer_id] = hit
-        self._source(layer_id)
-        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False,
-                            "title": self.atlas.info(layer_id).get("title", layer_id), "features": hit[1]})
+        entries: dict[tuple, dict] = {}
+        for k, ref in enumerate(refs):
+            layer = self.atlas.layer(ref)
+            hit = memo.get(ref)
+            if hit is None or hit[0] is not layer:
+                frame = layer.sort_values("code", kind="stable")
+                pts, _ = label_points(frame.geometry.to_numpy())
+                hit = (layer, [(label_text(n), p) for n, p in zip(frame["name"].astype(str), pts)])
+                memo[ref] = hit
+            for t, p in hit[1]:
+                entries.setdefault((t, tuple(p)), {"t": t, "lp": p, "v": []})["v"].append(k)
+            self._source(ref)
+        features = list(entries.values())
+        if len(refs) == 1:  # one vintage: every name is of it
+            for f in features:
+                del f["v"]
+        sets = [{"layer": r, "title": f"{self.atlas.info(r).get('title', r)} ({self.atlas.info(r).get('vintage', '')})"}
+                for r in refs]
+        self.layers.append({"id": "names", "kind": "names", "show": True, "control": False, "title": sets[0]["title"],
+                            "sets": sets, "of": {lid: refs.index(r) for lid, r in of.items()}, "features": features})
 
     def polygons(self, layer_id: str, show: bool, style: LayerStyle | None = None, line: bool = False,
                  title: str | None = None) -> None:
@@ -200,6 +238,17 @@ class _Builder:
         """Colour a drawn layer's features so that no two neighbours are alike (:func:`greedy_colouring` over
         :data:`PALETTE`), offered first as the figure ``distinct``."""
         layer = next(l for l in self.layers if l.get("id") == layer_id)
+        layer["status"] = []  # groups of one plan: outlined alike, solid (no status's dash, no status row)
+        for f in layer["features"]:
+            f.pop("s", None)
+        for f in layer["features"]:  # a group of several ("NHS Lancashire + NHS Cumbria"): each without "NHS"
+            parts = f["name"].split(" + ")
+            f["t"] = label_text(" + ".join(label_text(p, width=10_000) for p in parts))
+            short = " + ".join(short_text(p) for p in parts)
+            if len(short) > 24 and len(parts) > 1:
+                short = f"{short_text(parts[0])} + {len(parts) - 1} more"
+            if short != f["t"].replace("\n", " "):
+                f["ts"] = short
         colours = greedy_colouring(self.simple[layer_id].to_numpy())
         layer["classes"].insert(0, {"key": DISTINCT, "title": "Each its own colour (neighbours never alike)",
                                     "k": [int(c) for c in colours], "labels": [], "palette": PALETTE})
@@ -254,11 +303,14 @@ class _Builder:
         subject_noun, against_noun = nouns([subject_layer, against_layer])
         names = code_names(self.atlas)
         titles = layer_titles(self.atlas)
-        totals = {}
-        if subject_layer in self.atlas.layer_ids():
-            sub = self.atlas.layer(subject_layer)
-            if "population" in sub.columns:
-                totals = dict(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
+        totals: dict[str, float] = {}  # the whole bodies' residents, beside a part's
+        vintages: dict[str, str] = {}  # the subject's and the reference's dates, beside their names
+        for lid in (against_layer, subject_layer):
+            if lid in self.atlas.layer_ids():
+                sub = self.atlas.layer(lid)
+                if "population" in sub.columns:
+                    totals.update(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
+                vintages[lid] = str(self.atlas.info(lid).get("vintage") or "")
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
@@ -269,7 +321,7 @@ class _Builder:
             feat: dict[str, Any] = {
                 "name": name, "sev": s, "x": bool(row["_cross"]),
                 "sentence": finding_sentence(rec, subject_noun, against_noun, home.get(str(rec.get("subject_code")))),
-                "rows": finding_rows(rec, names, titles, totals), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
+                "rows": finding_rows(rec, names, titles, totals, vintages), "p": {k: rec[k] for k in _FINDING_KEYS if rec.get(k) is not None}}
             if feat["x"]:
                 feat["share"] = formatting.share(rec.get("share_population"))
                 feat["sk"] = int(np.searchsorted(CROSSING_BREAKS, float(rec.get("share_population") or 0.0),

@@ -190,16 +190,18 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
     for pid in style.parents:
         if pid in atlas.layer_ids() and pid != layer_id:
             info = atlas.info(pid)  # every parent carries its vintage: a 2023 council's ICB is not 2026's
-            title = f"{info.get('title', pid)} ({info['vintage']})" if info.get("vintage") else info.get("title", pid)
-            parents.append((title, parent_shares(atlas, layer_id, pid)))
+            vintage = str(info.get("vintage") or "")
+            title = f"{info.get('title', pid)} ({vintage})" if vintage else info.get("title", pid)
+            parents.append((title, vintage, parent_shares(atlas, layer_id, pid)))
     rows = []
     for n, rec in enumerate(frame.to_dict("records")):
         code = str(rec["code"])
         lines = [[f.label, f.fmt(f.values[n])] for f in figs if not np.isnan(f.values[n])]
-        for title, shares in parents:
+        for title, vintage, shares in parents:
             got = shares.get(code, [])
-            if len(got) == 1:
-                lines.append([title, names.get(got[0][0], got[0][0])])
+            if len(got) == 1:  # the name as it would be quoted, with its date beside it
+                name = names.get(got[0][0], got[0][0])
+                lines.append([title, f"{name} ({vintage})" if vintage else name])
             elif got:
                 lines.append([title, "; ".join(f"{names.get(p, p)} ({formatting.share(s)})" for p, s in got[:6])
                               + (f"; {len(got) - 6} more" if len(got) > 6 else "")])
@@ -263,18 +265,23 @@ def _codes_to_names(text: str, names: dict[str, str]) -> str:
 
 
 def finding_rows(rec: dict, names: dict[str, str] | None = None, titles: dict[str, str] | None = None,
-                 totals: dict[str, float] | None = None) -> list[list[str]]:
+                 totals: dict[str, float] | None = None, vintages: dict[str, str] | None = None) -> list[list[str]]:
     """A finding's popup lines after its sentence (codes in its note written as names, ids as words).
 
-    ``totals`` (code -> residents of the whole feature) puts the whole body's residents beside a part's,
-    so that a part's figure is not quoted as the body's.
+    ``totals`` (code -> residents of the whole feature, of the subject and the reference layers) puts the
+    whole body's residents beside a part's, so that a part's figure is not quoted as the body's; a split
+    council's part has its council's total too. ``vintages`` (layer id -> vintage) dates the subject and
+    the body it is checked against ("NHS Luton CCG (April 2013)").
     """
+    vintages = vintages or {}
     lines = []
     for col, label in (("subject_name", "Subject"), ("against_name", "Against"), ("class", "Finding"),
                        ("severity", "Severity")):
         v = _plain(rec.get(col))
         if v is not None:
-            lines.append([label, _short(v) if col == "against_name" else str(v)])
+            text = _short(v) if col == "against_name" else str(v)
+            vintage = vintages.get(str(rec.get(col.replace("_name", "_layer"))), "") if col.endswith("_name") else ""
+            lines.append([label, f"{text} ({vintage})" if vintage else text])
     for col, label, fmt in (("population", f"Residents ({basis_label(rec.get('population_basis'))})", formatting.people),
                             ("share_population", "Share of residents", formatting.share),
                             ("share_area", "Share of area", formatting.share),
@@ -286,6 +293,9 @@ def finding_rows(rec: dict, names: dict[str, str] | None = None, titles: dict[st
             whole = totals.get(str(rec.get("subject_code")))
             if whole is not None and v is not None and abs(whole - float(v)) >= 0.5:
                 lines.append([f"Residents of the whole {_short(rec.get('subject_name'))}", formatting.people(whole)])
+            whole = totals.get(str(rec.get("against_code"))) if rec.get("rule") == "splits" else None
+            if whole is not None and v is not None and abs(whole - float(v)) >= 0.5:  # the council split
+                lines.append([f"Residents of the whole {_short(rec.get('against_name'))}", formatting.people(whole)])
     for col, label in (("note", "Note"), ("tolerance", "Tolerance")):
         v = _plain(rec.get(col))
         if v is not None:

@@ -58,6 +58,8 @@ def subject_phrase(atlas: Any, layer_id: str) -> tuple[str, int, str]:
     vintage = str(info.get("vintage", "")).strip()
     if noun.startswith("proposed"):
         vintage = vintage.replace("proposed for ", "")
+    if not str(info.get("era", "")).isdigit():  # a user's scenario: no vintage ("user") to name
+        vintage = ""
     return f"the {n} {_plural(noun)}" + (f" of {vintage}" if vintage else ""), n, noun
 
 

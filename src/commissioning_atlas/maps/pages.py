@@ -21,7 +21,7 @@ from commissioning_atlas.maps.figures import FIRST, SHARE_CROSSING, check_choice
 from commissioning_atlas.maps.headline import page_finding
 from commissioning_atlas.maps.index import _flagged, people_affected, write_index
 from commissioning_atlas.maps.page import _render, _write_text
-from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, REFERENCE_NAMES, LayerStyle, atlas_layers, style_of
+from commissioning_atlas.maps.style import BASE_LAYER, DISTINCT, LayerStyle, atlas_layers, style_of
 from commissioning_atlas.maps.thumbnail import thumbnail_svg
 from commissioning_atlas.maps.planner import index_entry as planner_index_entry
 from commissioning_atlas.maps.planner import planner_config, planner_map
@@ -165,7 +165,8 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
 def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title: str, subject_layer: str,
                  against_layer: str | None, *, tolerance: float = DEFAULT_TOLERANCE_M, tiles: bool = False,
                  pack: bool = True, index: str | None = None, choropleth: str | None = None,
-                 meta: dict | None = None, distinct: bool = False, policy: OutputPolicy | None = None) -> Path:
+                 meta: dict | None = None, distinct: bool = False, subject_title: str | None = None,
+                 policy: OutputPolicy | None = None) -> Path:
     """Write a map of a check: subject footprints, the reference layer's lines, findings on top.
 
     Findings are coloured by severity (error red, warning orange, info blue); crossing parts
@@ -199,7 +200,10 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
         page opens with the sentence of :func:`.headline.sentence` and names every flagged feature.
     distinct : bool
         Colour the subject's features each apart from its neighbours (the advice's groups), outlined in
-        dark grey, and open the page so coloured.
+        dark grey, and open the page so coloured; each named where its name (or short form) fits.
+    subject_title : str, optional
+        The subject layer's title in the legend and the layers list (default: its title and vintage); a page
+        with its own title (an advice's) is not prefixed "What-if".
 
     Returns
     -------
@@ -208,11 +212,12 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     b = page_builder(atlas, [subject_layer] + ([against_layer] if against_layer else []), tolerance)
     b.choropleth = choropleth
     if distinct:  # the advice's groups: each its own colour, outlined apart from the councils' dots
-        b.polygons(subject_layer, True, style_of(subject_layer)._replace(colour="#222222", dash="", weight=1.6))
+        b.polygons(subject_layer, True, style_of(subject_layer)._replace(colour="#222222", dash="", weight=1.6),
+                   title=subject_title)
         b.distinct(subject_layer)
         b.choropleth = b.choropleth or DISTINCT
     else:
-        b.polygons(subject_layer, True)
+        b.polygons(subject_layer, True, title=subject_title)
     if against_layer and against_layer != subject_layer:
         b.polygons(against_layer, True, line=True)
     meta = {"rules": tuple(dict.fromkeys(findings["rule"].astype(str))) if findings is not None and len(findings)
@@ -220,7 +225,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     finding = page_finding(atlas, findings, meta) if subject_layer in atlas.layer_ids() else None
     counts = b.findings(findings, title="Findings", subject_layer=subject_layer, finding=finding)
     whatif = scenario_title(atlas) if subject_layer == "scenario" else None
-    if whatif:
+    if whatif and not subject_title:
         title = f"What-if: {whatif}. {title}"
     return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif)),
                        atlas.output_policy(policy))
@@ -246,7 +251,7 @@ def page_builder(atlas: Any, layer_ids: Sequence[str], tolerance: float = DEFAUL
     """
     b = _Builder(atlas, tolerance, [BASE_LAYER, *layer_ids])
     b.base()
-    b.names(REFERENCE_NAMES)
+    b.names(list(layer_ids))
     return b
 
 

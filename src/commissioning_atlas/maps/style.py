@@ -31,8 +31,6 @@ SEVERITY_CUES = {"error": {"pattern": "cross", "dash": ""}, "warning": {"pattern
 CROSSING_COLOUR = "#49006a"
 #: Layer whose outline is drawn in grey under every map in place of base tiles.
 BASE_LAYER = "sha_2011"
-#: Layer whose names are the light reference labels at closer zooms.
-REFERENCE_NAMES = "lad_2011"
 #: Style of the coast and of every edge with no neighbour (tidal channels that stop inland).
 COAST_STYLE = {"color": "#7a9cbf", "weight": 0.8, "dash": ""}
 #: The open-data statement every map carries.

@@ -134,6 +134,18 @@ def _moved_parts(f: gpd.GeoDataFrame) -> tuple[dict[str, int], gpd.GeoDataFrame,
     return counts, parts, rows
 
 
+def _dated(atlas: Any, rows: list[dict], old_codes: list[str], new: str, old: str) -> None:
+    """Date each moved part's bodies ("NHS Luton CCG (April 2013)"), so a name is never quoted as another
+    year's body of that name, and give the whole old body's residents (``whole``) beside the part's."""
+    v_new, v_old = (str(atlas.info(lid).get("vintage") or "") for lid in (new, old))
+    layer = atlas.layer(old)
+    pops = dict(zip(layer["code"].astype(str), layer["population"])) if "population" in layer.columns else {}
+    for r, code in zip(rows, old_codes):
+        r["whole"] = formatting.people(pops[code]) if code in pops else ""
+        r["from"] = f"{r['from']} ({v_old})" if v_old else r["from"]
+        r["to"] = f"{r['to']} ({v_new})" if v_new else r["to"]
+
+
 def stable_colours(codes: dict[str, Sequence[str]], geoms: dict[str, np.ndarray],
                    n_colours: int = len(PALETTE)) -> dict[str, list[int]]:
     """One colour per code across all the eras' layers, so a body keeps its colour from era to era (and side
@@ -258,6 +270,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
         f = era_changes(atlas, e)
         if f is not None:
             counts, parts, moved = _moved_parts(f)
+            _dated(atlas, moved, parts["against_code"].astype(str).tolist(), e.changes[0], e.changes[1])
             geoms = parts.geometry.to_numpy()
             if not (~(shapely.is_missing(geoms) | shapely.is_empty(geoms))).all():
                 raise AtlasError(f"{e.changes[0]} against {e.changes[1]}: a moved part has no shape")

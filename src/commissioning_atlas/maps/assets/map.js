@@ -6,6 +6,8 @@ var DATA = JSON.parse(document.getElementById("ca-data").textContent);
 var SX = DATA.scale[0], SY = DATA.scale[1];
 var SEV = DATA.severity, CROSS = DATA.crossing, CHORO = DATA.choropleth;
 var PHONE = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
+// a touch screen has no hover: a tap opens the popup only, not a tooltip beside it as well
+var HOVER = !(window.matchMedia && window.matchMedia("(hover: none)").matches);
 
 // ------------------------------------------------------------------------------------------ helpers
 function escapeHtml(s) {
@@ -64,7 +66,7 @@ var renderer = L.svg({padding: 0.5}).addTo(map);
     if (!cue) { return; }
     var p = svgEl("pattern", {id: "ca-p-" + k, patternUnits: "userSpaceOnUse", width: 8, height: 8,
       patternTransform: "rotate(45)"});
-    p.appendChild(svgEl("rect", {width: 8, height: 8, fill: SEV[k].colour, "fill-opacity": 0.25}));
+    // stripes on a clear ground: between them the choropleth keeps its legend colour (no blend matching no swatch)
     p.appendChild(svgEl("rect", {width: 2.5, height: 8, fill: SEV[k].colour}));
     if (cue === "cross") { p.appendChild(svgEl("rect", {width: 8, height: 2.5, fill: SEV[k].colour})); }
     defs.appendChild(p);
@@ -87,7 +89,7 @@ var groups = {}, counts = {}, entries = [];
 // the figure the filled layer is coloured by (a key of its classes): the page's, then the legend's or a
 // link's choice; a layer without that figure is coloured by its first (residents)
 var colourKey = DATA.colour_by || null;
-var LAND = "#eef0f2", FILL_OPACITY = 0.62;
+var LAND = "#eef0f2", FILL_OPACITY = 0.62, NO_FIGURE = "#ffffff", NO_FIGURE_OPACITY = 0.3;
 
 function subject() {  // the topmost layer shown that may be filled
   for (var i = LAYERS.length - 1; i >= 0; i--) {
@@ -102,10 +104,10 @@ function classesOf(layer) {
 function offersFigure(key) {
   return LAYERS.some(function (l) { return (l.classes || []).some(function (c) { return c.key === key; }); });
 }
-function tint(hex) {  // a class's colour as the map shows it: at the fill's opacity over the land
-  var out = "#";
+function tint(hex, opacity) {  // a class's colour as the map shows it: at the fill's opacity over the land
+  var out = "#", a = opacity === undefined ? FILL_OPACITY : opacity;
   for (var i = 1; i < 7; i += 2) {
-    var v = Math.round(FILL_OPACITY * parseInt(hex.substr(i, 2), 16) + (1 - FILL_OPACITY) * parseInt(LAND.substr(i, 2), 16));
+    var v = Math.round(a * parseInt(hex.substr(i, 2), 16) + (1 - a) * parseInt(LAND.substr(i, 2), 16));
     out += (v < 16 ? "0" : "") + v.toString(16);
   }
   return out;
@@ -118,7 +120,7 @@ function featureStyle(layer, f, i, filled) {
   }
   if (filled) {
     var c = classesOf(layer), k = c ? c.k[i] : -1;
-    s.fillColor = k >= 0 ? (c.palette || CHORO)[k] : "#ffffff"; s.fillOpacity = k >= 0 ? FILL_OPACITY : 0.3;
+    s.fillColor = k >= 0 ? (c.palette || CHORO)[k] : NO_FIGURE; s.fillOpacity = k >= 0 ? FILL_OPACITY : NO_FIGURE_OPACITY;
   }
   return s;
 }
@@ -129,8 +131,9 @@ function findingStyle(f) {
     return {renderer: renderer, color: sev.colour, weight: f.sev === "info" ? 1.5 : 3.5, dashArray: sev.dash || null,
       fill: true, fillOpacity: 0};
   }
+  // a part: hatched in its severity's colour (context only outlined), the choropleth seen between the lines
   return {renderer: renderer, color: sev.colour, weight: 2, dashArray: sev.dash || null,
-    fillColor: sev.pattern ? "url(#ca-p-" + f.sev + ")" : sev.colour, fillOpacity: sev.pattern ? 1 : 0.3};
+    fillColor: sev.pattern ? "url(#ca-p-" + f.sev + ")" : sev.colour, fillOpacity: sev.pattern ? 1 : 0};
 }
 // how a layer's polygons are styled: filled by a figure (the topmost layer shown) or not; restyle() restyles
 // only the layers whose look changed (turning a layer on under the filled one restyles none)
@@ -161,12 +164,13 @@ function addLand() { DATA.layers.forEach(function (layer) {
 }); }
 
 function bindFeature(layer, f, poly, over, out) {
-  poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true});
+  if (HOVER) { poly.bindTooltip(function () { return tooltipEl(layer, f); }, {sticky: true}); }
   poly.bindPopup(function () { return popupEl(layer, f); }, popupOptions());
   poly.on("mouseover", over); poly.on("mouseout", out);
 }
 function popupOptions() {  // panned by clearOfControls, not by Leaflet: caPad is the margin left, top, right, bottom
-  return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 90 : 70)),
+  // on a phone narrow enough to fit between the buttons on the left (caPad) and the screen's right edge
+  return {maxWidth: Math.min(380, window.innerWidth - (PHONE ? 100 : 70)),
     maxHeight: Math.round(window.innerHeight * (PHONE ? 0.5 : 0.6)),
     autoPan: false, caClear: true, caPad: PHONE ? [56, 124, 8, 96] : [12, 12, 12, 12]};
 }
@@ -329,15 +333,31 @@ function labelCandidates() {
       if (f && f.lp) { out.push({t: f.t, ts: f.ts, lp: f.lp, r: f.lr, cls: "ca-name ca-flag", n: n + 1, name: f.name}); }
     });
   }
-  if (top) {
+  if (top) {  // each its own colour (an advice's groups): where neither its name nor its short form fits
+    // inside its patch, the short form may reach beyond it (its colour says which patch it names)
+    var own = (classesOf(top) || {}).key === "distinct";
     top.features.map(function (f, i) { return {f: f, i: i}; }).filter(function (x) {
       return !(top === flagLayer && isFlagged[x.i]); }).sort(function (a, b) { return b.f.lr - a.f.lr; })
-      .forEach(function (x) { out.push({t: x.f.t, lp: x.f.lp, r: x.f.lr, cls: "ca-name"}); });
+      .forEach(function (x) {
+        out.push({t: x.f.t, ts: own ? x.f.ts : null, lp: x.f.lp, r: x.f.lr, cls: "ca-name", spill: own});
+      });
   }
-  if (NAMES && map.getZoom() >= 9) {
-    NAMES.features.forEach(function (f) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); });
+  if (NAMES && map.getZoom() >= 9) {  // the districts of the era shown, never those of another
+    var set = namesSet();
+    NAMES.features.forEach(function (f) {
+      if (!f.v || f.v.indexOf(set) >= 0) { out.push({t: f.t, lp: f.lp, r: null, cls: "ca-ref"}); }
+    });
   }
   return out;
+}
+// the vintage of the reference names: that of the topmost filled layer shown, else of the topmost layer shown
+function namesSet() {
+  var of = (NAMES && NAMES.of) || {}, top = subject();
+  if (top && of[top.id] !== undefined) { return of[top.id]; }
+  for (var i = LAYERS.length - 1; i >= 0; i--) {
+    if (of[LAYERS[i].id] !== undefined && map.hasLayer(groups[LAYERS[i].id])) { return of[LAYERS[i].id]; }
+  }
+  return 0;
 }
 var FONTS = {"ca-share": "700 13px system-ui,Arial,sans-serif", "ca-name": "600 12px system-ui,Arial,sans-serif",
   "ca-ref": "italic 11px system-ui,Arial,sans-serif"};
@@ -382,6 +402,10 @@ function updateLabels() {
     for (var k = 0; k < texts.length; k++) {
       var at = fits(c, texts[k], ll);
       if (at) { placed.push(at.box); add(ll, texts[k], c.cls, at.w, at.h, c.n ? c.name : null); return; }
+    }
+    if (c.spill) {  // the shortest form, beyond its feature
+      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, loose: true}, last, ll);
+      if (loose) { placed.push(loose.box); add(ll, last, c.cls, loose.w, loose.h, null); return; }
     }
     if (!c.n) { return; }
     // a flagged feature whose name does not fit: its number, keyed in the list beside the map
@@ -497,12 +521,9 @@ function select(entry, open, keepView) {
     interactive: false, className: "ca-highlight"}).addTo(map);
   selected = entry;
   if (!keepView) { map.fitBounds(poly.getBounds(), {maxZoom: 11, animate: false}); }
-  if (open !== false) {
-    var popup = poly.getPopup(), pan = popup.options.caClear;
-    popup.options.caClear = !keepView;  // a shared link's view is kept as it was
-    poly.openPopup(poly.getBounds().getCenter());
-    popup.options.caClear = pan;
-  }
+  // a shared link's popup too is moved clear of the controls (on a phone they would cover it); where it
+  // already is, as on the screen it was copied from, the link's view stays as it was
+  if (open !== false) { poly.openPopup(poly.getBounds().getCenter()); }
   writeHash();
   return entry.name;
 }
@@ -694,7 +715,7 @@ function colourBar(d, c) {  // the classes light to dark: one bar of touching bl
     bar.appendChild(sw); bar.appendChild(label);
   });
   d.appendChild(bar);
-  if (c.k.indexOf(-1) >= 0) { legendRow(d, swatch("fill", {fill: "#ffffff", opacity: 0.3, color: "#999"}), "No figure"); }
+  if (c.k.indexOf(-1) >= 0) { legendRow(d, swatch("fill", {fill: tint(NO_FIGURE, NO_FIGURE_OPACITY), color: "#999"}), "No figure"); }
 }
 function fillLegend(d) {
   d.textContent = "";
@@ -732,7 +753,7 @@ function fillLegend(d) {
     });
   });
   legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
-  if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, NAMES.title + " (closer in)")); d.appendChild(rn); }
+  if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, (NAMES.sets ? NAMES.sets[namesSet()].title : NAMES.title) + " (closer in)")); d.appendChild(rn); }
   if (FINDINGS) {
     d.appendChild(el("h3", null, "Findings"));
     (FINDINGS.rows || []).forEach(function (row) {  // one row per kind of finding there is, in words
@@ -746,8 +767,7 @@ function fillLegend(d) {
       var whole = row.whole && !row.x;
       var sw = row.x ? swatch("fill", {fill: "url(#ca-p-x)", color: CROSS.colour, weight: 2}) :
         whole ? swatch("fill", {fill: "none", color: s.colour, weight: 2.5, dash: s.dash}) :
-        swatch("fill", {fill: s.pattern ? "url(#ca-p-" + row.sev + ")" : s.colour, opacity: s.pattern ? 1 : 0.3,
-          color: s.colour, weight: 2, dash: s.dash});
+        swatch("fill", {fill: s.pattern ? "url(#ca-p-" + row.sev + ")" : "none", color: s.colour, weight: 2, dash: s.dash});
       legendRow(d, sw, text + " (" + n + ")" + (row.sev === "info" ? ", for context" : ""));
     });
     var unshaped = FINDINGS.unshaped || [];
@@ -863,8 +883,9 @@ function applyHash() {
 // what the labels are placed for besides the view: the filled layer, the findings and flagged features shown
 function labelsFor() {
   var top = subject(), flag = FINDING && LAYERS.filter(function (l) { return l.id === FINDING.layer; })[0];
+  // the figure coloured by (an advice's groups are named more loosely) and the era of the districts named
   return [top ? top.id : "", FINDINGS && map.hasLayer(groups.findings), flag && map.hasLayer(groups[flag.id]),
-    threshold].join("|");
+    threshold, colourKey, NAMES ? namesSet() : ""].join("|");
 }
 function changed() {
   drawShown(); reorder(); restyle();

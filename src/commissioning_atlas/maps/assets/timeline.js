@@ -176,6 +176,7 @@ function eraGroup(view, i) {
           var d = el("div", "tl-tip");
           d.appendChild(el("strong", "", "Moved: " + row.from));
           d.appendChild(el("div", "", "to " + row.to + ": " + row.people + " residents (" + row.share + ")"));
+          if (row.whole) { d.appendChild(el("div", "", "of the whole body's " + row.whole + " residents")); }
           return d;
         }, {sticky: true});
       }
@@ -289,7 +290,9 @@ function updateLabels(view) {
   if (view.shown === null) { return; }
   var era = ERAS[view.shown], layer = DATA.layers[era.layer], m = view.map;
   var bounds = m.getBounds().pad(0.05), size = m.getSize(), placed = [], first = {};
-  (era.changes ? era.changes.parts : []).forEach(function (r) { first[r.to] = true; });
+  (era.changes ? era.changes.parts : []).forEach(function (r) {  // "to" carries its vintage: "X (July 2022)"
+    first[r.to] = first[r.to.replace(/ \([^()]*\)$/, "")] = true;
+  });
   var order = layer.features.map(function (f, i) { return i; }).filter(function (i) { return layer.features[i].t; });
   order.sort(function (a, b) {
     var fa = layer.features[a], fb = layer.features[b];
@@ -406,6 +409,8 @@ function drawPanel() {
   panel.appendChild(chartBox);
   markChart(ERAS[current].layer);
   shown.forEach(function (k) { panel.appendChild(el("p", "tl-source", DATA.layers[ERAS[k].layer].source)); });
+  // two maps side by side on a phone are too narrow for their attributions: the panel carries it (timeline.css)
+  panel.appendChild(el("p", "tl-source tl-attrib", DATA.attribution));
 }
 
 // ------------------------------------------------------------------------------------------ the chart
