@@ -391,7 +391,7 @@ function updateLabels() {
     w += 6; var h = lines.length * 14 + 2;
     if (c.r !== null && !c.loose && !c.n) {  // a flagged name may reach beyond its feature
       var r = c.r / metresPerPixel(ll.lat);
-      var fit = c.cls === "ca-share" ? 3 : 2.3;  // a share is short and matters: it may reach a little further
+      var fit = c.wide || (c.cls === "ca-share" ? 3 : 2.3);  // a share is short and matters: it may reach a little further
       if (w > fit * r || h > 1.9 * r) { return null; }
     }
     var p = map.latLngToContainerPoint(ll), box = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
@@ -405,8 +405,8 @@ function updateLabels() {
       var at = fits(c, texts[k], ll);
       if (at) { placed.push(at.box); add(ll, texts[k], c.cls, at.w, at.h, c.n ? c.name : null); return; }
     }
-    if (c.spill) {  // the shortest form, beyond its feature
-      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, loose: true}, last, ll);
+    if (c.spill) {  // the shortest form, beyond its feature (not as far on a phone, whose map would vanish under names)
+      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, wide: PHONE ? 4.6 : 7}, last, ll);
       if (loose) { placed.push(loose.box); add(ll, last, c.cls, loose.w, loose.h, null); return; }
     }
     if (!c.n) { return; }

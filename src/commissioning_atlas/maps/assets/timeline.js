@@ -352,7 +352,9 @@ function changesBlock(era, view, i, suffix) {
     c.old_title + "): " + counts.join(", ") + "." : "No boundary changed."));
   var listed = c.parts.slice(0, c.parts.length - c.more);
   if (listed.length) {
-    sec.appendChild(el("p", "tl-key", "Drawn in red on the map: parts that left their body. Choose one to zoom to it."));
+    var key = el("p", "tl-key", "Drawn in red on the map: parts that left their body.");
+    key.appendChild(el("span", "tl-screen", " Choose one to zoom to it."));
+    sec.appendChild(key);
     var ul = el("ul", "tl-moved-list");
     listed.forEach(function (r, n) {  // each part a button: the map zooms to it
       var li = el("li"), b = el("button", "tl-part");
