@@ -6,7 +6,9 @@ the warm cache), run every check preset, and write every page with ``write_maps`
 Each step is timed in wall seconds and in CPU seconds of the process and its children (on a loaded machine
 the CPU seconds vary far less than the wall). The earlier version is ``git archive``d from ``--baseline``
 (default ``f020d52``, main before the pages shared their work); the pages both versions write are compared
-by sha256 (they must be the same bytes). Medians of ``--rounds`` rounds.
+by sha256: the same bytes when the two revisions differ only in how the work is done (for that, pass a
+revision that is this one with the speed-ups reverted; later changes to what the pages show make them differ).
+Medians of ``--rounds`` rounds.
 
 Usage: COMMISSIONING_ATLAS_MIRROR=../shared/data COMMISSIONING_ATLAS_CACHE=boundaries/cache \
        python benchmarks/bench_map_writing.py [--baseline REV] [--rounds N]
