@@ -457,3 +457,19 @@ def test_the_rest_of_england_is_no_authority_on_the_authorities_page(atlas, tmp_
     biggest = authorities[authorities["code"] != "none"]["population"].max()
     pop_class = next(c for c in ca["classes"] if c["key"] == "population")
     assert pop_class["labels"][-1].endswith(formatting.people(biggest))
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_atlas_names_the_districts_of_the_topmost_layer(browser, atlas_page):
+    # the atlas opens on the CCGs of 2013 (the districts of 2011); with the ICBs of 2026 on top, those of 2023
+    found = {}
+    for hash_ in ("#l=sha_2011,ccg_2013&z=10&c=51.75,-0.85", "#l=sha_2011,icb_2026&z=10&c=51.75,-0.85"):
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(atlas_page.as_uri() + hash_)
+        page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+        found[hash_] = set(page.evaluate(_BUCKS))
+        page.close()
+    old, new = found.values()
+    assert ABOLISHED_2020 <= old and "Buckinghamshire" not in old, sorted(old)
+    assert not new & ABOLISHED_2020 and "Buckinghamshire" in new, sorted(new)

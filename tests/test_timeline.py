@@ -10,7 +10,6 @@ import re
 
 import numpy as np
 import pytest
-import shapely
 from shapely.strtree import STRtree
 from test_maps import Page, page_text
 from test_maps_finding import RAW
@@ -402,7 +401,7 @@ def test_legend_labels_and_scale_bar(opened, pages):
           const r = e.getBoundingClientRect(); return [e.dataset.code, e.textContent, r.left, r.top, r.right, r.bottom]; })""")
         codes = {f["code"]: f for f in layer["features"]}
         assert labels, era["key"]
-        for code, text, *box in labels:  # each a body of the era shown, by its name or its short form
+        for code, text, *_box in labels:  # each a body of the era shown, by its name or its short form
             f = codes[code]
             assert text in (f["t"].replace("\n", ""), f.get("ts"))
         for n, a in enumerate(labels):  # no two overlap

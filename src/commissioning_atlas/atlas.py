@@ -466,6 +466,9 @@ def load(mirror: str | Path | None = None, engine: str = "pyogrio", rebuild: boo
         logger: the CLI prints these on stderr; elsewhere ``logging.basicConfig(level=logging.INFO)`` shows them).
     population : str, optional
         Population basis for every figure; default: each layer's own (see ``layers`` listing).
+        ``registered_2022`` (GP registered patients, May 2022) is held on layers, not per LSOA
+        (:attr:`Atlas.held_basis`): the size rule, crosswalks and the planner read it where the layers hold
+        it, and every other figure stays on each layer's own basis.
 
     Returns
     -------

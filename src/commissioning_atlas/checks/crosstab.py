@@ -255,7 +255,9 @@ def _part_geometries(atlas: Atlas, subject: str, against: str, keys: pd.DataFram
 
 
 def _frame(rows: list[dict], geoms: list, crs) -> gpd.GeoDataFrame:
-    df = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    # column by column: the same frame as from the records (a key a row lacks is NaN), several times faster
+    df = pd.DataFrame({c: [r.get(c, np.nan) for r in rows] for c in FINDING_COLUMNS}, columns=FINDING_COLUMNS) \
+        if rows else pd.DataFrame(rows, columns=FINDING_COLUMNS)
     return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(list(geoms), crs=crs), crs=crs)
 
 

@@ -166,8 +166,8 @@ def councils_split(findings: pd.DataFrame) -> list[str]:
     """The councils (``against_code``) a ``splits`` finding table counts as split: those with a split part."""
     if not len(findings) or "rule" not in findings.columns:
         return []
-    s = findings[(findings["rule"] == "splits") & (findings["class"] == "split part")]
-    return sorted(set(s["against_code"].astype(str)))
+    split = (findings["rule"].to_numpy() == "splits") & (findings["class"].to_numpy() == "split part")
+    return sorted({str(c) for c in findings["against_code"].to_numpy()[split]})
 
 
 def _successors(parts: pd.DataFrame, frm: str, to: str) -> pd.Series:

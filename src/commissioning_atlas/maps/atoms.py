@@ -7,6 +7,7 @@ vertex for vertex. The simplified atoms are memoised on the Atlas.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,10 +63,17 @@ def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
     starts = np.searchsorted(inverse[order], np.arange(len(rows)))
     bounds = list(starts[1:]) + [len(order)]
     lsoa_rows = np.flatnonzero(covered)[order]
-    atoms, snapped = _unions(atlas, cache, [lsoa_rows[a:b] for a, b in zip(starts, bounds)])
+    groups = [lsoa_rows[a:b] for a, b in zip(starts, bounds)]
+    atoms, snapped = _unions(atlas, cache, groups)
+    # pages whose layers cut England into the same atoms in the same order (a size check and the check of
+    # the same units against regions they nest in) simplify them once: the same input, the same result
+    same = ("simple", hashlib.sha256((np.asarray(bounds) - starts).astype(np.int64).tobytes()
+                                     + lsoa_rows.tobytes()).hexdigest(), float(tolerance))
+    if same not in cache:
+        cache[same] = arc_simplify(snapped, tolerance)
     widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
-    out = {"layers": layer_ids, "atoms": atoms,
-           "simple": arc_simplify(snapped, tolerance),
+    out = {"layers": layer_ids, "atoms": atoms, "simple": cache[same],
+           "unions": cache.setdefault(("layer unions", *same[1:]), {}),  # and their layers
            "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
     cache[key] = (layers, out)
     return out

@@ -313,8 +313,10 @@ function showThreshold(n) {  // a size check draws the findings of the chosen th
     if (poly._path) { poly._path.style.display = p && p.against_code !== id ? "none" : ""; }
   });
 }
-function reorder() {  // keep the declared order bottom to top, findings on top
-  LAYERS.forEach(function (l) { if (map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
+function reorder(added) {  // keep the declared order bottom to top, findings on top; a layer just added is on
+  // top already, so only those declared above it move
+  var from = added ? LAYERS.map(function (l) { return groups[l.id]; }).indexOf(added) + 1 : 0;
+  LAYERS.forEach(function (l, n) { if (n >= from && map.hasLayer(groups[l.id])) { groups[l.id].bringToFront(); } });
   if (FINDINGS && map.hasLayer(groups.findings)) { groups.findings.bringToFront(); }
 }
 
@@ -405,7 +407,7 @@ function updateLabels() {
     w += 6; var h = lines.length * 14 + 2;
     if (c.r !== null && !c.loose && !c.n) {  // a flagged name may reach beyond its feature
       var r = c.r / metresPerPixel(ll.lat);
-      var fit = c.cls === "ca-share" ? 3 : 2.3;  // a share is short and matters: it may reach a little further
+      var fit = c.wide || (c.cls === "ca-share" ? 3 : 2.3);  // a share is short and matters: it may reach a little further
       if (w > fit * r || h > 1.9 * r) { return null; }
     }
     var p = map.latLngToContainerPoint(ll), box = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
@@ -419,8 +421,8 @@ function updateLabels() {
       var at = fits(c, texts[k], ll);
       if (at) { placed.push(at.box); add(ll, texts[k], c.cls, at.w, at.h, c.n ? c.name : null); return; }
     }
-    if (c.spill) {  // the shortest form, beyond its feature
-      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, loose: true}, last, ll);
+    if (c.spill) {  // the shortest form, beyond its feature (not as far on a phone, whose map would vanish under names)
+      var last = texts[texts.length - 1], loose = fits({cls: c.cls, r: c.r, wide: PHONE ? 4.6 : 7}, last, ll);
       if (loose) { placed.push(loose.box); add(ll, last, c.cls, loose.w, loose.h, null); return; }
     }
     if (!c.n) { return; }
@@ -923,8 +925,11 @@ function labelsFor() {
   return [top ? top.id : "", FINDINGS && map.hasLayer(groups.findings), flag && map.hasLayer(groups[flag.id]),
     threshold, colourKey, NAMES ? namesSet() : ""].join("|");
 }
-function changed() {
-  drawShown(); reorder(); restyle();
+var ready = false;  // later() has run: every shown layer has its outline, so adding a layer adds only its own paths
+function changed(ev) {
+  drawShown();
+  if (!ev || ev.type !== "overlayremove") { reorder(ready && ev && ev.type === "overlayadd" ? ev.layer : null); }
+  restyle();
   if (legendBody) { fillLegend(legendBody); }
   if (listBox && !listBox.hidden) { fillList(); }
   if (labelsFor() !== placedFor) { updateLabels(); }  // a layer turned on under the filled one moves no label
@@ -976,7 +981,7 @@ function later() {
   drawShown(); reorder();
   addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
-  idle(prebuild);
+  ready = true; idle(prebuild);
 }
 if (window.requestAnimationFrame) { requestAnimationFrame(function () { setTimeout(later, 0); }); }
 else { setTimeout(later, 0); }

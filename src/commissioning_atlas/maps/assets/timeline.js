@@ -290,7 +290,9 @@ function updateLabels(view) {
   if (view.shown === null) { return; }
   var era = ERAS[view.shown], layer = DATA.layers[era.layer], m = view.map;
   var bounds = m.getBounds().pad(0.05), size = m.getSize(), placed = [], first = {};
-  (era.changes ? era.changes.parts : []).forEach(function (r) { first[r.to] = true; });
+  (era.changes ? era.changes.parts : []).forEach(function (r) {  // "to" carries its vintage: "X (July 2022)"
+    first[r.to] = first[r.to.replace(/ \([^()]*\)$/, "")] = true;
+  });
   var order = layer.features.map(function (f, i) { return i; }).filter(function (i) { return layer.features[i].t; });
   order.sort(function (a, b) {
     var fa = layer.features[a], fb = layer.features[b];
@@ -350,7 +352,9 @@ function changesBlock(era, view, i, suffix) {
     c.old_title + "): " + counts.join(", ") + "." : "No boundary changed."));
   var listed = c.parts.slice(0, c.parts.length - c.more);
   if (listed.length) {
-    sec.appendChild(el("p", "tl-key", "Drawn in red on the map: parts that left their body. Choose one to zoom to it."));
+    var key = el("p", "tl-key", "Drawn in red on the map: parts that left their body.");
+    key.appendChild(el("span", "tl-screen", " Choose one to zoom to it."));
+    sec.appendChild(key);
     var ul = el("ul", "tl-moved-list");
     listed.forEach(function (r, n) {  // each part a button: the map zooms to it
       var li = el("li"), b = el("button", "tl-part");
@@ -407,6 +411,8 @@ function drawPanel() {
   panel.appendChild(chartBox);
   markChart(ERAS[current].layer);
   shown.forEach(function (k) { panel.appendChild(el("p", "tl-source", DATA.layers[ERAS[k].layer].source)); });
+  // two maps side by side on a phone are too narrow for their attributions: the panel carries it (timeline.css)
+  panel.appendChild(el("p", "tl-source tl-attrib", DATA.attribution));
 }
 
 // ------------------------------------------------------------------------------------------ the chart
