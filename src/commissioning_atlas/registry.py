@@ -270,21 +270,8 @@ def _entries(files: list[tuple[str, dict, Path | None]], table: str) -> list[tup
         if not isinstance(entries, list):
             raise DataError(f"{table!r} must be an array of tables ([[{table}]])", path=origin)
         for i, d in enumerate(entries, start=1):
-            unknown = set(d) - set(fields)
-            if unknown:
-                raise DataError(f"unknown field(s) {sorted(unknown)}", path=origin, row=i)
-            for name, (kind, required) in fields.items():
-                if name not in d:
-                    if required:
-                        raise DataError(f"{table} declaration is missing field {name!r}", path=origin, row=i)
-                    continue
-                v = d[name]
-                ok = isinstance(v, kind) and not (kind is not _BOOL and isinstance(v, bool))
-                if kind is _LIST:
-                    ok = ok and all(isinstance(x, str) for x in v)
-                if not ok:
-                    want = {_STR: "a string", _LIST: "a list of strings", _BOOL: "true or false"}.get(kind, "a number")
-                    raise DataError(f"{table} {d.get(key, '?')}: field {name!r} must be {want}", path=origin, row=i)
+            _check_fields(d, fields, f"{table} {d.get(key, '?')}" if isinstance(d, dict) else table, origin, i,
+                          missing=f"{table} declaration")
             if d[key] in seen:
                 raise DataError(f"{table} {d[key]} declared twice", path=origin, row=i)
             seen.add(d[key])
@@ -387,8 +374,12 @@ _PLANNER_TOP = {"default_units": _STR, "default_start": _STR, "default_threshold
                 "prefixes": dict}
 
 
-def _check_fields(d: object, fields: dict, what: str, origin: str, row: int) -> None:
-    """One table of ``planner.toml``: a table, no unknown field, every required one, each of its type."""
+def _check_fields(d: object, fields: dict, what: str, origin: str, row: int, missing: str | None = None) -> None:
+    """One declared table: a table, no unknown field, every required one, each of its type.
+
+    ``what`` names the entry in a message about a field's type, ``missing`` (default ``what``) in one
+    about a missing field.
+    """
     if not isinstance(d, dict):
         raise DataError(f"{what} must be a table", path=origin, row=row)
     unknown = set(d) - set(fields)
@@ -397,14 +388,15 @@ def _check_fields(d: object, fields: dict, what: str, origin: str, row: int) -> 
     for name, (kind, required) in fields.items():
         if name not in d:
             if required:
-                raise DataError(f"{what} is missing field {name!r}", path=origin, row=row)
+                raise DataError(f"{missing or what} is missing field {name!r}", path=origin, row=row)
             continue
         v = d[name]
-        ok = isinstance(v, kind) and not isinstance(v, bool)
+        ok = isinstance(v, kind) and not (kind is not _BOOL and isinstance(v, bool))
         if kind is _LIST:
             ok = ok and all(isinstance(x, str) for x in v)
         if not ok:
-            want = {_STR: "a string", _LIST: "a list of strings", _TABLES: "an array of tables"}.get(kind, "a number")
+            want = {_STR: "a string", _LIST: "a list of strings", _BOOL: "true or false",
+                    _TABLES: "an array of tables"}.get(kind, "a number")
             raise DataError(f"{what}: field {name!r} must be {want}", path=origin, row=row)
 
 
