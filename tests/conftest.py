@@ -89,6 +89,27 @@ def browser():
         b.close()
 
 
+@pytest.fixture
+def watched(browser):
+    """Opens one of our pages and collects its script errors (uncaught, and console errors) in
+    ``page.errors``: ``watched(uri, width, height)`` returns the page once it says it is ready."""
+    opened = []
+
+    def open_page(uri: str, width: int = 1200, height: int = 900):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        opened.append(page)
+        page.goto(uri)
+        page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+        return page
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
 #: Fixtures that read the real England data (the mirror, or the atlas built from it).
 REAL_DATA = {"mirror", "atlas"}
 

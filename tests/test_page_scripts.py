@@ -53,21 +53,15 @@ def _top(path):
 
 
 @pytest.mark.parametrize("hash_", ["#%", "#f=%E0%A4%A", "#z=1e999&f=pct_2011%3A%"])
-def test_a_malformed_address_leaves_the_view_in_the_url(browser, written, hash_):
+def test_a_malformed_address_leaves_the_view_in_the_url(browser, watched, written, hash_):
     """After a malformed escape or an absurd number in the address, the page still opens and still writes its
     view into the address as the user moves."""
-    errors: list[str] = []
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(written["atlas"].as_uri() + hash_)
-    page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+    page = watched(written["atlas"].as_uri() + hash_)
     assert page.locator("path.leaflet-interactive").count() > 0
     page.evaluate("window.commissioningAtlas.search('PCT 5')")
     page.wait_for_function("location.hash.includes('pct_2011')", timeout=5000)
     assert page.evaluate("location.hash.slice(1)") == page.evaluate("window.commissioningAtlas.state()")
-    assert errors == []
-    page.close()
+    assert page.errors == []
 
 
 def test_the_view_lives_in_the_url(browser, written):

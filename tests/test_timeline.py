@@ -316,16 +316,11 @@ def test_no_shape_is_a_tab_stop_and_the_focused_map_pans(browser, pages):  # noq
 
 @pytest.mark.browser
 @pytest.mark.parametrize("hash_", ["#era=%", "#era=%E0%A4%A", "#era=2022%", "#era=1e308&beside=%", "#%&era=2022"])
-def test_a_malformed_address_still_draws_every_shape(browser, pages, hash_):  # noqa: F811
+def test_a_malformed_address_still_draws_every_shape(browser, watched, pages, hash_):  # noqa: F811
     """A malformed escape or an absurd era in the address opens an era whole (every body drawn), no script
     error, and the address follows the era control again."""
     eras = {e["key"]: e for e in pages["data"]["eras"]}
-    errors: list[str] = []
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(pages["packed"].as_uri() + hash_)
-    page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+    page = watched(pages["packed"].as_uri() + hash_)
     era = page.get_attribute("#map", "data-era")
     assert era in eras, era
     assert page.locator("#map path.tl-f").count() == eras[era]["bodies"]
@@ -334,8 +329,7 @@ def test_a_malformed_address_still_draws_every_shape(browser, pages, hash_):  # 
     assert page.get_attribute("#map", "data-era") == last["key"]
     assert page.locator("#map path.tl-f").count() == last["bodies"]
     assert page.evaluate("location.hash") == f"#era={last['key']}"
-    assert errors == []
-    page.close()
+    assert page.errors == []
 
 
 @pytest.mark.browser
