@@ -391,9 +391,7 @@ class _Builder:
             page["thresholds"] = [{"id": t["key"], "label": t["label"], "key": [[at[c], facts.get(c, "")] for c in t["codes"] if c in at]}
                                   for t in ths]
             limits = sorted({v for t in ths for v in t["limits"]})
-            b0 = ths[0]["basis"]
-            figure = ("registered_2022" if b0.startswith("registered patients (GP lists, 1 May 2022") else
-                      "registered_population" if b0.startswith("registered") else "population")
+            figure = ths[0]["figure"]
             for c in subject["classes"] if subject else []:
                 if c["key"] == figure:
                     values = self._values(subject_layer, figure)

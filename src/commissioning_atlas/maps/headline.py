@@ -63,25 +63,35 @@ def subject_phrase(atlas: Any, layer_id: str) -> tuple[str, int, str]:
     return f"the {n} {_plural(noun)}" + (f" of {vintage}" if vintage else ""), n, noun
 
 
-def _basis(rows: pd.DataFrame) -> str:
-    """The population basis of findings in words ("Census 2021 residents", "GP lists 2013 patients")."""
+def _figure(rows: pd.DataFrame) -> str:
+    """The layer column the findings' figures are counted in: ``registered_2022`` (GP lists of May 2022),
+    ``registered_population`` (GP lists of 2013) or ``population`` (residents)."""
     note = str(rows["note"].iloc[0]) if "note" in rows.columns and len(rows) else ""
     b = rows["population_basis"].dropna().astype(str) if "population_basis" in rows.columns else pd.Series([], dtype=str)
     if len(b) and b.iloc[0] == "registered_2022":
+        return "registered_2022"
+    return "registered_population" if "registered patients" in note else "population"
+
+
+def _basis(rows: pd.DataFrame) -> str:
+    """The population basis of findings in words ("Census 2021 residents", "GP lists 2013 patients")."""
+    figure = _figure(rows)
+    if figure == "registered_2022":
         return "registered patients (GP lists, 1 May 2022)"
-    if "registered patients" in note:
+    if figure == "registered_population":
         return "registered patients (GP lists, April-June 2013)"
+    b = rows["population_basis"].dropna().astype(str) if "population_basis" in rows.columns else pd.Series([], dtype=str)
     return f"residents ({basis_label(b.iloc[0] if len(b) else None)})"
 
 
 def _basis_words(rows: pd.DataFrame) -> str:
     """The basis as a bracket says it: "Census 2021 residents", "registered patients, GP lists 2013"."""
-    b = _basis(rows)
-    if b.startswith("registered patients (GP lists, 1 May 2022"):
+    figure = _figure(rows)
+    if figure == "registered_2022":
         return "registered patients, May 2022"
-    if b.startswith("registered"):
+    if figure == "registered_population":
         return "registered patients, GP lists of April-June 2013"
-    return b.replace("residents (", "").rstrip(")") + " residents"
+    return _basis(rows).replace("residents (", "").rstrip(")") + " residents"
 
 
 def _noun_of(atlas: Any, layer_id: str | None) -> str:
@@ -125,7 +135,8 @@ def thresholds(findings: pd.DataFrame | None) -> list[dict]:
             sub = sub.sort_values("population", ascending=below, kind="stable")
             codes += [c for c in sub["subject_code"].astype(str) if c not in codes]
         label = " or ".join(sorted(parts, key=lambda p: not p.startswith("under")))
-        out.append({"key": key, "label": label, "limits": sorted(limits), "codes": codes, "basis": _basis(grp)})
+        out.append({"key": key, "label": label, "limits": sorted(limits), "codes": codes, "basis": _basis(grp),
+                    "figure": _figure(grp)})
     out.sort(key=lambda t: (len(t["codes"]), t["key"]))
     return out
 
