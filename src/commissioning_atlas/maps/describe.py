@@ -235,6 +235,7 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
             text = _names_of(v, names) if col in ("members", "partners") else str(v)
             if col == "note":  # a note written for a file ("in sha_2011 E18000004"): ids and codes in words
                 text = in_words(_codes_to_names(text, names), layer_titles(atlas))
+                text = re.sub(r"([^\s();][^();]*) \(\1\)", r"\1", text)  # "East Midlands (East Midlands)": once
             lines.append([label, text])
         lines.append(["Code", code + (f" (ODS {rec['ods_code']})" if _plain(rec.get("ods_code")) else "")])
         rows.append(lines)

@@ -206,6 +206,11 @@ function caViewSvg(map, o) {
   svg.appendChild(frame);
   // the legend, beside the map
   var ly = top + 16, lx = pad + mw + pad, leg = svgEl("g", {"class": "ca-x-legend"});
+  // the rows' words in one column: after the swatches, or after the widest sample of a name's lettering
+  var indent = (o.legend || []).reduce(function (w, item) {
+    var s = item.sample;
+    return s ? Math.max(w, Math.ceil(caWidth(s.text, s.size, s.weight)) + 8) : w;
+  }, 32);
   (o.legend || []).forEach(function (item) {
     if (item.h) { ly = caText(leg, lx, ly + 6, caWrap(item.h, lw, 14, 700), 14, {"font-weight": 700, fill: "#111"}); }
     else if (item.bar) {
@@ -215,14 +220,13 @@ function caViewSvg(map, o) {
       });
       ly += 4;
     } else if (item.row !== undefined) {
-      var indent = 32, s = item.sample;
+      var s = item.sample;
       if (item.swatch) {
         var sw = item.swatch.cloneNode(true);
         sw.setAttribute("x", lx); sw.setAttribute("y", ly - 11); leg.appendChild(sw);
-      } else if (s) {  // "Town", "Name": lettered as on the map, in the swatches' column, the words after a gap
+      } else if (s) {  // "Town", "Name": lettered as on the map, in the swatches' column
         caText(leg, lx, ly + 1, [s.text], s.size, {"font-weight": s.weight, "font-style": s.style, fill: s.colour,
           "class": "ca-x-sample"});
-        indent = Math.max(indent, Math.ceil(caWidth(s.text, s.size, s.weight)) + 10);
       }
       ly = caText(leg, lx + indent, ly + 1, caWrap(item.row, lw - indent, 12, 400), 12, {fill: "#111"}) + 3;
     } else if (item.text) { ly = caText(leg, lx, ly + 1, caWrap(item.text, lw, 12, 400), 12, {fill: "#333"}) + 3; }

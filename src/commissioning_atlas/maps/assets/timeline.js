@@ -534,7 +534,8 @@ searchBox.setAttribute("role", "search");
 caSearchField(searchBox, {id: "tl-search-input", placeholder: "Find a town or neighbourhood",
   label: "Find a town, place or neighbourhood", none: "No town, place or neighbourhood of that name",
   find: findPlaces,
-  pick: function (e) { pickPlace(e); }, what: function (e) { return e.note; }});
+  pick: function (e) { searchBox.querySelector("ul").textContent = ""; pickPlace(e); },  // the list folds away
+  what: function (e) { return e.note; }});
 if (PLACES) { control.appendChild(searchBox); }
 
 // ------------------------------------------------------------------------------------------ control
