@@ -514,7 +514,9 @@ function pickPlace(e, keepView) {
   picked = e;
   if (!keepView) { A.map.fitBounds([[p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]], {maxZoom: 12, animate: false}); }
   [A, B].forEach(function (v) { if (v) { markPlace(v); updateLabels(v); } });
-  e.popup = L.popup({maxWidth: Math.min(380, window.innerWidth - 60), autoPanPadding: [20, 20], className: "tl-place-popup"})
+  // on a phone narrow enough to sit right of the zoom buttons and the folded legend, panned clear of them
+  e.popup = L.popup({maxWidth: Math.min(380, window.innerWidth - (PHONE ? 110 : 60)), className: "tl-place-popup",
+    autoPanPaddingTopLeft: PHONE ? [84, 12] : [20, 20], autoPanPaddingBottomRight: [20, 20]})
     .setLatLng([p.y, p.x]).setContent(placeEl());
   e.popup.on("remove", function () {  // closed: the place is let go
     if (picked !== e) { return; }
