@@ -514,9 +514,10 @@ function pickPlace(e, keepView) {
   picked = e;
   if (!keepView) { A.map.fitBounds([[p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]], {maxZoom: 12, animate: false}); }
   [A, B].forEach(function (v) { if (v) { markPlace(v); updateLabels(v); } });
-  // on a phone narrow enough to sit right of the zoom buttons and the folded legend, panned clear of them
-  e.popup = L.popup({maxWidth: Math.min(380, window.innerWidth - (PHONE ? 110 : 60)), className: "tl-place-popup",
-    autoPanPaddingTopLeft: PHONE ? [84, 12] : [20, 20], autoPanPaddingBottomRight: [20, 20]})
+  // on a phone narrow enough to sit right of the zoom buttons and the folded legend, panned clear of them and
+  // of the era tag
+  e.popup = L.popup({maxWidth: Math.min(380, window.innerWidth - (PHONE ? 150 : 60)), className: "tl-place-popup",
+    autoPanPaddingTopLeft: PHONE ? [84, 48] : [20, 48], autoPanPaddingBottomRight: [20, 20]})
     .setLatLng([p.y, p.x]).setContent(placeEl());
   e.popup.on("remove", function () {  // closed: the place is let go
     if (picked !== e) { return; }
