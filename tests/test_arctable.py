@@ -7,7 +7,8 @@ import pytest
 import shapely
 
 from commissioning_atlas.maps import arcs
-from commissioning_atlas.maps.arctable import arc_table, farthest, join_rings, offsets, ring_table
+from commissioning_atlas.maps.arctable import arc_table, farthest, join_rings, junctions, offsets, ring_table
+from commissioning_atlas.maps.atoms import unique_rows
 
 
 def _coverage(seed: int, n_cells: int = 40, n_groups: int = 7) -> list:
@@ -121,3 +122,25 @@ def test_farthest_is_the_plain_farthest():
 
 def test_offsets():
     assert offsets(np.array([3, 0, 2])).tolist() == [0, 3, 3]
+
+
+def test_junctions_count_distinct_neighbours():
+    rng = np.random.default_rng(3)
+    for _ in range(100):
+        rings = _random_rings(rng, int(rng.integers(1, 6)), int(rng.integers(2, 6)))
+        near: dict[tuple, set] = {}
+        for r in rings:
+            pts = [tuple(p) for p in r.tolist()]
+            for k, p in enumerate(pts):
+                near.setdefault(p, set()).update({pts[k - 1], pts[(k + 1) % len(pts)]})
+        got = junctions(np.concatenate(rings), np.array([len(r) for r in rings]))
+        assert got.tolist() == [len(near[tuple(p)]) > 2 for r in rings for p in r.tolist()]
+
+
+def test_unique_rows_is_numpy_unique():
+    rng = np.random.default_rng(4)
+    for shape in [(0, 3), (1, 1), (50, 1), (200, 3), (500, 4)]:
+        a = rng.integers(-1, 4, shape)
+        rows, inverse = unique_rows(a)
+        want, want_inverse = np.unique(a, axis=0, return_inverse=True)
+        assert np.array_equal(rows, want) and np.array_equal(inverse, want_inverse.ravel())

@@ -102,11 +102,14 @@ def arc_simplify(geoms: Sequence | np.ndarray, tolerance: float) -> np.ndarray:
     cut = ~closed & (flattest != np.arange(n_arcs)) & (far > 0)
     cuts = [np.c_[np.arange(n_arcs), np.zeros(n_arcs, dtype=np.int64)],
             np.c_[np.arange(n_arcs), at.lengths - 1], np.c_[np.flatnonzero(cut), far[cut]]]
-    for n in np.flatnonzero(closed):  # few: islands, and enclaves with the holes they fill
-        a = at.xy[start[n]:end[n] + 1]
-        i = int(far[n])  # farthest from the start; then the farthest from either chord
-        (i1, d1), (i2, d2) = _farthest(a[:i + 1]), _farthest(a[i:])
-        cuts.append(np.array([[n, i], [n, i1 if d1 >= d2 else i + i2]], dtype=np.int64))
+    # a closed arc: at its vertex farthest from the start, then at the farthest from either chord
+    ring_arc = np.flatnonzero(closed)
+    i = far[ring_arc]
+    halves = np.r_[i + 1, at.lengths[ring_arc] - i]
+    half, j = _runs(halves)
+    h_at, h_d = farthest(at.xy[np.r_[start[ring_arc], start[ring_arc] + i][half] + j], halves)
+    k = len(ring_arc)
+    cuts += [np.c_[ring_arc, i], np.c_[ring_arc, np.where(h_d[:k] >= h_d[k:], h_at[:k], i + h_at[k:])]]
     cuts = np.concatenate(cuts)
     cuts = cuts[np.lexsort((cuts[:, 1], cuts[:, 0]))]  # by arc, then along it; each cut once
     cuts = cuts[np.r_[True, (cuts[1:] != cuts[:-1]).any(axis=1)]]

@@ -306,15 +306,16 @@ class _Builder:
         own = shaped & np.array([r is None for r in refs], dtype=bool)
         poles = label_points(np.where(shaped, geoms, None))
         home = homes(f)
+        have = set(self.atlas.layer_ids())  # looked up once: it reads the declarations and the footprint files
         against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()
-                              if str(v) in self.atlas.layer_ids()), None)
+                              if str(v) in have), None)
         subject_noun, against_noun = nouns([subject_layer, against_layer])
         names = code_names(self.atlas)
         titles = layer_titles(self.atlas)
         totals: dict[str, float] = {}  # the whole bodies' residents, beside a part's
         vintages: dict[str, str] = {}  # the subject's and the reference's dates, beside their names
         for lid in (against_layer, subject_layer):
-            if lid in self.atlas.layer_ids():
+            if lid in have:
                 sub = self.atlas.layer(lid)
                 if "population" in sub.columns:
                     totals.update(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
