@@ -208,8 +208,9 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
     figs = layer_figures(atlas, frame, layer_id) if figs is None else figs
     basis = basis_label(population_basis(atlas, layer_id))  # the residents parent_shares counts
     parents = []
+    have = set(atlas.layer_ids()) if style.parents else set()
     for pid in style.parents:
-        if pid in atlas.layer_ids() and pid != layer_id:
+        if pid in have and pid != layer_id:
             info = atlas.info(pid)  # every parent carries its vintage: a 2023 council's ICB is not 2026's
             vintage = str(info.get("vintage") or "")
             title = f"{info.get('title', pid)} ({vintage})" if vintage else info.get("title", pid)
