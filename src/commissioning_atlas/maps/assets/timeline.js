@@ -1,7 +1,8 @@
 // The timeline page: one map, an era control (slider with its years, arrow keys), what each era is and what
 // moved (each part a button that zooms to it), a side-by-side view of two eras with linked pan and zoom and
-// the sentence of what differs between them, a legend, labels, a scale bar, and the chart of commissioners
-// over time. The address keeps the eras and, once moved, the view.
+// the sentence of what differs between them, a legend, labels, a scale bar, the atlas's search (towns, places,
+// every neighbourhood) and the chart of commissioners over time. The address keeps the eras and, once moved,
+// the view.
 // Everything shown is computed in Python (maps/timeline.py); table text is only ever set as textContent.
 (function () {
 "use strict";
