@@ -873,7 +873,8 @@ function applyHash() {
   changed();
   var c = (h.c || "").split(",").map(Number), view = c.length === 2 && !isNaN(c[0]) && !isNaN(c[1]) &&
     h.z !== undefined && !isNaN(Number(h.z));
-  if (view) { map.setView([c[0], c[1]], Number(h.z), {animate: false}); }
+  // reset: at the zoom already shown Leaflet would pan by whole pixels, off the link's centre
+  if (view) { map.setView([c[0], c[1]], Number(h.z), {reset: true}); }
   if (sel) { select(sel, true, view); }
   applying = false;
   updateLabels();
@@ -965,7 +966,7 @@ untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
   drawShown(); reorder();
-  addLand(); showThreshold(threshold); fillLegend(legendBody); fillKey(); fitLegend(); fitClear(); applyHash(); updateLabels(); untab();
+  addLand(); showThreshold(threshold); fillLegend(legendBody); fillKey(); fitClear(); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
   ready = true; idle(prebuild);
 }
