@@ -29,7 +29,7 @@ from commissioning_atlas.maps.describe import (
 )
 from commissioning_atlas.maps.encode import _plain
 from commissioning_atlas.maps.figures import SHARE_CROSSING, crossing_parts
-from commissioning_atlas.maps.labels import label_points, label_text, short_text
+from commissioning_atlas.maps.labels import circles, label_points, label_text, short_text
 from commissioning_atlas.maps.style import (
     _SEVERITY_ORDER,
     _STATUS_DASH,
@@ -214,7 +214,7 @@ class _Builder:
         style = style or style_of(layer_id)
         frame = self.encode(layer_id)
         info = self.atlas.info(layer_id)
-        pts, radii = label_points(self.simple[layer_id].to_numpy())
+        pts, radii = label_points(self.simple[layer_id].to_numpy(), circles(self.atlas))
         figs = layer_figures(self.atlas, frame, layer_id)
         rows = feature_rows(self.atlas, frame, layer_id, figs)
         features = []
@@ -304,7 +304,7 @@ class _Builder:
                         and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
         own = shaped & np.array([r is None for r in refs], dtype=bool)
-        poles = label_points(np.where(shaped, geoms, None))
+        poles = label_points(np.where(shaped, geoms, None), circles(self.atlas))
         home = homes(f)
         have = set(self.atlas.layer_ids())  # looked up once: it reads the declarations and the footprint files
         against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()

@@ -7,7 +7,7 @@ import html
 import numpy as np
 import shapely
 
-from commissioning_atlas.maps.encode import decode_page_geometry
+from commissioning_atlas.maps.encode import decode_page_geometry, page_arcs
 from commissioning_atlas.maps.style import CHOROPLETH, COAST_STYLE, CROSSING_SHADES, SEVERITY_COLOURS
 
 
@@ -49,7 +49,8 @@ def thumbnail_svg(data: dict, label: str, width: int = 110) -> str:
     scale = width / span_x
     height = int(np.ceil(span_y * scale))
     px = 1.0 / scale  # one pixel, in degrees of latitude
-    land = [shapely.simplify(shapely.union_all(decode_page_geometry(data, base["geometry"])), px)] if base else []
+    arcs = page_arcs(data)  # decoded once for every geometry set drawn
+    land = [shapely.simplify(shapely.union_all(decode_page_geometry(data, base["geometry"], arcs)), px)] if base else []
 
     def project(xy: np.ndarray) -> np.ndarray:
         return np.c_[(xy[:, 0] - w) * k * scale, (n - xy[:, 1]) * scale]
@@ -57,7 +58,7 @@ def thumbnail_svg(data: dict, label: str, width: int = 110) -> str:
     parts = [f'<path d="{_path(land, project)}" fill="#eef0f2" stroke="{COAST_STYLE["color"]}" stroke-width="0.6"/>']
     shown = next((l for l in data["layers"] if l["kind"] in ("fill", "line") and l.get("show")), None)
     if shown is not None and "findings" not in layers:
-        geoms = [shapely.simplify(g, px) for g in decode_page_geometry(data, shown["geometry"])]
+        geoms = [shapely.simplify(g, px) for g in decode_page_geometry(data, shown["geometry"], arcs)]
         parts.append(f'<path d="{_path(geoms, project)}" fill="{CHOROPLETH[1]}" fill-opacity="0.6" '
                      f'stroke="{html.escape(shown["style"]["color"])}" stroke-width="0.5"/>')
     if "findings" in layers:
@@ -65,7 +66,7 @@ def thumbnail_svg(data: dict, label: str, width: int = 110) -> str:
 
         def geometry(key: str, i: int):
             if key not in decoded:
-                decoded[key] = decode_page_geometry(data, key)
+                decoded[key] = decode_page_geometry(data, key, arcs)
             return decoded[key][i]
 
         by_colour: dict[tuple[str, float], list] = {}
