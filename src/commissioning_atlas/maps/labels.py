@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any
 
@@ -99,7 +98,7 @@ def label_points(geoms: np.ndarray, memo: dict | None = None) -> tuple[list[list
         largest.append(parts[int(np.argmax(shapely.area(parts)))])
     largest = np.asarray(largest, dtype=object)
     memo = {} if memo is None else memo
-    keys = [hashlib.blake2b(w, digest_size=16).digest() for w in shapely.to_wkb(largest)]
+    keys = shapely.to_wkb(largest).tolist()  # bytes: hashed once, compared in full on a hit
     todo = {k: i for i, k in enumerate(keys) if k not in memo}
     if todo:
         new = largest[list(todo.values())]

@@ -12,15 +12,22 @@ from commissioning_atlas.maps.style import CHOROPLETH, COAST_STYLE, CROSSING_SHA
 
 
 def _path(geoms, project) -> str:
-    out = []
-    for g in geoms:
-        for poly in shapely.get_parts(g):
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = project(shapely.get_coordinates(ring))
-                keep = np.r_[True, (np.abs(np.diff(xy, axis=0)) >= 0.8).any(axis=1)]
-                xy = xy[keep]
-                if len(xy) >= 3:
-                    out.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in xy) + "Z")
+    """SVG path data of every ring of ``geoms``, projected to pixels: vertices less than 0.8 px from the one
+    before dropped, rings left with fewer than three dropped."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    rings = shapely.get_rings(parts[~shapely.is_empty(parts)])
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    xy = project(coords)
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = (np.abs(np.diff(xy, axis=0)) >= 0.8).any(axis=1) | (ring[1:] != ring[:-1])
+    xy, ring = xy[keep], ring[keep]
+    counts = np.bincount(ring, minlength=len(rings)).tolist()
+    values = xy.ravel().tolist()
+    out, at = [], 0
+    for n in counts:
+        if n >= 3:  # one format of the whole ring, not one per vertex
+            out.append("M" + ("L".join(["%.1f %.1f"] * n) % tuple(values[at:at + 2 * n])) + "Z")
+        at += 2 * n
     return "".join(out)
 
 
