@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 
 from commissioning_atlas.maps import arcs
 from commissioning_atlas.maps.arctable import arc_table, farthest, join_rings, junctions, offsets, ring_table
@@ -174,3 +175,20 @@ def test_decode_page_geometry_is_the_plain_decoding(seed):
     got = decode_page_geometry(data, "g")
     assert [g.wkb for g in got] == [g.wkb for g in plain]
     assert any(g.is_empty for g in got) and not all(g.is_empty for g in got)
+
+
+def test_web_geometries_are_to_crs():
+    """Geometries taken to longitude/latitude with a table of known points: what GeoSeries.to_crs gives,
+    vertex for vertex, for the points in the table and for the rest."""
+    import geopandas as gpd
+
+    from commissioning_atlas.maps.transform import to_web_geometries, web_points
+
+    geoms = np.array([shapely.affinity.translate(shapely.affinity.scale(g, 900, 900, origin=(0, 0)), 400_000, 200_000)
+                      for g in _coverage(0) if not g.is_empty], dtype=object)
+    plain = gpd.GeoSeries(geoms, crs=27700).to_crs(4326).to_numpy()
+    known = web_points(shapely.get_coordinates(geoms[: len(geoms) // 2]))  # half the features' vertices
+    for table in (known, None, web_points(np.zeros((0, 2)))):
+        got = to_web_geometries(geoms, table)
+        assert [g.wkb for g in got] == [g.wkb for g in plain]
+    assert len(known[0]) < len(shapely.get_coordinates(geoms))
