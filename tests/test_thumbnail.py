@@ -38,3 +38,17 @@ def test_path_is_the_plain_path():
     got = _path(geoms, project)
     assert got == _plain_path(geoms, project)
     assert got.count("M") > 30
+
+
+def test_land_is_the_union_of_a_coverage_and_of_overlaps():
+    from commissioning_atlas.maps.thumbnail import _land
+
+    cells = [shapely.box(x, y, x + 1, y + 1) for x in range(4) for y in range(3)]
+    cells.append(shapely.box(10, 10, 11, 11))  # an island
+    land = _land(cells)
+    assert land.is_valid and shapely.equals(land, shapely.union_all(cells))
+    assert shapely.get_num_interior_rings(shapely.get_parts(land)).sum() == 0
+    overlapping = [shapely.box(0, 0, 2, 2), shapely.box(1, 1, 3, 3), shapely.box(1.5, 0, 4, 1)]
+    got = _land(overlapping)
+    assert got.is_valid and shapely.equals(got, shapely.union_all(overlapping))
+    assert abs(got.area - shapely.union_all(overlapping).area) < 1e-9

@@ -31,6 +31,17 @@ def _path(geoms, project) -> str:
     return "".join(out)
 
 
+def _land(features: list) -> shapely.Geometry:
+    """The union of a page's land: its features share every boundary arc (a coverage), so their coverage
+    union (edges used once) is the outline, without an overlay (15 times faster on England's regions).
+    A page whose land is not a clean coverage (never written by this package) is overlaid."""
+    try:
+        land = shapely.coverage_union_all(features)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(features)
+    return land if land.is_valid else shapely.union_all(features)
+
+
 def thumbnail_svg(data: dict, label: str, width: int = 110) -> str:
     """An SVG of the page's land, its first shown layer's outlines and its findings, ``width`` px wide.
 
@@ -57,7 +68,7 @@ def thumbnail_svg(data: dict, label: str, width: int = 110) -> str:
     height = int(np.ceil(span_y * scale))
     px = 1.0 / scale  # one pixel, in degrees of latitude
     arcs = page_arcs(data)  # decoded once for every geometry set drawn
-    land = [shapely.simplify(shapely.union_all(decode_page_geometry(data, base["geometry"], arcs)), px)] if base else []
+    land = [shapely.simplify(_land(decode_page_geometry(data, base["geometry"], arcs)), px)] if base else []
 
     def project(xy: np.ndarray) -> np.ndarray:
         return np.c_[(xy[:, 0] - w) * k * scale, (n - xy[:, 1]) * scale]
