@@ -9,13 +9,13 @@ topology-preserving Douglas-Peucker), so neighbours keep sharing every vertex.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
-import pandas as pd
 import shapely
 
 from commissioning_atlas._errors import AtlasError
+from commissioning_atlas.maps.arctable import (ArcTable, _runs, arc_table, farthest, join_rings, junctions,
+                                               offsets, ring_table)
 
 #: screen; finer maps: ``--simplify``.
 DEFAULT_TOLERANCE_M = 200.0
@@ -79,46 +79,73 @@ def arc_simplify(geoms: Sequence | np.ndarray, tolerance: float) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     if not len(geoms):
         return geoms
-    structure, rings = [], []
-    for g in geoms:
-        polygons = []
-        for polygon_rings in quantised_rings(g, 1000):
-            polygons.append(list(range(len(rings), len(rings) + len(polygon_rings))))
-            rings.extend(polygon_rings)
-        structure.append(polygons)
-    arcs, refs = shared_arcs(rings)
+    rt = ring_table(geoms, 1000)
+    out = np.array([shapely.MultiPolygon() for _ in geoms], dtype=object)
+    if not len(rt.lengths):
+        return out
+    at = _arc_table(rt.xy, rt.lengths)
     # Where several arcs join the same two junctions, all but the flattest are cut at their farthest
     # vertex (one Douglas-Peucker keeps anyway, unless the whole arc is within tolerance): then at most
     # one of them can become the straight segment, and no ring collapses. A closed arc is cut twice.
-    far = [_farthest(a) for a in arcs]
-    ends = pd.Series([tuple(sorted((tuple(a[0]), tuple(a[-1])))) for a in arcs], dtype=object)
-    flattest = pd.Series([d for _, d in far]).groupby(ends.to_numpy()).transform("idxmin").to_numpy()
-    pieces, first = [], []
-    for n, a in enumerate(arcs):
-        last = len(a) - 1
-        if (a[0] == a[-1]).all():
-            i = far[n][0]  # farthest from the start; then the farthest from either chord
-            (i1, d1), (i2, d2) = _farthest(a[:i + 1]), _farthest(a[i:])
-            cuts = sorted({0, i, i1 if d1 >= d2 else i + i2, last})
-        elif flattest[n] != n:
-            cuts = sorted({0, far[n][0], last})
-        else:
-            cuts = [0, last]
-        first.append(len(pieces))
-        pieces.extend(shapely.linestrings(a[s:e + 1] / 1000.0) for s, e in pairwise(cuts))
-    first.append(len(pieces))
-    simple = shapely.get_parts(shapely.simplify(shapely.GeometryCollection(pieces), tolerance,
+    far, far_d = farthest(at.xy, at.lengths)
+    start = offsets(at.lengths)
+    end = start + at.lengths - 1
+    p, q = at.xy[start], at.xy[end]
+    swap = (q[:, 0] < p[:, 0]) | ((q[:, 0] == p[:, 0]) & (q[:, 1] < p[:, 1]))
+    lo, hi = np.where(swap[:, None], q, p), np.where(swap[:, None], p, q)  # each arc's ends, sorted
+    n_arcs = len(at.lengths)
+    o = np.lexsort((np.arange(n_arcs), far_d, hi[:, 1], hi[:, 0], lo[:, 1], lo[:, 0]))
+    group = np.r_[True, (lo[o][1:] != lo[o][:-1]).any(axis=1) | (hi[o][1:] != hi[o][:-1]).any(axis=1)]
+    flattest = np.empty(n_arcs, dtype=np.int64)
+    flattest[o] = o[group][np.cumsum(group) - 1]
+    closed = (p == q).all(axis=1)
+    cut = ~closed & (flattest != np.arange(n_arcs)) & (far > 0)
+    cuts = [np.c_[np.arange(n_arcs), np.zeros(n_arcs, dtype=np.int64)],
+            np.c_[np.arange(n_arcs), at.lengths - 1], np.c_[np.flatnonzero(cut), far[cut]]]
+    # a closed arc: at its vertex farthest from the start, then at the farthest from either chord
+    ring_arc = np.flatnonzero(closed)
+    i = far[ring_arc]
+    halves = np.r_[i + 1, at.lengths[ring_arc] - i]
+    half, j = _runs(halves)
+    h_at, h_d = farthest(at.xy[np.r_[start[ring_arc], start[ring_arc] + i][half] + j], halves)
+    k = len(ring_arc)
+    cuts += [np.c_[ring_arc, i], np.c_[ring_arc, np.where(h_d[:k] >= h_d[k:], h_at[:k], i + h_at[k:])]]
+    cuts = np.concatenate(cuts)
+    cuts = cuts[np.lexsort((cuts[:, 1], cuts[:, 0]))]  # by arc, then along it; each cut once
+    cuts = cuts[np.r_[True, (cuts[1:] != cuts[:-1]).any(axis=1)]]
+    # the pieces between cuts, all at once through the simplifier
+    arc, s = cuts[:-1, 0], cuts[:-1, 1]
+    same = cuts[1:, 0] == arc
+    arc, s, e = arc[same], s[same], cuts[1:, 1][same]
+    piece, j = _runs(e - s + 1)
+    lines = shapely.linestrings(at.xy[start[arc][piece] + s[piece] + j] / 1000.0, indices=piece)
+    simple = shapely.get_parts(shapely.simplify(shapely.GeometryCollection(lines), tolerance,
                                                 preserve_topology=True))
-    if len(simple) != len(pieces):  # pragma: no cover - GEOS keeps every line of a collection
-        raise AtlasError(f"simplification lost lines ({len(simple)} of {len(pieces)})")
-    coords = [shapely.get_coordinates(p) for p in simple]
-    joined = [np.vstack([coords[a]] + [c[1:] for c in coords[a + 1:b]]) for a, b in pairwise(first)]
-    ring_xy = arc_rings(joined, refs)
-    out = []
-    for polygons in structure:
-        parts = [shapely.Polygon(ring_xy[r[0]], [ring_xy[i] for i in r[1:]]) for r in polygons]
-        out.append(shapely.MultiPolygon(parts))
-    return np.array(out, dtype=object)
+    if len(simple) != len(lines):  # pragma: no cover - GEOS keeps every line of a collection
+        raise AtlasError(f"simplification lost lines ({len(simple)} of {len(lines)})")
+    xy, which = shapely.get_coordinates(simple, return_index=True)
+    # each arc joined again: every piece but an arc's first without its first vertex (the cut)
+    first_piece = np.r_[True, arc[1:] != arc[:-1]]
+    drop = np.r_[True, which[1:] != which[:-1]] & ~first_piece[which]
+    xy, joined_arc = xy[~drop], arc[which[~drop]]
+    ring_xy, ring_len = join_rings(xy, np.bincount(joined_arc, minlength=n_arcs), at.refs, at.ref_lengths)
+    shells = shapely.linearrings(ring_xy, indices=np.repeat(np.arange(len(ring_len)), ring_len))
+    polygons = shapely.polygons(shells, indices=rt.polygon)
+    shapely.multipolygons(polygons, indices=rt.geometry, out=out)
+    return out
+
+
+def _arc_table(xy: np.ndarray, lengths: np.ndarray) -> ArcTable:
+    """:func:`.arctable.arc_table`, or the plain matching of :func:`_shared_arcs_plain` where it cannot tell
+    two arcs apart by their ends."""
+    table = arc_table(xy, lengths)
+    if table is not None:
+        return table
+    rings = np.split(np.asarray(xy, dtype=np.int64), np.cumsum(lengths)[:-1])
+    arcs, refs = _shared_arcs_plain(rings)
+    return ArcTable(np.concatenate(arcs), np.array([len(a) for a in arcs], dtype=np.int64),
+                    np.array([r for ring in refs for r in ring], dtype=np.int64),
+                    np.array([len(ring) for ring in refs], dtype=np.int64))
 
 
 def quantised_rings(geom: shapely.Geometry,
@@ -183,25 +210,20 @@ def shared_arcs(rings: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[lis
     """
     if not len(rings):
         return [], []
+    at = _arc_table(np.concatenate([np.asarray(r, dtype=np.int64) for r in rings]),
+                    np.array([len(r) for r in rings], dtype=np.int64))
+    arcs = np.split(at.xy, np.cumsum(at.lengths)[:-1])
+    refs = at.refs.tolist()
+    return arcs, [refs[i:i + n] for i, n in zip(offsets(at.ref_lengths).tolist(), at.ref_lengths.tolist())]
+
+
+def _shared_arcs_plain(rings: Sequence[np.ndarray]) -> tuple[list[np.ndarray], list[list[int]]]:
+    """:func:`shared_arcs` ring by ring, matching arcs by their bytes (the reference, and the fallback of
+    :func:`_arc_table`)."""
     lengths = np.array([len(r) for r in rings], dtype=np.int64)
     xy = np.concatenate([np.asarray(r, dtype=np.int64) for r in rings])
-    if np.abs(xy).max() < (1 << 31):  # one int64 per vertex (page steps, or EPSG:27700 millimetres)
-        key = (xy[:, 0] << 32) + (xy[:, 1] + (1 << 31))
-    else:  # larger coordinates: number the distinct vertices instead
-        key = np.unique(xy, axis=0, return_inverse=True)[1].ravel().astype(np.int64)
-    starts = np.cumsum(lengths) - lengths
-    ring = np.repeat(np.arange(len(lengths)), lengths)
-    idx = np.arange(len(xy))
-    pos = idx - starts[ring]
-    prev = np.where(pos == 0, idx + lengths[ring] - 1, idx - 1)
-    nxt = np.where(pos == lengths[ring] - 1, starts[ring], idx + 1)
-    # distinct (vertex, neighbour) pairs; lexsort is several times faster than np.unique(axis=0)
-    a, b = np.concatenate([key, key]), np.concatenate([key[prev], key[nxt]])
-    order = np.lexsort((b, a))
-    a, b = a[order], b[order]
-    first = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
-    points, degree = np.unique(a[first], return_counts=True)
-    junction = np.isin(key, points[degree > 2])
+    starts = offsets(lengths)
+    junction = junctions(xy, lengths)
 
     arcs: list[np.ndarray] = []
     index: dict[bytes, int] = {}

@@ -13,11 +13,13 @@ from shapely.strtree import STRtree
 
 from commissioning_atlas import settings
 from commissioning_atlas.io import formatting
-from commissioning_atlas.maps.arcs import COORD_SCALE, quantised_rings, shared_arcs
+from commissioning_atlas.maps.arcs import COORD_SCALE, _arc_table
+from commissioning_atlas.maps.arctable import offsets, ring_table
 from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms
 from commissioning_atlas.maps.classes import classify, classify_at
 from commissioning_atlas.maps.describe import (
     code_names,
+    dated,
     feature_rows,
     finding_rows,
     finding_sentence,
@@ -60,7 +62,8 @@ class _Builder:
     tolerance: float
     page_layers: list[str]
     geometry: dict[str, list] = field(default_factory=dict)  # key -> features -> polygons -> ring ids
-    rings: list[np.ndarray] = field(default_factory=list)
+    rings: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # the pool: (vertices, lengths)
+    n_rings: int = 0
     layers: list[dict] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     simple: dict[str, gpd.GeoSeries] = field(default_factory=dict)
@@ -110,23 +113,29 @@ class _Builder:
 
     def _add(self, geoms: gpd.GeoSeries) -> list[list[list[int]]]:
         """Quantise features (EPSG:27700) into the ring pool; return features -> polygons -> ring ids."""
-        out = []
-        for g in geoms.to_crs(settings.WEB_CRS).to_numpy():
-            feature = []
-            for rings in quantised_rings(g):
-                feature.append(list(range(len(self.rings), len(self.rings) + len(rings))))
-                self.rings.extend(rings)
-            out.append(feature)
+        rt = ring_table(geoms.to_crs(settings.WEB_CRS).to_numpy(), COORD_SCALE)
+        per_polygon = np.bincount(rt.polygon, minlength=len(rt.geometry))
+        out: list[list[list[int]]] = [[] for _ in range(len(geoms))]
+        for g, a, n in zip(rt.geometry.tolist(), (self.n_rings + offsets(per_polygon)).tolist(), per_polygon.tolist()):
+            out[g].append(list(range(a, a + n)))
+        self.rings.append((rt.xy, rt.lengths))
+        self.n_rings += len(rt.lengths)
         return out
 
     def topology(self) -> tuple[list[list[int]], dict[str, list]]:
         """The page's arcs (flat integer deltas, first vertex absolute) and its geometry as arc refs."""
-        arcs, refs = shared_arcs(self.rings)
-        flat = []
-        for a in arcs:
-            d = a.copy()
-            d[1:] -= a[:-1]
-            flat.append(d.ravel().tolist())
+        if self.n_rings:
+            at = _arc_table(np.concatenate([xy for xy, _ in self.rings]), np.concatenate([n for _, n in self.rings]))
+            d = at.xy.copy()
+            d[1:] -= at.xy[:-1]
+            start = offsets(at.lengths)
+            d[start] = at.xy[start]  # each arc's first vertex absolute, the rest deltas within the arc
+            values = d.ravel().tolist()
+            flat = [values[2 * a:2 * (a + n)] for a, n in zip(start.tolist(), at.lengths.tolist())]
+            ids = at.refs.tolist()
+            refs = [ids[a:a + n] for a, n in zip(offsets(at.ref_lengths).tolist(), at.ref_lengths.tolist())]
+        else:
+            flat, refs = [], []
         geometry = {k: [[[refs[r] for r in polygon] for polygon in feature] for feature in features]
                     for k, features in self.geometry.items()}
         return flat, geometry
@@ -212,8 +221,7 @@ class _Builder:
         features = []
         for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
             name = _plain(rec.get("name")) or str(rec["code"])
-            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n],
-                 "pop": _plain(rec.get("population"), 0)}
+            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n]}
             if "status" in rec:
                 sc = _status_class(rec["status"])
                 if sc:
@@ -229,6 +237,7 @@ class _Builder:
             "id": layer_id, "geometry": layer_id, "kind": "line" if line else "fill", "show": bool(show),
             "control": True, "noun": style.noun, "source": self.source_line(layer_id),
             "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
+            "vintage": dated(self.atlas, layer_id),  # each body named is dated (a place's popup)
             "style": {"color": style.colour, "weight": style.weight, "dash": style.dash},
             "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
             "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
@@ -298,19 +307,21 @@ class _Builder:
         own = shaped & np.array([r is None for r in refs], dtype=bool)
         poles = label_points(np.where(shaped, geoms, None))
         home = homes(f)
+        have = set(self.atlas.layer_ids())  # looked up once: it reads the declarations and the footprint files
         against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()
-                              if str(v) in self.atlas.layer_ids()), None)
+                              if str(v) in have), None)
         subject_noun, against_noun = nouns([subject_layer, against_layer])
         names = code_names(self.atlas)
         titles = layer_titles(self.atlas)
         totals: dict[str, float] = {}  # the whole bodies' residents, beside a part's
         vintages: dict[str, str] = {}  # the subject's and the reference's dates, beside their names
         for lid in (against_layer, subject_layer):
-            if lid in self.atlas.layer_ids():
+            if lid in have:
                 sub = self.atlas.layer(lid)
                 if "population" in sub.columns:
                     totals.update(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
-                vintages[lid] = str(self.atlas.info(lid).get("vintage") or "")
+                # a scenario's organisations have no date: they are said to be proposed
+                vintages[lid] = dated(self.atlas, lid) or (style_of(lid).noun if lid == "scenario" else "")
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()
@@ -430,9 +441,9 @@ class _Builder:
         return out
 
     def bounds(self) -> list[list[float]]:
-        if not self.rings:
+        if not self.n_rings:
             return [[49.9, -6.4], [55.9, 1.8]]
-        xy = np.concatenate(self.rings) / np.asarray(COORD_SCALE, dtype=float)
+        xy = np.concatenate([xy for xy, _ in self.rings]) / np.asarray(COORD_SCALE, dtype=float)
         (x0, y0), (x1, y1) = xy.min(axis=0), xy.max(axis=0)
         return [[float(y0), float(x0)], [float(y1), float(x1)]]
 
