@@ -120,7 +120,7 @@ REAL_DATA = {"mirror", "atlas"}
 LONG = (
     "tests/test_maps.py",  # the written pages and every browser test of them (one group, one Chromium)
     "tests/test_build.py::test_build_writes_layers_reports_and_maps",  # the main job, then `map -o maps`
-    "tests/test_readme_commands.py::test_readme_command_runs_as_shown",  # the what-if map, advise, plan ...
+    "tests/test_readme_commands.py::test_the_readme_whatif_map",  # every page of England with a scenario
     "tests/test_hostile.py",
     "tests/test_notebooks.py",  # one kernel runs every notebook
     "tests/test_declarations.py::test_a_throwaway_layer_set_and_preset_from_declarations_alone",

@@ -75,7 +75,9 @@ def findings(atlas):
 def written(atlas, findings, tmp_path_factory):
     out = tmp_path_factory.mktemp("maps")
     meta = {"title": "CSUs against SHAs <demo>", "subject": "csu_2013", "against": "sha_2011"}
-    paths = maps.write_maps(atlas, out, {"csu-vs-sha": (findings, meta)})
+    # the timeline and the planner are written by test_build (every page, as `build` writes them) and by
+    # their own modules: here the atlas page, a check page and the index
+    paths = maps.write_maps(atlas, out, {"csu-vs-sha": (findings, meta)}, timeline=False, planner=False)
     ccg = maps.ccg_map(atlas, out / "ccg.html")
     bad = hostile_atlas(atlas)
     hostile_findings = findings.copy()
@@ -100,10 +102,10 @@ def page_text(path: Path) -> str:
 @pytest.mark.integration
 def test_write_maps_files(written):
     names = [p.name for p in written["written"]]
-    assert names == ["atlas.html", "timeline.html", "planner.html", "check-csu-vs-sha.html", "index.html"]
+    assert names == ["atlas.html", "check-csu-vs-sha.html", "index.html"]
     index = written["index"].read_text(encoding="utf-8")
     assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
-    assert 'href="timeline.html"' in index and 'href="planner.html"' in index
+    assert 'href="timeline.html"' not in index and 'href="planner.html"' not in index  # not written: not linked
     assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
     assert re.search(r"error: \d+", index) and "Open Government Licence" in index
     assert re.search(r"\d of 20 Commissioning support units flagged: NHS ", index)
@@ -576,7 +578,7 @@ def test_index_in_browser(browser, written):
     requests = []
     p.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else requests.append(r.url))
     p.goto(written["index"].as_uri())
-    assert p.locator("a[href$='.html']").count() == 4  # atlas, timeline, planner, the check
+    assert p.locator("a[href$='.html']").count() == 2  # the atlas, the check
     p.locator("a", has_text="CSUs against SHAs").click()
     p.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
     assert p.url.endswith("check-csu-vs-sha.html") and requests == []
@@ -643,40 +645,8 @@ def test_finding_that_is_not_made_of_lsoas_is_still_drawn(small_atlas, tmp_path)
     assert len(drawn) == 1 and drawn.area.iloc[0] == pytest.approx(disc.area, rel=0.01)
 
 
-@pytest.mark.integration
-def test_atlas_map_shows_a_loaded_scenario(atlas, tmp_path):
-    """A shipped scenario is drawn on the atlas page right after the set it proposes changes to, within the
-    page's size budget (`map --scenario`, which loads it, runs as the README shows in test_readme_commands)."""
-    scen = ROOT / "src/commissioning_atlas/data/geo" / "scenarios" / "birmingham_black_country_2012.yaml"
-    path = maps.atlas_map(atlas.with_scenario(scen), tmp_path / "atlas.html")
-    ids = [l["id"] for l in _data(path)["layers"]]
-    assert "scenario" in ids and ids.index("scenario") == ids.index("css_2012") + 1
-    assert path.stat().st_size <= 3_000_000
-
-
-@pytest.mark.integration
-def test_a_small_scenario_maps_every_preset(atlas, tmp_path):
-    """A one-row scenario (its findings have no geometry) maps every preset and the index;
-    each map says how many findings it draws and lists the others without a shape."""
-    from commissioning_atlas import checks
-
-    scen = tmp_path / "one.csv"
-    scen.write_text("code,name,members\nA1,One,CL01\n", encoding="utf-8")
-    atlas = atlas.with_scenario(scen)  # England as built for the session, plus the scenario
-    results = {n: checks.run_preset(atlas, n) for n in checks.declared_presets() if n.startswith("proposal-")}
-    paths = maps.write_maps(atlas, tmp_path / "m", results)
-    assert paths[-1].name == "index.html" and len(paths) == len(results) + 4  # atlas, timeline, planner, index
-    # a scenario's pages say they are a what-if and show its layer by default
-    page = _data(tmp_path / "m" / "atlas.html")
-    assert page["whatif"] and page["title"].startswith("What-if: Scenario one.csv")
-    assert next(l for l in page["layers"] if l["id"] == "scenario")["show"] is True
-    assert _data(tmp_path / "m" / "check-proposal-vs-cluster.html")["title"].startswith("What-if")
-    assert "what-if (Scenario one.csv)" in (tmp_path / "m" / "index.html").read_text(encoding="utf-8")
-    for name, (findings, _) in results.items():
-        layer = next(l for l in _data(tmp_path / "m" / f"check-{name}.html")["layers"] if l["id"] == "findings")
-        assert layer["drawn"] + len(layer["unshaped"]) == len(findings)
-        shapeless = int((findings.geometry.isna() | findings.geometry.is_empty).sum())
-        assert len(layer["unshaped"]) >= shapeless
+# A loaded scenario on the atlas page and on every check page, and the index of a what-if: the README's what-if
+# map, run as shown (tests/test_readme_commands.py::test_the_readme_whatif_map_writes_every_page_as_a_whatif).
 
 
 def test_findings_without_geometry_are_listed_not_dropped(small_atlas, tmp_path):
@@ -785,6 +755,33 @@ def test_search_tolerates_typos_across_layers(browser, written):
     page.page.close()
 
 
+@pytest.mark.integration
+@pytest.mark.browser
+def test_dunstable_finds_its_neighbourhoods_and_the_layers_around(browser, written):
+    """On the real atlas, "Dunstable" finds the place named by Dunstable's four neighbourhoods (House of
+    Commons Library MSOA names) in Central Bedfordshire, zooms there and names what each layer has there; a
+    major town (ONS) is found too (the page's 320 KB budget: test_size_budgets)."""
+    ctx = browser.new_context(viewport={"width": 1440, "height": 900}, offline=True)
+    page = ctx.new_page()
+    page.goto(written["atlas"].as_uri())
+    page.wait_for_selector("html[data-ca-ready]", timeout=60_000)
+    towns = page.evaluate("() => window.commissioningAtlas.labels()")
+    assert {"London", "Birmingham"} & set(towns)  # towns named at the opening view
+    page.fill("#ca-search-input", "Dunstable")
+    first = page.inner_text(".ca-search li")
+    assert first.startswith("Dunstable") and "4 neighbourhoods in Central Bedfordshire" in first
+    page.keyboard.press("Enter")
+    view = page.evaluate("() => { const m = window.commissioningAtlas.map; return [m.getZoom(), m.getCenter()]; }")
+    assert view[0] >= 11 and abs(view[1]["lat"] - 51.89) < 0.05 and abs(view[1]["lng"] + 0.52) < 0.05
+    popup = page.inner_text(".leaflet-popup-content")
+    assert "Central Bedfordshire" in popup and "NHS Bedfordshire" in popup  # the council and the CCG there
+    assert "NHS Bedfordshire, Luton and Milton Keynes Integrated Care Board" in popup
+    assert "p=place" in page.evaluate("() => location.hash")
+    assert "Dunstable" in page.evaluate("() => window.commissioningAtlas.labels()")  # named in its box
+    assert page.evaluate("() => window.commissioningAtlas.matches('Luton')").count(["Luton", "town:Luton"]) == 1
+    ctx.close()
+
+
 def _controls_over_popup(page) -> list[str]:
     """The class names of the controls that cover part of the open popup."""
     return page.evaluate("""() => { const p = document.querySelector('.leaflet-popup').getBoundingClientRect();
@@ -831,7 +828,7 @@ def test_print_hides_the_controls_keeps_title_and_legend(browser, written):
 @pytest.mark.integration
 def test_index_shows_thumbnails_questions_and_people(written, findings):
     index = written["index"].read_text(encoding="utf-8")
-    assert index.count('<svg class="thumb"') == 4 and index.count('role="img"') == 4  # atlas, timeline, planner, check
+    assert index.count('<svg class="thumb"') == 2 and index.count('role="img"') == 2  # the atlas, the check
     assert re.search(r"People affected: \d{1,3}(,\d{3})* \(Census 2011 usual residents\)", index)
     data = _data(written["check"])
     layer = next(l for l in data["layers"] if l["id"] == "findings")

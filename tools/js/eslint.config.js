@@ -13,8 +13,13 @@ const SHARED_FUNCTIONS = {unpackArcs: "readonly", arcPoints: "readonly", ringOfA
 // takeaway.js (copy link, downloads) is inlined after dom.js into the atlas, check and timeline pages; then
 // maptake.js (the atlas and check pages' share box, towns and places), whose caMapTakeaway map.js calls
 const TAKEAWAY_FUNCTIONS = {caDefuse: "readonly", caCsv: "readonly", caPyNumber: "readonly", caCopyText: "readonly",
-                            caSave: "readonly", caViewSvg: "readonly", caSvgToPng: "readonly", caShareBox: "readonly",
+                            caSave: "readonly", caLegendItems: "readonly", caViewSvg: "readonly", caSvgToPng: "readonly", caShareBox: "readonly",
                             caMapTakeaway: "readonly"};
+
+// search.js (the search) is inlined after dom.js into every map page and the timeline; places.js (towns,
+// places, neighbourhoods) into the atlas, check and timeline pages
+const SEARCH_FUNCTIONS = {caNorm: "readonly", caMatches: "readonly", caSearchField: "readonly"};
+const PLACES_FUNCTIONS = {caPlaces: "readonly", caLocator: "readonly", caPlaceEl: "readonly"};
 
 module.exports = [
   {
@@ -39,8 +44,18 @@ module.exports = [
     languageOptions: {globals: SHARED_FUNCTIONS},
   },
   {
-    files: ["src/commissioning_atlas/maps/assets/takeaway.js", "src/commissioning_atlas/maps/assets/maptake.js"],
+    files: ["src/commissioning_atlas/maps/assets/takeaway.js", "src/commissioning_atlas/maps/assets/maptake.js",
+            "src/commissioning_atlas/maps/assets/search.js", "src/commissioning_atlas/maps/assets/places.js"],
     languageOptions: {globals: SHARED_FUNCTIONS},
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js",
+            "src/commissioning_atlas/maps/assets/places.js"],
+    languageOptions: {globals: SEARCH_FUNCTIONS},
+  },
+  {
+    files: ["src/commissioning_atlas/maps/assets/maptake.js", "src/commissioning_atlas/maps/assets/timeline.js"],
+    languageOptions: {globals: PLACES_FUNCTIONS},
   },
   {
     files: ["src/commissioning_atlas/maps/assets/map.js", "src/commissioning_atlas/maps/assets/timeline.js"],
@@ -48,7 +63,8 @@ module.exports = [
   },
   {
     files: ["src/commissioning_atlas/maps/assets/maptake.js"],
-    languageOptions: {globals: {caDefuse: "readonly", caCsv: "readonly", caViewSvg: "readonly", caShareBox: "readonly"}},
+    languageOptions: {globals: {caDefuse: "readonly", caCsv: "readonly", caLegendItems: "readonly", caViewSvg: "readonly",
+                                caShareBox: "readonly"}},
   },
   {
     // the boot script runs only where DecompressionStream exists (2023 browsers): typed arrays are there;

@@ -19,6 +19,7 @@ from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms, page_
 from commissioning_atlas.maps.classes import classify, classify_at
 from commissioning_atlas.maps.describe import (
     code_names,
+    dated,
     feature_rows,
     finding_rows,
     finding_sentence,
@@ -225,8 +226,7 @@ class _Builder:
         features = []
         for n, rec in enumerate(frame.drop(columns="geometry").to_dict("records")):
             name = _plain(rec.get("name")) or str(rec["code"])
-            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n],
-                 "pop": _plain(rec.get("population"), 0)}
+            f = {"name": name, "t": label_text(name), "lp": pts[n], "lr": radii[n], "rows": rows[n]}
             if "status" in rec:
                 sc = _status_class(rec["status"])
                 if sc:
@@ -242,6 +242,7 @@ class _Builder:
             "id": layer_id, "geometry": layer_id, "kind": "line" if line else "fill", "show": bool(show),
             "control": True, "noun": style.noun, "source": self.source_line(layer_id),
             "title": title or f"{info.get('title', layer_id)} ({info.get('vintage', '')})",
+            "vintage": dated(self.atlas, layer_id),  # each body named is dated (a place's popup)
             "style": {"color": style.colour, "weight": style.weight, "dash": style.dash},
             "status": [{"label": s, "dash": _STATUS_DASH.get(s, "")} for s in statuses],
             "classes": classes, "codes": frame["code"].astype(str).tolist(), "features": features,
@@ -324,7 +325,8 @@ class _Builder:
                 sub = self.atlas.layer(lid)
                 if "population" in sub.columns:
                     totals.update(zip(sub["code"].astype(str), pd.to_numeric(sub["population"], errors="coerce")))
-                vintages[lid] = str(self.atlas.info(lid).get("vintage") or "")
+                # a scenario's organisations have no date: they are said to be proposed
+                vintages[lid] = dated(self.atlas, lid) or (style_of(lid).noun if lid == "scenario" else "")
         enc_own = iter(self._add(gpd.GeoSeries(self._from_atoms(geoms[own]), crs=settings.CRS)))
         for n, (_, row) in enumerate(f.iterrows()):
             s = str(row.get("severity", "info")).lower()

@@ -57,6 +57,12 @@ def in_words(text: str, titles: dict[str, str] | None = None) -> str:
     return re.sub(r"\s*\(\x00\)|\x00", "", out)
 
 
+def dated(atlas: Any, layer_id: str) -> str:
+    """The date a layer's bodies are named with ("April 2023"); "" for a scenario (its vintage "user" is
+    no date)."""
+    return "" if layer_id == "scenario" else str(atlas.info(layer_id).get("vintage") or "")
+
+
 def layer_titles(atlas: Any) -> dict[str, str]:
     """Layer id -> "Title, vintage" for :func:`in_words`."""
     memo = _memo(atlas)
@@ -96,6 +102,18 @@ def population(atlas: Any, layer_id: str | None = None) -> np.ndarray:
         except Exception:  # noqa: BLE001 - an atlas of frames holds Census 2011 only
             pass
     return atlas.lsoa["population"].to_numpy(dtype=float)
+
+
+def population_basis(atlas: Any, layer_id: str | None = None) -> str:
+    """The basis id of :func:`population`'s residents for ``layer_id``."""
+    if hasattr(atlas, "population") and hasattr(atlas, "default_basis"):
+        try:
+            basis = atlas.default_basis(layer_id) if layer_id else None
+            atlas.population(basis)
+            return basis or "census_2011"
+        except Exception:  # noqa: BLE001 - an atlas of frames holds Census 2011 only
+            pass
+    return "census_2011"
 
 
 def layer_basis(atlas: Any, layer_id: str) -> str:
@@ -182,13 +200,16 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
 
     Figures first (residents, patients, area, residents per km² and the frame's other numeric columns:
     :func:`layer_figures`), then the parents of :attr:`LayerStyle.parents` (a single
-    parent by name, several with the share of residents in each), then members as names, status, notes
+    parent by name, several each with the share of residents in it, the basis named first; every parent body
+    with its date: "Shares of residents (Census 2021): NHS Frimley Integrated Care Board (April 2026), 62.0%;
+    ..."), then members as names, status, notes
     and the row's source. Codes appear only in a last "Code" line. ``figs``: the layer's figures, where the
     caller has them already.
     """
     names = code_names(atlas)
     style = style_of(layer_id)
     figs = layer_figures(atlas, frame, layer_id) if figs is None else figs
+    basis = basis_label(population_basis(atlas, layer_id))  # the residents parent_shares counts
     parents = []
     have = set(atlas.layer_ids()) if style.parents else set()
     for pid in style.parents:
@@ -206,14 +227,20 @@ def feature_rows(atlas: Any, frame: pd.DataFrame, layer_id: str,
             if len(got) == 1:  # the name as it would be quoted, with its date beside it
                 name = names.get(got[0][0], got[0][0])
                 lines.append([title, f"{name} ({vintage})" if vintage else name])
-            elif got:
-                lines.append([title, "; ".join(f"{names.get(p, p)} ({formatting.share(s)})" for p, s in got[:6])
+            elif got:  # each body dated as it would be quoted, then its share, on the basis named first
+                bodies = [f"{names.get(p, p)} ({vintage}), {formatting.share(s)}" if vintage else
+                          f"{names.get(p, p)}, {formatting.share(s)}" for p, s in got[:6]]
+                lines.append([title, f"Shares of residents ({basis}): " + "; ".join(bodies)
                               + (f"; {len(got) - 6} more" if len(got) > 6 else "")])
         for col, label in POPUP_TEXT:
             v = _plain(rec.get(col))
             if v is None:
                 continue
-            lines.append([label, _names_of(v, names) if col in ("members", "partners") else str(v)])
+            text = _names_of(v, names) if col in ("members", "partners") else str(v)
+            if col == "note":  # a note written for a file ("in sha_2011 E18000004"): ids and codes in words
+                text = in_words(_codes_to_names(text, names), layer_titles(atlas))
+                text = re.sub(r"([^\s();][^();]*) \(\1\)", r"\1", text)  # "East Midlands (East Midlands)": once
+            lines.append([label, text])
         lines.append(["Code", code + (f" (ODS {rec['ods_code']})" if _plain(rec.get("ods_code")) else "")])
         rows.append(lines)
     return rows
@@ -258,6 +285,11 @@ def finding_sentence(rec: dict, subject_noun: str, against_noun: str, home: str 
                 "union": f"is a union of {against_noun}s:",
                 "straddling": f"straddles {against_noun} boundaries:"}.get(cls, f"is {cls} against")
         return f"The {subject_noun} {what} {against}." if against else f"The {subject_noun} {what}."
+    if rule == "splits" and cls in ("split part", "largest part"):  # subject: the body; against: the council
+        subject = _short(rec.get("subject_name")) or f"another {subject_noun}"
+        where = (f"outside the {subject_noun} holding most of the {against_noun}" if cls == "split part" else
+                 f"the {subject_noun} holding most of the {against_noun}")
+        return f"{people} residents of {against} ({share} of the {against_noun}'s) live in {subject}, {where}."
     if rule == "coverage":
         return f"{cls.capitalize() or 'Coverage'}: {people} residents" + (f" ({share})" if share else "") + "."
     return f"{cls or rule}: {people} residents" + (f", {share}" if share else "") + "."

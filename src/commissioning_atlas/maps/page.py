@@ -40,8 +40,8 @@ def asset(name: str) -> str:
 @cache
 def script(name: str, extras: tuple[str, ...] = ()) -> str:
     """A page's script: the shared arc decoding (``assets/arcs.js``) and DOM helpers (``assets/dom.js``), the
-    ``extras`` (``takeaway.js``: copy link and downloads; ``maptake.js``: the atlas and check pages' use of it,
-    and their towns and places), then the page's own file, minified by ``rjsmin`` (comments and spaces out:
+    ``extras`` (``search.js``: the search; ``takeaway.js``: copy link and downloads; ``places.js``: towns,
+    places and neighbourhoods; ``maptake.js``: the atlas and check pages' use of those), then the page's own file, minified by ``rjsmin`` (comments and spaces out:
     3.6 KB less in the packed CCG map; the readable files are in ``maps/assets``)."""
     own = asset(name)
     if "maptake.js" not in extras:  # map.js's parts for maptake.js (marked /*take{*/ ... /*}take*/) go too
@@ -49,9 +49,11 @@ def script(name: str, extras: tuple[str, ...] = ()) -> str:
     return rjsmin.jsmin("\n".join([*(asset(n).strip() for n in ("arcs.js", "dom.js", *extras)), own.strip()]))
 
 
+#: The search every map page has (``map.js``) and the timeline too.
+SEARCH = ("search.js",)
 #: The scripts of a map page that offers "Share and download" and towns (the atlas, a check's page); a plain
-#: layer map (the CCG map of the API, 200 KB at most) goes without.
-TAKEAWAY = ("takeaway.js", "maptake.js")
+#: layer map (the CCG map of the API, 200 KB at most) goes without. The timeline shares all but maptake.js.
+TAKEAWAY = ("takeaway.js", "places.js", "maptake.js")
 
 
 def template(name: str) -> Template:
@@ -148,7 +150,7 @@ def _render(builder: _Builder, title: str, tiles: bool, counts: dict[str, int] |
         data["sources"] = [*data["sources"], places["source"]]
     if pack:  # the arcs travel as bytes after the text parts (see encode_arcs)
         data["arcs"] = None
-    return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack, TAKEAWAY if takeaway else ())
+    return page_html(title, "map.css", "map.js", _json_for_script(data), arcs, pack, SEARCH + (TAKEAWAY if takeaway else ()))
 
 
 def page_html(title: str, style: str, code: str, data_json: str, arcs, pack: bool, extras: tuple[str, ...] = ()) -> str:

@@ -160,7 +160,7 @@ def atlas_map(atlas: Any, path: str | Path, title: str = "Commissioning Atlas: E
         # a loaded scenario is what the page is about: shown first, over the 2012 set
         b.polygons(s.id, s.show or (s.id == "scenario"), s)
     return _write_text(path, _render(b, title, tiles, pack=pack, index=index, whatif=bool(whatif),
-                                     places=page_places(atlas, neighbourhoods=True), takeaway=True),
+                                     places=page_places(atlas, "places"), takeaway=True),
                        atlas.output_policy(policy))
 
 
@@ -230,7 +230,7 @@ def findings_map(atlas: Any, findings: gpd.GeoDataFrame, path: str | Path, title
     if whatif and not subject_title:
         title = f"What-if: {whatif}. {title}"
     return _write_text(path, _render(b, title, tiles, counts=counts, pack=pack, index=index, whatif=bool(whatif),
-                                     places=page_places(atlas, neighbourhoods=False), takeaway=True),
+                                     places=page_places(atlas, "towns"), takeaway=True),
                        atlas.output_policy(policy))
 
 

@@ -10,11 +10,13 @@ A page carries, compactly (the atlas page has 320 KB in all):
 
 * ``towns``: the major towns and cities of England, each with its centre (the mean of its MSOAs'
   population-weighted centroids), extent and number of MSOAs (the larger first when names compete for room);
-* ``places`` (the atlas page only): the places that name two or more neighbourhoods of one district
-  ("Dunstable Central", "Dunstable East", "Dunstable South" and "Dunstable West" are the place "Dunstable" in
-  Central Bedfordshire, four neighbourhoods), each with its district, centre, extent and number of
-  neighbourhoods: about 11 KB compressed. The 6,791 names in full would take about 60 KB compressed (with
-  their centroids), more than the page's budget leaves; the neighbourhoods' own names cost 8 KB more.
+* ``places`` (the atlas page and the timeline): the places that name two or more neighbourhoods of one
+  district ("Dunstable Central", "Dunstable East", "Dunstable South" and "Dunstable West" are the place
+  "Dunstable" in Central Bedfordshire, four neighbourhoods), each with its district, centre, extent and number
+  of neighbourhoods: about 11 KB compressed;
+* ``neighbourhoods`` (the timeline only, whose budget is 600 KB): every one of the 6,791 neighbourhoods by its
+  own name, with its district, centre and extent. The atlas's 320 KB leave no room for them, nor a check
+  page's 250 KB for the places (:func:`page_places`).
 
 Positions are in thousandths of a degree (about 100 m), as integers.
 """
@@ -117,7 +119,8 @@ def read_places(atlas: Any) -> dict | None:
         ``towns``: [name, x, y, half-side, number of MSOAs], largest first; ``districts``: names;
         ``places``: columns by district (``per`` places each), south to north: ``names`` joined by "|", ``dx``
         and ``dy`` (the centre, a step from the place before, in :data:`PLACE_STEP` thousandths of a degree),
-        ``r`` (half-side, the same unit), ``n`` (neighbourhoods); ``source``: the citation.
+        ``r`` (half-side, the same unit), ``n`` (neighbourhoods); ``neighbourhoods``: every MSOA by its
+        own name, the same columns without ``n``, with their own ``districts``; ``source``: the citation.
     """
     ctx = getattr(atlas, "ctx", None)
     if not callable(getattr(ctx, "path", None)):
@@ -146,26 +149,51 @@ def _make(atlas: Any, ctx: Any) -> dict:
             groups[(p, district)].append(i)
     kept = sorted(((d, p), i) for (p, d), i in groups.items()
                   if len(i) >= MIN_NEIGHBOURHOODS and p.lower() not in town_names)
-    # columns, each place a small step from the one before (by district, south to north): a third fewer bytes
     spread = {k: _spread(ext, np.asarray(i)) for k, i in kept}
-    kept.sort(key=lambda item: (item[0][0], spread[item[0]][1], item[0][1]))
-    districts = list(dict.fromkeys(d for (d, _p), _i in kept))
-    per = [sum(1 for (d, _p), _i in kept if d == dist) for dist in districts]
-    xs = np.round(np.array([spread[k][0] for k, _i in kept]) / PLACE_STEP).astype(int)
-    ys = np.round(np.array([spread[k][1] for k, _i in kept]) / PLACE_STEP).astype(int)
-    places = {"names": "|".join(p.replace("|", "/") for (_d, p), _i in kept), "per": per, "step": PLACE_STEP,
-              "dx": np.diff(xs, prepend=0).tolist(), "dy": np.diff(ys, prepend=0).tolist(),
-              "r": [max(1, round(spread[k][2] / PLACE_STEP)) for k, _i in kept], "n": [len(i) for _k, i in kept]}
-    return {"towns": towns, "districts": districts, "places": places,
+    districts, places = _columns([(d, p, spread[(d, p)], len(i)) for (d, p), i in kept])
+    # every neighbourhood by its own name (the timeline's search: its budget has room for all 6,791)
+    hoods = [(d, name, _spread(ext, np.array([i])), 1) for i, (name, d) in enumerate(zip(msoas["name"], msoas["district"]))]
+    hood_districts, neighbourhoods = _columns(hoods)
+    neighbourhoods.pop("n")
+    neighbourhoods["districts"] = hood_districts
+    return {"towns": towns, "districts": districts, "places": places, "neighbourhoods": neighbourhoods,
             "source": "Neighbourhood names: House of Commons Library, MSOA names 2011 (Open Parliament Licence "
                       "v3.0); major towns and cities: ONS, December 2015 (OGL v3)"}
 
 
-def page_places(atlas: Any, neighbourhoods: bool) -> dict | None:
-    """What one page carries: the towns, and the places with their neighbourhoods where ``neighbourhoods``."""
+def _columns(items: list[tuple[str, str, tuple[int, int, int], int]]) -> tuple[list[str], dict]:
+    """Named places as columns by district (a third fewer bytes than a list of records): ``items`` are
+    (district, name, (x, y, half-side) in thousandths of a degree, neighbourhoods). By district, south to
+    north, each centre a small step from the one before.
+
+    Returns
+    -------
+    (list of str, dict)
+        The districts, and ``names`` joined by "|", ``per`` (places of each district), ``step``, ``dx``,
+        ``dy``, ``r`` (in :data:`PLACE_STEP` thousandths of a degree) and ``n``.
+    """
+    items = sorted(items, key=lambda t: (t[0], t[2][1], t[1]))
+    districts = list(dict.fromkeys(t[0] for t in items))
+    per = [sum(1 for t in items if t[0] == dist) for dist in districts]
+    xs = np.round(np.array([t[2][0] for t in items]) / PLACE_STEP).astype(int)
+    ys = np.round(np.array([t[2][1] for t in items]) / PLACE_STEP).astype(int)
+    return districts, {"names": "|".join(t[1].replace("|", "/") for t in items), "per": per, "step": PLACE_STEP,
+                       "dx": np.diff(xs, prepend=0).tolist(), "dy": np.diff(ys, prepend=0).tolist(),
+                       "r": [max(1, round(t[2][2] / PLACE_STEP)) for t in items], "n": [t[3] for t in items]}
+
+
+#: What each kind of page carries (:func:`page_places`): more names where its budget has room.
+DETAIL = ("towns", "places", "neighbourhoods")
+
+
+def page_places(atlas: Any, detail: str) -> dict | None:
+    """What one page carries: the towns (a check's page), with the places named by neighbourhoods (the
+    atlas), and with every neighbourhood by its own name too (the timeline); None without a catalogue."""
+    if detail not in DETAIL:
+        raise ValueError(f"detail must be one of {DETAIL}, not {detail!r}")
     got = read_places(atlas)
     if got is None:
         return None
-    if neighbourhoods:
-        return got
-    return {"towns": got["towns"], "source": got["source"].split("; ")[1]}
+    if detail == "towns":
+        return {"towns": got["towns"], "source": got["source"].split("; ")[1]}
+    return {k: v for k, v in got.items() if k != "neighbourhoods" or detail == "neighbourhoods"}

@@ -222,7 +222,7 @@ LAYERS.forEach(function (layer) {
   var group = groups[layer.id] = L.featureGroup();
   counts[layer.id] = layer.features.length;
   layer.features.forEach(function (f, i) {
-    entries.push({name: String(f.name), lower: norm(f.name), layer: layer, group: group, i: i,
+    entries.push({name: String(f.name), lower: caNorm(f.name), layer: layer, group: group, i: i,
       code: layer.codes[i], f: f});
   });
 });
@@ -499,36 +499,9 @@ function collapsible(d, title, open) {  // a control whose body hides behind a b
   return det;
 }
 
-// search (first in the tab order, after the skip link and the map)
-function norm(s) { return String(s).toLowerCase().replace(/[^a-z0-9]+/g, " ").trim(); }
-function fuzzy(q, text) {  // edit distance from q to the best-matching part of text (Sellers)
-  var prev = new Array(text.length + 1), cur = new Array(text.length + 1), i, j;
-  for (j = 0; j <= text.length; j++) { prev[j] = 0; }
-  for (i = 1; i <= q.length; i++) {
-    cur[0] = i;
-    for (j = 1; j <= text.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (q.charAt(i - 1) === text.charAt(j - 1) ? 0 : 1));
-    }
-    var t = prev; prev = cur; cur = t;
-  }
-  var best = Infinity;
-  for (j = 0; j <= text.length; j++) { best = Math.min(best, prev[j]); }
-  return best;
-}
-function matches(q) {
-  q = norm(q);
-  if (!q) { return []; }
-  var allowed = q.length < 4 ? 0 : q.length < 8 ? 1 : 2, out = [];
-  entries.forEach(function (e) {
-    var score;
-    if (e.lower === q) { score = 0; }
-    else if (e.lower.indexOf(q) === 0 || e.lower.indexOf(" " + q) >= 0) { score = 1; }
-    else if (e.lower.indexOf(q) > 0) { score = 2; }
-    else { var d = fuzzy(q, e.lower); if (d > allowed) { return; } score = 2 + d; }
-    out.push({e: e, score: score + (e.place ? 0.25 : map.hasLayer(e.group) ? 0 : 0.5)});
-  });
-  out.sort(function (a, b) { return a.score - b.score || (a.e.lower < b.e.lower ? -1 : a.e.lower > b.e.lower ? 1 : 0); });
-  return out.map(function (m) { return m.e; });
+// search (first in the tab order, after the skip link and the map): search.js
+function matches(q) {  // what is shown first, then towns and places, then hidden layers
+  return caMatches(entries, q, function (e) { return e.place ? 0.25 : map.hasLayer(e.group) ? 0 : 0.5; });
 }
 var highlight = null, selected = null;
 function select(entry, open, keepView) {
@@ -548,30 +521,10 @@ function select(entry, open, keepView) {
 }
 var searchInput;
 var Search = L.Control.extend({options: {position: "topleft"}, onAdd: function () {
-  var d = box("ca-search", "Search"), det = collapsible(d, "Search", !PHONE);
-  var input = el("input"); input.type = "search"; input.id = "ca-search-input";
-  input.placeholder = "Find a place or organisation";
-  input.setAttribute("aria-label", "Find a place or organisation in any layer");
-  searchInput = input;
-  var list = el("ul"), note = el("small");
-  list.setAttribute("aria-live", "polite");
-  function show() {
-    list.textContent = "";
-    var m = matches(input.value);
-    note.textContent = input.value.trim() && !m.length ? "No match in any layer" : "";
-    m.slice(0, 8).forEach(function (e) {
-      var li = el("li"), b = el("button", null, e.name), small = el("small", null, " \u2013 " + (e.place ? e.note : e.layer.title));
-      b.type = "button"; b.appendChild(small);
-      b.addEventListener("click", function () { select(e); });
-      li.appendChild(b); list.appendChild(li);
-    });
-    return m;
-  }
-  input.addEventListener("input", show);
-  input.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter") { var m = show(); if (m.length) { select(m[0]); } ev.preventDefault(); }
-  });
-  det.appendChild(input); det.appendChild(list); det.appendChild(note);
+  var d = box("ca-search", "Search");
+  searchInput = caSearchField(collapsible(d, "Search", !PHONE), {id: "ca-search-input", placeholder: "Find a place or organisation",
+    label: "Find a place or organisation in any layer", none: "No match in any layer", find: matches, pick: select,
+    what: function (e) { return e.place ? e.note : e.layer.title; }});
   return d; }});
 new Search().addTo(map);
 L.control.zoom({position: "topleft"}).addTo(map);
@@ -612,9 +565,12 @@ function fillList() {
   if (!layer) { return; }
   var cols = [["name", "Name"], ["pop", "Residents"]];
   if (layer.findings) { cols.push(["nf", "Findings"]); }
+  // residents: the popup's first line where it is theirs (the page carries each figure once)
+  var residents = function (f) { return f.rows && f.rows.length && f.rows[0][0].indexOf("Residents") === 0 ? f.rows[0][1] : ""; };
   var rows = layer.features.map(function (f, i) { return {f: f, i: i}; });
   rows.sort(function (a, b) {
     var x = a.f[listSort.key], y = b.f[listSort.key];
+    if (listSort.key === "pop") { x = Number(residents(a.f).replace(/,/g, "")); y = Number(residents(b.f).replace(/,/g, "")); }
     if (x === undefined || x === null) { x = listSort.key === "name" ? "" : -1; }
     if (y === undefined || y === null) { y = listSort.key === "name" ? "" : -1; }
     return (x < y ? -1 : x > y ? 1 : 0) * listSort.dir;
@@ -637,8 +593,7 @@ function fillList() {
       if (e) { select(e); }
     });
     td.appendChild(b); row.appendChild(td);
-    row.appendChild(el("td", "ca-num", r.f.rows && r.f.rows.length && r.f.rows[0][0].indexOf("Residents") === 0 ?
-      r.f.rows[0][1] : ""));
+    row.appendChild(el("td", "ca-num", residents(r.f)));
     if (layer.findings) { row.appendChild(el("td", "ca-num", r.f.nf)); }
     tb.appendChild(row);
   });
@@ -833,9 +788,9 @@ function mark(entry, shape) {  // the selection and its outline
   highlight = shape; selected = entry;
 }
 var TAKE = typeof caMapTakeaway === "function" ? caMapTakeaway({map: map, DATA: DATA, LAYERS: LAYERS, FINDINGS: FINDINGS,
-  FINDING: FINDING, groups: groups, entries: entries, towns: TOWNS, norm: norm, select: select, mark: mark,
+  FINDING: FINDING, groups: groups, entries: entries, towns: TOWNS, select: select, mark: mark,
   renderer: renderer, popupOptions: popupOptions, writeHash: writeHash, stateString: stateString, decode: decode,
-  eachArc: eachArc, ARCS: ARCS, linkify: linkify, box: box, subject: subject, flaggedKey: flaggedKey,
+  ARCS: ARCS, box: box, subject: subject, flaggedKey: flaggedKey,
   legend: function () { return legendBody; }}) : null;
 /*}take*/
 // a skip link to the controls, first in the tab order

@@ -1,7 +1,7 @@
 // Taking a map away, read by map.js and timeline.js (each page inlines this file after dom.js): the link
 // copied, the view as an SVG or PNG document (title, legend, attribution), the data as CSV. Built in the
 // browser from what is drawn: no network.
-/* exported caDefuse, caCsv, caPyNumber, caCopyText, caSave, caViewSvg, caSvgToPng, caShareBox */
+/* exported caDefuse, caCsv, caPyNumber, caCopyText, caSave, caLegendItems, caViewSvg, caSvgToPng, caShareBox */
 
 // ------------------------------------------------------------------------------------------ CSV
 // The rules of the project's one CSV writer (io/text.py: defuse, rows_csv), so a download and a file the
@@ -120,9 +120,45 @@ function caLabels(map) {
       colour: st.color, mark: d.classList.contains("ca-num-mark") ? st.backgroundColor : null};
   }).filter(function (l) { return l.w && l.x >= 0 && l.y >= 0; });
 }
+// ------------------------------------------------------------------------------------------ the legend as shown
+// A page's legend read from the screen for the drawn copy (caViewSvg's `legend`: the atlas, the check pages
+// and the timeline), so that the download shows what the legend shows: headings (h3), a choice (class
+// ca-by), a colour bar (ca-bar), rows (ca-row) with their swatch or the sample of a name's lettering
+// (ca-ref-sample), notes (ca-drawn, ca-unshaped); words for the screen only (ca-screen) are left out.
+function caShownText(node) {
+  var copy = node.cloneNode(true);
+  Array.prototype.forEach.call(copy.querySelectorAll(".ca-screen"), function (x) { x.parentNode.removeChild(x); });
+  return copy.textContent;
+}
+function caLegendItems(body) {
+  var out = [];
+  Array.prototype.forEach.call(body ? body.children : [], function (n) {
+    var cls = n.classList;
+    if (n.tagName === "H3") { out.push({h: n.textContent}); }
+    else if (cls.contains("ca-by")) {
+      var sel = n.querySelector("select");
+      out.push({text: sel ? "Coloured by " + sel.options[sel.selectedIndex].text : n.textContent});
+    } else if (cls.contains("ca-bar")) {
+      var bar = [], sws = n.querySelectorAll(".ca-bar-sw"), labels = n.querySelectorAll(".ca-bar-label");
+      for (var i = 0; i < sws.length; i++) { bar.push([sws[i].style.backgroundColor, labels[i].textContent]); }
+      out.push({bar: bar});
+    } else if (cls.contains("ca-row")) {
+      var sample = n.querySelector(".ca-ref-sample"), words = [], look = sample && window.getComputedStyle(sample);
+      Array.prototype.forEach.call(n.children, function (x) {
+        if (x.tagName === "SPAN" && x !== sample) { words.push(caShownText(x)); }
+      });
+      out.push({row: words.join(" "), swatch: n.querySelector("svg"), sample: sample ? {text: sample.textContent,
+        size: parseFloat(look.fontSize) || 11, weight: look.fontWeight, style: look.fontStyle, colour: look.color} : null});
+    } else if (cls.contains("ca-drawn")) { out.push({text: n.textContent}); }
+    else if (cls.contains("ca-unshaped")) { out.push({text: n.querySelector("summary").textContent + ": listed on the page"}); }
+  });
+  return out;
+}
+
 // The view as one SVG document for a slide or an article: the title (and a sentence), the map's paths as
 // drawn with its labels, the legend beside it, the attribution under it. `legend` is a list of
-// {h: heading} | {row: text, swatch: <svg> or null} | {bar: [[colour, label], ...]} | {text: text}.
+// {h: heading} | {row: text, swatch: <svg> or null, sample: a name's lettering or null} |
+// {bar: [[colour, label], ...]} | {text: text} (caLegendItems).
 function caViewSvg(map, o) {
   var size = map.getSize(), mw = size.x, mh = size.y, pad = 24, lw = o.legend && o.legend.length ? 300 : 0;
   var W = mw + 2 * pad + (lw ? lw + pad : 0);
@@ -170,6 +206,11 @@ function caViewSvg(map, o) {
   svg.appendChild(frame);
   // the legend, beside the map
   var ly = top + 16, lx = pad + mw + pad, leg = svgEl("g", {"class": "ca-x-legend"});
+  // the rows' words in one column: after the swatches, or after the widest sample of a name's lettering
+  var indent = (o.legend || []).reduce(function (w, item) {
+    var s = item.sample;
+    return s ? Math.max(w, Math.ceil(caWidth(s.text, s.size, s.weight)) + 8) : w;
+  }, 32);
   (o.legend || []).forEach(function (item) {
     if (item.h) { ly = caText(leg, lx, ly + 6, caWrap(item.h, lw, 14, 700), 14, {"font-weight": 700, fill: "#111"}); }
     else if (item.bar) {
@@ -179,11 +220,15 @@ function caViewSvg(map, o) {
       });
       ly += 4;
     } else if (item.row !== undefined) {
+      var s = item.sample;
       if (item.swatch) {
         var sw = item.swatch.cloneNode(true);
         sw.setAttribute("x", lx); sw.setAttribute("y", ly - 11); leg.appendChild(sw);
+      } else if (s) {  // "Town", "Name": lettered as on the map, in the swatches' column
+        caText(leg, lx, ly + 1, [s.text], s.size, {"font-weight": s.weight, "font-style": s.style, fill: s.colour,
+          "class": "ca-x-sample"});
       }
-      ly = caText(leg, lx + 32, ly + 1, caWrap(item.row, lw - 32, 12, 400), 12, {fill: "#111"}) + 3;
+      ly = caText(leg, lx + indent, ly + 1, caWrap(item.row, lw - indent, 12, 400), 12, {fill: "#111"}) + 3;
     } else if (item.text) { ly = caText(leg, lx, ly + 1, caWrap(item.text, lw, 12, 400), 12, {fill: "#333"}) + 3; }
   });
   svg.appendChild(leg);

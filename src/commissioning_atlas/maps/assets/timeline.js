@@ -1,7 +1,8 @@
 // The timeline page: one map, an era control (slider with its years, arrow keys), what each era is and what
 // moved (each part a button that zooms to it), a side-by-side view of two eras with linked pan and zoom and
-// the sentence of what differs between them, a legend, labels, a scale bar, and the chart of commissioners
-// over time. The address keeps the eras and, once moved, the view.
+// the sentence of what differs between them, a legend, labels, a scale bar, the atlas's search (towns, places,
+// every neighbourhood) and the chart of commissioners over time. The address keeps the eras and, once moved,
+// the view.
 // Everything shown is computed in Python (maps/timeline.py); table text is only ever set as textContent.
 (function () {
 "use strict";
@@ -231,8 +232,10 @@ function swatch(kind, o) {
   }
   return s;
 }
+// rows in the classes takeaway.js reads (ca-row, ca-ref-sample, ca-screen): the downloaded view's legend is
+// read from this one (caLegendItems), as the atlas's is from its own
 function legendRow(d, sw, text) {
-  var r = el("div", "tl-row");
+  var r = el("div", "tl-row ca-row");
   r.appendChild(sw);
   r.appendChild(el("span", "", text));
   d.appendChild(r);
@@ -253,10 +256,10 @@ function legendRows(d, era) {
     legendRow(d, swatch("fill", {fill: MOVED.fillColor, opacity: MOVED.fillOpacity, color: MOVED.color, weight: 2}),
       "Parts that left their body since " + c.old_title);
   }
-  var r = el("div", "tl-row");
-  r.appendChild(el("span", "tl-name-sample", "Name"));
+  var r = el("div", "tl-row ca-row");
+  r.appendChild(el("span", "tl-name-sample ca-ref-sample", "Name"));
   var words = el("span", "", "Bodies named where the name fits");
-  words.appendChild(el("span", "tl-screen", "; hover or tap for any"));
+  words.appendChild(el("span", "tl-screen ca-screen", "; hover or tap for any"));
   r.appendChild(words);
   d.appendChild(r);
 }
@@ -305,6 +308,11 @@ function updateLabels(view) {
     }
     return q[0] >= 0 && q[1] >= 0 && q[2] <= size.x && q[3] <= size.y;
   }
+  if (picked && bounds.contains(L.latLng(picked.place.y, picked.place.x))) {  // a place found: named first
+    var pl = L.latLng(picked.place.y, picked.place.x), pp = m.latLngToContainerPoint(pl), pw = textWidth(picked.name) + 6;
+    placed.push([pp.x - pw / 2, pp.y - 8, pp.x + pw / 2, pp.y + 8]);
+    addLabel(view, pl, [picked.name], pw, 15, "tl-label tl-place-label", "place");
+  }
   order.forEach(function (i) {
     var f = layer.features[i], ll = point(f.lp);
     if (!f.lr || !bounds.contains(ll)) { return; }
@@ -319,15 +327,18 @@ function updateLabels(view) {
       var p = m.latLngToContainerPoint(ll), q = [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
       if (!free(q)) { continue; }
       placed.push(q);
-      var d = el("div", "tl-label");
-      lines.forEach(function (s, n) { if (n) { d.appendChild(el("br")); } d.appendChild(document.createTextNode(s)); });
-      d.setAttribute("aria-hidden", "true");
-      d.setAttribute("data-code", f.code);
-      view.labels.addLayer(L.marker(ll, {icon: L.divIcon({className: "tl-label-icon", html: d, iconSize: [w, h]}),
-        interactive: false, keyboard: false}));
+      addLabel(view, ll, lines, w, h, "tl-label", f.code);
       return;
     }
   });
+}
+function addLabel(view, ll, lines, w, h, cls, code) {
+  var d = el("div", cls);
+  lines.forEach(function (s, n) { if (n) { d.appendChild(el("br")); } d.appendChild(document.createTextNode(s)); });
+  d.setAttribute("aria-hidden", "true");
+  d.setAttribute("data-code", code);
+  view.labels.addLayer(L.marker(ll, {icon: L.divIcon({className: "tl-label-icon", html: d, iconSize: [w, h]}),
+    interactive: false, keyboard: false}));
 }
 
 // ------------------------------------------------------------------------------------------ the panel
@@ -398,6 +409,7 @@ function difference(i, j) {
 var chartBox = el("section", "tl-chart");
 function drawPanel() {
   var two = compare.checked, j = Number(other.value);
+  if (picked && picked.popup && picked.popup.isOpen()) { picked.popup.setContent(placeEl()); }
   while (panel.firstChild) { panel.removeChild(panel.firstChild); }
   var shown = two && j !== current ? [current, j] : [current];
   panel.appendChild(describe(current, "", two ? "Left" : ""));
@@ -469,6 +481,67 @@ function markChart(layerId) {
   Object.keys(bars).forEach(function (k) { bars[k].setAttribute("class", "tl-bar" + (k === layerId ? " tl-now" : "")); });
 }
 
+// ------------------------------------------------------------------------------------------ search
+// towns, places and every neighbourhood (places.js), found as on the atlas (search.js): the map zooms there,
+// outlines and names the place, and its popup lists what each era shown has at its centre, each body dated
+var PLACES = DATA.places || null, found = caPlaces(PLACES), locate = caLocator(ARCS, decode), picked = null;
+function placeEl() {
+  var p = picked.place, ll = L.latLng(p.y, p.x), rows = [];
+  shownEras().forEach(function (i) {
+    [ERAS[i].layer].concat(ERAS[i].lines).forEach(function (lid) {
+      var layer = DATA.layers[lid], hits = locate(DATA.geometry[lid], ll);
+      if (hits.length) {
+        rows.push({title: ERAS[i].key + ": " + layer.title + " (" + layer.vintage + ")", items: hits.map(function (n) {
+          return {text: layer.features[n].name + " (" + layer.vintage + ")"}; })});
+      }
+    });
+  });
+  return caPlaceEl(p, rows, PLACES.source);
+}
+function shownEras() {
+  var j = Number(other.value);
+  return compare.checked && j !== current ? [current, j] : [current];
+}
+function markPlace(view) {  // the place's box on a map (dashed), or none
+  if (view.placeBox) { view.map.removeLayer(view.placeBox); view.placeBox = null; }
+  if (!picked) { return; }
+  var p = picked.place;
+  view.placeBox = L.rectangle([[p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]], {renderer: view.renderer,
+    color: "#000", weight: 2, dashArray: "6 4", fill: false, interactive: false, className: "tl-place"}).addTo(view.map);
+}
+function pickPlace(e, keepView) {
+  var p = e.place;
+  if (picked && picked.popup) { var old = picked.popup; picked = null; A.map.closePopup(old); }
+  picked = e;
+  if (!keepView) { A.map.fitBounds([[p.y - p.r, p.x - p.r], [p.y + p.r, p.x + p.r]], {maxZoom: 12, animate: false}); }
+  [A, B].forEach(function (v) { if (v) { markPlace(v); updateLabels(v); } });
+  // on a phone narrow enough to sit right of the zoom buttons and the folded legend, panned clear of them and
+  // of the era tag
+  e.popup = L.popup({maxWidth: Math.min(380, window.innerWidth - (PHONE ? 150 : 60)), className: "tl-place-popup",
+    autoPanPaddingTopLeft: PHONE ? [84, 48] : [20, 48], autoPanPaddingBottomRight: [20, 20]})
+    .setLatLng([p.y, p.x]).setContent(placeEl());
+  e.popup.on("remove", function () {  // closed: the place is let go
+    if (picked !== e) { return; }
+    picked = null;
+    [A, B].forEach(function (v) { if (v) { markPlace(v); updateLabels(v); } });
+    writeHash();
+  });
+  e.popup.openOn(A.map);
+  writeHash();
+  return e.name;
+}
+function findPlaces(q) {  // towns before places before single neighbourhoods where they match alike
+  return caMatches(found.entries, q, function (e) { return e.place.hood ? 0.2 : e.place.district ? 0.1 : 0; });
+}
+var searchBox = el("div", "tl-search ca-search");
+searchBox.setAttribute("role", "search");
+caSearchField(searchBox, {id: "tl-search-input", placeholder: "Find a town or neighbourhood",
+  label: "Find a town, place or neighbourhood", none: "No town, place or neighbourhood of that name",
+  find: findPlaces,
+  pick: function (e) { searchBox.querySelector("ul").textContent = ""; pickPlace(e); },  // the list folds away
+  what: function (e) { return e.note; }});
+if (PLACES) { control.appendChild(searchBox); }
+
 // ------------------------------------------------------------------------------------------ control
 var syncing = false;
 function sync(from, partner) {  // linked pan and zoom: a move of one map moves the other
@@ -507,6 +580,7 @@ function writeHash() {
     var c = A.map.getCenter();
     h += "&z=" + Math.round(A.map.getZoom() * 100) / 100 + "&c=" + c.lat.toFixed(4) + "," + c.lng.toFixed(4);
   }
+  if (picked) { h += "&p=" + encodeURIComponent(picked.code); }
   if (location.hash !== h && window.history && history.replaceState) { history.replaceState(null, "", h); }
 }
 A.map.on("moveend", writeHash);
@@ -522,6 +596,8 @@ function readHash() {
       ERAS.forEach(function (e, n) { if (e.key === value) { out[p[0]] = n; } });
     } else if (p[0] === "z" && /^\d+(\.\d+)?$/.test(value) && Number(value) <= 18) {
       out.z = Number(value);
+    } else if (p[0] === "p") {
+      out.p = value;
     } else if (p[0] === "c") {
       var c = value.split(",").map(Number);
       if (c.length === 2 && Math.abs(c[0]) <= 85 && Math.abs(c[1]) <= 180) { out.c = c; }
@@ -548,6 +624,7 @@ function setCompare() {
   if (compare.checked && !B) {
     B = makeMap(box2);
     sync(B, function () { return A; });
+    markPlace(B);
   }
   A.map.invalidateSize({animate: false});
   if (whole) { fitEngland(A); }  // each map fits its own half
@@ -582,7 +659,10 @@ if (window.ResizeObserver) {  // the panel's content or a phone's rotation resiz
   window.addEventListener("resize", resized);
 }
 function applyView(h) {
-  if (h.z !== undefined && h.c) { A.map.setView(h.c, h.z, {animate: false}); }
+  var view = h.z !== undefined && h.c;
+  if (view) { A.map.setView(h.c, h.z, {animate: false}); }
+  var e = h.p && found.entries.filter(function (x) { return x.code === h.p; })[0];
+  if (e) { pickPlace(e, view); }
 }
 var start = readHash();
 other.value = String(start.beside !== undefined ? start.beside : Math.max(0, ERAS.length - 1));
@@ -600,25 +680,8 @@ window.addEventListener("hashchange", function () {  // an address edited by han
 // ------------------------------------------------------------------------------------------ take it away
 // "Share and download" (takeaway.js): the link to this era, the map as SVG or PNG with its title, legend and
 // sources, the era's bodies as CSV
-function sample(attrs) {
-  var s = svgEl("svg", {width: 26, height: 14, "aria-hidden": "true"});
-  s.appendChild(svgEl("rect", {x: 1, y: 1, width: 24, height: 12, fill: attrs.fill, "fill-opacity": attrs.opacity,
-    stroke: attrs.stroke, "stroke-width": attrs.width, "stroke-dasharray": attrs.dash || "none"}));
-  return s;
-}
-function eraLegend() {
-  var era = ERAS[current], layer = DATA.layers[era.layer], out = [{h: era.label}];
-  out.push({row: layer.title + ": each its own colour, neighbours never alike (" + layer.features.length + ")",
-    swatch: sample({fill: DATA.palette[0], opacity: 0.6, stroke: "#555", width: 0.7})});
-  era.lines.forEach(function (lid) {
-    out.push({row: DATA.layers[lid].title + " (lines)", swatch: sample({fill: "none", stroke: "#222", width: 1.6, dash: "5 3"})});
-  });
-  if (era.changes) {
-    out.push({row: "Moved from " + era.changes.old_title + " to " + era.changes.new_title + " (" + era.changes.total + ")",
-      swatch: sample({fill: "#d6604d", opacity: 0.85, stroke: "#b2182b", width: 2.5})});
-  }
-  if (era.median_text) { out.push({text: "Median body: " + era.median_text}); }
-  return out;
+function eraLegend() {  // map A's legend as shown (takeaway.js reads it, as it reads the atlas's)
+  return caLegendItems(A.legend.querySelector("details"));
 }
 function eraTable() {
   var era = ERAS[current], layer = DATA.layers[era.layer];
@@ -685,6 +748,9 @@ if (printMedia && printMedia.addEventListener) {
 window.caTimeline = {maps: function () { return [A.map, B && !box2.hidden ? B.map : null]; }, bounds: DATA.bounds,
   england: function (m) { return m.getBounds().contains(ENGLAND); },
   view: function () { return caViewSvg(A.map, {title: DATA.title + ": " + ERAS[current].label, legend: eraLegend(),
-    attribution: [DATA.attribution]}); }, table: eraTable};
+    attribution: [DATA.attribution]}); }, table: eraTable,
+  matches: function (q) { return findPlaces(q).map(function (e) { return [e.name, e.code]; }); },
+  labels: function () { return Array.prototype.map.call(document.querySelectorAll(".tl-label"), function (x) {
+    return x.textContent; }); }};
 document.documentElement.setAttribute("data-ca-ready", "1");
 })();
