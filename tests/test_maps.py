@@ -91,6 +91,17 @@ def written(atlas, findings, tmp_path_factory):
             "hostile_plain": out / "hostile-plain.html"}
 
 
+@pytest.fixture(scope="module")
+def cluster_vs_sha(atlas, tmp_path_factory):
+    """The real check of PCT clusters against SHAs (two crossing parts), and its page."""
+    from commissioning_atlas import checks
+
+    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
+    path = maps.findings_map(atlas, findings, tmp_path_factory.mktemp("cvs") / "cvs.html", meta["title"],
+                             meta["subject"], meta["against"])
+    return findings, meta, path
+
+
 def page_text(path: Path) -> str:
     """A page's HTML followed by what its pack unpacks to (Leaflet, our script, the data)."""
     text = path.read_text(encoding="utf-8")
@@ -135,11 +146,9 @@ def test_self_contained(written, key):
 
 
 @pytest.mark.integration
-def test_bytes_reproducible(atlas, tmp_path):
+def test_bytes_reproducible(atlas, written, tmp_path):
     fresh = dataclasses.replace(atlas)  # no cached simplification: the whole pipeline runs again
-    a = maps.ccg_map(atlas, tmp_path / "a.html").read_bytes()
-    b = maps.ccg_map(fresh, tmp_path / "b.html").read_bytes()
-    assert a == b
+    assert maps.ccg_map(fresh, tmp_path / "b.html").read_bytes() == written["ccg"].read_bytes()
 
 
 @pytest.mark.integration
@@ -694,13 +703,12 @@ def test_names_on_the_map_at_closer_zooms(browser, written):
 
 @pytest.mark.integration
 @pytest.mark.browser
-def test_popups_name_before_codes_and_show_the_cli_figures(browser, atlas, written, tmp_path):
+def test_popups_name_before_codes_and_show_the_cli_figures(browser, written, cluster_vs_sha):
     """A crossing part's popup says in words what the CLI prints: the same people and share."""
     from commissioning_atlas import checks
     from commissioning_atlas.io import formatting
 
-    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
-    path = maps.findings_map(atlas, findings, tmp_path / "cvs.html", meta["title"], meta["subject"], meta["against"])
+    findings, meta, path = cluster_vs_sha
     table = checks.to_table(findings, meta)
     cross = findings[findings["class"] == "crossing part"]
     page = Page(browser, path)
@@ -856,12 +864,11 @@ def test_people_affected_counts_in_words():
 
 
 @pytest.mark.integration
-def test_the_map_and_the_cli_write_the_same_figures(atlas, tmp_path):
+def test_the_map_and_the_cli_write_the_same_figures(cluster_vs_sha):
     from commissioning_atlas import checks
     from commissioning_atlas.io import formatting
 
-    findings, meta = checks.run_preset(atlas, "cluster-vs-sha")
-    path = maps.findings_map(atlas, findings, tmp_path / "c.html", meta["title"], meta["subject"], meta["against"])
+    findings, meta, path = cluster_vs_sha
     layer = next(l for l in _data(path)["layers"] if l["id"] == "findings")
     table = checks.to_table(findings, meta)
     shares = sorted(f["share"] for f in layer["features"] if f["x"])
