@@ -488,7 +488,7 @@ def test_the_link_restores_eras_zoom_and_centre(browser, opened, pages):
     _go(p, "2026")
     p.page.check("#tl-compare")
     p.page.select_option("#tl-other", "0")
-    p.page.evaluate("() => window.caTimeline.maps()[0].setView([51.45, -0.1], 9.25, {animate: false})")
+    p.page.evaluate("() => { window.caTimeline.maps()[0].setView([51.45, -0.1], 9.25, {animate: false}); }")
     link = p.page.evaluate("location.href")
     assert "era=2026" in link and "beside=2011" in link and "z=9.25" in link
     lat, lng = map(float, re.search(r"c=([-\d.]+),([-\d.]+)", link).groups())
