@@ -35,15 +35,15 @@ def hostile_atlas(atlas):
 
 
 @pytest.fixture(scope="module")
-def pages(atlas, tmp_path_factory):
-    """The packed page, and a plain one (``pack=False``) of the atlas whose first 2027 body has a hostile name
-    (one page serves the plain-data and the hostile-name tests). That the same atlas gives the same bytes twice
-    is test_build's (build's and map's ``timeline.html`` compared byte for byte)."""
-    out = tmp_path_factory.mktemp("timeline")
-    packed = timeline.timeline_map(atlas, out / "timeline.html", index="index.html")
+def pages(atlas, england_timeline, tmp_path_factory):
+    """The packed page (the session's, conftest.py), and a plain one (``pack=False``) of the atlas whose first
+    2027 body has a hostile name (one page serves the plain-data and the hostile-name tests). That the same
+    atlas gives the same bytes twice is test_build's (build's and map's ``timeline.html`` byte for byte)."""
     bad, code = hostile_atlas(atlas)
-    plain = timeline.timeline_map(bad, out / "plain.html", index="index.html", pack=False)
-    return {"dir": out, "packed": packed, "plain": plain, "hostile_code": code, "data": maps.read_page_data(packed)}
+    plain = timeline.timeline_map(bad, tmp_path_factory.mktemp("timeline") / "plain.html", index="index.html",
+                                  pack=False)
+    return {"packed": england_timeline, "plain": plain, "hostile_code": code,
+            "data": maps.read_page_data(england_timeline)}
 
 
 # ------------------------------------------------------------------------------------------------ no browser
@@ -488,7 +488,7 @@ def test_the_link_restores_eras_zoom_and_centre(browser, opened, pages):
     _go(p, "2026")
     p.page.check("#tl-compare")
     p.page.select_option("#tl-other", "0")
-    p.page.evaluate("() => window.caTimeline.maps()[0].setView([51.45, -0.1], 9.25, {animate: false})")
+    p.page.evaluate("() => { window.caTimeline.maps()[0].setView([51.45, -0.1], 9.25, {animate: false}); }")
     link = p.page.evaluate("location.href")
     assert "era=2026" in link and "beside=2011" in link and "z=9.25" in link
     lat, lng = map(float, re.search(r"c=([-\d.]+),([-\d.]+)", link).groups())
