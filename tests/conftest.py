@@ -77,6 +77,15 @@ def atlas(mirror, tmp_path_factory):
     return _session_england(mirror, tmp_path_factory)
 
 
+@pytest.fixture(scope="session")
+def england_timeline(atlas, tmp_path_factory) -> Path:
+    """The timeline page of England (packed, linking back to ``index.html``), for every file that reads it;
+    its tests are one group (:data:`SHARED`), so one worker writes it once."""
+    from commissioning_atlas.maps import timeline
+
+    return timeline.timeline_map(atlas, tmp_path_factory.mktemp("timeline") / "timeline.html", index="index.html")
+
+
 @pytest.fixture(scope="module")
 def browser():
     """Headless Debian Chromium for the browser tests (skipped where it is not installed)."""
@@ -114,17 +123,22 @@ def watched(browser):
 REAL_DATA = {"mirror", "atlas"}
 
 
+#: Session fixtures that write an England page which several files read: the tests that use one are one group
+#: (named after it), so the page is written once.
+SHARED = ("england_timeline",)
+
+
 #: Work that takes a minute or more on the 2-core machine (CI's ``--durations=25``), as node-id prefixes,
 #: longest first: started before the rest so that neither worker is left alone with one of them at the end.
 #: The first is the group that builds England (it needs it first); a new slow test belongs here.
 LONG = (
     "tests/test_maps.py",  # the written pages and every browser test of them (one group, one Chromium)
     "tests/test_build.py::test_build_writes_layers_reports_and_maps",  # the main job, then `map -o maps`
-    "tests/test_readme_commands.py::test_readme_command_runs_as_shown",  # the what-if map, advise, plan ...
+    "tests/test_readme_commands.py::test_the_readme_whatif_map",  # every page of England with a scenario
     "tests/test_hostile.py",
     "tests/test_notebooks.py",  # one kernel runs every notebook
     "tests/test_declarations.py::test_a_throwaway_layer_set_and_preset_from_declarations_alone",
-    "tests/test_timeline.py",
+    "england_timeline",  # the timeline page: test_timeline and test_timeline_search (one group, SHARED)
 )
 
 
@@ -146,12 +160,15 @@ def _shares_fixtures(item) -> bool:
 def _schedule(items) -> None:
     """Group and order the tests for two workers (pytest-xdist ``--dist loadgroup``, scripts/test.sh).
 
-    A test that uses a module fixture is grouped with its file; any other test is a group alone (so the long
-    ones spread over both workers). The first group is the longest that needs England: its worker builds
+    A test that uses a page of :data:`SHARED` is in that page's group; else a test that uses a module fixture
+    is grouped with its file; any other test is a group alone (so the long ones spread over both workers). The first group is the longest that needs England: its worker builds
     England into the cache (:func:`_england`) while the other worker runs every group that needs no real
     data (the fast tier, the small-atlas pages, the packaging environments) instead of waiting for the
     build; then the groups that need England, the long ones (:data:`LONG`) first."""
     def group(item) -> str:
+        shared = [name for name in SHARED if name in getattr(item, "fixturenames", ())]
+        if shared:
+            return shared[0]
         return item.nodeid.split("::")[0] if _shares_fixtures(item) else item.nodeid
 
     groups: dict[str, list] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+import shapely.affinity
 
 from commissioning_atlas.maps import arcs
 from commissioning_atlas.maps.arctable import arc_table, farthest, join_rings, junctions, offsets, ring_table
@@ -144,3 +145,50 @@ def test_unique_rows_is_numpy_unique():
         rows, inverse = unique_rows(a)
         want, want_inverse = np.unique(a, axis=0, return_inverse=True)
         assert np.array_equal(rows, want) and np.array_equal(inverse, want_inverse.ravel())
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_decode_page_geometry_is_the_plain_decoding(seed):
+    """A page's geometry read back through the flat arcs, against arc by arc and ring by ring."""
+    from commissioning_atlas.maps.encode import decode_page_geometry
+
+    geoms = _coverage(seed)
+    structure, rings = [], []
+    for g in geoms:  # features -> polygons -> ring ids, as the page builder pools them
+        feature = []
+        for polygon_rings in arcs.quantised_rings(g, (62_500, 100_000)):
+            feature.append(list(range(len(rings), len(rings) + len(polygon_rings))))
+            rings += polygon_rings
+        structure.append(feature)
+    a, r = arcs.shared_arcs(rings)
+    flat = [np.r_[x[:1], np.diff(x, axis=0)].ravel().tolist() for x in a]
+    data = {"scale": [62_500, 100_000], "arcs": flat,
+            "geometry": {"g": [[[r[i] for i in p] for p in f] for f in structure]}}
+    scale = np.array(data["scale"], dtype=float)
+    plain = []
+    for feature in data["geometry"]["g"]:
+        polys = []
+        for polygon in feature:
+            ring_xy = [x / scale for x in arcs.arc_rings(a, polygon)]
+            polys.append(shapely.Polygon(ring_xy[0], ring_xy[1:]))
+        plain.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
+    got = decode_page_geometry(data, "g")
+    assert [g.wkb for g in got] == [g.wkb for g in plain]
+    assert any(g.is_empty for g in got) and not all(g.is_empty for g in got)
+
+
+def test_web_geometries_are_to_crs():
+    """Geometries taken to longitude/latitude with a table of known points: what GeoSeries.to_crs gives,
+    vertex for vertex, for the points in the table and for the rest."""
+    import geopandas as gpd
+
+    from commissioning_atlas.maps.transform import to_web_geometries, web_points
+
+    geoms = np.array([shapely.affinity.translate(shapely.affinity.scale(g, 900, 900, origin=(0, 0)), 400_000, 200_000)
+                      for g in _coverage(0) if not g.is_empty], dtype=object)
+    plain = gpd.GeoSeries(geoms, crs=27700).to_crs(4326).to_numpy()
+    known = web_points(shapely.get_coordinates(geoms[: len(geoms) // 2]))  # half the features' vertices
+    for table in (known, None, web_points(np.zeros((0, 2)))):
+        got = to_web_geometries(geoms, table)
+        assert [g.wkb for g in got] == [g.wkb for g in plain]
+    assert len(known[0]) < len(shapely.get_coordinates(geoms))

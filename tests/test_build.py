@@ -1,4 +1,5 @@
-"""The main job (`commissioning-atlas build`) on the real data: layers, every check report and the maps."""
+"""The main job (`commissioning-atlas build`) on the real data: layers, every check report and the maps; and the
+progress lines of map writing (on the small atlas)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from test_readme_commands import BY_TEST_BUILD, COMMANDS
 
 from commissioning_atlas import checks, cli
 
-pytestmark = pytest.mark.integration
 
-
+@pytest.mark.integration
 def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys, monkeypatch):
     """The README's ``build -o out`` writes every layer, report and map; the README's ``map -o maps`` writes
     the same pages as build's ``maps/``, byte for byte. Both run as shown, in one process: the second command's
@@ -54,6 +54,9 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys, monkeypa
         assert (out / "maps" / f"check-{name}.html").exists()
     index = (out / "maps" / "index.html").read_text(encoding="utf-8")
     assert index.count('href="check-') == len(checks.declared_presets()) and 'href="atlas.html"' in index
+    # the timeline and the planner are linked too; every page listed has its thumbnail
+    assert 'href="timeline.html"' in index and 'href="planner.html"' in index
+    assert index.count('<svg class="thumb"') == index.count('role="img"') == len(checks.declared_presets()) + 3
     # the index answers each question: which features are flagged (an overlap's two proposals both count)
     assert ("2 of 50 PCT clusters flagged: NHS South Yorkshire and Bassetlaw, NHS Milton Keynes and "
             "Northamptonshire.") in index
@@ -83,14 +86,17 @@ def test_build_writes_layers_reports_and_maps(mirror, tmp_path, capsys, monkeypa
         assert (tmp_path / "maps" / name).read_bytes() == (out / "maps" / name).read_bytes(), name
 
 
-def test_map_reports_progress_page_by_page(atlas, tmp_path, caplog):
+def test_map_reports_progress_page_by_page(small_atlas, tmp_path, caplog):
     """`map` and `build` take minutes: every page written is a progress line, counted against the whole."""
     import logging
 
     from commissioning_atlas.maps import write_maps
 
-    results = {name: checks.run_preset(atlas, name) for name in ("cluster-vs-sha", "ccg-size")}
+    checked = {"ccg-vs-pct": small_atlas.check(subject="ccg_2015", against="pct_2011"),
+               "pct-vs-sha": small_atlas.check(subject="pct_2011", against="sha_2011")}
+    results = {name: (f, f.attrs["meta"]) for name, f in checked.items()}
     with caplog.at_level(logging.INFO, logger="commissioning_atlas"):
-        written = write_maps(atlas, tmp_path / "maps", results, timeline=False, planner=False)
+        written = write_maps(small_atlas, tmp_path / "maps", results, timeline=False, planner=False)
     lines = [r.getMessage() for r in caplog.records if r.name == "commissioning_atlas.maps.pages"]
+    assert len(written) == 4  # the atlas, two checks, the index
     assert lines == [f"map {i} of {len(written)}: {p.name}" for i, p in enumerate(written, 1)]

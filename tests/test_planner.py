@@ -1,5 +1,6 @@
 """The planner page: its precomputed tables, its size, and (in Chromium) editing real plans whose figures must
-equal `check --scenario` on the exported CSV, plans in and out (CSV, YAML, the link) and every bad import."""
+equal `check --scenario` on the exported CSV (on residents, and on registered patients of May 2022), plans in and
+out (CSV, YAML, the link) and every bad import."""
 
 from __future__ import annotations
 
@@ -351,6 +352,48 @@ def test_phone_and_keyboard(browser, pages):
     page.screenshot(path=str(SHOTS / "phone-locked.png"), full_page=True)
     assert page.errors == []
     page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.integration
+def test_planner_counts_registered_patients_as_check_does_on_the_exported_plan(browser, pages, atlas, mirror,
+                                                                               tmp_path, capsys):
+    """The planner over the 2026 sub-ICB locations offers registered patients; chosen, its size rule reads them,
+    and its figures equal `check --scenario plan.csv --population registered_2022` (two ICBs that share Frimley's
+    apportioned location merged, so a group holds two apportioned pieces)."""
+    import commissioning_atlas as ca
+
+    path = pages["default"]  # the planner over the 2026 sub-ICB locations
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_function("window.caPlanner !== undefined", timeout=20000)
+    assert "registered_2022" in page.eval_on_selector_all("#pl-basis option", "os => os.map(o => o.value)")
+    page.select_option("#pl-basis", "registered_2022")
+    groups = [g["code"] for g in page.evaluate("caPlanner.state()")["groups"]]
+    split = atlas.layer("icb_2026").attrs["registered_2022_apportioned"]  # the ICBs sharing Frimley's location
+    page.select_option("#pl-active", str(groups.index(split[0])))
+    page.select_option("#pl-merge", str(groups.index(split[1])))
+    page.get_by_role("button", name="Merge").click()
+    fig = page.evaluate("caPlanner.figures()")
+    summary = page.evaluate("caPlanner.summary()")
+    notes = page.evaluate("document.body.textContent")  # the notes fold is closed
+    assert "under 1,000,000 (GP registered patients, 1 May 2022 (size rule only))" in summary
+    assert "the size rule reads them and councils split and region lines still count residents" in notes
+    csv_path = tmp_path / "plan.csv"
+    csv_path.write_text(page.evaluate("caPlanner.csv()"), encoding="utf-8")
+    assert errors == []
+    page.close()
+    code = cli.main(["check", "--mirror", str(mirror), "--quiet", "--scenario", str(csv_path), "--subject", "scenario",
+                     "--rule", "size", "--population", "registered_2022", "--format", "json"])
+    out = capsys.readouterr().out
+    flagged = {f["subject_code"]: f["population"] for f in json.loads(out)["findings"]}
+    assert code == 1 and flagged == {g["code"]: g["sized"] for g in fig["groups"] if g["low"]}
+    scen = ca.load(mirror=mirror, scenario=csv_path, progress=False).layer("scenario")
+    assert {g["code"]: g["held"] for g in fig["groups"]} == dict(zip(scen["code"], scen["registered_2022"].astype(int)))
+    assert {g["code"]: g["pop"] for g in fig["groups"]} == dict(zip(scen["code"], scen["population"].astype(int)))
+    assert len(fig["groups"]) == 35 and sum(g["held"] for g in fig["groups"]) == 61_654_788
 
 
 @pytest.mark.integration

@@ -6,6 +6,8 @@ scenarios resolve) and the files a reader would have made (``mine.yaml``, ``deat
 next README line is ``error: ...`` must exit 2 with that line; any other exits 0 or 1 (findings) with no traceback.
 ``build -o out`` and ``map -o maps`` are only parsed here: ``test_build`` runs both as shown, in one process
 (England's shapes simplified once for the two), checks what build wrote and that map writes the same pages.
+The what-if map (``map --scenario``) is only parsed by the test of every command: a test of its own runs it as
+shown and reads the pages it writes.
 """
 
 from __future__ import annotations
@@ -53,7 +55,20 @@ def _user_files(folder: Path) -> None:
         f"{code},{group}\n" for code, group in [("E38000002", "A"), ("E38000003", "A")]), encoding="utf-8")
 
 
+def _work(tmp_path: Path, monkeypatch) -> Path:
+    """The reader's folder: a link to the checkout's ``src/`` and the files the README has them make; the
+    working folder from now on."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "src").symlink_to(ROOT / "src")
+    _user_files(work)
+    monkeypatch.chdir(work)
+    return work
+
+
 COMMANDS = readme_commands()
+#: The README's what-if map (`map -o FOLDER --scenario FILE`): run as shown by its own test, which reads its pages.
+WHATIF = next(argv for _, argv, _ in COMMANDS if argv[0] == "map" and "--scenario" in argv)
 
 
 def test_the_readme_shows_commands():
@@ -67,13 +82,9 @@ def test_the_readme_shows_commands():
 def test_readme_command_runs_as_shown(line, argv, error, mirror, tmp_path, monkeypatch, capsys):
     parser = cli.build_parser()
     parser.parse_args(argv)  # every command shown parses, the slow ones included
-    if argv in BY_TEST_BUILD:
+    if argv in BY_TEST_BUILD or argv == WHATIF:
         return
-    work = tmp_path / "work"
-    work.mkdir()
-    (work / "src").symlink_to(ROOT / "src")
-    _user_files(work)
-    monkeypatch.chdir(work)
+    _work(tmp_path, monkeypatch)
     if argv[0] == "plan" and "advice.yaml" in argv:  # the README makes advice.yaml with `advise` first
         assert cli.main(["advise", "--units", "pct_cluster_2011", "--floor", "750000", "--within", "sha_2011",
                          "-o", "advice.yaml", "--mirror", str(mirror), "--quiet"]) == 0
@@ -85,3 +96,46 @@ def test_readme_command_runs_as_shown(line, argv, error, mirror, tmp_path, monke
         assert code == 2 and captured.err.splitlines()[0] == error.replace(" (see --help)", "")
     else:
         assert code in (0, 1), captured.err
+
+
+@pytest.mark.integration
+def test_the_readme_whatif_map_writes_every_page_as_a_whatif(mirror, atlas, tmp_path, monkeypatch, capsys):
+    """The README's what-if map runs as shown and maps every preset: the atlas page draws the scenario right
+    after the set it proposes changes to, shown by default, within the page's size budget; the checks of that
+    set check the scenario and say they are a what-if; every check page draws or lists (without a shape) each
+    of its check's findings; the index says it is a what-if and links every page."""
+    from commissioning_atlas import checks
+    from commissioning_atlas.maps import read_page_data
+    from commissioning_atlas.maps.pages import scenario_title
+
+    work = _work(tmp_path, monkeypatch)
+    assert cli.main([*WHATIF, "--mirror", str(mirror), "--quiet"]) == 0
+    capsys.readouterr()
+    out = work / WHATIF[WHATIF.index("-o") + 1]
+    scenario = work / WHATIF[WHATIF.index("--scenario") + 1]
+    presets = list(checks.declared_presets())
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["atlas.html", "timeline.html", "planner.html", "index.html", *(f"check-{n}.html" for n in presets)])
+    whatif = atlas.with_scenario(scenario)  # the session's England and the scenario: the findings to count
+    title = scenario_title(whatif)
+    assert scenario.name in title
+    page = read_page_data(out / "atlas.html")
+    assert page["whatif"] and page["title"].startswith(f"What-if: {title}")
+    ids = [l["id"] for l in page["layers"]]
+    assert ids.index("scenario") == ids.index("css_2012") + 1
+    assert next(l for l in page["layers"] if l["id"] == "scenario")["show"] is True
+    assert (out / "atlas.html").stat().st_size <= 3_000_000
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert f"what-if ({title})" in index
+    assert all(f'href="{p.name}"' in index for p in out.iterdir() if p.name != "index.html")
+    replaced = 0
+    for name in presets:
+        findings, meta = checks.run_preset(whatif, name)
+        data = read_page_data(out / f"check-{name}.html")
+        assert data["whatif"] == (meta["subject"] == "scenario") == data["title"].startswith("What-if"), name
+        replaced += meta["subject"] == "scenario"
+        layer = next(l for l in data["layers"] if l["id"] == "findings")
+        assert layer["drawn"] + len(layer["unshaped"]) == len(findings), name
+        shapeless = int((findings.geometry.isna() | findings.geometry.is_empty).sum())
+        assert len(layer["unshaped"]) >= shapeless, name
+    assert replaced == len([n for n in presets if n.startswith("proposal-")]) > 0  # the 2012 set's presets

@@ -16,7 +16,6 @@ import shapely
 from pyproj import Transformer
 
 from commissioning_atlas import maps, settings
-from commissioning_atlas.maps import timeline
 from commissioning_atlas.maps.places import page_places
 from commissioning_atlas.sources.readers import read_table
 
@@ -25,9 +24,9 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
-def page(atlas, tmp_path_factory):
-    path = timeline.timeline_map(atlas, tmp_path_factory.mktemp("tl-search") / "timeline.html")
-    return {"path": path, "data": maps.read_page_data(path)}
+def page(england_timeline):
+    """The session's timeline page of England (conftest.py; test_timeline reads the same page)."""
+    return {"path": england_timeline, "data": maps.read_page_data(england_timeline)}
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import shapely
 
 from commissioning_atlas import settings
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M, arc_simplify
-from commissioning_atlas.maps.transform import from_web, to_web
+from commissioning_atlas.maps.transform import from_web, to_web, web_points
 
 
 def _cache(atlas: Any) -> dict:
@@ -95,6 +95,7 @@ def _page_atoms(atlas: Any, layer_ids: Sequence[str], tolerance: float) -> dict:
     widths = np.cumsum([0] + [o.shape[1] for o, _ in per_layer])
     out = {"layers": layer_ids, "atoms": atoms, "simple": cache[same],
            "unions": cache.setdefault(("layer unions", *same[1:]), {}),  # and their layers
+           "web": cache.setdefault(("web points", *same[1:]), {}),  # and their vertices in lon/lat
            "owners": {lid: (rows[:, widths[n]:widths[n + 1]], per_layer[n][1]) for n, lid in enumerate(layer_ids)}}
     cache[key] = (layers, out)
     return out
@@ -167,6 +168,15 @@ def simplified_layers(atlas: Any, layer_ids: Sequence[str],
     """
     page = _page_atoms(atlas, layer_ids, tolerance)
     return {lid: _layer_from_atoms(atlas, page, lid) for lid in dict.fromkeys(layer_ids)}
+
+
+def page_web_points(page: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The vertices of a page's simplified atoms in longitude, latitude (:func:`.transform.web_points`),
+    made once per page: every layer the page draws is a union of those atoms, vertex for vertex."""
+    done = page.setdefault("web", {})
+    if "points" not in done:
+        done["points"] = web_points(shapely.get_coordinates(page["simple"]))
+    return done["points"]
 
 
 def _layer_from_atoms(atlas: Any, page: dict, lid: str) -> gpd.GeoSeries:

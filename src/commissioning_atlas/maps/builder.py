@@ -15,7 +15,7 @@ from commissioning_atlas import settings
 from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, _arc_table
 from commissioning_atlas.maps.arctable import offsets, ring_table
-from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms
+from commissioning_atlas.maps.atoms import _layer_from_atoms, _page_atoms, page_web_points
 from commissioning_atlas.maps.classes import classify, classify_at
 from commissioning_atlas.maps.describe import (
     code_names,
@@ -30,7 +30,7 @@ from commissioning_atlas.maps.describe import (
 )
 from commissioning_atlas.maps.encode import _plain
 from commissioning_atlas.maps.figures import SHARE_CROSSING, crossing_parts
-from commissioning_atlas.maps.labels import label_points, label_text, short_text
+from commissioning_atlas.maps.labels import circles, label_points, label_text, short_text
 from commissioning_atlas.maps.style import (
     _SEVERITY_ORDER,
     _STATUS_DASH,
@@ -45,6 +45,7 @@ from commissioning_atlas.maps.style import (
     greedy_colouring,
     style_of,
 )
+from commissioning_atlas.maps.transform import to_web_geometries
 
 #: Finding columns a page keeps as data (the tests and :func:`read_page_data` users read them).
 _FINDING_KEYS = ["rule", "class", "subject_code", "against_code", "severity"]
@@ -113,7 +114,11 @@ class _Builder:
 
     def _add(self, geoms: gpd.GeoSeries) -> list[list[list[int]]]:
         """Quantise features (EPSG:27700) into the ring pool; return features -> polygons -> ring ids."""
-        rt = ring_table(geoms.to_crs(settings.WEB_CRS).to_numpy(), COORD_SCALE)
+        if geoms.crs == settings.CRS:  # the page's atoms' vertices, looked up (to_crs would transform each again)
+            web = to_web_geometries(geoms.to_numpy(), page_web_points(self._page()))
+        else:
+            web = geoms.to_crs(settings.WEB_CRS).to_numpy()
+        rt = ring_table(web, COORD_SCALE)
         per_polygon = np.bincount(rt.polygon, minlength=len(rt.geometry))
         out: list[list[list[int]]] = [[] for _ in range(len(geoms))]
         for g, a, n in zip(rt.geometry.tolist(), (self.n_rings + offsets(per_polygon)).tolist(), per_polygon.tolist()):
@@ -215,7 +220,7 @@ class _Builder:
         style = style or style_of(layer_id)
         frame = self.encode(layer_id)
         info = self.atlas.info(layer_id)
-        pts, radii = label_points(self.simple[layer_id].to_numpy())
+        pts, radii = label_points(self.simple[layer_id].to_numpy(), circles(self.atlas))
         figs = layer_figures(self.atlas, frame, layer_id)
         rows = feature_rows(self.atlas, frame, layer_id, figs)
         features = []
@@ -305,7 +310,7 @@ class _Builder:
                         and np.allclose(bounds[n], sbounds[i], atol=1.0):
                     refs[n] = [subject_layer, i]
         own = shaped & np.array([r is None for r in refs], dtype=bool)
-        poles = label_points(np.where(shaped, geoms, None))
+        poles = label_points(np.where(shaped, geoms, None), circles(self.atlas))
         home = homes(f)
         have = set(self.atlas.layer_ids())  # looked up once: it reads the declarations and the footprint files
         against_layer = next((str(v) for v in f.get("against_layer", pd.Series(dtype=object)).dropna()

@@ -8,6 +8,7 @@ page's text parts and the arc bytes into one gzip stream written 7 characters pe
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ import pandas as pd
 import shapely
 
 from commissioning_atlas._errors import AtlasError
-from commissioning_atlas.maps.arcs import arc_rings
+from commissioning_atlas.maps.arctable import join_rings
 
 
 def encode_arcs(arcs: Sequence[Sequence[int]]) -> bytes:
@@ -75,7 +76,21 @@ def decode_arcs(blob: bytes) -> list[list[int]]:
     return [flat[a:a + 2 * int(k)].tolist() for a, k in zip(starts, lengths)]
 
 
-def decode_page_geometry(data: dict, geometry: str) -> list[shapely.Geometry]:
+def page_arcs(data: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A page's arcs as absolute integer vertices, all in one array, and each arc's number of vertices
+    (for :func:`decode_page_geometry`; decoded once for every geometry set of the page)."""
+    arcs = data["arcs"]
+    lengths = np.array([len(a) // 2 for a in arcs], dtype=np.int64)
+    d = np.fromiter(itertools.chain.from_iterable(arcs), dtype=np.int64, count=2 * int(lengths.sum()))
+    xy = np.cumsum(d.reshape(-1, 2), axis=0)
+    before = np.zeros((len(lengths), 2), dtype=np.int64)  # the sum of the arcs before each arc
+    ends = np.cumsum(lengths)
+    before[1:] = xy[ends[:-1] - 1] if len(lengths) > 1 else before[1:]
+    return xy - np.repeat(before, lengths, axis=0), lengths
+
+
+def decode_page_geometry(data: dict, geometry: str,
+                         arcs: tuple[np.ndarray, np.ndarray] | None = None) -> list[shapely.Geometry]:
     """Rebuild the (multi)polygons a page draws for one geometry set, in EPSG:4326.
 
     Parameters
@@ -84,21 +99,27 @@ def decode_page_geometry(data: dict, geometry: str) -> list[shapely.Geometry]:
         A page's data (:func:`read_page_data`).
     geometry : str
         Key of ``data["geometry"]``, e.g. ``"ccg_2013"`` or ``"findings"``.
+    arcs : tuple, optional
+        The page's :func:`page_arcs`, when the caller has them already.
 
     Returns
     -------
     list of shapely MultiPolygon
     """
     scale = np.asarray(data["scale"], dtype=float)
-    arcs = [np.cumsum(np.asarray(a, dtype=np.int64).reshape(-1, 2), axis=0) for a in data["arcs"]]
-    out = []
-    for feature in data["geometry"][geometry]:
-        polys = []
-        for polygon in feature:
-            rings = [r / scale for r in arc_rings(arcs, polygon)]
-            polys.append(shapely.Polygon(rings[0], rings[1:]))
-        out.append(shapely.MultiPolygon(polys) if polys else shapely.MultiPolygon())
-    return out
+    xy, lengths = page_arcs(data) if arcs is None else arcs
+    features = data["geometry"][geometry]
+    polygons = [p for f in features for p in f]
+    rings = [r for p in polygons for r in p]
+    refs = np.fromiter(itertools.chain.from_iterable(rings), dtype=np.int64)
+    ring_xy, ring_len = join_rings(xy, lengths, refs, np.array([len(r) for r in rings], dtype=np.int64))
+    out = np.empty(len(features), dtype=object)
+    if rings:
+        shells = shapely.linearrings(ring_xy / scale, indices=np.repeat(np.arange(len(rings)), ring_len))
+        polys = shapely.polygons(shells, indices=np.repeat(np.arange(len(polygons)), [len(p) for p in polygons]))
+        shapely.multipolygons(polys, indices=np.repeat(np.arange(len(features)), [len(f) for f in features]),
+                              out=out)
+    return [g if g is not None else shapely.MultiPolygon() for g in out]
 
 
 def _plain(value: Any, digits: int | None = 4) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import shapely
@@ -57,7 +58,15 @@ def short_text(name: str, width: int = SHORT_AT) -> str:
     return f"{head}{sep.rstrip() + ' ' if sep.strip() == ',' else ' & '}{initials}" if initials else head
 
 
-def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:
+def circles(atlas: Any) -> dict:
+    """The largest inscribed circles already found for an atlas's pages (:meth:`Atlas.derived`), for
+    :func:`label_points`: most features are drawn the same, vertex for vertex, on several pages (three in
+    four of ``map``'s). An object without ``derived`` gets a throw-away dict."""
+    derived = getattr(atlas, "derived", None)
+    return derived("maps.label circles", dict) if callable(derived) else {}
+
+
+def label_points(geoms: np.ndarray, memo: dict | None = None) -> tuple[list[list[int]], list[int]]:
     """Each feature's label point, on the page's integer grid, and the radius (m) of the circle it fills.
 
     The point is the centre of the largest circle inside the feature's largest part (its pole of
@@ -68,6 +77,8 @@ def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:
     ----------
     geoms : numpy.ndarray of (Multi)Polygon
         EPSG:27700.
+    memo : dict, optional
+        Circles found before (:func:`circles`), by the largest part's WKB: the same part, the same circle.
 
     Returns
     -------
@@ -86,13 +97,20 @@ def label_points(geoms: np.ndarray) -> tuple[list[list[int]], list[int]]:
         parts = shapely.get_parts(g)
         largest.append(parts[int(np.argmax(shapely.area(parts)))])
     largest = np.asarray(largest, dtype=object)
-    size = np.sqrt(shapely.area(largest))
-    lines = shapely.maximum_inscribed_circle(largest, tolerance=np.maximum(size / 200.0, 10.0))
-    centre = shapely.get_coordinates(shapely.get_point(lines, 0))
-    radius = shapely.length(lines)
-    lon, lat = to_web().transform(centre[:, 0], centre[:, 1])
+    memo = {} if memo is None else memo
+    keys = shapely.to_wkb(largest).tolist()  # bytes: hashed once, compared in full on a hit
+    todo = {k: i for i, k in enumerate(keys) if k not in memo}
+    if todo:
+        new = largest[list(todo.values())]
+        size = np.sqrt(shapely.area(new))  # the tolerance follows from the part: the key is enough
+        lines = shapely.maximum_inscribed_circle(new, tolerance=np.maximum(size / 200.0, 10.0))
+        centre = shapely.get_coordinates(shapely.get_point(lines, 0))
+        for k, (x, y), r in zip(todo, centre, shapely.length(lines)):
+            memo[k] = (float(x), float(y), float(r))
+    found = np.array([memo[k] for k in keys], dtype=float).reshape(-1, 3)
+    lon, lat = to_web().transform(found[:, 0], found[:, 1])
     grid = np.rint(np.c_[lon, lat] * np.asarray(COORD_SCALE, dtype=float)).astype(np.int64)
     for n, i in enumerate(ok):
         out_xy[i] = [int(grid[n, 0]), int(grid[n, 1])]
-        out_r[i] = int(round(float(radius[n])))
+        out_r[i] = int(round(float(found[n, 2])))
     return out_xy, out_r

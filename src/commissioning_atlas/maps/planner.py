@@ -29,7 +29,7 @@ from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.io import formatting
 from commissioning_atlas.maps.arcs import COORD_SCALE, DEFAULT_TOLERANCE_M
 from commissioning_atlas.maps.encode import _json_for_script, _plain
-from commissioning_atlas.maps.labels import label_points
+from commissioning_atlas.maps.labels import circles, label_points
 from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.page import _write_text, page_html
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
@@ -319,7 +319,7 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
     plans += [advice_plan(atlas, units, a) for a in spec.get("advice", [])]
 
     simple = b.simple[units].to_numpy()
-    pts, _ = label_points(simple)
+    pts, _ = label_points(simple, circles(atlas))
     info = atlas.info(units)
     unit_names = [str(_plain(v) or c) for v, c in zip(frame["name"], frame["code"])]
     return {

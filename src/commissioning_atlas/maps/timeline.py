@@ -27,7 +27,7 @@ from commissioning_atlas.maps.describe import basis_label, in_words, layer_basis
 from commissioning_atlas.maps.encode import _json_for_script, _plain
 from commissioning_atlas.io.safe import OutputPolicy
 from commissioning_atlas.maps.era_pairs import era_pairs
-from commissioning_atlas.maps.labels import label_points, label_text, short_text
+from commissioning_atlas.maps.labels import circles, label_points, label_text, short_text
 from commissioning_atlas.maps.page import SEARCH, _write_text, page_html
 from commissioning_atlas.maps.places import page_places
 from commissioning_atlas.maps.style import ATTRIBUTION, COAST_STYLE, PALETTE
@@ -238,7 +238,7 @@ def timeline_data(atlas: Any, tolerance: float = DEFAULT_TOLERANCE_M,
             return
         frame = frames[lid]
         simple = b.simple[lid].to_numpy()
-        pts, radii = label_points(simple)
+        pts, radii = label_points(simple, circles(atlas))
         basis = basis_label(layer_basis(atlas, lid))
         info = atlas.info(lid)
         features = []
