@@ -412,7 +412,7 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
     assert len(layers["scenario"]["features"]) == plan.groups
     split = {f["p"]["against_code"] for f in layers["findings"]["features"]}
     # the councils the plan splits, and only those; the page's sentence names them
-    assert page["finding"]["sentence"].startswith("1 council is split between the ")
+    assert page["finding"]["sentence"].startswith("1 council of December 2011 is split between the ")  # dated: a plan has none
     from commissioning_atlas.advise.compare import councils_split
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}

@@ -98,3 +98,12 @@ def test_printed_england_fills_the_sheet_clear_of_title_and_legend(browser, page
     assert got["legendTop"] >= 0 and got["legendBottom"] <= got["height"] + 1, got  # the whole legend printed
     assert page.evaluate(_MARKS_UNDER) == [], preset
     page.close()
+
+
+@pytest.mark.integration
+def test_split_councils_named_with_their_date(atlas):
+    """Councils of another vintage than the page's bodies carry their date in the sentence."""
+    from commissioning_atlas.maps import headline
+
+    got = headline.sentence(atlas, *checks.run_preset(atlas, "icb-2026-vs-councils"))
+    assert got.startswith("3 councils of April 2023 are split between the 36 ICBs of 1 April 2026"), got
