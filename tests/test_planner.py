@@ -449,3 +449,16 @@ def test_print_shows_england_whole_beside_the_groups(browser, pages):
       return [r.width, r.height]; }""") == screen
     assert page.errors == []
     page.close()
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_size_rules_in_words(browser, pages):
+    """The size rules are offered by their range and whom they count, never by their id ("icb_floor_2025")."""
+    page = _open(browser, pages["default"])
+    got = page.evaluate("[...document.querySelectorAll('#pl-threshold option')].map(o => [o.value, o.textContent])")
+    texts = dict(got)
+    assert texts["icb_floor_2025"] == "at least 1,000,000 residents"
+    assert texts["bma_range_2012"].startswith("at least 100,000, at most 750,000 registered patients")
+    assert not any(v in t for v, t in got), got
+    page.close()

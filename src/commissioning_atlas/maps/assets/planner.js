@@ -613,7 +613,9 @@ var thSel = el("select"); thSel.id = "pl-threshold";
 DATA.thresholds.forEach(function (t) {
   var range = (t.min !== null ? "at least " + people(t.min) : "") + (t.min !== null && t.max !== null ? ", " : "") +
     (t.max !== null ? "at most " + people(t.max) : "");
-  thSel.appendChild(option(t.id, range + " (" + t.id + (t.applies ? "" : "; check does not apply it to these units") + ")"));
+  // in words: the range and whom it counts (the rule's id is the option's value, for the link and the CSV)
+  thSel.appendChild(option(t.id, range + (t.basis === "registered" ? " registered patients" : " residents") +
+    (t.applies ? "" : " (check does not apply it to these units)")));
 });
 thSel.addEventListener("change", function () { view.threshold = thSel.value; after(); });
 settingsBox.appendChild(labelled("Size rule ", thSel));
