@@ -118,7 +118,7 @@ def test_write_maps_files(written):
     assert 'href="atlas.html"' in index and 'href="check-csu-vs-sha.html"' in index
     assert 'href="timeline.html"' not in index and 'href="planner.html"' not in index  # not written: not linked
     assert "CSUs against SHAs &lt;demo&gt;" in index and "<demo>" not in index
-    assert re.search(r"error: \d+", index) and "Open Government Licence" in index
+    assert re.search(r">\d+ errors?<", index) and "Open Government Licence" in index
     assert re.search(r"\d of 20 Commissioning support units flagged: NHS ", index)
     assert not list(written["dir"].glob(".*"))  # no temp files left behind
 
@@ -387,7 +387,7 @@ def test_index_escapes_links(tmp_path):
                              "counts": {"info": 2, "error": 1}}], tmp_path / "index.html")
     text = out.read_text(encoding="utf-8")
     assert "javascript:" not in text and "&lt;b&gt;x&lt;/b&gt;" in text and "a &amp; b" in text
-    assert text.index("error: 1") < text.index("info: 2")
+    assert text.index(">1 error<") < text.index(">2 for context<")  # in words, errors first
 
 
 @pytest.mark.integration

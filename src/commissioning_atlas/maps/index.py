@@ -51,7 +51,7 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
         if e.get("finding"):
             line += f'<br><strong class="finding">{html.escape(str(e["finding"]))}</strong>'
         counts = e.get("counts") or {}
-        badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(k)}: {int(v)}</span>'
+        badges = "".join(f'<span class="n {html.escape(k)}">{html.escape(_in_words(k, int(v)))}</span>'
                          for k, v in sorted(counts.items(), key=lambda kv: (_SEVERITY_ORDER.get(kv[0], 9), kv[0]))
                          if int(v))  # no empty severity: "info: 0" says nothing
         if badges:
@@ -64,6 +64,11 @@ def write_index(entries: Sequence[dict], path: str | Path, title: str = "Commiss
     text = template("index.html").substitute(title=html.escape(title), items="\n".join(items),
                                              attribution=html.escape(ATTRIBUTION))
     return _write_text(path, text, policy)
+
+
+def _in_words(severity: str, n: int) -> str:
+    """A severity's count as a reader says it: "1 error", "4 warnings", "50 for context" (not "info: 50")."""
+    return f"{n:,} for context" if severity == "info" else formatting.count(n, severity)
 
 
 def _basis(findings: pd.DataFrame) -> str:
