@@ -412,7 +412,7 @@ def test_advice_map_draws_the_groups_and_the_split_councils(tmp_path):
     assert len(layers["scenario"]["features"]) == plan.groups
     split = {f["p"]["against_code"] for f in layers["findings"]["features"]}
     # the councils the plan splits, and only those; the page's sentence names them
-    assert page["finding"]["sentence"].startswith("1 council is split between the ")
+    assert page["finding"]["sentence"].startswith("1 council of December 2011 is split between the ")  # dated: a plan has none
     from commissioning_atlas.advise.compare import councils_split
 
     assert split == set(councils_split(atlas, plan.instance, plan.group, "utla_2011")) == {"U1"}
@@ -493,3 +493,19 @@ def test_the_floor_that_leaves_the_23_survivors_of_checkpoint_2(atlas):
                             count_plans=False) for floor in (750_000, 1_500_000)}
     assert counts[750_000].groups == 41 and counts[1_500_000].groups == 23
     assert all(p.optimal for p in counts.values())
+
+
+def test_group_note_reads_in_words():
+    """A group's note names its basis, its units and the area it lies within in words, as a page quotes it
+    (it read "in sha_2011 E18000004 (East Midlands)", and on the advice page "in Strategic health authorities,
+    2011-12 East Midlands")."""
+    from types import SimpleNamespace
+
+    from commissioning_atlas.advise.scenario import group_note
+
+    inst = SimpleNamespace(basis="Census 2011 usual residents (census_2011)", units="pct_cluster_2011",
+                           within="sha_2011")
+    assert group_note(inst, 941_000, 2, "East Midlands") == \
+        "941,000 people (Census 2011 usual residents); 2 PCT clusters; within East Midlands (SHA, 2011-12)"
+    own = SimpleNamespace(basis="my figure", units="my_units_2030", within=None)  # a layer the registry lacks
+    assert group_note(own, 5, 1, "") == "5 people (my figure); 1 unit of my_units_2030"

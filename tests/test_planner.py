@@ -414,3 +414,51 @@ def test_plan_command_starts_from_a_scenario_file(atlas, tmp_path):
     start = next(p for p in data["plans"] if p["id"] == data["start"])
     assert data["start"] == "scenario" and len(start["groups"]) == 42 and start["note"].startswith("exact")
     assert cli.main(["plan", "--quiet", "-o", str(tmp_path / "p.txt")]) == 2 and not (tmp_path / "p.txt").exists()
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_print_shows_england_whole_beside_the_groups(browser, pages):
+    """Printed on A4: the map (England whole, at least 80% of its height, no zoom buttons) beside the summary
+    and the groups' table; the screen gets its view back."""
+    page = _open(browser, pages["default"])
+    screen = page.evaluate("""() => { const r = document.getElementById('map').getBoundingClientRect();
+      return [r.width, r.height]; }""")
+    page.emulate_media(media="print")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    got = page.evaluate("""() => {
+      const box = document.getElementById('map').getBoundingClientRect();
+      const data = JSON.parse(document.getElementById('ca-data').textContent);
+      const paths = [...document.querySelectorAll('#map path.leaflet-interactive')].map(p => p.getBoundingClientRect())
+        .filter(r => r.width > 0);
+      const x0 = Math.min(...paths.map(r => r.left)), x1 = Math.max(...paths.map(r => r.right));
+      const y0 = Math.min(...paths.map(r => r.top)), y1 = Math.max(...paths.map(r => r.bottom));
+      const zoom = document.querySelector('.leaflet-control-zoom');
+      const panel = document.querySelector('.pl-panel').getBoundingClientRect();
+      return {w: box.width, h: box.height, inside: x0 >= box.left - 1 && x1 <= box.right + 1 && y0 >= box.top - 1 &&
+              y1 <= box.bottom + 1, span: Math.max((x1 - x0) / box.width, (y1 - y0) / box.height),
+              zoom: zoom ? getComputedStyle(zoom).display : 'none', beside: panel.left >= box.right - 1,
+              groups: document.querySelectorAll('.pl-panel table tr').length};
+    }""")
+    assert got["w"] == pytest.approx(165 / 25.4 * 96, abs=2) and got["h"] == pytest.approx(194 / 25.4 * 96, abs=2)
+    assert got["inside"] and got["span"] >= 0.8, got  # England whole, filling the map's height
+    assert got["zoom"] == "none" and got["beside"] and got["groups"] > 36, got
+    page.emulate_media(media="screen")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.evaluate("""() => { const r = document.getElementById('map').getBoundingClientRect();
+      return [r.width, r.height]; }""") == screen
+    assert page.errors == []
+    page.close()
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_size_rules_in_words(browser, pages):
+    """The size rules are offered by their range and whom they count, never by their id ("icb_floor_2025")."""
+    page = _open(browser, pages["default"])
+    got = page.evaluate("[...document.querySelectorAll('#pl-threshold option')].map(o => [o.value, o.textContent])")
+    texts = dict(got)
+    assert texts["icb_floor_2025"] == "at least 1,000,000 residents"
+    assert texts["bma_range_2012"].startswith("at least 100,000, at most 750,000 registered patients")
+    assert not any(v in t for v, t in got), got
+    page.close()

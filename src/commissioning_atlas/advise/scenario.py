@@ -1,12 +1,14 @@
 """A plan written out as a scenario the other commands read, and the instance summarised."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from commissioning_atlas import registry
 from commissioning_atlas._errors import AtlasError
 from commissioning_atlas.advise.instance import Instance
 from commissioning_atlas.advise.solve import Plan
@@ -37,12 +39,35 @@ def plan_frame(plan: Plan) -> pd.DataFrame:
             code, name, status = str(inst.fixed_codes[f]), str(inst.fixed_names[f]), "fixed"
         else:
             code, status = f"ADV{g + 1:0{width}d}", "advised"
-        note = (f"{pop:,} people ({inst.basis}); {formatting.count(len(members), 'unit')} of {inst.units}"
-                + (f"; in {inst.within} {area} ({inst.area_names[inst.area[by_size[0]]]})" if inst.within else ""))
+        note = group_note(inst, pop, len(members), str(inst.area_names[inst.area[by_size[0]]]))
         rows.append({"code": code, "name": name, "status": status, "members": " ".join(map(str, inst.codes[members])),
                      "source": "commissioning-atlas advise", "confidence": "", "note": note,
                      "population": pop, "area": str(area)})
     return pd.DataFrame(rows)
+
+
+def group_note(inst: Instance, people: int, n_units: int, area_name: str) -> str:
+    """A group's note in words, as a page quotes it: its people on the basis named, its units by their noun,
+    the area it lies within with that layer's noun and vintage (ids only for a layer the registry lacks).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> inst = SimpleNamespace(basis="Census 2011 usual residents (census_2011)", units="pct_cluster_2011",
+    ...                        within="sha_2011")
+    >>> group_note(inst, 1799880, 3, "North East")
+    '1,799,880 people (Census 2011 usual residents); 3 PCT clusters; within North East (SHA, 2011-12)'
+    """
+    nouns, specs = registry.member_nouns(), registry.registry()
+    basis = re.sub(r" \([a-z]+_\d{4}\)$", "", str(inst.basis))  # the id beside the basis's name: left for files
+    units = (formatting.count(n_units, nouns[inst.units]) if inst.units in nouns
+             else f"{formatting.count(n_units, 'unit')} of {inst.units}")
+    note = f"{people:,} people ({basis}); {units}"
+    if inst.within:
+        spec = specs.get(inst.within)
+        what = f"{nouns.get(inst.within, spec.title)}, {spec.vintage}" if spec else inst.within
+        note += f"; within {area_name} ({what})"
+    return note
 
 
 def _describe(plan: Plan, command: str | None) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from commissioning_atlas.io import formatting
-from commissioning_atlas.maps.describe import basis_label
+from commissioning_atlas.maps.describe import basis_label, dated
 from commissioning_atlas.maps.figures import crossing_parts
 from commissioning_atlas.maps.labels import label_text
 from commissioning_atlas.maps.style import style_of
@@ -240,7 +240,10 @@ def sentence(atlas: Any, findings: pd.DataFrame | None, meta: dict) -> str:
         items = [f"{str(a).split(' (')[0]}, {formatting.people(p)} ({formatting.share(s)}) in {_nm(names.get(c, c))}"
                  for a, p, s, c in zip(splits["against_name"], splits["population"], splits["share_population"],
                                        splits["subject_code"].astype(str))]
-        return (f"{formatting.count(councils, against_noun)} {'is' if councils == 1 else 'are'} split between "
+        # the councils' date where it is not the subject's: "3 councils of April 2023 ... the 36 ICBs of 1 April 2026"
+        of = dated(atlas, meta["against"]) if meta.get("against") else ""
+        of = f" of {of}" if of and of != dated(atlas, lid) else ""
+        return (f"{formatting.count(councils, against_noun)}{of} {'is' if councils == 1 else 'are'} split between "
                 f"{subject}, with a part in another body ({_basis_words(bad)}): {_names(items[:SHOWN], len(items) - SHOWN)}.")
     moved = bad[rule == "changes"]
     if len(moved):

@@ -426,10 +426,15 @@ function updateLabels() {
       if (loose) { placed.push(loose.box); add(ll, last, c.cls, loose.w, loose.h, null); return; }
     }
     if (!c.n) { return; }
-    // a flagged feature whose name does not fit: its number, keyed in the list beside the map
-    var p = map.latLngToContainerPoint(ll), box = [p.x - 10, p.y - 10, p.x + 10, p.y + 10];
+    // a flagged feature whose name does not fit: its number, keyed in the list beside the map, on its point or
+    // (a name placed before may cover it) the nearest free place around it
+    var p = map.latLngToContainerPoint(ll), box = null;
+    [[0, 0], [0, -16], [0, 16], [-18, 0], [18, 0], [-14, -14], [14, -14], [-14, 14], [14, 14], [0, -26], [0, 26]]
+      .some(function (d) { var q = [p.x + d[0] - 10, p.y + d[1] - 10, p.x + d[0] + 10, p.y + d[1] + 10];
+        return free(q) && (box = q); });
+    box = box || [p.x - 10, p.y - 10, p.x + 10, p.y + 10];
     placed.push(box); numbered.push(c.n);
-    add(ll, String(c.n), "ca-num-mark", 20, 20, c.n + ": " + c.name);
+    add(map.containerPointToLatLng([box[0] + 10, box[1] + 10]), String(c.n), "ca-num-mark", 20, 20, c.n + ": " + c.name);
   });
   fillKey();
   return shown;
@@ -717,20 +722,8 @@ function fillLegend(d) {
       d.appendChild(sample);
     } else if (c) { colourBar(d, c); }
   }
-  var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
-  if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
-  lines.forEach(function (l) { legendRow(d, swatch("line", l.style), l.title); });
-  LAYERS.forEach(function (l) {
-    if (!map.hasLayer(groups[l.id])) { return; }
-    (l.status || []).forEach(function (st) {
-      legendRow(d, swatch("line", {color: l.style.color, weight: 2, dash: st.dash}), st.label);
-    });
-  });
-  legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
-/*take{*/
-  if (TOWNS.length) { var rt = el("div", "ca-row"); rt.appendChild(el("span", "ca-ref-sample ca-town", "Town")); rt.appendChild(el("span", null, "Major towns and cities (zoomed out)")); d.appendChild(rt); }
-/*}take*/
-  if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, (NAMES.sets ? NAMES.sets[namesSet()].title : NAMES.title) + " (closer in)")); d.appendChild(rn); }
+  // the findings next to the colours they lie over, before the boundaries and the names: on a laptop the
+  // legend scrolls, and what the page found is seen first
   if (FINDINGS) {
     d.appendChild(el("h3", null, "Findings"));
     (FINDINGS.rows || []).forEach(function (row) {  // one row per kind of finding there is, in words
@@ -762,6 +755,20 @@ function fillLegend(d) {
       det.appendChild(ul); d.appendChild(det);
     }
   }
+  var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
+  if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
+  lines.forEach(function (l) { legendRow(d, swatch("line", l.style), l.title); });
+  LAYERS.forEach(function (l) {
+    if (!map.hasLayer(groups[l.id])) { return; }
+    (l.status || []).forEach(function (st) {
+      legendRow(d, swatch("line", {color: l.style.color, weight: 2, dash: st.dash}), st.label);
+    });
+  });
+  legendRow(d, swatch("line", DATA.coast), "Coast and tidal water (no neighbour)");
+/*take{*/
+  if (TOWNS.length) { var rt = el("div", "ca-row"); rt.appendChild(el("span", "ca-ref-sample ca-town", "Town")); rt.appendChild(el("span", null, "Major towns and cities (zoomed out)")); d.appendChild(rt); }
+/*}take*/
+  if (NAMES) { var rn = el("div", "ca-row"); rn.appendChild(el("span", "ca-ref-sample", "Name")); rn.appendChild(el("span", null, (NAMES.sets ? NAMES.sets[namesSet()].title : NAMES.title) + " (closer in)")); d.appendChild(rn); }
 }
 function fitLegend() {  // the legend fits between the right-hand controls above it and the map's foot
   var legend = document.querySelector(".ca-legend"), above = document.querySelector(".leaflet-top.leaflet-right");
@@ -866,7 +873,8 @@ function applyHash() {
   changed();
   var c = (h.c || "").split(",").map(Number), view = c.length === 2 && !isNaN(c[0]) && !isNaN(c[1]) &&
     h.z !== undefined && !isNaN(Number(h.z));
-  if (view) { map.setView([c[0], c[1]], Number(h.z), {animate: false}); }
+  // reset: at the zoom already shown Leaflet would pan by whole pixels, off the link's centre
+  if (view) { map.setView([c[0], c[1]], Number(h.z), {reset: true}); }
   if (sel) { select(sel, true, view); }
   applying = false;
   updateLabels();
@@ -914,10 +922,34 @@ function toPrint() {
   // side); a closer view is printed as the screen showed it
   var england = L.latLngBounds(DATA.bounds), whole = printView.b.contains(england.pad(-0.15));
   map.invalidateSize({animate: false});
-  map.options.zoomSnap = 0;
-  map.fitBounds(whole ? england : printView.b, {animate: false, padding: [4, 4]});
-  map.options.zoomSnap = 0.25;
+  if (whole) { fitClear(true); } else {
+    map.options.zoomSnap = 0; map.fitBounds(printView.b, {animate: false, padding: [4, 4]}); map.options.zoomSnap = 0.25;
+  }
   updateLabels();
+}
+// England clear of the panels: of the fits leaving the left-hand, the right-hand, both or neither column of
+// controls free, the closest at which no panel covers a shape's label point (on a phone they sit above)
+function fitClear(exact) {
+  var m = map.getContainer().getBoundingClientRect(), size = map.getSize(), side = [0, 0], boxes = [], top = subject();
+  map.getContainer().querySelectorAll(".leaflet-control:not(.leaflet-control-attribution):not(.leaflet-control-scale)")
+    .forEach(function (e) {
+      var b = e.getBoundingClientRect(); if (!b.width) { return; }
+      var r = b.left - m.left + b.width / 2 > size.x / 2;
+      side[+r] = Math.max(side[+r], r ? m.right - b.left : b.right - m.left);
+      boxes.push([b.left - m.left, b.top - m.top, b.right - m.left, b.bottom - m.top]);
+    });
+  map.options.zoomSnap = exact ? 0 : 0.25;
+  var best = [[1, 1], [0, 1], [1, 0], [0, 0]].map(function (u) {
+    var v = map._getBoundsCenterZoom(L.latLngBounds(DATA.bounds), {paddingTopLeft: [u[0] * side[0] + 4, 4],
+      paddingBottomRight: [u[1] * side[1] + 4, 4]}), o = map.project(v.center, v.zoom);
+    v.ok = PHONE || !top || top.features.concat(FINDINGS ? FINDINGS.features : []).every(function (f) {
+      var p = f.lp && map.project(point(f.lp), v.zoom).subtract(o).add(size.divideBy(2));
+      return !p || !boxes.some(function (q) { return p.x > q[0] - 8 && p.x < q[2] + 8 && p.y > q[1] - 8 && p.y < q[3] + 8; });
+    });
+    return v;
+  }).sort(function (a, b) { return b.ok - a.ok || b.zoom - a.zoom; })[0];
+  applying = true; map.setView(best.center, best.zoom, {animate: false}); applying = false;
+  map.options.zoomSnap = 0.25;
 }
 function fromPrint() {
   if (!printView) { return; }
@@ -934,7 +966,7 @@ untab();
 // the features paint first; the land, the coast, the labels and a shared link's view follow a frame later
 function later() {
   drawShown(); reorder();
-  addLand(); showThreshold(threshold); fillLegend(legendBody); applyHash(); updateLabels(); untab(); fitLegend();
+  addLand(); showThreshold(threshold); fillLegend(legendBody); fillKey(); fitClear(); applyHash(); updateLabels(); untab(); fitLegend();
   document.documentElement.setAttribute("data-ca-ready", "1");
   ready = true; idle(prebuild);
 }

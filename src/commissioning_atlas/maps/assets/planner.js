@@ -613,7 +613,9 @@ var thSel = el("select"); thSel.id = "pl-threshold";
 DATA.thresholds.forEach(function (t) {
   var range = (t.min !== null ? "at least " + people(t.min) : "") + (t.min !== null && t.max !== null ? ", " : "") +
     (t.max !== null ? "at most " + people(t.max) : "");
-  thSel.appendChild(option(t.id, range + " (" + t.id + (t.applies ? "" : "; check does not apply it to these units") + ")"));
+  // in words: the range and whom it counts (the rule's id is the option's value, for the link and the CSV)
+  thSel.appendChild(option(t.id, range + (t.basis === "registered" ? " registered patients" : " residents") +
+    (t.applies ? "" : " (check does not apply it to these units)")));
 });
 thSel.addEventListener("change", function () { view.threshold = thSel.value; after(); });
 settingsBox.appendChild(labelled("Size rule ", thSel));
@@ -841,6 +843,25 @@ document.addEventListener("keydown", function (ev) {
   after(true);
 })();
 // for the tests and the benchmark: the plan, its figures and the one function that makes them
+// print: England whole on the sheet's map (planner.css: the map left, the plan's groups and checks right),
+// then the screen's view back. Chromium fires beforeprint in the screen's layout, the media query in the page's.
+var screenView = null;
+function toPrint() {
+  if (!screenView) { screenView = {c: map.getCenter(), z: map.getZoom()}; }
+  map.invalidateSize({animate: false}); map.options.zoomSnap = 0;
+  map.fitBounds(DATA.bounds, {animate: false, padding: [4, 4]}); map.options.zoomSnap = 0.25;
+}
+function fromPrint() {
+  if (!screenView) { return; }
+  var v = screenView; screenView = null;
+  map.invalidateSize({animate: false}); map.setView(v.c, v.z, {animate: false});
+}
+window.addEventListener("beforeprint", toPrint);
+window.addEventListener("afterprint", fromPrint);
+var printMedia = window.matchMedia && window.matchMedia("print");
+if (printMedia && printMedia.addEventListener) {
+  printMedia.addEventListener("change", function (ev) { if (ev.matches) { toPrint(); } else { fromPrint(); } });
+}
 window.caPlanner = {
   state: function () { return snapshot(state); },
   result: function () { return last; },
