@@ -9,6 +9,8 @@ lies in East Anglia, where the legend sat.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from commissioning_atlas import checks, maps
@@ -107,3 +109,50 @@ def test_split_councils_named_with_their_date(atlas):
 
     got = headline.sentence(atlas, *checks.run_preset(atlas, "icb-2026-vs-councils"))
     assert got.startswith("3 councils of April 2023 are split between the 36 ICBs of 1 April 2026"), got
+
+
+#: The (colour, dash) of every outline drawn on the map, and of every legend swatch.
+_LINE_STYLES = """() => {
+  const key = e => (e.getAttribute('stroke') || '').toLowerCase() + ' | ' +
+    (e.getAttribute('stroke-dasharray') || 'none').replace(/[\\s,]+/g, ' ');
+  const drawn = [...document.querySelectorAll('.leaflet-overlay-pane path')].filter(p =>
+    (p.getAttribute('stroke') || 'none') !== 'none' && p.style.display !== 'none' && p.getAttribute('stroke-opacity') !== '0');
+  const swatches = [...document.querySelectorAll('.ca-legend svg.ca-sw line, .ca-legend svg.ca-sw rect')];
+  return {drawn: [...new Set(drawn.map(key))].sort(), legend: [...new Set(swatches.map(key))].sort()};
+}"""
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+@pytest.mark.parametrize("preset", ["ccg-size", "icb-2026-changes"])
+def test_the_legend_shows_every_line_the_map_draws(browser, pages, preset):
+    """Every outline drawn (the filled layer's too) has its legend row; the coast is never under Findings."""
+    page = _open(browser, pages[preset], 1440, 900)
+    got = page.evaluate(_LINE_STYLES)
+    assert set(got["drawn"]) <= set(got["legend"]), got
+    heading = page.evaluate("""() => { const rows = [...document.querySelectorAll('.ca-legend-body > *')];
+      const coast = rows.findIndex(e => e.textContent.startsWith('Coast and tidal water'));
+      return rows.slice(0, coast).filter(e => e.tagName === 'H3').pop().textContent; }""")
+    assert heading == "Boundaries"
+    page.close()
+
+
+@pytest.mark.integration
+@pytest.mark.browser
+def test_the_legend_counts_what_the_chosen_threshold_draws(browser, pages):
+    """A size check with several thresholds: "N drawn on the map" is the chosen threshold's N, as drawn."""
+    page = _open(browser, pages["ccg-size"], 1440, 900)
+    shown = page.evaluate("""() => window.commissioningAtlas.groups.findings.getLayers()
+      .filter(p => p._path && p._path.style.display !== 'none').length""")
+    said = page.locator(".ca-legend .ca-drawn").inner_text()
+    page.close()
+    assert 0 < shown and said.startswith(f"{shown} drawn on the map"), (shown, said)
+
+
+@pytest.mark.integration
+def test_bodies_moved_from_named_with_their_date(atlas):
+    """The bodies parts moved from, of another date than the page's, carry their date in the sentence."""
+    from commissioning_atlas.maps import headline
+
+    got = headline.sentence(atlas, *checks.run_preset(atlas, "icb-2026-changes"))
+    assert re.match(r"\d+ parts moved from the \d+ [\w ]+ of April 2023 to the 36 ICBs of 1 April 2026 \(", got), got

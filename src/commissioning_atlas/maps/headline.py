@@ -255,7 +255,12 @@ def sentence(atlas: Any, findings: pd.DataFrame | None, meta: dict) -> str:
             src = _nm(str(a))
             items.append(f"{formatting.people(p)} from {src} to {_nm(names.get(c, c))}" if verb == "went from"
                          else f"{src} ({formatting.people(p)}) {verb} {_nm(names.get(c, c))}")
-        return (f"{formatting.count(len(moved), 'part')} moved to another body ({_basis_words(bad)}): "
+        # the bodies moved from, where of another date than the page's: "from the 42 ICBs of April 2023 to the
+        # 36 ICBs of 1 April 2026"
+        of = dated(atlas, meta["against"]) if meta.get("against") else ""
+        where = (f"from {subject_phrase(atlas, meta['against'])[0]} to {subject}" if of and of != dated(atlas, lid)
+                 else "to another body")
+        return (f"{formatting.count(len(moved), 'part')} moved {where} ({_basis_words(bad)}): "
                 f"{_names(items[:SHOWN], len(items) - SHOWN)}.")
     straddle = bad[rule == "coterminosity"]
     cover = bad[rule == "coverage"]

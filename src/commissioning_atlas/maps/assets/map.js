@@ -740,8 +740,9 @@ function fillLegend(d) {
         swatch("fill", {fill: s.pattern ? "url(#ca-p-" + row.sev + ")" : "none", color: s.colour, weight: 2, dash: s.dash});
       legendRow(d, sw, text + " (" + n + ")" + (row.sev === "info" ? ", for context" : ""));
     });
-    var unshaped = FINDINGS.unshaped || [];
-    d.appendChild(el("div", "ca-drawn", FINDINGS.drawn + " drawn on the map, " + unshaped.length +
+    var unshaped = FINDINGS.unshaped || [], th = FINDING && FINDING.thresholds && FINDING.thresholds[threshold];
+    d.appendChild(el("div", "ca-drawn", (th ? FINDINGS.features.filter(function (f) { return f.p.against_code === th.id;
+    }).length : FINDINGS.drawn) + " drawn on the map, " + unshaped.length +
       " listed without a shape"));
     if (unshaped.length) {
       var det = el("details", "ca-unshaped"), ul = el("ul");
@@ -755,8 +756,10 @@ function fillLegend(d) {
       det.appendChild(ul); d.appendChild(det);
     }
   }
-  var lines = LAYERS.filter(function (l) { return l !== top && map.hasLayer(groups[l.id]); });
-  if (lines.length) { d.appendChild(el("h3", null, "Boundaries")); }
+  // every outline drawn in words, the filled layer's too (its statuses' rows name its dashes); the coast
+  // under the boundaries, never under the findings
+  var lines = LAYERS.filter(function (l) { return (l !== top || !(l.status || []).length) && map.hasLayer(groups[l.id]); });
+  d.appendChild(el("h3", null, "Boundaries"));
   lines.forEach(function (l) { legendRow(d, swatch("line", l.style), l.title); });
   LAYERS.forEach(function (l) {
     if (!map.hasLayer(groups[l.id])) { return; }
