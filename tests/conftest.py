@@ -80,7 +80,7 @@ def atlas(mirror, tmp_path_factory):
 @pytest.fixture(scope="session")
 def england_timeline(atlas, tmp_path_factory) -> Path:
     """The timeline page of England (packed, linking back to ``index.html``), for every file that reads it;
-    its tests are one group (:data:`SHARED`), so one worker writes it once."""
+    its tests are one group (:data:`SHARED_PAGES`), so one worker writes it once."""
     from commissioning_atlas.maps import timeline
 
     return timeline.timeline_map(atlas, tmp_path_factory.mktemp("timeline") / "timeline.html", index="index.html")
@@ -101,17 +101,21 @@ def browser():
 @pytest.fixture
 def watched(browser):
     """Opens one of our pages and collects its script errors (uncaught, and console errors) in
-    ``page.errors``: ``watched(uri, width, height)`` returns the page once it says it is ready."""
+    ``page.errors``: ``watched(uri_or_path, width, height, print_media=False)`` returns the page once it
+    says it is ready (with print media, once two frames have been drawn in it)."""
     opened = []
 
-    def open_page(uri: str, width: int = 1200, height: int = 900):
+    def open_page(uri: str | Path, width: int = 1200, height: int = 900, print_media: bool = False):
         page = browser.new_page(viewport={"width": width, "height": height})
         page.errors = []
         page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
         opened.append(page)
-        page.goto(uri)
-        page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=15000)
+        page.goto(uri.as_uri() if isinstance(uri, Path) else uri)
+        page.wait_for_selector("html[data-ca-ready]", state="attached", timeout=30000)
+        if print_media:
+            page.emulate_media(media="print")
+            page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         return page
 
     yield open_page
@@ -125,7 +129,7 @@ REAL_DATA = {"mirror", "atlas"}
 
 #: Session fixtures that write an England page which several files read: the tests that use one are one group
 #: (named after it), so the page is written once.
-SHARED = ("england_timeline",)
+SHARED_PAGES = ("england_timeline",)
 
 
 #: Work that takes a minute or more on the 2-core machine (CI's ``--durations=25``), as node-id prefixes,
@@ -138,7 +142,7 @@ LONG = (
     "tests/test_hostile.py",
     "tests/test_notebooks.py",  # one kernel runs every notebook
     "tests/test_declarations.py::test_a_throwaway_layer_set_and_preset_from_declarations_alone",
-    "england_timeline",  # the timeline page: test_timeline and test_timeline_search (one group, SHARED)
+    "england_timeline",  # the timeline page: test_timeline and test_timeline_search (one group, SHARED_PAGES)
 )
 
 
@@ -160,13 +164,13 @@ def _shares_fixtures(item) -> bool:
 def _schedule(items) -> None:
     """Group and order the tests for two workers (pytest-xdist ``--dist loadgroup``, scripts/test.sh).
 
-    A test that uses a page of :data:`SHARED` is in that page's group; else a test that uses a module fixture
+    A test that uses a page of :data:`SHARED_PAGES` is in that page's group; else a test that uses a module fixture
     is grouped with its file; any other test is a group alone (so the long ones spread over both workers). The first group is the longest that needs England: its worker builds
     England into the cache (:func:`_england`) while the other worker runs every group that needs no real
     data (the fast tier, the small-atlas pages, the packaging environments) instead of waiting for the
     build; then the groups that need England, the long ones (:data:`LONG`) first."""
     def group(item) -> str:
-        shared = [name for name in SHARED if name in getattr(item, "fixturenames", ())]
+        shared = [name for name in SHARED_PAGES if name in getattr(item, "fixturenames", ())]
         if shared:
             return shared[0]
         return item.nodeid.split("::")[0] if _shares_fixtures(item) else item.nodeid

@@ -31,14 +31,6 @@ def pages(atlas, tmp_path_factory):
     return paths
 
 
-def _open(browser, path, w, h, print_media=False):
-    page = browser.new_page(viewport={"width": w, "height": h})
-    page.goto(path.as_uri())
-    page.wait_for_selector("html[data-ca-ready]")
-    if print_media:
-        page.emulate_media(media="print")
-        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    return page
 
 
 #: The label points (of the subject layer's bodies and of the findings) that a panel covers, with the panels'
@@ -74,9 +66,9 @@ _MARKS_UNDER = """() => {
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
-def test_no_panel_covers_a_body_at_the_opening_view(browser, pages, preset):
+def test_no_panel_covers_a_body_at_the_opening_view(watched, pages, preset):
     for w, h in [(1440, 900), (1366, 768)]:
-        page = _open(browser, pages[preset], w, h)
+        page = watched(pages[preset], w, h)
         got = page.evaluate(_COVERED)
         assert not got["covered"], (preset, w, got["covered"])
         assert page.evaluate(_MARKS_UNDER) == [], (preset, w)
@@ -91,8 +83,8 @@ def test_no_panel_covers_a_body_at_the_opening_view(browser, pages, preset):
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
-def test_printed_england_fills_the_sheet_clear_of_title_and_legend(browser, pages, preset):
-    page = _open(browser, pages[preset], *A4, print_media=True)
+def test_printed_england_fills_the_sheet_clear_of_title_and_legend(watched, pages, preset):
+    page = watched(pages[preset], *A4, print_media=True)
     got = page.evaluate(_COVERED)
     assert got["height"] == pytest.approx(A4[1], abs=2)
     assert not got["covered"], (preset, got["covered"])
@@ -125,9 +117,9 @@ _LINE_STYLES = """() => {
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["ccg-size", "icb-2026-changes"])
-def test_the_legend_shows_every_line_the_map_draws(browser, pages, preset):
+def test_the_legend_shows_every_line_the_map_draws(watched, pages, preset):
     """Every outline drawn (the filled layer's too) has its legend row; the coast is never under Findings."""
-    page = _open(browser, pages[preset], 1440, 900)
+    page = watched(pages[preset], 1440, 900)
     got = page.evaluate(_LINE_STYLES)
     assert set(got["drawn"]) <= set(got["legend"]), got
     heading = page.evaluate("""() => { const rows = [...document.querySelectorAll('.ca-legend-body > *')];
@@ -139,9 +131,9 @@ def test_the_legend_shows_every_line_the_map_draws(browser, pages, preset):
 
 @pytest.mark.integration
 @pytest.mark.browser
-def test_the_legend_counts_what_the_chosen_threshold_draws(browser, pages):
+def test_the_legend_counts_what_the_chosen_threshold_draws(watched, pages):
     """A size check with several thresholds: "N drawn on the map" is the chosen threshold's N, as drawn."""
-    page = _open(browser, pages["ccg-size"], 1440, 900)
+    page = watched(pages["ccg-size"], 1440, 900)
     shown = page.evaluate("""() => window.commissioningAtlas.groups.findings.getLayers()
       .filter(p => p._path && p._path.style.display !== 'none').length""")
     said = page.locator(".ca-legend .ca-drawn").inner_text()

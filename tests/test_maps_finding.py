@@ -126,14 +126,6 @@ def test_popups_carry_vintages_and_whole_totals(atlas, pages):
 
 
 # ------------------------------------------------------------------------------------------------ browser
-def _open(browser, path, w, h, print_media=False):
-    page = browser.new_page(viewport={"width": w, "height": h})
-    page.goto(path.as_uri())
-    page.wait_for_selector("html[data-ca-ready]")
-    if print_media:
-        page.emulate_media(media="print")
-        page.wait_for_timeout(200)
-    return page
 
 
 _NAMED = """() => {
@@ -158,9 +150,9 @@ _NAMED = """() => {
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
-def test_every_flagged_feature_named_at_the_opening_view(browser, pages, results, preset):
+def test_every_flagged_feature_named_at_the_opening_view(watched, pages, results, preset):
     for print_media in (False, True):
-        page = _open(browser, pages[preset], 1440, 900, print_media)
+        page = watched(pages[preset], 1440, 900, print_media)
         sentence = page.locator(".ca-finding").inner_text()
         assert sentence == maps.read_page_data(pages[preset])["finding"]["sentence"]
         named = page.evaluate(_NAMED)
@@ -173,8 +165,8 @@ def test_every_flagged_feature_named_at_the_opening_view(browser, pages, results
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", PRESETS)
-def test_legends_and_panels_in_words(browser, pages, preset):
-    page = _open(browser, pages[preset], 1440, 900)
+def test_legends_and_panels_in_words(watched, pages, preset):
+    page = watched(pages[preset], 1440, 900)
     text = page.evaluate("""() => [...document.querySelectorAll(
         '.ca-legend, .ca-title-box, .leaflet-control-layers, .leaflet-control-attribution')]
         .map(e => e.textContent).join('\\n')""")
@@ -185,8 +177,8 @@ def test_legends_and_panels_in_words(browser, pages, preset):
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["icb-2026-size", "cluster-vs-sha"])
-def test_print_fills_the_page_with_england(browser, pages, preset):
-    page = _open(browser, pages[preset], 1440, 900, print_media=True)
+def test_print_fills_the_page_with_england(watched, pages, preset):
+    page = watched(pages[preset], 1440, 900, print_media=True)
     span = page.evaluate("""() => {
       const m = window.commissioningAtlas.map, data = JSON.parse(document.getElementById('ca-data').textContent);
       const a = m.latLngToContainerPoint(data.bounds[0]), b = m.latLngToContainerPoint(data.bounds[1]);
@@ -219,14 +211,14 @@ ABOLISHED_2020 = {"Aylesbury Vale", "Wycombe"}
 
 @pytest.mark.integration
 @pytest.mark.browser
-def test_reference_names_are_of_the_era_shown(browser, pages):
-    page = _open(browser, pages["icb-2026-size"], 1440, 900)
+def test_reference_names_are_of_the_era_shown(watched, pages):
+    page = watched(pages["icb-2026-size"], 1440, 900)
     new = set(page.evaluate(_BUCKS))
     legend = page.locator(".ca-legend").inner_text()
     page.close()
     assert not new & ABOLISHED_2020 and "Buckinghamshire" in new, sorted(new)
     assert "Local authority districts (April 2023)" in legend
-    page = _open(browser, pages["cluster-vs-sha"], 1440, 900)
+    page = watched(pages["cluster-vs-sha"], 1440, 900)
     old = set(page.evaluate(_BUCKS))
     page.close()
     assert ABOLISHED_2020 <= old and "Buckinghamshire" not in old, sorted(old)
@@ -253,8 +245,8 @@ _CONTRAST = """() => {
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["icb-2026-size", "cluster-vs-sha"])
-def test_labels_keep_their_contrast_over_any_ground(browser, pages, preset):
-    page = _open(browser, pages[preset], 1440, 900)
+def test_labels_keep_their_contrast_over_any_ground(watched, pages, preset):
+    page = watched(pages[preset], 1440, 900)
     near = page.evaluate("() => { window.commissioningAtlas.map.setView([52.2, -1.2], 9.5, {animate: false}); }")
     assert near is None
     got = page.evaluate(_CONTRAST)
@@ -300,8 +292,8 @@ def _near(colour: str, palette: list[str], tol: int = 2) -> bool:
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["icb-2026-vs-councils", "cluster-vs-sha", "icb-2026-size", "icb-2026-changes"])
-def test_every_fill_colour_of_the_map_is_in_the_legend(browser, pages, preset):
-    page = _open(browser, pages[preset], 1440, 900)
+def test_every_fill_colour_of_the_map_is_in_the_legend(watched, pages, preset):
+    page = watched(pages[preset], 1440, 900)
     page.evaluate("() => { document.querySelector('.ca-legend details').open = true; }")
     got = page.evaluate(_FILLS)
     page.close()
@@ -328,7 +320,7 @@ _TARGETS = """() => [...document.querySelectorAll(['a', 'button', 'summary', 'se
 @pytest.mark.integration
 @pytest.mark.browser
 @pytest.mark.parametrize("preset", ["icb-2026-vs-councils", "cluster-vs-sha"])
-def test_phone_tap_targets_popups_and_shared_links(browser, pages, preset):
+def test_phone_tap_targets_popups_and_shared_links(browser, watched, pages, preset):
     ctx, page = _phone(browser, pages[preset].as_uri())
     # every control opened: the search with its results, the legend, the layers list, the sources
     page.locator(".ca-search summary").click()
@@ -358,7 +350,7 @@ def test_phone_tap_targets_popups_and_shared_links(browser, pages, preset):
     # the popup of a link shared from a laptop opens on a phone clear of the controls, as one opened by a tap
     # (the tallest popup: the most lines)
     i = max(range(len(layer["features"])), key=lambda n: (len(layer["features"][n]["rows"]), -n))
-    page = _open(browser, pages[preset], 1440, 900)
+    page = watched(pages[preset], 1440, 900)
     assert page.evaluate("(q) => window.commissioningAtlas.search(q)", layer["features"][i]["name"])
     link = page.evaluate("() => window.commissioningAtlas.state()")
     page.close()
@@ -391,9 +383,9 @@ _FINDING_POPUP = """(rule) => { const ca = window.commissioningAtlas; let got = 
 @pytest.mark.parametrize("preset, rule", [("icb-2026-size", "size"), ("cluster-vs-sha", "crosses"),
                                           ("icb-2026-vs-councils", "splits"), ("icb-2026-changes", "changes"),
                                           ("icb-2026-vs-authorities", "splits")])
-def test_finding_popups_date_every_body_and_give_the_whole(browser, atlas, pages, results, preset, rule):
+def test_finding_popups_date_every_body_and_give_the_whole(watched, atlas, pages, results, preset, rule):
     f, meta = results[preset]
-    page = _open(browser, pages[preset], 1440, 900)
+    page = watched(pages[preset], 1440, 900)
     text = page.evaluate(_FINDING_POPUP, rule)
     page.close()
     rows = dict(line.split("\t", 1) for line in text.splitlines() if "\t" in line)
