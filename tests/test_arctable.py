@@ -107,6 +107,19 @@ def test_join_rings_is_arc_rings(seed):
     assert np.array_equal(xy, np.concatenate(plain) / 7.0)
 
 
+def _farthest(a: np.ndarray) -> tuple[int, float]:
+    """The reference for ``farthest``, line by line: the vertex of a line farthest from its chord (from its start if closed), and that distance."""
+    a = np.asarray(a, dtype=float)
+    if len(a) < 3:
+        return 0, 0.0
+    d = a[-1] - a[0]
+    norm = float(np.hypot(*d))
+    rel = a - a[0]
+    dist = np.abs(rel[:, 0] * d[1] - rel[:, 1] * d[0]) / norm if norm > 0 else np.hypot(rel[:, 0], rel[:, 1])
+    i = int(np.argmax(dist[1:-1])) + 1
+    return i, float(dist[i])
+
+
 def test_farthest_is_the_plain_farthest():
     rng = np.random.default_rng(2)
     lines = [rng.integers(-50, 50, (int(n), 2)) for n in rng.integers(1, 12, 200)]
@@ -116,7 +129,7 @@ def test_farthest_is_the_plain_farthest():
     lines += [x * 1000 + 123456789 for x in lines[:50]]  # large coordinates (millimetres)
     index, dist = farthest(np.concatenate(lines), [len(x) for x in lines])
     for n, line in enumerate(lines):
-        i, d = arcs._farthest(line)
+        i, d = _farthest(line)
         assert (index[n], dist[n]) == (i, d)
     assert (index[-51], dist[-51]) == (1, 3.0)  # the first of two equally far
 

@@ -26,18 +26,6 @@ COORD_SCALE = (62_500, 100_000)
 #: Fill palette for neighbours (ColorBrewer Set2 plus two darker tones); 8 colours.
 
 
-def _farthest(a: np.ndarray) -> tuple[int, float]:
-    """The vertex of a line farthest from its chord (from its start if closed), and that distance."""
-    a = np.asarray(a, dtype=float)
-    if len(a) < 3:
-        return 0, 0.0
-    d = a[-1] - a[0]
-    norm = float(np.hypot(*d))
-    rel = a - a[0]
-    dist = np.abs(rel[:, 0] * d[1] - rel[:, 1] * d[0]) / norm if norm > 0 else np.hypot(rel[:, 0], rel[:, 1])
-    i = int(np.argmax(dist[1:-1])) + 1
-    return i, float(dist[i])
-
 
 def arc_simplify(geoms: Sequence | np.ndarray, tolerance: float) -> np.ndarray:
     """Simplify a polygon coverage edge by edge, so that neighbours keep sharing every vertex.

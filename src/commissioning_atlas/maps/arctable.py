@@ -234,8 +234,8 @@ def join_rings(xy: np.ndarray, lengths: np.ndarray, refs: np.ndarray, ref_length
 
 
 def farthest(xy: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`.arcs._farthest` of every line at once: the vertex farthest from its chord (from its start
-    if closed), and that distance; (0, 0.0) for a line of fewer than three vertices."""
+    """For every line at once, the vertex farthest from its chord (from its start if closed) and that
+    distance; (0, 0.0) for a line of fewer than three vertices."""
     a = np.asarray(xy, dtype=float)
     lengths = np.asarray(lengths, dtype=np.int64)
     n = len(lengths)
