@@ -24,15 +24,17 @@ from commissioning_atlas.registry import registry as _specs
 __all__ = ["Atlas", "load"]
 
 class _LazyLayers(Mapping):
-    """Every declared layer by id, built (or read from the cache) on first access."""
+    """Every declared layer by id, built (or read from the cache) on first access by ``read`` (default
+    :meth:`Atlas.layer`)."""
 
-    def __init__(self, atlas: "Atlas"):
+    def __init__(self, atlas: "Atlas", read: Callable[[str], gpd.GeoDataFrame] | None = None):
         self._atlas = atlas
+        self._read = read or atlas.layer
 
     def __getitem__(self, layer_id: str) -> gpd.GeoDataFrame:
         if layer_id not in _specs():
             raise KeyError(layer_id)
-        return self._atlas.layer(layer_id)
+        return self._read(layer_id)
 
     def __iter__(self):
         return iter(_declared_ids())
@@ -147,6 +149,21 @@ class Atlas:
     def layers(self) -> Mapping[str, gpd.GeoDataFrame]:
         """Every declared boundary layer by id (built on first access)."""
         return _LazyLayers(self)
+
+    @property
+    def unit_tables(self) -> Mapping[str, gpd.GeoDataFrame]:
+        """Every declared boundary layer by id as :meth:`unit_table` gives it: the units a proposal may name."""
+        return _LazyLayers(self, self.unit_table)
+
+    def unit_table(self, layer_id: str) -> gpd.GeoDataFrame:
+        """A boundary layer's units as :meth:`layer` names them (``code``, ``name``, ``ods_code`` and the layer's
+        own columns, in the same rows), without the figures :meth:`layer` adds.
+
+        The frame given to :meth:`with_layer` where there is one, else the built layer: resolving a proposal's
+        members needs names and codes, not residents summed or practice lists read (registered patients).
+        """
+        given = self._cache.get(("layer", layer_id, self.default_basis(layer_id)))
+        return given if given is not None else self.ctx.layer_frame(layer_id)
 
     @property
     def report(self) -> dict:

@@ -115,7 +115,8 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path, inputs: list[str] | None 
     if inputs is not None:
         inputs += [p for p in df.attrs.get("inputs", [str(path)]) if p not in inputs]
     lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
-    mm = footprint_membership(df, lsoa, unit_catalogue(lsoa, atlas.layers), include_partners=False, path=path)
+    units = unit_catalogue(lsoa, atlas.unit_tables, memo=getattr(atlas.ctx, "memo", None))  # names, no figures
+    mm = footprint_membership(df, lsoa, units, include_partners=False, path=path)
     pos = atlas.lsoa_rows(mm["lsoa_code"].to_numpy(), path.name)
     order = pd.Index(df["code"].str.strip().to_numpy())
     k = order.get_indexer(mm["code"].to_numpy())

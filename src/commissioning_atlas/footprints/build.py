@@ -11,7 +11,7 @@ import pandas as pd
 from commissioning_atlas._errors import ScenarioError
 from commissioning_atlas.footprints.read import _YES, _complete_with, _tokens, read_proposals
 from commissioning_atlas.footprints.resolve import _membership_from_resolved, _resolve, unit_catalogue
-from commissioning_atlas.footprints.sets import member_layers
+from commissioning_atlas.footprints.sets import atom_layers, member_layers, vintage_members
 from commissioning_atlas.registry import footprint_sets, member_vintages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
                      path: str | Path | None = None, include_partners: bool | None = None,
                      exclusive: bool | None = None, dissolver: Callable | None = None,
-                     ) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+                     units: pd.DataFrame | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """Dissolve each organisation of a proposal set into its footprint.
 
     Parameters
@@ -41,6 +41,9 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     dissolver : callable, optional
         ``dissolver(lsoa, membership)`` in place of :func:`~commissioning_atlas.build.coverage.dissolve`
         (the atlas passes one that caches the polygons).
+    units : pandas.DataFrame, optional
+        :func:`~commissioning_atlas.footprints.resolve.unit_catalogue` of ``lsoa`` and ``layers`` where the
+        caller has it (made here if omitted).
 
     Returns
     -------
@@ -57,7 +60,7 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     from commissioning_atlas.build.coverage import dissolve
 
     path = path or df.attrs.get("path")
-    units = unit_catalogue(lsoa, layers)
+    units = unit_catalogue(lsoa, layers) if units is None else units
     members, partners, vintage = _resolve(df, path, units, exclusive)
     memb = _membership_from_resolved(df, lsoa, units, members, partners, include_partners)
     diss = (dissolver or dissolve)(lsoa, memb).set_index("code")
@@ -72,17 +75,8 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
     out["counted"] = ~df["status"].str.lower().str.startswith("in-house").to_numpy()
     out["vintage"] = vintage or ""
     out["population"] = diss["population"].reindex(codes).fillna(0).astype("int64").to_numpy()
-    reg = []
-    for i in range(len(df)):
-        idx = members[i] + (partners[i] if bool(flags.iat[i]) else [])
-        if vintage == "2013":
-            atoms = {a for j in idx for a in units["atoms"].iat[j]}
-            ccg = units[units["layer"] == "ccg_2013"].set_index("code")["registered_population"]
-            vals = ccg.reindex(sorted(atoms))
-            reg.append(pd.NA if vals.isna().any() else int(vals.sum()))
-        else:
-            reg.append(pd.NA)
-    out["registered_population"] = pd.array(reg, dtype="Int64")
+    out["registered_population"] = pd.array(_registered_2013(units, members, partners, flags)
+                                            if vintage == "2013" else [pd.NA] * len(df), dtype="Int64")
     out["area_km2"] = diss["area_km2"].reindex(codes).to_numpy()
     out["n_lsoas"] = memb.groupby("code").size().reindex(codes).fillna(0).astype("int64").to_numpy()
     for c in ["date", "service_model", "formed_from", "mergers", "source", "confidence", "note"]:
@@ -92,6 +86,20 @@ def build_footprints(df: pd.DataFrame, lsoa: gpd.GeoDataFrame, layers: Mapping[s
         out[c] = df[c].to_numpy()
     gdf = gpd.GeoDataFrame(out, geometry=diss.geometry.reindex(codes).to_numpy(), crs=lsoa.crs)
     return gdf, memb
+
+
+def _registered_2013(units: pd.DataFrame, members: list[list[int]], partners: list[list[int]],
+                     flags: pd.Series) -> list:
+    """GP registered patients (Apr-Jun 2013) of each organisation of a 2013 set: the sum over its CCGs (NA
+    where one has no figure)."""
+    ccg = units[units["layer"] == "ccg_2013"].set_index("code")["registered_population"]
+    atoms_of = units["atoms"].to_numpy()
+    reg = []
+    for i in range(len(members)):
+        idx = members[i] + (partners[i] if bool(flags.iat[i]) else [])
+        vals = ccg.reindex(sorted({a for j in idx for a in atoms_of[j]}))
+        reg.append(pd.NA if vals.isna().any() else int(vals.sum()))
+    return reg
 
 
 def load_proposal_set(path: str | Path, lsoa: gpd.GeoDataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
@@ -124,22 +132,46 @@ def load_footprint_set(atlas: "Atlas", set_id: str) -> tuple[gpd.GeoDataFrame, p
         path = footprint_sets()[set_id].path
     else:
         raise ScenarioError(f"unknown footprint set {set_id!r}; known: {', '.join([*footprint_sets(), 'scenario'])}")
-    # the units a proposal may name: the LSOA table with their code columns (a copy: atlas.lsoa is unchanged)
-    lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
-    df = read_proposals(path, layers=atlas.layers)  # a base may be an ICB layer of this atlas
+    # a base may be an ICB layer of this atlas; names and codes only (no figures summed to resolve members)
+    df = read_proposals(path, layers=atlas.unit_tables)
     shipped = footprint_sets().get(set_id)
     if shipped is not None and shipped.member_vintage and "vintage" not in df.attrs:
         df.attrs["vintage"] = shipped.member_vintage
     if shipped is not None and shipped.complete_with:
-        df = _complete_with(df, atlas.layers[shipped.complete_with], shipped.complete_with)
+        df = _complete_with(df, atlas.unit_tables[shipped.complete_with], shipped.complete_with)
     cached = getattr(atlas.ctx, "dissolve_footprints", None)
     dissolver = (lambda frame, m: cached(set_id, frame, m)) if cached is not None else None
-    fp, memb = build_footprints(df, lsoa, atlas.layers, path=path, dissolver=dissolver)
+    declared = df.attrs.get("vintage")
+    try:
+        fp, memb = _build_on(atlas, df, path, dissolver, declared)
+    except ScenarioError:
+        if not declared:
+            raise
+        # the message may name units of every vintage (the nearest codes, the vintage of a stray code): the
+        # same build over all of them raises it as a set of undeclared vintage would
+        _build_on(atlas, df, path, dissolver, None)
+        raise
     vintage = df.attrs.get("vintage") or _vintage_of(fp)
     fp.attrs["population_basis"] = member_vintages()[vintage].basis if vintage in member_vintages() else "census_2011"
     fp.attrs["vintage"] = vintage
     fp.attrs["inputs"] = list(df.attrs.get("inputs", [str(path)]))  # no output of a run may replace these
     return fp, memb
+
+
+def _build_on(atlas: "Atlas", df: pd.DataFrame, path: Path, dissolver: Callable | None,
+              vintage: str | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """:func:`build_footprints` over the units of the member layers of ``vintage`` (every vintage if None).
+
+    A set of declared vintage names units of that vintage alone: only those layers are read. The unit
+    catalogue's units and atoms are kept in the build context (they come from its LSOA columns alone);
+    names and ODS codes are read from this atlas (:meth:`Atlas.unit_table`, which a copy may replace)."""
+    wanted = member_layers()
+    if vintage in vintage_members():
+        own = {*vintage_members()[vintage], atom_layers()[vintage]}
+        wanted = {lid: v for lid, v in wanted.items() if lid in own}
+    lsoa = atlas.lsoa_table(lid for lid in wanted if atlas.has_layer(lid))
+    units = unit_catalogue(lsoa, atlas.unit_tables, memo=getattr(atlas.ctx, "memo", None))
+    return build_footprints(df, lsoa, atlas.unit_tables, path=path, dissolver=dissolver, units=units)
 
 
 def _vintage_of(fp: pd.DataFrame) -> str:

@@ -1,7 +1,7 @@
 """Resolving member tokens to units of one vintage: unit catalogue, lookups, suggestions, validation."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 
 
-def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None = None,
+                   memo: Callable[[Hashable, Callable[[], Any]], Any] | None = None) -> pd.DataFrame:
     """Every unit a proposal may name, with its vintage and finest units.
 
     Parameters
@@ -36,6 +37,9 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     layers : mapping of layer id -> DataFrame, optional
         Layers with ``code``, ``name``, ``ods_code`` (and ``registered_population`` for ``ccg_2013``):
         names and ODS codes for suggestions and resolution. Without them only codes are known.
+    memo : callable, optional
+        ``memo(key, make)`` keeping each layer's units and atoms (:meth:`BuildContext.memo`); only for an LSOA
+        table whose code columns are that context's own (:meth:`Atlas.lsoa_table`), which never change.
 
     Returns
     -------
@@ -48,14 +52,8 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def codes_of(column: str) -> tuple[np.ndarray, np.ndarray]:
-        """Index of every LSOA's code (-1: none) into the sorted codes of a column, made once per column."""
         if column not in factorized:
-            vals = lsoa[column].to_numpy(dtype=object).copy()
-            na = pd.isna(vals)
-            vals[~na] = pd.Series(vals[~na], dtype=object).astype(str).to_numpy()  # codes compare as text
-            vals[na] = None
-            k, uniq = pd.factorize(vals, sort=True)
-            factorized[column] = (k.astype(np.int64), np.asarray(uniq, dtype=object))
+            factorized[column] = _factorize_codes(lsoa[column])
         return factorized[column]
 
     for vintage, member_layers in vintage_members().items():
@@ -63,19 +61,14 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
         atom_column = "code" if atom == "lsoa_2011" else atom
         if atom_column not in lsoa.columns:
             continue
-        ka, atom_codes = codes_of(atom_column)
         for layer in member_layers:
             if layer not in lsoa.columns:
                 continue
-            ku, unit_codes = codes_of(layer)
-            ok = (ku >= 0) & (ka >= 0)
-            # each unit's distinct atoms in code order: one sort of integer keys, split where the unit changes
-            key = np.unique(ku[ok] * len(atom_codes) + ka[ok])
-            unit, atoms = key // max(len(atom_codes), 1), atom_codes[key % max(len(atom_codes), 1)]
-            starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]]) if len(unit) else np.zeros(0, dtype=np.int64)
-            chunks = np.split(atoms, starts[1:]) if len(unit) else []
-            f = pd.DataFrame({"code": unit_codes[unit[starts]].astype(str),
-                              "atoms": [tuple(c.tolist()) for c in chunks]})
+            def make(layer: str = layer, atom_column: str = atom_column) -> tuple[np.ndarray, list]:
+                return _units_and_atoms(*codes_of(layer), *codes_of(atom_column))
+
+            codes, atoms = memo(("footprints.units", layer, atom_column), make) if memo is not None else make()
+            f = pd.DataFrame({"code": codes, "atoms": atoms})
             f["layer"], f["vintage"] = layer, vintage
             lay = layers.get(layer)
             if lay is not None and len(lay):
@@ -92,6 +85,33 @@ def unit_catalogue(lsoa: pd.DataFrame, layers: Mapping[str, pd.DataFrame] | None
     if not frames:
         return pd.DataFrame(columns=cols)
     return pd.concat(frames, ignore_index=True)[cols]
+
+
+def _factorize_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Index of every LSOA's code (-1: none) into the sorted codes of a column (codes compare as text)."""
+    vals = column.to_numpy(dtype=object).copy()
+    na = pd.isna(vals)
+    vals[~na] = pd.Series(vals[~na], dtype=object).astype(str).to_numpy()
+    vals[na] = None
+    k, uniq = pd.factorize(vals, sort=True)
+    return k.astype(np.int64), np.asarray(uniq, dtype=object)
+
+
+def _units_and_atoms(ku: np.ndarray, unit_codes: np.ndarray, ka: np.ndarray, atom_codes: np.ndarray,
+                     ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """The units of a layer holding LSOAs, in code order, each with its distinct atoms in code order.
+
+    ``ku``, ``ka``: every LSOA's unit and atom as indices into ``unit_codes``, ``atom_codes`` (-1: none). One
+    sort of integer keys (unit, atom), duplicates dropped, split where the unit changes."""
+    n = max(len(atom_codes), 1)
+    ok = (ku >= 0) & (ka >= 0)
+    key = np.sort(ku[ok] * n + ka[ok])
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    unit, atoms = key // n, atom_codes[key % n]
+    if not len(unit):
+        return np.zeros(0, dtype=object).astype(str), []
+    starts = np.flatnonzero(np.r_[True, unit[1:] != unit[:-1]])
+    return unit_codes[unit[starts]].astype(str), [tuple(c.tolist()) for c in np.split(atoms, starts[1:])]
 
 
 def _lookup(units: pd.DataFrame, vintage: str | None = None) -> dict[str, int]:
@@ -114,8 +134,9 @@ def _set_vintage(df: pd.DataFrame, lookups: dict[str, dict[str, int]]) -> str:
     declared = df.attrs.get("vintage")
     if declared:
         return declared
-    ordered = [t.upper() for i in range(len(df)) for c in ("members", "partners") if c in df.columns
-               for t in _tokens(str(df[c].iat[i]))]
+    cells = _cells(df)
+    ordered = [t.upper() for i in range(len(df)) for c in ("members", "partners") if c in cells
+               for t in _tokens(str(cells[c][i]))]
     toks = set(ordered)
     hits = {v: sum(t in look for t in toks) for v, look in lookups.items()}
     full = [v for v, n in hits.items() if n == len(toks)]
@@ -139,15 +160,22 @@ def _suggest(token: str, units: pd.DataFrame, look: Mapping[str, int]) -> str:
          "ODS, sub-ICB location codes E38 or ODS, council codes E06/E07/E08/E09/E10 (2022-26)")
 
 
-def _where(df: pd.DataFrame, i: int, default_path: Any) -> tuple[Any, Any]:
-    path = df["_path"].iat[i] if "_path" in df.columns and pd.notna(df["_path"].iat[i]) else default_path
-    row = df["_row"].iat[i] if "_row" in df.columns and pd.notna(df["_row"].iat[i]) else i + 1
+def _cells(df: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Every column of a proposal set as an object array: read once, as reading a column of the frame copies
+    its ``attrs`` (the file's lines) each time."""
+    return {c: df[c].to_numpy(dtype=object) for c in df.columns}
+
+
+def _where(cells: Mapping[str, np.ndarray], i: int, default_path: Any) -> tuple[Any, Any]:
+    """The file and row (with its line) of organisation ``i`` of a proposal set's :func:`_cells`."""
+    path = cells["_path"][i] if "_path" in cells and pd.notna(cells["_path"][i]) else default_path
+    row = cells["_row"][i] if "_row" in cells and pd.notna(cells["_row"][i]) else i + 1
     try:
         row = int(row)
     except (TypeError, ValueError):
         pass
-    if "_line" in df.columns and pd.notna(df["_line"].iat[i]) and df["_line"].iat[i] != "":
-        row = f"{row} (line {int(df['_line'].iat[i])})"
+    if "_line" in cells and pd.notna(cells["_line"][i]) and cells["_line"][i] != "":
+        row = f"{row} (line {int(cells['_line'][i])})"
     return path, row
 
 
@@ -175,9 +203,10 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
     n_atoms = {set_vintage_id: sum(len(a) for a, u, v in zip(u_atoms, u_layer, units["vintage"].to_numpy())
                                    if u == first and v == set_vintage_id)}
     held = 0  # memberships of the finest units in the whole set (partners in footprints included)
+    cells = _cells(df)
     for i in range(len(df)):
-        p, row = _where(df, i, path)
-        code = str(df["code"].iat[i]).strip()
+        p, row = _where(cells, i, path)
+        code = str(cells["code"][i]).strip()
         if not code:
             raise _err("empty organisation code", p, row, "code")
         if not _CODE_OK.match(code):
@@ -186,14 +215,14 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
         if code in seen_codes:
             raise _err(f"duplicate organisation code {code!r} (first at row {seen_codes[code]})", p, row, "code")
         seen_codes[code] = row
-        if not str(df["name"].iat[i]).strip():
+        if not str(cells["name"][i]).strip():
             raise _err(f"organisation {code} has no name", p, row, "name")
-        pif = str(df["partners_in_footprint"].iat[i]).strip().lower() if "partners_in_footprint" in df else ""
+        pif = str(cells["partners_in_footprint"][i]).strip().lower() if "partners_in_footprint" in cells else ""
         if pif not in _YES | _NO:
             raise _err(f"partners_in_footprint must be yes or no, not {pif[:20]!r}", p, row, "partners_in_footprint")
         resolved: dict[str, list[int]] = {}
         for column in ("members", "partners"):
-            toks = _tokens(str(df[column].iat[i])) if column in df.columns else []
+            toks = _tokens(str(cells[column][i])) if column in cells else []
             if len(toks) > MAX_UNITS_PER_ORGANISATION:
                 raise _err(f"too many unit codes ({len(toks):,}; at most {MAX_UNITS_PER_ORGANISATION:,} in one "
                            "organisation)", p, row, column)
@@ -293,8 +322,9 @@ def _membership_from_resolved(df: pd.DataFrame, lsoa: pd.DataFrame, units: pd.Da
     """``lsoa_code``, ``code``: the LSOAs of every organisation's units (partners where they count)."""
     u_layer, u_code = units["layer"].to_numpy(), units["code"].to_numpy()
     org, unit = [], []
+    pif = df["partners_in_footprint"].to_numpy(dtype=object)
     for i in range(len(df)):
-        flag = str(df["partners_in_footprint"].iat[i]).strip().lower() in _YES \
+        flag = str(pif[i]).strip().lower() in _YES \
             if include_partners is None else include_partners
         idx = members[i] + (partners[i] if flag else [])
         org += [i] * len(idx)
