@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from difflib import get_close_matches
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -250,8 +251,11 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
         # a unit listed twice in one organisation (directly, or a PCT inside a listed cluster)
         own: dict[str, str] = {}
         for j in resolved["members"]:
-            via = u_codes[j]
-            for a in u_atoms[j]:
+            via, atoms = u_codes[j], u_atoms[j]
+            if own.keys().isdisjoint(atoms) and len(set(atoms)) == len(atoms):  # no atom twice: all at once
+                own.update(dict.fromkeys(atoms, via))
+                continue
+            for a in atoms:
                 if a in own:
                     raise _err(f"{a} is listed twice in {code} (via {own[a]} and {via})", p, row, "members")
                 own[a] = via
@@ -260,15 +264,14 @@ def _resolve(df: pd.DataFrame, path: Any, units: pd.DataFrame, exclusive: bool |
             if hit:
                 raise _err(f"partner {u_codes[j]} overlaps {code}'s own members ({hit[0]})", p, row, "partners")
         if exclusive:
-            for a, via in own.items():
+            for a, via in (() if claimed.keys().isdisjoint(own) else own.items()):  # the first atom claimed before
                 if a in claimed:
                     other, orow, ovia = claimed[a]
                     what = a if a == via else f"{a} (in {via})"
                     raise _err(f"unit claimed twice: {what} is already a member of {other} (row {orow}, via "
                                f"{ovia}); members must not overlap (a YAML scenario may set 'exclusive: false')",
                                p, row, "members")
-            for a, via in own.items():
-                claimed[a] = (code, row, via)
+            claimed.update(zip(own, zip(repeat(code), repeat(row), own.values())))
         held += len(own)
         if pif in _YES:
             held += sum(len(u_atoms[j]) for j in resolved["partners"])
