@@ -168,7 +168,19 @@ def repair_coverage(geoms: np.ndarray, grid: float | None = None) -> tuple[np.nd
     return g, report
 
 
-def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _coverage_union(pieces: np.ndarray, unions: dict | None) -> object:
+    """``shapely.coverage_union_all(pieces)``, looked up in ``unions`` first (see :func:`dissolve_geoms`)."""
+    if unions is None:
+        return shapely.coverage_union_all(pieces)
+    key = tuple(map(id, pieces))
+    got = unions.get(key)
+    if got is None:
+        # the pieces are kept beside their union: an id stays a key only while its object is alive
+        got = unions[key] = (tuple(pieces), shapely.coverage_union_all(pieces))
+    return got[1]
+
+
+def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray, unions: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Coverage-union geometries by key.
 
     Parameters
@@ -177,6 +189,10 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
         Polygons forming a clean coverage.
     keys : numpy.ndarray
         Group key per geometry.
+    unions : dict, optional
+        Unions already made, keyed on the identity of their pieces in order (filled here): the same
+        geometry objects in the same order give the same polygon, so a unit unchanged from one layer to
+        the next (a CCG of 2016 in 2017) is dissolved once. Without it every group is dissolved.
 
     Returns
     -------
@@ -190,11 +206,12 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
     bounds = list(starts[1:]) + [len(k)]
     out = np.empty(len(uniq), dtype=object)
     for i, (s, e) in enumerate(zip(starts, bounds)):
-        out[i] = shapely.coverage_union_all(g[s:e])
+        out[i] = _coverage_union(g[s:e], unions)
     return uniq, out
 
 
-def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "footprints") -> gpd.GeoDataFrame:
+def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "footprints",
+             unions: dict | None = None) -> gpd.GeoDataFrame:
     """Dissolve LSOAs into units.
 
     Parameters
@@ -205,6 +222,8 @@ def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "foo
         Columns ``lsoa_code`` and ``code``; an LSOA may belong to several units.
     layer : str
         Named in the error on an LSOA ``lsoa`` does not hold.
+    unions : dict, optional
+        Unions already made (:func:`dissolve_geoms`).
 
     Returns
     -------
@@ -215,7 +234,7 @@ def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "foo
 
     m = membership[["lsoa_code", "code"]].drop_duplicates()
     rows = lsoa_rows(pd.Index(lsoa["code"].to_numpy(dtype=object)), m["lsoa_code"].to_numpy(), layer)
-    keys, geoms = dissolve_geoms(lsoa.geometry.values[rows], m["code"].to_numpy())
+    keys, geoms = dissolve_geoms(lsoa.geometry.values[rows], m["code"].to_numpy(), unions)
     sums = pd.DataFrame({
         "code": m["code"].to_numpy(),
         "population": lsoa["population"].to_numpy()[rows],
