@@ -118,8 +118,12 @@ def repair_coverage(geoms: np.ndarray, grid: float | None = None) -> tuple[np.nd
     """
     grid = settings.SNAP_GRID_M if grid is None else grid
     n = len(geoms)
-    invalid_input = int((~shapely.is_valid(geoms)).sum())
-    g = shapely.make_valid(geoms)
+    invalid = ~shapely.is_valid(geoms)
+    invalid_input = int(invalid.sum())
+    # make_valid returns a valid polygon as it is (GEOS clones it), so only the invalid ones are repaired
+    g = np.array(geoms, dtype=object)
+    if invalid_input:
+        g[invalid] = shapely.make_valid(g[invalid])
     g = np.array([shapely.multipolygons(_polygonal_parts(x)) if shapely.get_type_id(x) not in (3, 6) else x
                   for x in g], dtype=object) if (~np.isin(shapely.get_type_id(g), (3, 6))).any() else g
     raw_idx = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
@@ -200,6 +204,7 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray, unions: dict | None = No
         Sorted unique keys and one (multi)polygon per key.
     """
     keys = np.asarray(keys, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)  # a GeometryArray's pieces would be read one by one through pandas
     order = np.argsort(keys, kind="stable")
     k, g = keys[order], geoms[order]
     uniq, starts = np.unique(k, return_index=True)
