@@ -85,3 +85,33 @@ def test_dissolve_pieces_unions_whole_finer_units_and_the_lsoas_of_split_ones():
     assert list(k) == list(k0) == ["A", "B"]
     assert all(shapely.equals(a, b) for a, b in zip(got, want))
     assert shapely.area(got[0]) == 9 * 10_000
+
+
+def test_dissolve_memo_reuses_a_union_of_the_same_pieces_only():
+    g = _grid()
+    unions: dict = {}
+    keys1 = np.array(list("AAABBBCCC"), dtype=object)  # the three rows
+    keys2 = np.array(list("AAABBCBCC"), dtype=object)  # row A unchanged; B and C swap a square
+    _, first = dissolve_geoms(g, keys1, unions)
+    _, second = dissolve_geoms(g, keys2, unions)
+    assert second[0] is first[0]  # the same pieces in the same order: dissolved once
+    assert second[1] is not first[1] and second[2] is not first[2]
+    assert len(unions) == 5
+    _, plain = dissolve_geoms(g, keys2)  # the memo changes nothing in the result
+    assert list(shapely.to_wkb(second)) == list(shapely.to_wkb(plain))
+    assert abs(second[1].area - 30_000) < 1e-6 and not second[1].equals(first[1])
+
+
+def test_assign_points_gives_the_polygon_within_which_each_point_lies():
+    from commissioning_atlas.build.kinds import assign_points
+
+    g = _grid(2)  # L0 L1 (bottom), L2 L3 (top)
+    g[3] = box(50, 100, 200, 200)  # L3 also covers half of L2: points there are in two polygons
+    polys = gpd.GeoDataFrame({"code": ["L0", "L1", "L2", "L3"]}, geometry=g, crs="EPSG:27700")
+    pts = shapely.points([(50, 50), (150, 50), (25, 150), (75, 150), (100, 20), (250, 50)])
+    codes, outside, several = assign_points(pts, polys)
+    # (100, 20) lies on the edge L0/L1, within neither: the nearest (L0, the first); (250, 50) beyond L1
+    assert codes.tolist() == ["L0", "L1", "L2", "L2", "L0", "L1"]
+    assert (outside, several) == (2, 1)
+    within_pairs = shapely.STRtree(g).query(pts, predicate="within")
+    assert sorted(zip(*within_pairs)) == [(0, 0), (1, 1), (2, 2), (3, 2), (3, 3)]

@@ -88,6 +88,7 @@ class BuildContext:
         self.cache.sweep()
         self._paths: dict[str, list[Path]] = {}
         self._memo: dict = {}
+        self._unions: dict = {}  # coverage unions made, by their pieces (coverage.dissolve_geoms)
         self._base: gpd.GeoDataFrame | None = None
         self._columns: dict[str, np.ndarray] = {}
         self._index: dict[str, np.ndarray] = {}
@@ -176,7 +177,7 @@ class BuildContext:
             base = self.base
             stem = (base["lad_2011"].astype(str) + "|" + base["name"].astype(str).str[:-1]).to_numpy(dtype=object)
             _, index = np.unique(stem, return_inverse=True)
-            _, geoms = dissolve_geoms(base.geometry.values, index)
+            _, geoms = dissolve_geoms(base.geometry.values, index, self._unions)
             return index.astype(np.int64), np.asarray(geoms, dtype=object)
         return self.memo("atoms", make)
 
@@ -266,7 +267,7 @@ class BuildContext:
                 geoms[one] = shapely.get_geometry(geoms[one], 0)
                 frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
             return frame
-        frame = dissolve(lsoa, membership)
+        frame = dissolve(lsoa, membership, unions=self._unions)
         self.cache.write(f"footprints_{name}", key, frame, None, {})
         return frame
 
@@ -495,7 +496,7 @@ def _dissolve(ctx: BuildContext, spec: LayerSpec, codes: np.ndarray, keys: np.nd
         fine_index, fine_geoms = ctx.atoms()
     else:  # a context of given frames (tests): straight from the LSOAs
         fine_index, fine_geoms = np.arange(len(lsoas)), lsoas
-    k, g = dissolve_geoms(*dissolve_pieces(codes, fine_index, fine_geoms, lsoas))
+    k, g = dissolve_geoms(*dissolve_pieces(codes, fine_index, fine_geoms, lsoas), getattr(ctx, "_unions", None))
     return pd.Series(g, index=k).reindex(keys).to_numpy()
 
 

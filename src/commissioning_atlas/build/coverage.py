@@ -118,8 +118,12 @@ def repair_coverage(geoms: np.ndarray, grid: float | None = None) -> tuple[np.nd
     """
     grid = settings.SNAP_GRID_M if grid is None else grid
     n = len(geoms)
-    invalid_input = int((~shapely.is_valid(geoms)).sum())
-    g = shapely.make_valid(geoms)
+    invalid = ~shapely.is_valid(geoms)
+    invalid_input = int(invalid.sum())
+    # make_valid returns a valid polygon as it is (GEOS clones it), so only the invalid ones are repaired
+    g = np.array(geoms, dtype=object)
+    if invalid_input:
+        g[invalid] = shapely.make_valid(g[invalid])
     g = np.array([shapely.multipolygons(_polygonal_parts(x)) if shapely.get_type_id(x) not in (3, 6) else x
                   for x in g], dtype=object) if (~np.isin(shapely.get_type_id(g), (3, 6))).any() else g
     raw_idx = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(g)))
@@ -168,7 +172,19 @@ def repair_coverage(geoms: np.ndarray, grid: float | None = None) -> tuple[np.nd
     return g, report
 
 
-def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _coverage_union(pieces: np.ndarray, unions: dict | None) -> object:
+    """``shapely.coverage_union_all(pieces)``, looked up in ``unions`` first (see :func:`dissolve_geoms`)."""
+    if unions is None:
+        return shapely.coverage_union_all(pieces)
+    key = tuple(map(id, pieces))
+    got = unions.get(key)
+    if got is None:
+        # the pieces are kept beside their union: an id stays a key only while its object is alive
+        got = unions[key] = (tuple(pieces), shapely.coverage_union_all(pieces))
+    return got[1]
+
+
+def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray, unions: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Coverage-union geometries by key.
 
     Parameters
@@ -177,6 +193,10 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
         Polygons forming a clean coverage.
     keys : numpy.ndarray
         Group key per geometry.
+    unions : dict, optional
+        Unions already made, keyed on the identity of their pieces in order (filled here): the same
+        geometry objects in the same order give the same polygon, so a unit unchanged from one layer to
+        the next (a CCG of 2016 in 2017) is dissolved once. Without it every group is dissolved.
 
     Returns
     -------
@@ -184,17 +204,19 @@ def dissolve_geoms(geoms: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.
         Sorted unique keys and one (multi)polygon per key.
     """
     keys = np.asarray(keys, dtype=object)
+    geoms = np.asarray(geoms, dtype=object)  # a GeometryArray's pieces would be read one by one through pandas
     order = np.argsort(keys, kind="stable")
     k, g = keys[order], geoms[order]
     uniq, starts = np.unique(k, return_index=True)
     bounds = list(starts[1:]) + [len(k)]
     out = np.empty(len(uniq), dtype=object)
     for i, (s, e) in enumerate(zip(starts, bounds)):
-        out[i] = shapely.coverage_union_all(g[s:e])
+        out[i] = _coverage_union(g[s:e], unions)
     return uniq, out
 
 
-def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "footprints") -> gpd.GeoDataFrame:
+def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "footprints",
+             unions: dict | None = None) -> gpd.GeoDataFrame:
     """Dissolve LSOAs into units.
 
     Parameters
@@ -205,6 +227,8 @@ def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "foo
         Columns ``lsoa_code`` and ``code``; an LSOA may belong to several units.
     layer : str
         Named in the error on an LSOA ``lsoa`` does not hold.
+    unions : dict, optional
+        Unions already made (:func:`dissolve_geoms`).
 
     Returns
     -------
@@ -215,7 +239,7 @@ def dissolve(lsoa: gpd.GeoDataFrame, membership: pd.DataFrame, layer: str = "foo
 
     m = membership[["lsoa_code", "code"]].drop_duplicates()
     rows = lsoa_rows(pd.Index(lsoa["code"].to_numpy(dtype=object)), m["lsoa_code"].to_numpy(), layer)
-    keys, geoms = dissolve_geoms(lsoa.geometry.values[rows], m["code"].to_numpy())
+    keys, geoms = dissolve_geoms(lsoa.geometry.values[rows], m["code"].to_numpy(), unions)
     sums = pd.DataFrame({
         "code": m["code"].to_numpy(),
         "population": lsoa["population"].to_numpy()[rows],

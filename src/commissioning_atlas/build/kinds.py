@@ -56,8 +56,10 @@ def assign_points(points: np.ndarray, polys, code_col: str = "code") -> tuple[np
     outside, several : int
         How many points fell outside every polygon, and how many in more than one.
     """
-    tree = shapely.STRtree(polys.geometry.values)
-    pi, gi = tree.query(points, predicate="within")
+    geoms = np.asarray(polys.geometry.values, dtype=object)
+    # the same pairs as the points' query "within" the polygons, but each polygon is prepared once and
+    # tested against the points near it, instead of every point against an unprepared polygon
+    gi, pi = shapely.STRtree(points).query(geoms, predicate="contains")
     codes = polys[code_col].to_numpy()
     df = pd.DataFrame({"p": pi, "c": codes[gi]}).sort_values(["p", "c"])
     multi = int(df.duplicated("p").sum())
@@ -66,7 +68,7 @@ def assign_points(points: np.ndarray, polys, code_col: str = "code") -> tuple[np
     out[first["p"].to_numpy()] = first["c"].to_numpy()
     outside = np.flatnonzero(pd.isna(out))
     if len(outside):
-        out[outside] = codes[tree.nearest(points[outside])]
+        out[outside] = codes[shapely.STRtree(geoms).nearest(points[outside])]
     return out, len(outside), multi
 
 

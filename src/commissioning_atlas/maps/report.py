@@ -15,6 +15,22 @@ def _holes(geom: shapely.Geometry) -> list[shapely.Polygon]:
             for r in p.interiors]
 
 
+def _is_coverage(parts: np.ndarray) -> bool:
+    """Whether ``parts`` are a valid coverage: no two overlap and shared edges match vertex for vertex (a layer
+    built from LSOAs, and its arc-simplified drawing; not a footprint set, whose proposals overlap)."""
+    return bool(shapely.coverage_is_valid(parts))
+
+
+def _union(parts: np.ndarray, coverage: bool) -> shapely.Geometry:
+    """The union of ``parts``, normalised (so the areas measured on it do not hang on the vertex order each union
+    method leaves).
+
+    A valid coverage (``coverage``) is dissolved by coverage union, which only drops the shared edges: the same
+    geometry as :func:`shapely.union_all` for a fraction of the time (England's union: 0.05 s rather than 0.6 s).
+    """
+    return shapely.normalize(shapely.coverage_union_all(parts) if coverage else shapely.union_all(parts))
+
+
 def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
                           simplified: gpd.GeoSeries | gpd.GeoDataFrame | Sequence) -> dict[str, float]:
     """Measure the gaps and overlaps that simplification opened between neighbours (m²).
@@ -57,12 +73,14 @@ def simplification_report(original: gpd.GeoSeries | gpd.GeoDataFrame | Sequence,
         raise ValueError(f"{len(a)} original features but {len(b)} simplified ones")
     keep = ~(shapely.is_empty(a) | shapely.is_empty(b))
     a, b = a[keep], b[keep]
-    ua, ub = shapely.union_all(a), shapely.union_all(b)
+    tiled_a, tiled_b = _is_coverage(a), _is_coverage(b)
+    ua, ub = _union(a, tiled_a), _union(b, tiled_b)
     over_a = float(shapely.area(a).sum() - ua.area)
     over_b = float(shapely.area(b).sum() - ub.area)
     i, j = STRtree(b).query(b, predicate="intersects")
     i, j = i[i < j], j[i < j]
-    apart = shapely.area(shapely.intersection(a[i], a[j])) < 1.0
+    # features of a coverage share edges, never area: no need to intersect them to know they were apart
+    apart = np.ones(len(i), bool) if tiled_a else shapely.area(shapely.intersection(a[i], a[j])) < 1.0
     sliver = float(shapely.area(shapely.intersection(b[i[apart]], b[j[apart]])).sum())
     gap = pinched = 0.0
     for h in _holes(ub):
