@@ -12,13 +12,11 @@ shown and reads the pages it writes.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shlex
 from pathlib import Path
 
 import pytest
-import shapely
 
 from commissioning_atlas import cli
 
@@ -71,30 +69,6 @@ def _work(tmp_path: Path, monkeypatch) -> Path:
 COMMANDS = readme_commands()
 #: The README's what-if map (`map -o FOLDER --scenario FILE`): run as shown by its own test, which reads its pages.
 WHATIF = next(argv for _, argv, _ in COMMANDS if argv[0] == "map" and "--scenario" in argv)
-
-
-#: LSOA adjacencies made in this process, by the sha256 of the LSOA shapes' WKB (see :func:`adjacency_once`).
-_ADJACENCY: dict[str, tuple] = {}
-
-
-@pytest.fixture(autouse=True)
-def adjacency_once(monkeypatch):
-    """England's LSOA adjacency made once per process, not once per command: each command loads a fresh atlas
-    (as a reader's shell would), and every ``plan`` and ``advise`` (and the what-if map's planner) would find the
-    shared boundaries of the same 32,844 LSOAs again (1.8 s each). The adjacency is a function of the shapes
-    alone, so it is kept under their bytes' hash (0.13 s) and handed out as copies; the commands run as shown."""
-    from commissioning_atlas.advise import adjacency, instance
-
-    made = adjacency.lsoa_adjacency
-
-    def once(geoms):
-        key = hashlib.sha256(b"".join(shapely.to_wkb(geoms))).hexdigest()
-        if key not in _ADJACENCY:
-            _ADJACENCY[key] = made(geoms)
-        return tuple(a.copy() for a in _ADJACENCY[key])
-
-    monkeypatch.setattr(adjacency, "lsoa_adjacency", once)  # maps.planner imports it when it runs
-    monkeypatch.setattr(instance, "lsoa_adjacency", once)
 
 
 def test_the_readme_shows_commands():
