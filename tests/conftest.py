@@ -1,15 +1,13 @@
-"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache), the LSOA adjacency
-made once per process, Chromium, and the check that every test carries the marks of the tiers it belongs to."""
+"""Shared fixtures: the real atlas (built once per session from ../shared/data or the cache), Chromium, and
+the check that every test carries the marks of the tiers it belongs to."""
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 from pathlib import Path
 
 import pytest
-import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -86,33 +84,6 @@ def england_timeline(atlas, tmp_path_factory) -> Path:
     from commissioning_atlas.maps import timeline
 
     return timeline.timeline_map(atlas, tmp_path_factory.mktemp("timeline") / "timeline.html", index="index.html")
-
-
-#: LSOA adjacencies made in this process, by the sha256 of the shapes' WKB (see :func:`adjacency_once`).
-_ADJACENCY: dict[str, tuple] = {}
-
-
-@pytest.fixture(autouse=True)
-def adjacency_once(monkeypatch):
-    """The LSOA adjacency of a set of shapes made once per process, not once per atlas: every command a test
-    runs loads a fresh atlas (as a reader's shell would), and each ``plan``, ``advise`` and planner page on it
-    would find the shared boundaries of England's 32,844 LSOAs again (1.8 s each; 6 times in test_advise,
-    test_planner and test_process_state, 7 in the README's commands). The adjacency is a function of the
-    shapes alone, so it is kept under their bytes' hash (0.13 s for England) and handed out as copies.
-    Function-scoped, so it groups no tests (:func:`_schedule`); tests of ``lsoa_adjacency`` itself import
-    the function, not this."""
-    from commissioning_atlas.advise import adjacency, instance
-
-    made = adjacency.lsoa_adjacency
-
-    def once(geoms):
-        key = hashlib.sha256(b"".join(shapely.to_wkb(geoms))).hexdigest()
-        if key not in _ADJACENCY:
-            _ADJACENCY[key] = made(geoms)
-        return tuple(a.copy() for a in _ADJACENCY[key])
-
-    monkeypatch.setattr(adjacency, "lsoa_adjacency", once)  # maps.planner imports it when it runs
-    monkeypatch.setattr(instance, "lsoa_adjacency", once)
 
 
 @pytest.fixture(scope="module")

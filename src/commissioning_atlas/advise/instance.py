@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import sparse
 
 from commissioning_atlas._errors import AtlasError
-from commissioning_atlas.advise.adjacency import Link, connect_areas, lsoa_adjacency, unit_adjacency
+from commissioning_atlas.advise.adjacency import Link, base_adjacency, connect_areas, unit_adjacency
 
 if TYPE_CHECKING:  # pragma: no cover
     from commissioning_atlas import Atlas
@@ -351,7 +351,7 @@ def build_instance(atlas: "Atlas", units: str, floor: float, *, within: str | No
     unit_pop = np.bincount(k, weights=pop[rows], minlength=n)
     weight = pop + 1e-9  # an unpopulated LSOA still places its unit
     area, area_codes, area_names, outside = _areas(atlas, units, codes, within, labels, k, pop, unit_pop)
-    li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
+    li, lj, ll = base_adjacency(atlas)
     edges, length = unit_adjacency(li, lj, ll, labels, n)
     links = connect_areas(edges, area, labels, atlas.lsoa.geometry.to_numpy())
     inst = Instance(units=units, codes=codes, names=_names(atlas, units, codes),

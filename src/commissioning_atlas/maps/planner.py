@@ -242,7 +242,7 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
     tolerance : float
         Simplification tolerance in metres.
     """
-    from commissioning_atlas.advise.adjacency import connect_areas, lsoa_adjacency, unit_adjacency
+    from commissioning_atlas.advise.adjacency import base_adjacency, connect_areas, unit_adjacency
     from commissioning_atlas.checks import DEFAULT_SHARE_TOLERANCE
     from commissioning_atlas.registry import member_vintages
     from commissioning_atlas.maps.pages import page_builder
@@ -293,8 +293,8 @@ def planner_data(atlas: Any, units: str | None = None, start: str | None = None,
         bases.append({"id": "registered_2013", "label": "registered patients (GP lists, April-June 2013)",
                        "pop": reg, "registered": True})
 
-    # shared with advise (the same key): the same LSOA edges, found once per atlas
-    li, lj, ll = atlas.derived("advise.lsoa_adjacency", lambda: lsoa_adjacency(atlas.lsoa.geometry.to_numpy()))
+    # shared with advise: the same LSOA edges, found once per LSOA base
+    li, lj, ll = base_adjacency(atlas)
     edges, _ = unit_adjacency(li, lj, ll, labels, n)
     links = connect_areas(edges, np.zeros(n, dtype=np.int64), labels, atlas.lsoa.geometry.to_numpy())
 
