@@ -106,7 +106,7 @@ def practices(atlas: Any) -> tuple[pd.DataFrame, dict]:
     from commissioning_atlas.sources.practices import practices_july_2022, read_patients_2022, read_practice_map
 
     def make():
-        sicbl = atlas.layer("sicbl_2022")
+        sicbl = atlas.unit_table("sicbl_2022")  # not atlas.layer: its registered figures are made from this table
         icb = pd.Series(atlas.column("icb_2022"), index=atlas.column("sicbl_2022")).groupby(level=0).first()
         icb_of = pd.Series(icb.reindex(sicbl["code"]).to_numpy(), index=sicbl["ods_code"].astype(str).to_numpy())
         pts = read_patients_2022(atlas.ctx.path("gp_patients_2022"))
@@ -152,7 +152,7 @@ def registered_2022(atlas: Any, layer_id: str) -> pd.DataFrame:
 def _per_sicbl(atlas: Any) -> pd.Series:
     """Patients of each sub-ICB location of July 2022, by its GSS code."""
     prac, _ = practices(atlas)
-    sicbl = atlas.layer("sicbl_2022")
+    sicbl = atlas.unit_table("sicbl_2022")
     by_ods = prac.groupby("sicbl_ods")["patients"].sum()
     return pd.Series(by_ods.reindex(sicbl["ods_code"].astype(str)).fillna(0).astype("int64").to_numpy(),
                      index=sicbl["code"].astype(str).to_numpy())
@@ -208,7 +208,7 @@ def _shares(atlas: Any, layer_id: str) -> pd.DataFrame:
         return pd.DataFrame({"practice": prac["practice"].astype(str).to_numpy(),
                              "unit": prac["ccg_gss"].astype(str).to_numpy(), "share": 1.0})
     pieces = _pieces(atlas, layer_id)
-    sicbl = atlas.layer("sicbl_2022")
+    sicbl = atlas.unit_table("sicbl_2022")
     gss = dict(zip(sicbl["ods_code"].astype(str), sicbl["code"].astype(str)))
     of = pd.DataFrame({"practice": prac["practice"].astype(str).to_numpy(),
                        "source": prac["sicbl_ods"].astype(str).map(gss).to_numpy()})
