@@ -27,7 +27,12 @@ def cache(atlas, tmp_path, monkeypatch):
     dst = tmp_path / "cache"
     (dst / "layers").mkdir(parents=True)
     for p in src.iterdir():
-        os.link(p, dst / "layers" / p.name)
+        if p.name.startswith(".tmp-"):
+            continue  # another worker's write in progress (renamed into place, or swept, any moment)
+        try:
+            os.link(p, dst / "layers" / p.name)
+        except FileNotFoundError:
+            continue  # a temporary renamed between listing and linking
     os.symlink(src.parent / "upstream", dst / "upstream")
     monkeypatch.setenv(settings.CACHE_ENV, str(dst))
     return dst
