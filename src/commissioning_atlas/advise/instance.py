@@ -109,13 +109,12 @@ def _read_plan_pairs(atlas: "Atlas", spec: str | Path, inputs: list[str] | None 
     if not path.exists():
         raise AtlasError(f"{spec}: neither a layer id nor a proposal file (known layers: "
                          f"{', '.join(atlas.layer_ids())})")
-    from commissioning_atlas.footprints import footprint_membership, member_layers, read_proposals, unit_catalogue
+    from commissioning_atlas.footprints import atlas_units, footprint_membership, member_layers, read_proposals
 
     df = read_proposals(path)
     if inputs is not None:
         inputs += [p for p in df.attrs.get("inputs", [str(path)]) if p not in inputs]
-    lsoa = atlas.lsoa_table(lid for lid in member_layers() if atlas.has_layer(lid))
-    units = unit_catalogue(lsoa, atlas.unit_tables, memo=getattr(atlas.ctx, "memo", None))  # names, no figures
+    lsoa, units = atlas_units(atlas, member_layers())
     mm = footprint_membership(df, lsoa, units, include_partners=False, path=path)
     pos = atlas.lsoa_rows(mm["lsoa_code"].to_numpy(), path.name)
     order = pd.Index(df["code"].str.strip().to_numpy())

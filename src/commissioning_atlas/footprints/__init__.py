@@ -88,6 +88,7 @@ from commissioning_atlas.footprints.resolve import (
 )
 from commissioning_atlas.footprints.build import (
     _vintage_of,
+    atlas_units,
     build_footprints,
     load_footprint_set,
     load_proposal_set,

@@ -162,16 +162,25 @@ def _build_on(atlas: "Atlas", df: pd.DataFrame, path: Path, dissolver: Callable 
               vintage: str | None) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """:func:`build_footprints` over the units of the member layers of ``vintage`` (every vintage if None).
 
-    A set of declared vintage names units of that vintage alone: only those layers are read. The unit
-    catalogue's units and atoms are kept in the build context (they come from its LSOA columns alone);
-    names and ODS codes are read from this atlas (:meth:`Atlas.unit_table`, which a copy may replace)."""
+    A set of declared vintage names units of that vintage alone: only those layers are read
+    (:func:`atlas_units`)."""
     wanted = member_layers()
     if vintage in vintage_members():
         own = {*vintage_members()[vintage], atom_layers()[vintage]}
         wanted = {lid: v for lid, v in wanted.items() if lid in own}
-    lsoa = atlas.lsoa_table(lid for lid in wanted if atlas.has_layer(lid))
-    units = unit_catalogue(lsoa, atlas.unit_tables, memo=getattr(atlas.ctx, "memo", None))
+    lsoa, units = atlas_units(atlas, wanted)
     return build_footprints(df, lsoa, atlas.unit_tables, path=path, dissolver=dissolver, units=units)
+
+
+def atlas_units(atlas: "Atlas", layer_ids) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The LSOA table with a code column per layer of ``layer_ids`` the atlas has, and its
+    :func:`~commissioning_atlas.footprints.resolve.unit_catalogue` (names and ODS codes from
+    :meth:`Atlas.unit_table`, no figures).
+
+    The catalogue's units and atoms are kept in the build context: the code columns come from
+    :meth:`Atlas.lsoa_table`, the context's own, which neither a copy's layer nor a scenario can change."""
+    lsoa = atlas.lsoa_table(lid for lid in layer_ids if atlas.has_layer(lid))
+    return lsoa, unit_catalogue(lsoa, atlas.unit_tables, memo=getattr(atlas.ctx, "memo", None))
 
 
 def _vintage_of(fp: pd.DataFrame) -> str:
